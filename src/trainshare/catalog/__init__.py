@@ -1,0 +1,32 @@
+"""Facts about AWS, kept as data with a source and a date (see the YAML files beside this one).
+
+Loaded once per process; nothing here is copied into code. Adding a RAM resource type is one
+entry in `data/ram_resource_types.yaml`; adding a guardrail is one file in `guardrails/`.
+"""
+
+from trainshare.catalog.arns import Arn, parse_arn
+from trainshare.catalog.model import (
+    Catalog,
+    GuardrailParam,
+    GuardrailTemplate,
+    Limit,
+    ManagedPermission,
+    PolicyShareType,
+    ResourceType,
+    load_catalog,
+    permission_arn,
+)
+
+__all__ = [
+    "Arn",
+    "Catalog",
+    "GuardrailParam",
+    "GuardrailTemplate",
+    "Limit",
+    "ManagedPermission",
+    "PolicyShareType",
+    "ResourceType",
+    "load_catalog",
+    "parse_arn",
+    "permission_arn",
+]

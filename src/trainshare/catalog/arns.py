@@ -1,0 +1,36 @@
+"""ARN parsing: `arn:partition:service:region:account-id:resource`.
+
+Source: IAM user guide, reference-arns.html (the resource part may itself contain colons).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_ARN = re.compile(
+    r"^arn:(?P<partition>aws(?:-[a-z]+)*):(?P<service>[a-z0-9-]+):(?P<region>[a-z0-9-]*):"
+    r"(?P<account>\d{12}|aws|):(?P<resource>.+)$"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Arn:
+    partition: str
+    service: str
+    region: str
+    account: str
+    resource: str
+
+    def __str__(self) -> str:
+        return ":".join(
+            ["arn", self.partition, self.service, self.region, self.account, self.resource]
+        )
+
+
+def parse_arn(text: str) -> Arn | None:
+    """The parts of an ARN, or None when `text` is not shaped like one."""
+    match = _ARN.match(text)
+    if match is None:
+        return None
+    return Arn(**match.groupdict())

@@ -1,0 +1,108 @@
+"""Render a guardrail template (catalog/guardrails/*.yaml) into a policy document.
+
+A template's document is ordinary policy JSON with three additions, all resolved here:
+`{"$param": NAME}` (optionally with `"$prefix"`) stands for a parameter's value; a statement with
+`"$when": NAME` is kept only when that bool parameter is true; `${access_role}` and `${partition}`
+in strings are replaced from the spec. IAM policy variables such as `${aws:username}` are left as
+they are. A condition whose values render to an empty list is dropped, since an empty condition
+value list is rejected by AWS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from trainshare.catalog import GuardrailTemplate
+
+_TYPES: dict[str, tuple[type, ...]] = {"string_list": (list,), "string": (str,), "bool": (bool,)}
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateProblem:
+    param: str
+    message: str
+    fix: str
+
+
+def _check_params(
+    template: GuardrailTemplate, params: Mapping[str, Any]
+) -> list[TemplateProblem]:
+    problems = []
+    for name in params:
+        if name not in template.params:
+            known = ", ".join(sorted(template.params)) or "none"
+            problems.append(
+                TemplateProblem(name, f"template {template.name!r} has no parameter {name!r}",
+                                f"use one of: {known}")
+            )
+    for name, spec in template.params.items():
+        if name not in params:
+            if spec.required:
+                problems.append(
+                    TemplateProblem(name, f"parameter {name!r} is required ({spec.description})",
+                                    f"add params: {{{name}: …}}")
+                )
+            continue
+        value = params[name]
+        ok = isinstance(value, _TYPES[spec.type]) and (
+            spec.type != "string_list" or all(isinstance(v, str) and v for v in value)
+        )
+        if not ok:
+            problems.append(
+                TemplateProblem(name, f"parameter {name!r} must be a {spec.type.replace('_', ' ')}",
+                                f"got {value!r}")
+            )
+    return problems
+
+
+def _substitute(text: str, context: Mapping[str, str]) -> str:
+    for key, value in context.items():
+        text = text.replace("${" + key + "}", value)
+    return text
+
+
+def _render(node: Any, values: Mapping[str, Any], context: Mapping[str, str]) -> Any:
+    if isinstance(node, dict):
+        if "$param" in node:
+            value = values[node["$param"]]
+            prefix = node.get("$prefix", "")
+            if isinstance(value, list):
+                return [prefix + _substitute(v, context) for v in value]
+            return _render(value, values, context)
+        out: dict[str, Any] = {}
+        for key, child in node.items():
+            rendered = _render(child, values, context)
+            if isinstance(rendered, dict) and not rendered and key != "Condition":
+                continue  # an operator whose keys were all dropped
+            if rendered == []:
+                continue  # an empty value list: drop the condition key
+            out[key] = rendered
+        if "Condition" in out and not out["Condition"]:
+            del out["Condition"]
+        return out
+    if isinstance(node, list):
+        kept = [n for n in node if not (isinstance(n, dict) and not values.get(n.get("$when"), True))]
+        return [_strip_when(_render(n, values, context)) for n in kept]
+    if isinstance(node, str):
+        return _substitute(node, context)
+    return node
+
+
+def _strip_when(node: Any) -> Any:
+    if isinstance(node, dict):
+        node.pop("$when", None)
+    return node
+
+
+def render_template(
+    template: GuardrailTemplate, params: Mapping[str, Any], context: Mapping[str, str]
+) -> tuple[dict[str, Any] | None, list[TemplateProblem]]:
+    """The rendered document, or the parameter problems that prevent rendering."""
+    problems = _check_params(template, params)
+    if problems:
+        return None, problems
+    values = {name: p.default for name, p in template.params.items()} | dict(params)
+    document = _render(template.document, values, context)
+    return document, []

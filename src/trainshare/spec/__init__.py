@@ -1,0 +1,32 @@
+"""The spec: `trainshare.yaml` → a validated, resolved `Spec` (or every problem, located)."""
+
+from trainshare.spec.resolved import (
+    ROOT,
+    Account,
+    Guardrail,
+    Organization,
+    Principal,
+    PrincipalKind,
+    Share,
+    SharedResource,
+    Spec,
+    Unit,
+)
+from trainshare.spec.validate import load_spec, validate_spec
+from trainshare.spec.yamlsource import load_yaml
+
+__all__ = [
+    "ROOT",
+    "Account",
+    "Guardrail",
+    "Organization",
+    "Principal",
+    "PrincipalKind",
+    "Share",
+    "SharedResource",
+    "Spec",
+    "Unit",
+    "load_spec",
+    "load_yaml",
+    "validate_spec",
+]

@@ -1,0 +1,109 @@
+"""The version-1 spec's shape (pydantic v2, unknown keys forbidden, no silent coercion).
+
+This module checks shape only; `validate.py` checks references and AWS rules and produces the
+resolved `Spec` the rest of trainshare reads. See DESIGN.md "The spec (version 1)".
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+_QUOTE_ID = 'write the 12 digits in quotes: "123456789012"'
+
+
+def _account_id(value: Any) -> Any:
+    """A 12-digit string; an unquoted 12-digit number is accepted, a shorter one is refused.
+
+    YAML reads unquoted digits as a number, which drops leading zeros: `012345678901` would
+    silently become another account. Only a number that still has 12 digits is unambiguous.
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"must be a 12-digit account ID, got {value!r} — {_QUOTE_ID}")
+    if isinstance(value, int):
+        text = str(value)
+        if len(text) == 12:
+            return text
+        raise ValueError(
+            f"{value} is a number with {len(text)} digits: YAML drops the leading zeros of an "
+            f'unquoted ID — write the ID in quotes, e.g. "{text.zfill(12)}" if that is the account'
+        )
+    if isinstance(value, str) and _ACCOUNT_ID.match(value):
+        return value
+    raise ValueError(f"must be a 12-digit account ID, got {value!r} — {_QUOTE_ID}")
+
+
+AccountId = Annotated[str, BeforeValidator(_account_id)]
+Tags = dict[Annotated[str, Field(min_length=1, max_length=128)], Annotated[str, Field(max_length=256)]]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class LimitOverrides(_Model):
+    """Overrides of catalog limits, for raised quotas (names as in catalog/data/limits.yaml)."""
+
+    scp_max_chars: Annotated[int, Field(gt=0)] | None = None
+    scps_per_target: Annotated[int, Field(gt=0)] | None = None
+    ou_max_depth: Annotated[int, Field(gt=0)] | None = None
+    concurrent_create_account: Annotated[int, Field(gt=0)] | None = None
+    tags_per_entity: Annotated[int, Field(gt=0)] | None = None
+    ram_resources_per_share: Annotated[int, Field(gt=0)] | None = None
+    ram_principals_per_share: Annotated[int, Field(gt=0)] | None = None
+
+
+class OrganizationSpec(_Model):
+    management_account: AccountId
+    create: bool = False
+    region: str = "us-east-1"
+    access_role: Annotated[str, Field(pattern=r"^[\w+=,.@-]{1,64}$")] = (
+        "OrganizationAccountAccessRole"
+    )
+    trusted_services: list[Annotated[str, Field(pattern=r"^[a-z0-9.-]+\.amazonaws\.com$")]] = []
+    limits: LimitOverrides = LimitOverrides()
+
+
+class AccountSpec(_Model):
+    id: AccountId | None = None
+    email: str | None = None
+    unit: str = "root"
+    tags: Tags = {}
+    protect: bool = True
+    close_on_deletion: bool = False
+
+
+class GuardrailSpec(_Model):
+    template: str | None = None
+    params: dict[str, Any] = {}
+    document: str | None = None
+    description: Annotated[str, Field(max_length=512)] | None = None
+    targets: Annotated[list[str], Field(min_length=1)]
+
+
+class ResourceSpec(_Model):
+    arn: str
+    policy: Literal["managed"] | None = None
+
+
+class ShareSpec(_Model):
+    owner: str
+    region: str | None = None
+    resources: Annotated[list[str | ResourceSpec], Field(min_length=1)]
+    principals: Annotated[list[str], Field(min_length=1)]
+    permissions: list[str] | None = None
+    allow_external: bool = False
+    access: str | None = None
+    tags: Tags = {}
+
+
+class SpecDocument(_Model):
+    version: Literal[1]
+    organization: OrganizationSpec
+    units: dict[str, Any] = {}
+    accounts: dict[str, AccountSpec] = {}
+    guardrails: dict[str, GuardrailSpec] = {}
+    shares: dict[str, ShareSpec] = {}

@@ -1,0 +1,768 @@
+"""From located YAML to a resolved `Spec`, reporting every problem at once.
+
+Each section (organization, units, each account, guardrail and share) is shape-checked on its own,
+so one bad entry does not hide the problems of the others; then references and AWS rules are
+checked on what parsed. Every rule below cites where AWS states it, or says `Assumption:`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from trainshare.catalog import Catalog, load_catalog, parse_arn
+from trainshare.catalog.model import permission_name
+from trainshare.errors import Severity, SpecError
+from trainshare.policy import check_scp_structure, minify, parse_policy, render_template
+from trainshare.spec.issues import Collector, did_you_mean
+from trainshare.spec.model import (
+    AccountSpec,
+    GuardrailSpec,
+    OrganizationSpec,
+    ResourceSpec,
+    ShareSpec,
+)
+from trainshare.spec.resolved import (
+    ROOT,
+    Account,
+    Guardrail,
+    Organization,
+    Principal,
+    PrincipalKind,
+    SharedResource,
+    Share,
+    Spec,
+    Unit,
+)
+from trainshare.spec.yamlsource import Located, Path_, read_yaml
+
+_TOP_KEYS = ("version", "organization", "units", "accounts", "guardrails", "shares")
+_UNIT_RESERVED = ("id", "full_aws_access", "tags")
+_ORG_ALIASES = (ROOT, "organization")
+# Organizations API reference: OrganizationalUnitId pattern.
+_OU_ID = re.compile(r"^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$")
+# CreateAccount: Email 6-64 characters; AccountName 1-50 printable ASCII characters.
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_ACCOUNT_NAME = re.compile(r"^[\x20-\x7e]{1,50}$")
+_TWELVE_DIGITS = re.compile(r"^\d{12}$")
+_FALLBACK_ORG = Organization(
+    management_account="", create=False, region="us-east-1", partition="aws",
+    access_role="OrganizationAccountAccessRole", trusted_services=(),
+)
+
+
+def load_spec(path: str | Path) -> Spec:
+    """Read, check and resolve a spec file; raises `SpecError` with every problem found."""
+    path = Path(path)
+    return validate_spec(read_yaml(path), base_dir=path.parent)
+
+
+def validate_spec(source: Located, base_dir: Path, catalog: Catalog | None = None) -> Spec:
+    return _Validator(source, base_dir, catalog or load_catalog()).run()
+
+
+class _Validator:
+    def __init__(self, source: Located, base_dir: Path, catalog: Catalog) -> None:
+        self.source = source
+        self.base_dir = base_dir
+        self.catalog = catalog
+        self.out = Collector(source)
+        self.limits: dict[str, int] = {n: lim.value for n, lim in catalog.limits.items()}
+
+    # -- driver -------------------------------------------------------------------------------
+
+    def run(self) -> Spec:
+        data = self.source.data
+        if not isinstance(data, dict):
+            self.out.add("WRONG_TYPE", (), "the spec must be a YAML mapping",
+                         "start from examples/ml-platform/trainshare.yaml")
+            raise SpecError(self.out.sorted())
+        self._top_level(data)
+        org = self._organization(data.get("organization"))
+        # With a broken `organization`, keep checking the rest against neutral defaults.
+        checks_org = org or _FALLBACK_ORG
+        units = self._units(self._mapping(data, "units"))
+        accounts = self._accounts(self._mapping(data, "accounts"), units, org)
+        refs = _References(units, accounts, org)
+        self._check_ambiguous_names(units, accounts)
+        guardrails = self._guardrails(self._mapping(data, "guardrails"), refs, checks_org)
+        self._check_scp_counts(guardrails, units, accounts)
+        shares = self._shares(self._mapping(data, "shares"), refs, checks_org)
+        if self.out.has_errors or org is None:
+            raise SpecError(self.out.sorted())
+        return Spec(
+            file=Path(self.source.file),
+            organization=org,
+            units=units,
+            accounts=accounts,
+            guardrails=guardrails,
+            shares=shares,
+            limits=dict(self.limits),
+            warnings=tuple(self.out.sorted()),
+        )
+
+    def _top_level(self, data: dict[Any, Any]) -> None:
+        for key in data:
+            if key not in _TOP_KEYS:
+                hint = did_you_mean(str(key), _TOP_KEYS) or f"allowed: {', '.join(_TOP_KEYS)}"
+                self.out.add("UNKNOWN_KEY", (str(key),), f"unknown key {key!r}",
+                             f"remove it — {hint}")
+        if "version" not in data:
+            self.out.add("MISSING_KEY", ("version",), "required key 'version' is missing",
+                         "add `version: 1` at the top")
+        elif data["version"] != 1 or isinstance(data["version"], bool):
+            self.out.add("UNSUPPORTED_VERSION", ("version",),
+                         f"spec version {data['version']!r} is not supported",
+                         "this trainshare reads `version: 1`")
+
+    def _mapping(self, data: dict[Any, Any], key: str) -> dict[str, Any]:
+        value = data.get(key)
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.out.add("WRONG_TYPE", (key,), f"{key} must be a mapping of name: entry",
+                         f"write `{key}:` followed by indented entries")
+            return {}
+        return {str(k): v for k, v in value.items()}
+
+    # -- organization -------------------------------------------------------------------------
+
+    def _organization(self, raw: Any) -> Organization | None:
+        path: Path_ = ("organization",)
+        if raw is None:
+            self.out.add("MISSING_KEY", path, "required key 'organization' is missing",
+                         "add `organization: {management_account: \"111111111111\"}`")
+            return None
+        org = self.out.validate(OrganizationSpec, raw, path)
+        if org is None:
+            return None
+        self._check_region(org.region, (*path, "region"))
+        for name, value in org.limits.model_dump(exclude_none=True).items():
+            self.limits[name] = value
+        services = list(dict.fromkeys(org.trusted_services))
+        return Organization(
+            management_account=org.management_account,
+            create=org.create,
+            region=org.region,
+            partition=self.catalog.partition(org.region),
+            access_role=org.access_role,
+            trusted_services=tuple(services),
+        )
+
+    def _check_region(self, region: str, path: Path_) -> bool:
+        if region in self.catalog.regions:
+            return True
+        hint = did_you_mean(region, self.catalog.regions)
+        self.out.add(
+            "UNKNOWN_REGION", path, f"{region!r} is not an AWS Region known to trainshare",
+            hint or f"use a Region code such as us-east-1 (catalog checked {self.catalog.checked};"
+            " a newer Region goes in catalog/data/regions.yaml)",
+        )
+        return False
+
+    # -- units --------------------------------------------------------------------------------
+
+    def _units(self, raw: dict[str, Any]) -> dict[str, Unit]:
+        units: dict[str, Unit] = {}
+        self._walk_units(raw, parent=ROOT, yaml_path=("units",), units=units)
+        return units
+
+    def _walk_units(
+        self, children: Mapping[str, Any], parent: str, yaml_path: Path_, units: dict[str, Unit]
+    ) -> None:
+        seen: dict[str, str] = {}
+        for name, body in children.items():
+            path = name if parent == ROOT else f"{parent}/{name}"
+            ypath = (*yaml_path, name)
+            if not self._unit_name_ok(name, parent, ypath, seen):
+                continue
+            if body is None:
+                body = {}
+            if not isinstance(body, dict):
+                self.out.add("WRONG_TYPE", ypath, f"OU {path!r} must be a mapping",
+                             f"write `{name}: {{}}` for an OU without children")
+                continue
+            unit = self._unit(path, name, parent, body, ypath)
+            units[path] = unit
+            if unit.depth > self.limits["ou_max_depth"]:
+                self.out.add(
+                    "OU_TOO_DEEP", ypath,
+                    f"OU {path!r} is {unit.depth} levels under the root; AWS allows "
+                    f"{self.limits['ou_max_depth']} (Organizations quotas)",
+                    "move it higher in the tree",
+                )
+                continue
+            kids = {str(k): v for k, v in body.items() if k not in _UNIT_RESERVED}
+            self._walk_units(kids, path, ypath, units)
+
+    def _unit_name_ok(self, name: str, parent: str, ypath: Path_, seen: dict[str, str]) -> bool:
+        if parent == ROOT and name in _ORG_ALIASES:
+            self.out.add("OU_NAME_RESERVED", ypath,
+                         f"{name!r} names the whole organization and cannot be an OU name",
+                         "rename the OU")
+            return False
+        if "/" in name or not 1 <= len(name) <= 128:
+            self.out.add("INVALID_VALUE", ypath,
+                         f"OU name {name!r} must be 1-128 characters without '/'",
+                         "rename the OU ('/' separates levels in OU paths)")
+            return False
+        folded = name.casefold()
+        if folded in seen:
+            self.out.add(
+                "OU_NAME_CLASH", ypath,
+                f"OU {name!r} differs from its sibling {seen[folded]!r} only by case",
+                "rename one: they are hard to tell apart, and AWS may treat them as duplicates "
+                "(DuplicateOrganizationalUnitException; case rule unverified)",
+            )
+            return False
+        seen[folded] = name
+        return True
+
+    def _unit(self, path: str, name: str, parent: str, body: dict[Any, Any], ypath: Path_) -> Unit:
+        ou_id = body.get("id")
+        if ou_id is not None and not (isinstance(ou_id, str) and _OU_ID.match(ou_id)):
+            self.out.add("INVALID_OU_ID", (*ypath, "id"),
+                         f"{ou_id!r} is not an OU ID", "an OU ID looks like ou-ab12-11111111")
+            ou_id = None
+        full_access = body.get("full_aws_access", True)
+        if not isinstance(full_access, bool):
+            self.out.add("WRONG_TYPE", (*ypath, "full_aws_access"), "must be true or false",
+                         "write `full_aws_access: true`")
+        elif not full_access:
+            self.out.add(
+                "UNSUPPORTED", (*ypath, "full_aws_access"),
+                "detaching FullAWSAccess is not supported yet (the allow-list strategy arrives "
+                "with the guardrails work, issue #3)",
+                "remove `full_aws_access: false`",
+            )
+        tags = self._tags(body.get("tags", {}), (*ypath, "tags"))
+        return Unit(path=path, name=name, parent=parent, id=ou_id,
+                    full_aws_access=True, tags=tags)
+
+    def _tags(self, raw: Any, path: Path_) -> dict[str, str]:
+        if not isinstance(raw, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in raw.items()
+        ):
+            self.out.add("WRONG_TYPE", path, "tags must map strings to strings",
+                         'quote values that YAML reads as numbers or booleans: {cost-center: "42"}')
+            return {}
+        self._check_tag_count(raw, path)
+        return dict(raw)
+
+    def _check_tag_count(self, tags: Mapping[str, str], path: Path_) -> None:
+        # +1: trainshare adds `managed-by = trainshare` to everything it creates.
+        if len(tags) + 1 > self.limits["tags_per_entity"]:
+            self.out.add("TOO_MANY_TAGS", path,
+                         f"{len(tags)} tags plus managed-by exceed the limit of "
+                         f"{self.limits['tags_per_entity']} per entity",
+                         "drop some tags")
+
+    # -- accounts -----------------------------------------------------------------------------
+
+    def _accounts(
+        self, raw: dict[str, Any], units: Mapping[str, Unit], org: Organization | None
+    ) -> dict[str, Account]:
+        accounts: dict[str, Account] = {}
+        emails: dict[str, str] = {}
+        ids: dict[str, str] = {}
+        for key, body in raw.items():
+            path: Path_ = ("accounts", key)
+            spec = self.out.validate(AccountSpec, body, path)
+            if spec is None:
+                continue
+            self._check_tag_count(spec.tags, (*path, "tags"))
+            if spec.id is None and spec.email is None:
+                self.out.add("MISSING_KEY", path,
+                             f"account {key!r} needs `id` (an existing account) or `email` "
+                             "(a new account trainshare creates)",
+                             'add `id: "123456789012"` or `email: team@example.com`')
+                continue
+            if spec.id is None and not _ACCOUNT_NAME.match(key):
+                self.out.add("INVALID_VALUE", path,
+                             f"account name {key!r} must be 1-50 printable ASCII characters "
+                             "(CreateAccount AccountName)", "shorten the key")
+            if spec.email is not None:
+                self._check_email(key, spec.email, (*path, "email"), emails)
+            if spec.id is not None:
+                if spec.id in ids:
+                    self.out.add("DUPLICATE_ACCOUNT_ID", (*path, "id"),
+                                 f"account ID {spec.id} is also given to {ids[spec.id]!r}",
+                                 "each account appears once; remove one entry")
+                ids[spec.id] = key
+            if spec.unit != ROOT and spec.unit not in units:
+                # Reported, and the account is still kept so references to it resolve.
+                hint = did_you_mean(spec.unit, units) or f"known OUs: {', '.join(units) or 'none'}"
+                self.out.add("UNKNOWN_UNIT", (*path, "unit"),
+                             f"account {key!r} is placed in OU {spec.unit!r}, which is not in "
+                             "`units`", hint)
+            accounts[key] = Account(
+                key=key, id=spec.id, email=spec.email, unit=spec.unit, tags=dict(spec.tags),
+                protect=spec.protect, close_on_deletion=spec.close_on_deletion,
+            )
+            if org is not None and spec.id == org.management_account and spec.unit != ROOT:
+                self.out.add(
+                    "MANAGEMENT_ACCOUNT_PLACEMENT", (*path, "unit"),
+                    "the management account is placed in an OU: SCPs there will not apply to it "
+                    "(SCPs never apply to the management account)", "", Severity.WARNING)
+            if spec.close_on_deletion and spec.id is None:
+                self.out.add(
+                    "CLOSE_ON_DELETION", (*path, "close_on_deletion"),
+                    f"removing {key!r} from the spec will close the AWS account (reinstatable "
+                    "for 90 days only)", "", Severity.WARNING)
+        return accounts
+
+    def _check_email(self, key: str, email: str, path: Path_, emails: dict[str, str]) -> None:
+        if not (_EMAIL.match(email) and 6 <= len(email) <= 64):
+            self.out.add("INVALID_EMAIL", path, f"{email!r} is not a valid account email",
+                         "use an address like team@example.com, 6-64 characters "
+                         "(CreateAccount Email)")
+            return
+        folded = email.casefold()
+        if folded in emails:
+            self.out.add("DUPLICATE_EMAIL", path,
+                         f"email {email!r} is also used by account {emails[folded]!r}",
+                         "every AWS account needs its own email address "
+                         "(CreateAccount fails with EMAIL_ALREADY_EXISTS)")
+        emails[folded] = key
+
+    def _check_ambiguous_names(
+        self, units: Mapping[str, Unit], accounts: Mapping[str, Account]
+    ) -> None:
+        for key in accounts:
+            if key in units:
+                self.out.add("AMBIGUOUS_NAME", ("accounts", key),
+                             f"{key!r} is both an account key and an OU path; references to it "
+                             "are ambiguous", "rename the account or the OU")
+
+    # -- guardrails ---------------------------------------------------------------------------
+
+    def _guardrails(
+        self, raw: dict[str, Any], refs: _References, org: Organization
+    ) -> dict[str, Guardrail]:
+        out: dict[str, Guardrail] = {}
+        for key, body in raw.items():
+            path: Path_ = ("guardrails", key)
+            spec = self.out.validate(GuardrailSpec, body, path)
+            if spec is None:
+                continue
+            if not 1 <= len(key) <= 128:
+                self.out.add("INVALID_VALUE", path, "an SCP name is 1-128 characters",
+                             "shorten the key")
+            document = self._guardrail_document(key, spec, path, org)
+            targets = self._guardrail_targets(spec.targets, (*path, "targets"), refs, org)
+            if document is None or targets is None:
+                continue
+            if len(document) > self.limits["scp_max_chars"]:
+                lim = self.catalog.limits["scp_max_chars"]
+                self.out.add(
+                    "POLICY_TOO_LARGE", path,
+                    f"the minified SCP is {len(document):,} characters; the limit is "
+                    f"{self.limits['scp_max_chars']:,} ({lim.source}; {lim.verified})",
+                    "split it into two guardrails, or set organization.limits.scp_max_chars if "
+                    "your organization's limit differs",
+                )
+                continue
+            description = spec.description or (
+                self.catalog.guardrails[spec.template].description if spec.template else key
+            )
+            out[key] = Guardrail(key=key, description=description, document=document,
+                                 targets=targets, template=spec.template)
+        return out
+
+    def _guardrail_document(
+        self, key: str, spec: GuardrailSpec, path: Path_, org: Organization
+    ) -> str | None:
+        if (spec.template is None) == (spec.document is None):
+            self.out.add("GUARDRAIL_SOURCE", path,
+                         f"guardrail {key!r} needs exactly one of `template` and `document`",
+                         "name a template (`trainshare guardrails list`) or a JSON file")
+            return None
+        if spec.document is not None:
+            if spec.params:
+                self.out.add("INVALID_VALUE", (*path, "params"),
+                             "`params` only applies to templates", "remove `params`")
+            return self._document_file(spec.document, (*path, "document"))
+        assert spec.template is not None
+        template = self.catalog.guardrails.get(spec.template)
+        if template is None:
+            hint = did_you_mean(spec.template, self.catalog.guardrails)
+            self.out.add("UNKNOWN_TEMPLATE", (*path, "template"),
+                         f"no guardrail template named {spec.template!r}",
+                         hint or f"known: {', '.join(self.catalog.guardrails)}")
+            return None
+        context = {"access_role": org.access_role, "partition": org.partition}
+        document, problems = render_template(template, spec.params, context)
+        for problem in problems:
+            self.out.add("TEMPLATE_PARAM", (*path, "params", problem.param), problem.message,
+                         problem.fix)
+        return minify(document) if document is not None else None
+
+    def _document_file(self, relative: str, path: Path_) -> str | None:
+        file = self.base_dir / relative
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            self.out.add("POLICY_FILE_MISSING", path, f"cannot read {relative!r}: "
+                         f"{getattr(exc, 'strerror', None) or exc}",
+                         "the path is relative to the spec file's folder")
+            return None
+        document, problems = parse_policy(text)
+        if document is not None:
+            problems = check_scp_structure(document)
+        for problem in problems:
+            code = "POLICY_INVALID_JSON" if document is None else "POLICY_STRUCTURE"
+            self.out.add(code, path, f"{relative}: {problem.where}: {problem.message}",
+                         problem.fix)
+        return minify(document) if document is not None and not problems else None
+
+    def _guardrail_targets(
+        self, targets: list[str], path: Path_, refs: _References, org: Organization
+    ) -> tuple[str, ...] | None:
+        resolved: list[str] = []
+        ok = True
+        for index, ref in enumerate(targets):
+            target = refs.target(ref)
+            if target is None:
+                ok = False
+                self.out.add("UNKNOWN_TARGET", (*path, index),
+                             f"guardrail target {ref!r} is not `root`, an OU path or an account "
+                             "of the spec", refs.hint(ref))
+                continue
+            if target in resolved:
+                self.out.add("DUPLICATE_TARGET", (*path, index), f"{ref!r} is listed twice",
+                             "remove one")
+                continue
+            if refs.account_id(target) == org.management_account:
+                self.out.add("SCP_ON_MANAGEMENT_ACCOUNT", (*path, index),
+                             "SCPs never apply to the management account; this attachment has "
+                             "no effect", "", Severity.WARNING)
+            resolved.append(target)
+        return tuple(resolved) if ok else None
+
+    def _check_scp_counts(
+        self,
+        guardrails: Mapping[str, Guardrail],
+        units: Mapping[str, Unit],
+        accounts: Mapping[str, Account],
+    ) -> None:
+        """Each root, OU and account holds at most `scps_per_target` SCPs, FullAWSAccess
+        included (it is attached by default and counts; Organizations quotas page)."""
+        attached: dict[str, list[str]] = {}
+        for guardrail in guardrails.values():
+            for target in guardrail.targets:
+                attached.setdefault(target, []).append(guardrail.key)
+        limit = self.limits["scps_per_target"]
+        for target, keys in attached.items():
+            unit = units.get(target)
+            full = unit.full_aws_access if unit else True
+            count = len(keys) + (1 if full else 0)
+            if count > limit:
+                over = keys[-1]
+                index = list(guardrails[over].targets).index(target)
+                self.out.add(
+                    "TOO_MANY_SCPS", ("guardrails", over, "targets", index),
+                    f"{target!r} would carry {count} SCPs (FullAWSAccess + {', '.join(keys)}); "
+                    f"the limit is {limit} per target",
+                    "merge guardrails into one document, attach some higher in the tree, or set "
+                    "organization.limits.scps_per_target if your quota differs",
+                )
+
+    # -- shares -------------------------------------------------------------------------------
+
+    def _shares(
+        self, raw: dict[str, Any], refs: _References, org: Organization
+    ) -> dict[str, Share]:
+        out: dict[str, Share] = {}
+        for key, body in raw.items():
+            path: Path_ = ("shares", key)
+            spec = self.out.validate(ShareSpec, body, path)
+            if spec is None:
+                continue
+            share = self._share(key, spec, path, refs, org)
+            if share is not None:
+                out[key] = share
+        return out
+
+    def _share(
+        self, key: str, spec: ShareSpec, path: Path_, refs: _References, org: Organization
+    ) -> Share | None:
+        if spec.access is not None:
+            self.out.add("UNSUPPORTED", (*path, "access"),
+                         "policy shares (S3, KMS, ECR) are not supported yet (issue #7)",
+                         "remove `access`; share RAM-shareable resources for now")
+        owner = refs.accounts.get(spec.owner)
+        if owner is None:
+            self.out.add("UNKNOWN_ACCOUNT", (*path, "owner"),
+                         f"owner {spec.owner!r} is not an account of the spec",
+                         did_you_mean(spec.owner, refs.accounts)
+                         or "add the owning account under `accounts` with its `id`")
+            return None
+        if owner.id is None:
+            self.out.add("OWNER_NOT_EXISTING", (*path, "owner"),
+                         f"owner {spec.owner!r} is an account trainshare creates; the resources "
+                         "it shares must exist first, with ARNs that name its ID",
+                         f"create the account first, then give it `id:` and share from it")
+            return None
+        region = spec.region or org.region
+        if not self._check_region(region, (*path, "region")):
+            return None
+        resources = self._resources(spec, path, owner.id, region, org)
+        principals = self._principals(spec, path, refs, owner, resources)
+        permissions = self._permissions(spec, path, resources, org)
+        self._check_tag_count(spec.tags, (*path, "tags"))
+        if resources is None or principals is None or permissions is None:
+            return None
+        return Share(
+            key=key, owner=owner.key, owner_id=owner.id, region=region, resources=resources,
+            principals=principals, permissions=permissions,
+            allow_external=spec.allow_external, tags=dict(spec.tags),
+        )
+
+    def _resources(
+        self, spec: ShareSpec, path: Path_, owner_id: str, region: str, org: Organization
+    ) -> tuple[SharedResource, ...] | None:
+        out: list[SharedResource] = []
+        ok = True
+        seen: set[str] = set()
+        for index, item in enumerate(spec.resources):
+            rpath = (*path, "resources", index)
+            arn_text = item.arn if isinstance(item, ResourceSpec) else item
+            if isinstance(item, ResourceSpec) and item.policy is not None:
+                self.out.add("UNSUPPORTED", (*rpath, "policy"),
+                             "policy shares (S3, KMS, ECR) are not supported yet (issue #7)",
+                             "remove this resource for now")
+                ok = False
+                continue
+            resource = self._resource(arn_text, rpath, owner_id, region, org)
+            if resource is None:
+                ok = False
+            elif resource.arn in seen:
+                self.out.add("DUPLICATE_RESOURCE", rpath, f"{arn_text} is listed twice",
+                             "remove one")
+                ok = False
+            else:
+                seen.add(resource.arn)
+                out.append(resource)
+        if len(out) > self.limits["ram_resources_per_share"]:
+            self.out.add("TOO_MANY_RESOURCES", (*path, "resources"),
+                         f"{len(out)} resources exceed RAM's {self.limits['ram_resources_per_share']}"
+                         " per share", "split the share")
+            ok = False
+        return tuple(out) if ok else None
+
+    def _resource(
+        self, text: str, path: Path_, owner_id: str, region: str, org: Organization
+    ) -> SharedResource | None:
+        arn = parse_arn(text)
+        if arn is None:
+            self.out.add("INVALID_ARN", path, f"{text!r} is not an ARN",
+                         "write arn:aws:SERVICE:REGION:ACCOUNT:RESOURCE")
+            return None
+        rtype = self.catalog.resource_type_for(arn)
+        if rtype is None:
+            ptype = self.catalog.policy_share_type_for(arn)
+            if ptype is not None:
+                self.out.add("NOT_RAM_SHAREABLE", path,
+                             f"{ptype.name} resources cannot be shared through RAM",
+                             "share it with a resource policy instead: "
+                             "`{arn: …, policy: managed}` (policy shares, issue #7)")
+            else:
+                self.out.add("UNKNOWN_RESOURCE_TYPE", path,
+                             f"{text} is not a RAM-shareable type trainshare knows",
+                             "known types: " + ", ".join(self.catalog.resource_types)
+                             + " (add a new one to catalog/data/ram_resource_types.yaml)")
+            return None
+        ok = True
+        if arn.account != owner_id:
+            self.out.add("ARN_ACCOUNT_MISMATCH", path,
+                         f"the resource belongs to account {arn.account or '(none)'}, but the "
+                         f"share's owner is {owner_id}",
+                         "RAM shares are made by the account that owns the resource: fix "
+                         "`owner` or move the resource to another share")
+            ok = False
+        if arn.region != region:
+            self.out.add("ARN_REGION_MISMATCH", path,
+                         f"the resource is in {arn.region or '(no Region)'}, but the share is in "
+                         f"{region}", "RAM is regional: set the share's `region` to the "
+                         "resource's Region, or split the share")
+            ok = False
+        if arn.partition != org.partition:
+            self.out.add("ARN_PARTITION_MISMATCH", path,
+                         f"partition {arn.partition!r} differs from the organization's "
+                         f"{org.partition!r}", "fix the ARN")
+            ok = False
+        return SharedResource(arn=text, resource_type=rtype.name) if ok else None
+
+    def _principals(
+        self,
+        spec: ShareSpec,
+        path: Path_,
+        refs: _References,
+        owner: Account,
+        resources: tuple[SharedResource, ...] | None,
+    ) -> tuple[Principal, ...] | None:
+        out: list[Principal] = []
+        ok = True
+        for index, ref in enumerate(spec.principals):
+            ppath = (*path, "principals", index)
+            principal = refs.principal(ref)
+            if principal is None:
+                hint = refs.hint(ref)
+                if ref.startswith("arn:"):
+                    hint = "IAM users, roles and service principals are not supported in spec " \
+                           "version 1: name an account, an OU path or `root`"
+                self.out.add("UNKNOWN_PRINCIPAL", ppath,
+                             f"principal {ref!r} is not `root`, an OU path, an account of the "
+                             "spec, or a 12-digit account ID", hint)
+                ok = False
+                continue
+            if principal.target in {p.target for p in out}:
+                self.out.add("DUPLICATE_PRINCIPAL", ppath, f"{ref!r} is listed twice",
+                             "remove one")
+                ok = False
+                continue
+            if principal.target in (owner.key, owner.id):
+                self.out.add("SELF_PRINCIPAL", ppath,
+                             f"{ref!r} is the share's owner, which already has its resources",
+                             "remove it")
+                ok = False
+                continue
+            if principal.external:
+                ok = self._external_principal(spec, ppath, ref, resources) and ok
+            out.append(principal)
+        if len(out) > self.limits["ram_principals_per_share"]:
+            self.out.add("TOO_MANY_PRINCIPALS", (*path, "principals"),
+                         f"{len(out)} principals exceed RAM's "
+                         f"{self.limits['ram_principals_per_share']} per share", "split the share")
+            ok = False
+        if spec.allow_external and not any(p.external for p in out):
+            self.out.add("ALLOW_EXTERNAL_UNUSED", (*path, "allow_external"),
+                         "allow_external is true but every principal is inside the organization",
+                         "remove it, so a later edit cannot open the share by accident",
+                         Severity.WARNING)
+        return tuple(out) if ok else None
+
+    def _external_principal(
+        self, spec: ShareSpec, path: Path_, ref: str,
+        resources: tuple[SharedResource, ...] | None,
+    ) -> bool:
+        if not spec.allow_external:
+            self.out.add("EXTERNAL_PRINCIPAL", path,
+                         f"account {ref} is not in the organization (not in `accounts`, not the "
+                         "management account)",
+                         "add it under `accounts` with its `id` if it is a member, or set "
+                         "`allow_external: true` on the share to share outside the org")
+            return False
+        ok = True
+        for rtype_name in sorted({r.resource_type for r in resources or ()}):
+            rtype = self.catalog.resource_types[rtype_name]
+            if not rtype.external:
+                self.out.add("ORG_ONLY_TYPE", path,
+                             f"{rtype_name} can only be shared inside the organization "
+                             f"({rtype.source})", f"remove {ref} or move the resource to "
+                             "another share")
+                ok = False
+            elif rtype.external_note:
+                self.out.add("EXTERNAL_SHARE_CAVEAT", path, rtype.external_note,
+                             "check the resources are not Capacity Blocks", Severity.WARNING)
+        return ok
+
+    def _permissions(
+        self,
+        spec: ShareSpec,
+        path: Path_,
+        resources: tuple[SharedResource, ...] | None,
+        org: Organization,
+    ) -> tuple[str, ...] | None:
+        """One AWS-managed permission per resource type (RAM API: AssociateResourceSharePermission).
+
+        Changing the permissions of a share replaces it (terraform-provider-aws #42009), so the
+        default is sent explicitly where its name is verified: the set never changes by itself.
+        """
+        if resources is None:
+            return None
+        types = {r.resource_type for r in resources}
+        chosen: dict[str, str] = {}
+        ok = True
+        for index, given in enumerate(spec.permissions or []):
+            ppath = (*path, "permissions", index)
+            name = permission_name(given)
+            permission = self.catalog.permission(name)
+            if permission is None:
+                known = [p for t in types for p in self.catalog.resource_types[t].permissions]
+                self.out.add("UNKNOWN_PERMISSION", ppath,
+                             f"{given!r} is not an AWS-managed RAM permission trainshare knows",
+                             did_you_mean(name, known) or f"for this share: {', '.join(known)}")
+                ok = False
+                continue
+            if permission.resource_type not in types:
+                self.out.add("PERMISSION_TYPE_MISMATCH", ppath,
+                             f"{name} is for {permission.resource_type}, and this share has no "
+                             f"such resource (it shares {', '.join(sorted(types))})",
+                             "remove it, or use a permission of a type the share holds")
+                ok = False
+                continue
+            if permission.resource_type in chosen:
+                self.out.add("DUPLICATE_PERMISSION_TYPE", ppath,
+                             f"{name} and {chosen[permission.resource_type]} are both for "
+                             f"{permission.resource_type}; a share has one permission per type",
+                             "keep one")
+                ok = False
+                continue
+            chosen[permission.resource_type] = name
+        for rtype_name in sorted(types - set(chosen)):
+            rtype = self.catalog.resource_types[rtype_name]
+            if rtype.default_permission is not None:
+                chosen[rtype_name] = rtype.default_permission
+            elif rtype.permissions:
+                self.out.add("PERMISSION_REQUIRED", (*path, "permissions"),
+                             f"{rtype_name} has several managed permissions and no verified "
+                             "default", f"choose one: {', '.join(rtype.permissions)}")
+                ok = False
+        return tuple(sorted(chosen.values())) if ok else None
+
+
+class _References:
+    """Resolves names used in targets and principals: `root`, OU paths, account keys, IDs."""
+
+    def __init__(
+        self, units: Mapping[str, Unit], accounts: Mapping[str, Account], org: Organization | None
+    ) -> None:
+        self.units = units
+        self.accounts = accounts
+        self.org = org
+        self._by_id = {a.id: a.key for a in accounts.values() if a.id}
+
+    def target(self, ref: str) -> str | None:
+        if ref in _ORG_ALIASES:
+            return ROOT
+        if ref in self.units or ref in self.accounts:
+            return ref
+        return None
+
+    def account_id(self, target: str) -> str | None:
+        account = self.accounts.get(target)
+        return account.id if account else None
+
+    def principal(self, ref: str) -> Principal | None:
+        if ref in _ORG_ALIASES:
+            return Principal(PrincipalKind.ORGANIZATION, ref, ROOT, external=False)
+        if ref in self.units:
+            return Principal(PrincipalKind.UNIT, ref, ref, external=False)
+        if ref in self.accounts:
+            return Principal(PrincipalKind.ACCOUNT, ref, ref, external=False)
+        if _TWELVE_DIGITS.match(ref):
+            if ref in self._by_id:
+                return Principal(PrincipalKind.ACCOUNT, ref, self._by_id[ref], external=False)
+            inside = self.org is not None and ref == self.org.management_account
+            return Principal(PrincipalKind.ACCOUNT_ID, ref, ref, external=not inside)
+        return None
+
+    def hint(self, ref: str) -> str:
+        names = [*_ORG_ALIASES, *self.units, *self.accounts]
+        return did_you_mean(ref, names) or "check the spelling against `units` and `accounts`"
+
+
+__all__ = ["load_spec", "validate_spec"]

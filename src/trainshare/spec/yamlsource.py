@@ -1,0 +1,125 @@
+"""YAML → plain Python data, keeping the line of every key and list item.
+
+ruamel.yaml's round-trip loader records positions (`.lc`) on every mapping and sequence; we walk
+the tree once, copy it into plain dicts/lists/scalars, and keep a `{path: line}` table so that any
+later check (pydantic's or ours) can say where in the file a problem is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import DuplicateKeyError
+from ruamel.yaml.error import MarkedYAMLError
+
+from trainshare.errors import SpecError, SpecIssue
+
+Path_ = tuple[str | int, ...]
+
+
+@dataclass
+class Located:
+    """Plain data plus the line (1-based) of each key path."""
+
+    data: Any
+    file: str
+    lines: dict[Path_, int] = field(default_factory=dict)
+
+    def line_of(self, path: Path_) -> int | None:
+        """The line of `path`, or of its nearest ancestor that has one."""
+        for end in range(len(path), -1, -1):
+            line = self.lines.get(path[:end])
+            if line is not None:
+                return line
+        return None
+
+
+def _plain(node: Any, path: Path_, lines: dict[Path_, int]) -> Any:
+    if isinstance(node, CommentedMap):
+        out: dict[Any, Any] = {}
+        for key, value in node.items():
+            line, _col = node.lc.key(key)
+            child = (*path, str(key))
+            lines[child] = line + 1
+            out[key] = _plain(value, child, lines)
+        return out
+    if isinstance(node, CommentedSeq):
+        items: list[Any] = []
+        for index, value in enumerate(node):
+            line, _col = node.lc.item(index)
+            lines[(*path, index)] = line + 1
+            items.append(_plain(value, (*path, index), lines))
+        return items
+    if isinstance(node, str):
+        return str(node)  # drop ruamel's ScalarString subclasses
+    if isinstance(node, bool):
+        return bool(node)
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    return node
+
+
+def load_yaml(text: str, file: str) -> Located:
+    """Parse YAML text; a syntax error or duplicate key is a located `SpecError`."""
+    yaml = YAML(typ="rt", pure=True)
+    yaml.allow_duplicate_keys = False
+    try:
+        raw = yaml.load(text)
+    except DuplicateKeyError as exc:
+        mark = exc.problem_mark
+        raise SpecError(
+            [
+                SpecIssue(
+                    code="DUPLICATE_KEY",
+                    path=(),
+                    message=f"duplicate key: {_first_line(exc.problem)}",
+                    fix="each key may appear once in a mapping; merge or rename the two entries",
+                    file=file,
+                    line=mark.line + 1 if mark else None,
+                )
+            ]
+        ) from None
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise SpecError(
+            [
+                SpecIssue(
+                    code="YAML_SYNTAX",
+                    path=(),
+                    message=f"not valid YAML: {exc.problem or exc.context}",
+                    fix="fix the YAML syntax at this line (indentation, quotes, colons)",
+                    file=file,
+                    line=mark.line + 1 if mark else None,
+                )
+            ]
+        ) from None
+    lines: dict[Path_, int] = {(): 1}
+    return Located(data=_plain(raw, (), lines), file=file, lines=lines)
+
+
+def read_yaml(path: Path) -> Located:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(
+            [
+                SpecIssue(
+                    code="SPEC_UNREADABLE",
+                    path=(),
+                    message=f"cannot read the spec: {exc}",
+                    fix="check the path and that the file is UTF-8 text",
+                    file=str(path),
+                )
+            ]
+        ) from None
+    return load_yaml(text, str(path))
+
+
+def _first_line(text: str | None) -> str:
+    return (text or "").strip().splitlines()[0] if text else ""
