@@ -1,0 +1,220 @@
+"""Spec → plan: what `pulumi up` must create, and in which account and Region.
+
+Rules that shape the graph (AWS-FACTS.md §1-§4):
+- Organizations resources and `SharingWithOrganization` use the management account's provider;
+  RAM shares use one provider per (owner account, Region) that assumes `access_role` there.
+- Every provider pins `allowed_account_ids`, so running with the wrong credentials fails before
+  any change instead of creating resources in the wrong account.
+- Sharing with an OU or the org needs `EnableSharingWithAwsOrganization` from the management
+  account (RAM guide, getting-started-sharing); principal associations wait for it.
+- OU and organization principals are ARNs, never IDs (terraform-provider-aws #36254, #16321).
+- `allow_external_principals` is always sent (API default true, provider default false).
+- Accounts are protected and kept on delete unless the spec says otherwise; at most
+  `concurrent_create_account` creations run at once (CreateAccount API reference).
+"""
+
+from __future__ import annotations
+
+from trainshare.catalog import load_catalog, permission_arn
+from trainshare.plan import kinds
+from trainshare.plan.graph import Join, Mode, Node, Plan, Ref, Value
+from trainshare.spec import ROOT, Account, Principal, PrincipalKind, Share, Spec
+
+MANAGED_BY = {"managed-by": "trainshare"}
+MANAGEMENT = "management"
+ORGANIZATION = "organization"
+RAM_SERVICE = "ram.amazonaws.com"
+RAM_ORG_SHARING = "ram-organization-sharing"
+SESSION_NAME = "trainshare"
+
+
+def build_plan(spec: Spec) -> Plan:
+    """The desired-state graph of `spec`, nodes in dependency order."""
+    return _Builder(spec).build()
+
+
+class _Builder:
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+        self.org = spec.organization
+        self.nodes: list[Node] = []
+        self.providers: dict[tuple[str, str], str] = {}
+
+    def build(self) -> Plan:
+        self.management_provider = self._provider(MANAGEMENT, self.org.management_account,
+                                                  self.org.region)
+        self._organization()
+        if self.spec.shares_with_org_units:
+            self._add(Node(kinds.SHARING_WITH_ORGANIZATION, RAM_ORG_SHARING, **self._mgmt(),
+                           inputs={}, depends_on=self._service_access_nodes()))
+        for unit in self.spec.units.values():
+            if unit.id is None:
+                self._add(Node(kinds.ORGANIZATIONAL_UNIT, f"ou/{unit.path}", **self._mgmt(),
+                               inputs={"name": unit.name, "parent_id": self._target_id(unit.parent),
+                                       "tags": {**unit.tags, **MANAGED_BY}}))
+        self._accounts()
+        self._guardrails()
+        for share in self.spec.shares.values():
+            self._share(share)
+        return Plan(tuple(self.nodes))
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _add(self, node: Node) -> Node:
+        self.nodes.append(node)
+        return node
+
+    def _mgmt(self) -> dict[str, str | None]:
+        return {"account": MANAGEMENT, "account_id": self.org.management_account,
+                "region": self.org.region, "provider": self.management_provider}
+
+    def _provider(self, account: str, account_id: str, region: str) -> str:
+        """One explicit provider per (account, Region); member accounts assume `access_role`."""
+        key = (account_id, region)
+        if key in self.providers:
+            return self.providers[key]
+        name = f"provider/{account}/{region}"
+        inputs: dict[str, Value] = {"region": region, "allowed_account_ids": [account_id]}
+        if account_id != self.org.management_account:
+            role = f"arn:{self.org.partition}:iam::{account_id}:role/{self.org.access_role}"
+            inputs["assume_roles"] = [{"role_arn": role, "session_name": SESSION_NAME}]
+        self._add(Node(kinds.PROVIDER, name, account=account, account_id=account_id,
+                       region=region, inputs=inputs))
+        self.providers[key] = name
+        return name
+
+    def _target_id(self, target: str) -> Value:
+        """The ID of the root, an OU (by path) or an account (by key)."""
+        if target == ROOT:
+            return Ref(ORGANIZATION, "roots[0].id")
+        unit = self.spec.units.get(target)
+        if unit is not None:
+            return unit.id if unit.id else Ref(f"ou/{unit.path}", "id")
+        account = self.spec.accounts[target]
+        return account.id if account.id else Ref(f"account/{account.key}", "id")
+
+    # -- organization -------------------------------------------------------------------------
+
+    def _trusted_services(self) -> list[str]:
+        services = list(self.org.trusted_services)
+        if self.spec.shares_with_org_units and RAM_SERVICE not in services:
+            services.append(RAM_SERVICE)
+        return sorted(services)
+
+    def _organization(self) -> None:
+        if self.org.create:
+            inputs: dict[str, Value] = {
+                "feature_set": "ALL",
+                "aws_service_access_principals": list(self._trusted_services()),
+            }
+            if self.spec.guardrails:
+                inputs["enabled_policy_types"] = ["SERVICE_CONTROL_POLICY"]
+            # Deleting the organization is never what a user of this tool wants.
+            self._add(Node(kinds.ORGANIZATION, ORGANIZATION, **self._mgmt(), inputs=inputs,
+                           protect=True, retain_on_delete=True))
+            return
+        # Adopted: read it, and enable each trusted service on its own.
+        # Assumption: the SCP policy type is already enabled on an adopted organization;
+        # `audit` reports it when it is not.
+        self._add(Node(kinds.GET_ORGANIZATION, ORGANIZATION, **self._mgmt(), inputs={},
+                       mode=Mode.READ))
+        for service in self._trusted_services():
+            self._add(Node(kinds.AWS_SERVICE_ACCESS, f"service-access/{service}", **self._mgmt(),
+                           inputs={"service_principal": service}, depends_on=(ORGANIZATION,)))
+
+    def _service_access_nodes(self) -> tuple[str, ...]:
+        if self.org.create:
+            return (ORGANIZATION,)
+        return (ORGANIZATION, f"service-access/{RAM_SERVICE}")
+
+    # -- accounts -----------------------------------------------------------------------------
+
+    def _accounts(self) -> None:
+        limit = self.spec.limits["concurrent_create_account"]
+        created: list[str] = []
+        for account in self.spec.accounts.values():
+            if not account.created:
+                continue
+            name = f"account/{account.key}"
+            # Chain creations so that at most `limit` are in flight.
+            throttle = (created[-limit],) if len(created) >= limit else ()
+            self._add(Node(
+                kinds.ACCOUNT, name, **self._mgmt(),
+                inputs={
+                    "name": account.key,
+                    "email": account.email,
+                    "parent_id": self._target_id(account.unit),
+                    "role_name": self.org.access_role,
+                    "close_on_deletion": account.close_on_deletion,
+                    "tags": {**account.tags, **MANAGED_BY},
+                },
+                depends_on=throttle,
+                protect=account.protect,
+                retain_on_delete=not account.close_on_deletion,
+                # The Organizations API cannot read these back (pulumi-aws Account docs): a
+                # configured value would show a diff, and a change a replacement, forever.
+                ignore_changes=("roleName", "iamUserAccessToBilling"),
+            ))
+            created.append(name)
+
+    # -- guardrails ---------------------------------------------------------------------------
+
+    def _guardrails(self) -> None:
+        for guardrail in self.spec.guardrails.values():
+            policy = f"scp/{guardrail.key}"
+            self._add(Node(kinds.POLICY, policy, **self._mgmt(),
+                           inputs={"name": guardrail.key,
+                                   "description": guardrail.description,
+                                   "type": "SERVICE_CONTROL_POLICY",
+                                   "content": guardrail.document,
+                                   "tags": dict(MANAGED_BY)},
+                           depends_on=(ORGANIZATION,)))
+            for target in guardrail.targets:
+                self._add(Node(kinds.POLICY_ATTACHMENT, f"{policy}/attach/{target}",
+                               **self._mgmt(),
+                               inputs={"policy_id": Ref(policy, "id"),
+                                       "target_id": self._target_id(target)}))
+
+    # -- shares -------------------------------------------------------------------------------
+
+    def _share(self, share: Share) -> None:
+        owner = self.spec.accounts[share.owner]
+        account = MANAGEMENT if owner.id == self.org.management_account else owner.key
+        provider = self._provider(account, share.owner_id, share.region)
+        where = {"account": owner.key, "account_id": share.owner_id, "region": share.region,
+                 "provider": provider}
+        name = f"share/{share.key}"
+        partition = self.org.partition
+        self._add(Node(kinds.RESOURCE_SHARE, name, **where, inputs={
+            "name": share.key,
+            "allow_external_principals": share.allow_external,
+            "permission_arns": [permission_arn(p, partition) for p in share.permissions],
+            "tags": {**share.tags, **MANAGED_BY},
+        }))
+        for resource in share.resources:
+            arn = resource.arn.split(":", 5)
+            self._add(Node(kinds.RESOURCE_ASSOCIATION, f"{name}/resource/{arn[2]}/{arn[5]}",
+                           **where, inputs={"resource_arn": resource.arn,
+                                            "resource_share_arn": Ref(name, "arn")}))
+        for principal in share.principals:
+            needs_org_sharing = principal.kind in (PrincipalKind.ORGANIZATION, PrincipalKind.UNIT)
+            self._add(Node(kinds.PRINCIPAL_ASSOCIATION, f"{name}/principal/{principal.target}",
+                           **where,
+                           inputs={"principal": self._principal(principal),
+                                   "resource_share_arn": Ref(name, "arn")},
+                           depends_on=(RAM_ORG_SHARING,) if needs_org_sharing else ()))
+
+    def _principal(self, principal: Principal) -> Value:
+        """Account → its ID; OU → its ARN; organization → its ARN (RAM API: Principals)."""
+        if principal.kind is PrincipalKind.ORGANIZATION:
+            return Ref(ORGANIZATION, "arn")
+        if principal.kind is PrincipalKind.UNIT:
+            unit = self.spec.units[principal.target]
+            if unit.id is None:
+                return Ref(f"ou/{unit.path}", "arn")
+            prefix = f"arn:{self.org.partition}:organizations::{self.org.management_account}:ou/"
+            return Join((prefix, Ref(ORGANIZATION, "id"), f"/{unit.id}"))
+        if principal.kind is PrincipalKind.ACCOUNT:
+            account: Account = self.spec.accounts[principal.target]
+            return account.id if account.id else Ref(f"account/{account.key}", "id")
+        return principal.target

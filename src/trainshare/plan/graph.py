@@ -1,0 +1,146 @@
+"""The desired-state graph: nodes, and the values that refer to other nodes.
+
+Pure data. The Pulumi component turns a `Ref` into the Output of the node it names, a `Join` into
+`Output.concat`; `plan --format json` prints them as `{"$ref": …, "$attr": …}` and `{"$join": […]}`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+_ATTR_PART = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """An output of another node: `Ref("organization", "roots[0].id")`."""
+
+    node: str
+    attr: str
+
+    def path(self) -> tuple[str | int, ...]:
+        """`roots[0].id` → ("roots", 0, "id")."""
+        return tuple(
+            name if name else int(index) for name, index in _ATTR_PART.findall(self.attr)
+        )
+
+    def __str__(self) -> str:
+        return f"{self.node}.{self.attr}"
+
+
+@dataclass(frozen=True, slots=True)
+class Join:
+    """A string built from literals and refs, e.g. an OU ARN that needs the org's ID."""
+
+    parts: tuple[str | Ref, ...]
+
+    def __str__(self) -> str:
+        return "".join(p if isinstance(p, str) else "${" + str(p) + "}" for p in self.parts)
+
+
+Value = Union[str, int, bool, None, Ref, Join, list["Value"], dict[str, "Value"]]  # noqa: UP007
+
+
+class Mode:
+    CREATE = "create"  # a resource Pulumi manages
+    READ = "read"  # an invoke (data source): read at deploy time, never changed
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    kind: str  # Pulumi type token, or the invoke token for mode READ
+    name: str  # stable logical name, from spec keys
+    account: str  # account key, or "management"
+    account_id: str | None  # None for an account trainshare creates
+    region: str
+    inputs: Mapping[str, Value]
+    depends_on: tuple[str, ...] = ()
+    provider: str | None = None  # name of the provider node it uses
+    mode: str = Mode.CREATE
+    protect: bool = False
+    retain_on_delete: bool = False
+    ignore_changes: tuple[str, ...] = ()
+
+    def refs(self) -> Iterator[Ref]:
+        """Every Ref in the inputs (the implicit dependencies)."""
+        yield from _refs(self.inputs)
+
+    def dependencies(self) -> tuple[str, ...]:
+        """Explicit and implicit dependencies, and the provider, in a stable order."""
+        implied = [r.node for r in self.refs()]
+        provider = [self.provider] if self.provider else []
+        return tuple(dict.fromkeys([*provider, *implied, *self.depends_on]))
+
+
+def _refs(value: Any) -> Iterator[Ref]:
+    if isinstance(value, Ref):
+        yield value
+    elif isinstance(value, Join):
+        yield from (p for p in value.parts if isinstance(p, Ref))
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _refs(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _refs(item)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Nodes in dependency order: every node comes after all it depends on."""
+
+    nodes: tuple[Node, ...]
+    _by_name: dict[str, Node] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_name", {n.name: n for n in self.nodes})
+
+    def __getitem__(self, name: str) -> Node:
+        return self._by_name[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._by_name
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def of_kind(self, kind: str) -> list[Node]:
+        return [n for n in self.nodes if n.kind == kind]
+
+
+def value_to_json(value: Value) -> Any:
+    if isinstance(value, Ref):
+        return {"$ref": value.node, "$attr": value.attr}
+    if isinstance(value, Join):
+        return {"$join": [value_to_json(p) for p in value.parts]}
+    if isinstance(value, Mapping):
+        return {k: value_to_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [value_to_json(v) for v in value]
+    return value
+
+
+def node_to_json(node: Node) -> dict[str, Any]:
+    return {
+        "kind": node.kind,
+        "name": node.name,
+        "mode": node.mode,
+        "account": node.account,
+        "account_id": node.account_id,
+        "region": node.region,
+        "provider": node.provider,
+        "inputs": value_to_json(dict(node.inputs)),
+        "depends_on": list(node.dependencies()),
+        "options": {
+            "protect": node.protect,
+            "retain_on_delete": node.retain_on_delete,
+            "ignore_changes": list(node.ignore_changes),
+        },
+    }
+
+
+def plan_to_json(plan: Plan) -> dict[str, Any]:
+    return {"resources": [node_to_json(n) for n in plan.nodes]}

@@ -1,0 +1,18 @@
+"""Pulumi type tokens (pulumi-aws v7) of everything the plan can contain.
+
+The tokens are the ones the SDK registers (`pulumi_aws/<module>/<file>.py`); the component's
+registry maps each to its class, and a test checks the two agree.
+"""
+
+PROVIDER = "pulumi:providers:aws"
+ORGANIZATION = "aws:organizations/organization:Organization"
+GET_ORGANIZATION = "aws:organizations/getOrganization:getOrganization"  # invoke
+AWS_SERVICE_ACCESS = "aws:organizations/awsServiceAccess:AwsServiceAccess"
+ORGANIZATIONAL_UNIT = "aws:organizations/organizationalUnit:OrganizationalUnit"
+ACCOUNT = "aws:organizations/account:Account"
+POLICY = "aws:organizations/policy:Policy"
+POLICY_ATTACHMENT = "aws:organizations/policyAttachment:PolicyAttachment"
+SHARING_WITH_ORGANIZATION = "aws:ram/sharingWithOrganization:SharingWithOrganization"
+RESOURCE_SHARE = "aws:ram/resourceShare:ResourceShare"
+RESOURCE_ASSOCIATION = "aws:ram/resourceAssociation:ResourceAssociation"
+PRINCIPAL_ASSOCIATION = "aws:ram/principalAssociation:PrincipalAssociation"

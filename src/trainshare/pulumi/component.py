@@ -1,0 +1,181 @@
+"""`OrgSharing`: the plan's nodes as `pulumi_aws` resources inside one ComponentResource.
+
+The component adds no decisions of its own: what to create, in which account and Region, with
+which inputs and options, is all in the plan (`trainshare.plan`). Here a `Ref` becomes the Output
+of the node it names, a `Join` an `Output.concat`, and each node's kind picks its class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from trainshare.errors import PlanError
+from trainshare.plan import Join, Mode, Node, Plan, Ref, Value, build_plan, kinds
+from trainshare.spec import Spec, load_spec
+
+TYPE_TOKEN = "trainshare:index:OrgSharing"
+
+# kind → pulumi_aws class. A test checks each class registers under the same token.
+RESOURCE_CLASSES: Mapping[str, Callable[..., pulumi.Resource]] = {
+    kinds.PROVIDER: aws.Provider,
+    kinds.ORGANIZATION: aws.organizations.Organization,
+    kinds.AWS_SERVICE_ACCESS: aws.organizations.AwsServiceAccess,
+    kinds.ORGANIZATIONAL_UNIT: aws.organizations.OrganizationalUnit,
+    kinds.ACCOUNT: aws.organizations.Account,
+    kinds.POLICY: aws.organizations.Policy,
+    kinds.POLICY_ATTACHMENT: aws.organizations.PolicyAttachment,
+    kinds.SHARING_WITH_ORGANIZATION: aws.ram.SharingWithOrganization,
+    kinds.RESOURCE_SHARE: aws.ram.ResourceShare,
+    kinds.RESOURCE_ASSOCIATION: aws.ram.ResourceAssociation,
+    kinds.PRINCIPAL_ASSOCIATION: aws.ram.PrincipalAssociation,
+}
+
+def _provider_inputs(inputs: dict[str, Any]) -> dict[str, Any]:
+    # Nested inputs must be the SDK's Args classes: a plain dict is sent with its snake_case keys
+    # untranslated (`role_arn`, not `roleArn`), and the provider would not assume the role.
+    roles = inputs.get("assume_roles")
+    if roles:
+        inputs["assume_roles"] = [aws.ProviderAssumeRoleArgs(**role) for role in roles]
+    return inputs
+
+
+# kind → how plan inputs become keyword arguments, where they need more than resolving refs.
+INPUT_ADAPTERS: Mapping[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    kinds.PROVIDER: _provider_inputs,
+}
+
+INVOKES: Mapping[str, Callable[..., pulumi.Output[Any]]] = {
+    kinds.GET_ORGANIZATION: aws.organizations.get_organization_output,
+}
+
+
+class OrgSharing(pulumi.ComponentResource):
+    """Everything a trainshare spec declares, deployed with per-account providers.
+
+    Args:
+        name: the component's name; every child's name is `<name>/<plan node name>`.
+        spec: a `Spec`, or the path of a `trainshare.yaml` (validated on load).
+        opts: options for the component itself.
+
+    Outputs: `account_ids`, `ou_ids`, `share_arns`, `policy_ids` (dicts keyed by spec keys).
+    """
+
+    account_ids: pulumi.Output[dict[str, str]]
+    ou_ids: pulumi.Output[dict[str, str]]
+    share_arns: pulumi.Output[dict[str, str]]
+    policy_ids: pulumi.Output[dict[str, str]]
+
+    def __init__(
+        self,
+        name: str,
+        spec: Spec | str | Path,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__(TYPE_TOKEN, name, {}, opts)
+        self.spec = spec if isinstance(spec, Spec) else load_spec(spec)
+        self.plan: Plan = build_plan(self.spec)
+        self._prefix = name
+        self.created: dict[str, Any] = {}  # node name → Resource, or Output for READ nodes
+        for node in self.plan.nodes:
+            self.created[node.name] = self._create(node)
+        self._export_outputs()
+
+    # -- nodes --------------------------------------------------------------------------------
+
+    def _create(self, node: Node) -> Any:
+        inputs = {key: self._resolve(value) for key, value in node.inputs.items()}
+        if node.mode == Mode.READ:
+            invoke = INVOKES.get(node.kind)
+            if invoke is None:
+                raise PlanError(f"{node.name}: no invoke registered for {node.kind}")
+            return invoke(**inputs, opts=pulumi.InvokeOptions(
+                parent=self, provider=self._provider_for(node)))
+        inputs = INPUT_ADAPTERS.get(node.kind, dict)(inputs)
+        cls = RESOURCE_CLASSES.get(node.kind)
+        if cls is None:
+            raise PlanError(f"{node.name}: no pulumi_aws class registered for {node.kind}")
+        depends_on = [
+            self.created[name]
+            for name in node.depends_on
+            if isinstance(self.created.get(name), pulumi.Resource)
+        ]
+        options = pulumi.ResourceOptions(
+            parent=self,
+            provider=self._provider_for(node),
+            depends_on=depends_on,
+            protect=node.protect,
+            retain_on_delete=node.retain_on_delete,
+            ignore_changes=list(node.ignore_changes) or None,
+        )
+        return cls(f"{self._prefix}/{node.name}", opts=options, **inputs)
+
+    def _provider_for(self, node: Node) -> pulumi.ProviderResource | None:
+        if node.provider is None:
+            return None
+        provider = self.created[node.provider]
+        assert isinstance(provider, pulumi.ProviderResource)
+        return provider
+
+    def _resolve(self, value: Value) -> Any:
+        if isinstance(value, Ref):
+            return self._output(value)
+        if isinstance(value, Join):
+            return pulumi.Output.concat(
+                *(p if isinstance(p, str) else self._output(p) for p in value.parts)
+            )
+        if isinstance(value, Mapping):
+            return {k: self._resolve(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self._resolve(v) for v in value]
+        return value
+
+    def _output(self, ref: Ref) -> pulumi.Output[Any]:
+        """The Output of `ref.node` at `ref.attr`, e.g. organization.roots[0].id."""
+        target = self.created[ref.node]
+        path = ref.path()
+        if isinstance(target, pulumi.Resource):
+            first, path = path[0], path[1:]
+            target = getattr(target, str(first))
+        return pulumi.Output.from_input(target).apply(lambda v: _walk(v, path))
+
+    # -- outputs ------------------------------------------------------------------------------
+
+    def _export_outputs(self) -> None:
+        accounts: dict[str, Any] = {}
+        for key, account in self.spec.accounts.items():
+            resource = self.created.get(f"account/{key}")
+            accounts[key] = account.id if resource is None else resource.id
+        ous: dict[str, Any] = {}
+        for path, unit in self.spec.units.items():
+            resource = self.created.get(f"ou/{path}")
+            ous[path] = unit.id if resource is None else resource.id
+        self.account_ids = pulumi.Output.from_input(accounts)
+        self.ou_ids = pulumi.Output.from_input(ous)
+        self.share_arns = pulumi.Output.from_input(
+            {key: self.created[f"share/{key}"].arn for key in self.spec.shares}
+        )
+        self.policy_ids = pulumi.Output.from_input(
+            {key: self.created[f"scp/{key}"].id for key in self.spec.guardrails}
+        )
+        self.register_outputs({
+            "account_ids": self.account_ids,
+            "ou_ids": self.ou_ids,
+            "share_arns": self.share_arns,
+            "policy_ids": self.policy_ids,
+        })
+
+
+def _walk(value: Any, path: tuple[str | int, ...]) -> Any:
+    for part in path:
+        if isinstance(part, int):
+            value = value[part]
+        elif isinstance(value, Mapping):
+            value = value[part]
+        else:
+            value = getattr(value, part)
+    return value

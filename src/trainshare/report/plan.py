@@ -1,0 +1,75 @@
+"""The plan as a readable tree: grouped by account and Region, every policy document shown."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from trainshare.plan import Mode, Node, Plan, kinds, value_to_json
+from trainshare.plan.graph import Join, Ref, Value
+
+_INDENT = "    "
+
+
+def _short_kind(kind: str) -> str:
+    return "Provider" if kind == kinds.PROVIDER else kind.rsplit(":", 1)[-1]
+
+
+def _show(value: Value) -> str:
+    if isinstance(value, Ref):
+        return f"← {value}"
+    if isinstance(value, Join):
+        return f"← {value}"
+    return json.dumps(value_to_json(value), ensure_ascii=False)
+
+
+def _group_title(node: Node, plan: Plan) -> str:
+    ident = node.account_id or "(new account)"
+    provider = plan[node.provider] if node.provider else None
+    how = "the stack's credentials"
+    if provider is not None and "assume_roles" in provider.inputs:
+        roles: Any = provider.inputs["assume_roles"]
+        how = f"assumes {roles[0]['role_arn']}"
+    return f"{node.account} ({ident}) · {node.region} — {how}"
+
+
+def _node_lines(node: Node, limits: Mapping[str, int]) -> list[str]:
+    sign = "read" if node.mode == Mode.READ else "+"
+    head = f"  {sign} {node.name}  [{_short_kind(node.kind)}]"
+    flags = [f for f, on in (("protected", node.protect),
+                             ("kept on delete", node.retain_on_delete)) if on]
+    if node.kind == kinds.POLICY:
+        size = len(str(node.inputs["content"]))
+        flags.append(f"{size:,} / {limits['scp_max_chars']:,} chars")
+    if flags:
+        head += "  (" + ", ".join(flags) + ")"
+    lines = [head]
+    for key, value in node.inputs.items():
+        if key == "content":
+            pretty = json.dumps(json.loads(str(value)), indent=2, ensure_ascii=False)
+            lines.append(f"{_INDENT}content =")
+            lines += [f"{_INDENT}  {line}" for line in pretty.splitlines()]
+        else:
+            lines.append(f"{_INDENT}{key} = {_show(value)}")
+    if node.depends_on:
+        lines.append(f"{_INDENT}after: {', '.join(node.depends_on)}")
+    return lines
+
+
+def render_plan(plan: Plan, limits: Mapping[str, int], source: str = "") -> str:
+    groups: dict[tuple[str, str], list[Node]] = {}
+    for node in plan.nodes:
+        if node.kind == kinds.PROVIDER:
+            continue
+        groups.setdefault((node.account, node.region), []).append(node)
+    creates = sum(1 for n in plan.nodes if n.mode == Mode.CREATE and n.kind != kinds.PROVIDER)
+    providers = len(plan.of_kind(kinds.PROVIDER))
+    title = f"Plan{f' for {source}' if source else ''}: {creates} resources to create"
+    lines = [f"{title}, {providers} provider(s), {len(groups)} account/Region group(s)", ""]
+    for nodes in groups.values():
+        lines.append(_group_title(nodes[0], plan))
+        for node in nodes:
+            lines += _node_lines(node, limits)
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
