@@ -38,8 +38,9 @@ class Format(StrEnum):
     JSON = "json"
 
 
-SpecArg = Annotated[Path, typer.Argument(help="Path of the spec, e.g. trainshare.yaml.",
-                                         show_default=False)]
+SpecArg = Annotated[
+    Path, typer.Argument(help="Path of the spec, e.g. trainshare.yaml.", show_default=False)
+]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 _state = {"debug": False}
 
@@ -53,8 +54,12 @@ def _version(value: bool) -> None:
 @app.callback()
 def _main(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Show the version and exit.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
 ) -> None:
     _state["debug"] = debug
 

@@ -29,9 +29,12 @@ class RecordingMocks(pulumi.runtime.Mocks):
     management_account: str = "111111111111"
     registrations: list[Registration] = field(default_factory=list)
     calls: list[tuple[str, dict[str, Any], str | None]] = field(default_factory=list)
+    ids: dict[str, str] = field(default_factory=dict)  # resource name → the ID it was given
     _counter: int = 0
 
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+    def new_resource(
+        self, args: pulumi.runtime.MockResourceArgs
+    ) -> tuple[str | None, dict[str, Any]]:
         self.registrations.append(
             Registration(args.typ, args.name, dict(args.inputs), args.provider, args.custom)
         )
@@ -57,6 +60,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
             state["arn"] = rid
         else:
             rid = f"{args.name}-id"
+        self.ids[args.name] = rid
         return rid, state
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:

@@ -40,7 +40,8 @@ class ResourceType:
         return arn.service == self.service and (
             arn.resource.startswith(self.resource_prefix)
             if self.resource_prefix.endswith("/")
-            else arn.resource == self.resource_prefix or arn.resource.startswith(self.resource_prefix + "/")
+            else arn.resource == self.resource_prefix
+            or arn.resource.startswith(self.resource_prefix + "/")
         )
 
 

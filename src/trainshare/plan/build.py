@@ -15,7 +15,9 @@ Rules that shape the graph (AWS-FACTS.md §1-§4):
 
 from __future__ import annotations
 
-from trainshare.catalog import load_catalog, permission_arn
+from typing import TypedDict
+
+from trainshare.catalog import permission_arn
 from trainshare.plan import kinds
 from trainshare.plan.graph import Join, Mode, Node, Plan, Ref, Value
 from trainshare.spec import ROOT, Account, Principal, PrincipalKind, Share, Spec
@@ -26,6 +28,15 @@ ORGANIZATION = "organization"
 RAM_SERVICE = "ram.amazonaws.com"
 RAM_ORG_SHARING = "ram-organization-sharing"
 SESSION_NAME = "trainshare"
+
+
+class _Where(TypedDict):
+    """Where a node is created: the account, its ID, the Region, and the provider node."""
+
+    account: str
+    account_id: str | None
+    region: str
+    provider: str | None
 
 
 def build_plan(spec: Spec) -> Plan:
@@ -41,17 +52,34 @@ class _Builder:
         self.providers: dict[tuple[str, str], str] = {}
 
     def build(self) -> Plan:
-        self.management_provider = self._provider(MANAGEMENT, self.org.management_account,
-                                                  self.org.region)
+        self.management_provider = self._provider(
+            MANAGEMENT, self.org.management_account, self.org.region
+        )
         self._organization()
         if self.spec.shares_with_org_units:
-            self._add(Node(kinds.SHARING_WITH_ORGANIZATION, RAM_ORG_SHARING, **self._mgmt(),
-                           inputs={}, depends_on=self._service_access_nodes()))
+            self._add(
+                Node(
+                    kinds.SHARING_WITH_ORGANIZATION,
+                    RAM_ORG_SHARING,
+                    **self._mgmt(),
+                    inputs={},
+                    depends_on=self._service_access_nodes(),
+                )
+            )
         for unit in self.spec.units.values():
             if unit.id is None:
-                self._add(Node(kinds.ORGANIZATIONAL_UNIT, f"ou/{unit.path}", **self._mgmt(),
-                               inputs={"name": unit.name, "parent_id": self._target_id(unit.parent),
-                                       "tags": {**unit.tags, **MANAGED_BY}}))
+                self._add(
+                    Node(
+                        kinds.ORGANIZATIONAL_UNIT,
+                        f"ou/{unit.path}",
+                        **self._mgmt(),
+                        inputs={
+                            "name": unit.name,
+                            "parent_id": self._target_id(unit.parent),
+                            "tags": {**unit.tags, **MANAGED_BY},
+                        },
+                    )
+                )
         self._accounts()
         self._guardrails()
         for share in self.spec.shares.values():
@@ -64,9 +92,13 @@ class _Builder:
         self.nodes.append(node)
         return node
 
-    def _mgmt(self) -> dict[str, str | None]:
-        return {"account": MANAGEMENT, "account_id": self.org.management_account,
-                "region": self.org.region, "provider": self.management_provider}
+    def _mgmt(self) -> _Where:
+        return _Where(
+            account=MANAGEMENT,
+            account_id=self.org.management_account,
+            region=self.org.region,
+            provider=self.management_provider,
+        )
 
     def _provider(self, account: str, account_id: str, region: str) -> str:
         """One explicit provider per (account, Region); member accounts assume `access_role`."""
@@ -78,8 +110,16 @@ class _Builder:
         if account_id != self.org.management_account:
             role = f"arn:{self.org.partition}:iam::{account_id}:role/{self.org.access_role}"
             inputs["assume_roles"] = [{"role_arn": role, "session_name": SESSION_NAME}]
-        self._add(Node(kinds.PROVIDER, name, account=account, account_id=account_id,
-                       region=region, inputs=inputs))
+        self._add(
+            Node(
+                kinds.PROVIDER,
+                name,
+                account=account,
+                account_id=account_id,
+                region=region,
+                inputs=inputs,
+            )
+        )
         self.providers[key] = name
         return name
 
@@ -110,17 +150,33 @@ class _Builder:
             if self.spec.guardrails:
                 inputs["enabled_policy_types"] = ["SERVICE_CONTROL_POLICY"]
             # Deleting the organization is never what a user of this tool wants.
-            self._add(Node(kinds.ORGANIZATION, ORGANIZATION, **self._mgmt(), inputs=inputs,
-                           protect=True, retain_on_delete=True))
+            self._add(
+                Node(
+                    kinds.ORGANIZATION,
+                    ORGANIZATION,
+                    **self._mgmt(),
+                    inputs=inputs,
+                    protect=True,
+                    retain_on_delete=True,
+                )
+            )
             return
         # Adopted: read it, and enable each trusted service on its own.
         # Assumption: the SCP policy type is already enabled on an adopted organization;
         # `audit` reports it when it is not.
-        self._add(Node(kinds.GET_ORGANIZATION, ORGANIZATION, **self._mgmt(), inputs={},
-                       mode=Mode.READ))
+        self._add(
+            Node(kinds.GET_ORGANIZATION, ORGANIZATION, **self._mgmt(), inputs={}, mode=Mode.READ)
+        )
         for service in self._trusted_services():
-            self._add(Node(kinds.AWS_SERVICE_ACCESS, f"service-access/{service}", **self._mgmt(),
-                           inputs={"service_principal": service}, depends_on=(ORGANIZATION,)))
+            self._add(
+                Node(
+                    kinds.AWS_SERVICE_ACCESS,
+                    f"service-access/{service}",
+                    **self._mgmt(),
+                    inputs={"service_principal": service},
+                    depends_on=(ORGANIZATION,),
+                )
+            )
 
     def _service_access_nodes(self) -> tuple[str, ...]:
         if self.org.create:
@@ -138,23 +194,27 @@ class _Builder:
             name = f"account/{account.key}"
             # Chain creations so that at most `limit` are in flight.
             throttle = (created[-limit],) if len(created) >= limit else ()
-            self._add(Node(
-                kinds.ACCOUNT, name, **self._mgmt(),
-                inputs={
-                    "name": account.key,
-                    "email": account.email,
-                    "parent_id": self._target_id(account.unit),
-                    "role_name": self.org.access_role,
-                    "close_on_deletion": account.close_on_deletion,
-                    "tags": {**account.tags, **MANAGED_BY},
-                },
-                depends_on=throttle,
-                protect=account.protect,
-                retain_on_delete=not account.close_on_deletion,
-                # The Organizations API cannot read these back (pulumi-aws Account docs): a
-                # configured value would show a diff, and a change a replacement, forever.
-                ignore_changes=("roleName", "iamUserAccessToBilling"),
-            ))
+            self._add(
+                Node(
+                    kinds.ACCOUNT,
+                    name,
+                    **self._mgmt(),
+                    inputs={
+                        "name": account.key,
+                        "email": account.email,
+                        "parent_id": self._target_id(account.unit),
+                        "role_name": self.org.access_role,
+                        "close_on_deletion": account.close_on_deletion,
+                        "tags": {**account.tags, **MANAGED_BY},
+                    },
+                    depends_on=throttle,
+                    protect=account.protect,
+                    retain_on_delete=not account.close_on_deletion,
+                    # The Organizations API cannot read these back (pulumi-aws Account docs): a
+                    # configured value would show a diff, and a change a replacement, forever.
+                    ignore_changes=("roleName", "iamUserAccessToBilling"),
+                )
+            )
             created.append(name)
 
     # -- guardrails ---------------------------------------------------------------------------
@@ -162,18 +222,33 @@ class _Builder:
     def _guardrails(self) -> None:
         for guardrail in self.spec.guardrails.values():
             policy = f"scp/{guardrail.key}"
-            self._add(Node(kinds.POLICY, policy, **self._mgmt(),
-                           inputs={"name": guardrail.key,
-                                   "description": guardrail.description,
-                                   "type": "SERVICE_CONTROL_POLICY",
-                                   "content": guardrail.document,
-                                   "tags": dict(MANAGED_BY)},
-                           depends_on=(ORGANIZATION,)))
+            self._add(
+                Node(
+                    kinds.POLICY,
+                    policy,
+                    **self._mgmt(),
+                    inputs={
+                        "name": guardrail.key,
+                        "description": guardrail.description,
+                        "type": "SERVICE_CONTROL_POLICY",
+                        "content": guardrail.document,
+                        "tags": dict(MANAGED_BY),
+                    },
+                    depends_on=(ORGANIZATION,),
+                )
+            )
             for target in guardrail.targets:
-                self._add(Node(kinds.POLICY_ATTACHMENT, f"{policy}/attach/{target}",
-                               **self._mgmt(),
-                               inputs={"policy_id": Ref(policy, "id"),
-                                       "target_id": self._target_id(target)}))
+                self._add(
+                    Node(
+                        kinds.POLICY_ATTACHMENT,
+                        f"{policy}/attach/{target}",
+                        **self._mgmt(),
+                        inputs={
+                            "policy_id": Ref(policy, "id"),
+                            "target_id": self._target_id(target),
+                        },
+                    )
+                )
 
     # -- shares -------------------------------------------------------------------------------
 
@@ -181,28 +256,48 @@ class _Builder:
         owner = self.spec.accounts[share.owner]
         account = MANAGEMENT if owner.id == self.org.management_account else owner.key
         provider = self._provider(account, share.owner_id, share.region)
-        where = {"account": owner.key, "account_id": share.owner_id, "region": share.region,
-                 "provider": provider}
+        where = _Where(
+            account=owner.key, account_id=share.owner_id, region=share.region, provider=provider
+        )
         name = f"share/{share.key}"
         partition = self.org.partition
-        self._add(Node(kinds.RESOURCE_SHARE, name, **where, inputs={
-            "name": share.key,
-            "allow_external_principals": share.allow_external,
-            "permission_arns": [permission_arn(p, partition) for p in share.permissions],
-            "tags": {**share.tags, **MANAGED_BY},
-        }))
+        self._add(
+            Node(
+                kinds.RESOURCE_SHARE,
+                name,
+                **where,
+                inputs={
+                    "name": share.key,
+                    "allow_external_principals": share.allow_external,
+                    "permission_arns": [permission_arn(p, partition) for p in share.permissions],
+                    "tags": {**share.tags, **MANAGED_BY},
+                },
+            )
+        )
         for resource in share.resources:
             arn = resource.arn.split(":", 5)
-            self._add(Node(kinds.RESOURCE_ASSOCIATION, f"{name}/resource/{arn[2]}/{arn[5]}",
-                           **where, inputs={"resource_arn": resource.arn,
-                                            "resource_share_arn": Ref(name, "arn")}))
+            self._add(
+                Node(
+                    kinds.RESOURCE_ASSOCIATION,
+                    f"{name}/resource/{arn[2]}/{arn[5]}",
+                    **where,
+                    inputs={"resource_arn": resource.arn, "resource_share_arn": Ref(name, "arn")},
+                )
+            )
         for principal in share.principals:
             needs_org_sharing = principal.kind in (PrincipalKind.ORGANIZATION, PrincipalKind.UNIT)
-            self._add(Node(kinds.PRINCIPAL_ASSOCIATION, f"{name}/principal/{principal.target}",
-                           **where,
-                           inputs={"principal": self._principal(principal),
-                                   "resource_share_arn": Ref(name, "arn")},
-                           depends_on=(RAM_ORG_SHARING,) if needs_org_sharing else ()))
+            self._add(
+                Node(
+                    kinds.PRINCIPAL_ASSOCIATION,
+                    f"{name}/principal/{principal.target}",
+                    **where,
+                    inputs={
+                        "principal": self._principal(principal),
+                        "resource_share_arn": Ref(name, "arn"),
+                    },
+                    depends_on=(RAM_ORG_SHARING,) if needs_org_sharing else (),
+                )
+            )
 
     def _principal(self, principal: Principal) -> Value:
         """Account → its ID; OU → its ARN; organization → its ARN (RAM API: Principals)."""

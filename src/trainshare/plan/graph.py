@@ -23,9 +23,7 @@ class Ref:
 
     def path(self) -> tuple[str | int, ...]:
         """`roots[0].id` → ("roots", 0, "id")."""
-        return tuple(
-            name if name else int(index) for name, index in _ATTR_PART.findall(self.attr)
-        )
+        return tuple(name if name else int(index) for name, index in _ATTR_PART.findall(self.attr))
 
     def __str__(self) -> str:
         return f"{self.node}.{self.attr}"

@@ -13,8 +13,17 @@ from typing import Any
 _VERSIONS = ("2012-10-17", "2008-10-17")
 _EFFECTS = ("Allow", "Deny")
 _STATEMENT_KEYS = frozenset(
-    {"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition",
-     "Principal", "NotPrincipal"}
+    {
+        "Sid",
+        "Effect",
+        "Action",
+        "NotAction",
+        "Resource",
+        "NotResource",
+        "Condition",
+        "Principal",
+        "NotPrincipal",
+    }
 )
 
 
@@ -70,7 +79,7 @@ def _strings(value: Any) -> bool:
 
 
 def check_scp_structure(document: dict[str, Any]) -> list[PolicyProblem]:
-    """The grammar of a service control policy (Organizations user guide, orgs_reference_scp_syntax).
+    """The grammar of an SCP (Organizations user guide, orgs_reference_scp_syntax).
 
     Assumption: only what AWS rejects at upload is checked here; semantics (unknown actions,
     condition keys) belong to the linter.
@@ -79,8 +88,11 @@ def check_scp_structure(document: dict[str, Any]) -> list[PolicyProblem]:
     version = document.get("Version")
     if version not in _VERSIONS:
         problems.append(
-            PolicyProblem("Version", f"must be {_VERSIONS[0]!r}, got {version!r}",
-                          f'set "Version": "{_VERSIONS[0]}"')
+            PolicyProblem(
+                "Version",
+                f"must be {_VERSIONS[0]!r}, got {version!r}",
+                f'set "Version": "{_VERSIONS[0]}"',
+            )
         )
     for key in document:
         if key not in ("Version", "Statement", "Id"):
@@ -92,7 +104,7 @@ def check_scp_structure(document: dict[str, Any]) -> list[PolicyProblem]:
     for index, stmt in enumerate(statements):
         where = f"Statement[{index}]"
         if not isinstance(stmt, dict):
-            problems.append(PolicyProblem(where, "must be an object", "write { \"Effect\": … }"))
+            problems.append(PolicyProblem(where, "must be an object", 'write { "Effect": … }'))
             continue
         problems += _check_statement(where, stmt)
     return problems
@@ -100,32 +112,47 @@ def check_scp_structure(document: dict[str, Any]) -> list[PolicyProblem]:
 
 def _check_statement(where: str, stmt: dict[str, Any]) -> list[PolicyProblem]:
     problems = [
-        PolicyProblem(f"{where}.{key}", "unknown statement element",
-                      "use Sid, Effect, Action/NotAction, Resource/NotResource, Condition")
+        PolicyProblem(
+            f"{where}.{key}",
+            "unknown statement element",
+            "use Sid, Effect, Action/NotAction, Resource/NotResource, Condition",
+        )
         for key in stmt
         if key not in _STATEMENT_KEYS
     ]
     problems += [
-        PolicyProblem(f"{where}.{key}", "not allowed in a service control policy",
-                      "an SCP applies to every principal of the accounts it targets: remove it")
+        PolicyProblem(
+            f"{where}.{key}",
+            "not allowed in a service control policy",
+            "an SCP applies to every principal of the accounts it targets: remove it",
+        )
         for key in ("Principal", "NotPrincipal")
         if key in stmt
     ]
     if stmt.get("Effect") not in _EFFECTS:
         problems.append(
-            PolicyProblem(f"{where}.Effect", f"must be Allow or Deny, got {stmt.get('Effect')!r}",
-                          'set "Effect": "Deny" (or "Allow")')
+            PolicyProblem(
+                f"{where}.Effect",
+                f"must be Allow or Deny, got {stmt.get('Effect')!r}",
+                'set "Effect": "Deny" (or "Allow")',
+            )
         )
     if ("Action" in stmt) == ("NotAction" in stmt):
         problems.append(
-            PolicyProblem(where, "needs exactly one of Action and NotAction",
-                          'add "Action": ["service:Operation"]')
+            PolicyProblem(
+                where,
+                "needs exactly one of Action and NotAction",
+                'add "Action": ["service:Operation"]',
+            )
         )
     for key in ("Action", "NotAction", "Resource", "NotResource"):
         if key in stmt and not _strings(stmt[key]):
             problems.append(
-                PolicyProblem(f"{where}.{key}", "must be a string or a non-empty list of strings",
-                              f'write "{key}": ["…"]')
+                PolicyProblem(
+                    f"{where}.{key}",
+                    "must be a string or a non-empty list of strings",
+                    f'write "{key}": ["…"]',
+                )
             )
     if "Resource" in stmt and "NotResource" in stmt:
         problems.append(
@@ -136,7 +163,10 @@ def _check_statement(where: str, stmt: dict[str, Any]) -> list[PolicyProblem]:
         isinstance(condition, dict) and all(isinstance(v, dict) for v in condition.values())
     ):
         problems.append(
-            PolicyProblem(f"{where}.Condition", "must map operators to {key: value(s)} objects",
-                          'write "Condition": {"StringEquals": {"aws:Key": "value"}}')
+            PolicyProblem(
+                f"{where}.Condition",
+                "must map operators to {key: value(s)} objects",
+                'write "Condition": {"StringEquals": {"aws:Key": "value"}}',
+            )
         )
     return problems

@@ -16,7 +16,14 @@ from typing import Any
 
 from trainshare.catalog import GuardrailTemplate
 
-_TYPES: dict[str, tuple[type, ...]] = {"string_list": (list,), "string": (str,), "bool": (bool,)}
+
+def _fits(kind: str, value: Any) -> bool:
+    """Whether `value` has the parameter type `kind` (string_list, string or bool)."""
+    if kind == "string_list":
+        return isinstance(value, list) and all(isinstance(v, str) and v for v in value)
+    if kind == "string":
+        return isinstance(value, str)
+    return isinstance(value, bool)
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,33 +33,37 @@ class TemplateProblem:
     fix: str
 
 
-def _check_params(
-    template: GuardrailTemplate, params: Mapping[str, Any]
-) -> list[TemplateProblem]:
+def _check_params(template: GuardrailTemplate, params: Mapping[str, Any]) -> list[TemplateProblem]:
     problems = []
     for name in params:
         if name not in template.params:
             known = ", ".join(sorted(template.params)) or "none"
             problems.append(
-                TemplateProblem(name, f"template {template.name!r} has no parameter {name!r}",
-                                f"use one of: {known}")
+                TemplateProblem(
+                    name,
+                    f"template {template.name!r} has no parameter {name!r}",
+                    f"use one of: {known}",
+                )
             )
     for name, spec in template.params.items():
         if name not in params:
             if spec.required:
                 problems.append(
-                    TemplateProblem(name, f"parameter {name!r} is required ({spec.description})",
-                                    f"add params: {{{name}: …}}")
+                    TemplateProblem(
+                        name,
+                        f"parameter {name!r} is required ({spec.description})",
+                        f"add params: {{{name}: …}}",
+                    )
                 )
             continue
         value = params[name]
-        ok = isinstance(value, _TYPES[spec.type]) and (
-            spec.type != "string_list" or all(isinstance(v, str) and v for v in value)
-        )
-        if not ok:
+        if not _fits(spec.type, value):
             problems.append(
-                TemplateProblem(name, f"parameter {name!r} must be a {spec.type.replace('_', ' ')}",
-                                f"got {value!r}")
+                TemplateProblem(
+                    name,
+                    f"parameter {name!r} must be a {spec.type.replace('_', ' ')}",
+                    f"got {value!r}",
+                )
             )
     return problems
 
@@ -83,11 +94,17 @@ def _render(node: Any, values: Mapping[str, Any], context: Mapping[str, str]) ->
             del out["Condition"]
         return out
     if isinstance(node, list):
-        kept = [n for n in node if not (isinstance(n, dict) and not values.get(n.get("$when"), True))]
+        kept = [n for n in node if not (isinstance(n, dict) and not _enabled(n, values))]
         return [_strip_when(_render(n, values, context)) for n in kept]
     if isinstance(node, str):
         return _substitute(node, context)
     return node
+
+
+def _enabled(statement: dict[str, Any], values: Mapping[str, Any]) -> bool:
+    """A statement with `$when: PARAM` is kept only when that parameter is true."""
+    condition = statement.get("$when")
+    return condition is None or bool(values.get(str(condition)))
 
 
 def _strip_when(node: Any) -> Any:

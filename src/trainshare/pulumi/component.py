@@ -11,9 +11,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import pulumi
 import pulumi_aws as aws
 
+import pulumi
 from trainshare.errors import PlanError
 from trainshare.plan import Join, Mode, Node, Plan, Ref, Value, build_plan, kinds
 from trainshare.spec import Spec, load_spec
@@ -34,6 +34,7 @@ RESOURCE_CLASSES: Mapping[str, Callable[..., pulumi.Resource]] = {
     kinds.RESOURCE_ASSOCIATION: aws.ram.ResourceAssociation,
     kinds.PRINCIPAL_ASSOCIATION: aws.ram.PrincipalAssociation,
 }
+
 
 def _provider_inputs(inputs: dict[str, Any]) -> dict[str, Any]:
     # Nested inputs must be the SDK's Args classes: a plain dict is sent with its snake_case keys
@@ -93,8 +94,9 @@ class OrgSharing(pulumi.ComponentResource):
             invoke = INVOKES.get(node.kind)
             if invoke is None:
                 raise PlanError(f"{node.name}: no invoke registered for {node.kind}")
-            return invoke(**inputs, opts=pulumi.InvokeOptions(
-                parent=self, provider=self._provider_for(node)))
+            return invoke(
+                **inputs, opts=pulumi.InvokeOptions(parent=self, provider=self._provider_for(node))
+            )
         inputs = INPUT_ADAPTERS.get(node.kind, dict)(inputs)
         cls = RESOURCE_CLASSES.get(node.kind)
         if cls is None:
@@ -162,19 +164,19 @@ class OrgSharing(pulumi.ComponentResource):
         self.policy_ids = pulumi.Output.from_input(
             {key: self.created[f"scp/{key}"].id for key in self.spec.guardrails}
         )
-        self.register_outputs({
-            "account_ids": self.account_ids,
-            "ou_ids": self.ou_ids,
-            "share_arns": self.share_arns,
-            "policy_ids": self.policy_ids,
-        })
+        self.register_outputs(
+            {
+                "account_ids": self.account_ids,
+                "ou_ids": self.ou_ids,
+                "share_arns": self.share_arns,
+                "policy_ids": self.policy_ids,
+            }
+        )
 
 
 def _walk(value: Any, path: tuple[str | int, ...]) -> Any:
     for part in path:
-        if isinstance(part, int):
-            value = value[part]
-        elif isinstance(value, Mapping):
+        if isinstance(part, int) or isinstance(value, Mapping):
             value = value[part]
         else:
             value = getattr(value, part)

@@ -37,8 +37,11 @@ def _group_title(node: Node, plan: Plan) -> str:
 def _node_lines(node: Node, limits: Mapping[str, int]) -> list[str]:
     sign = "read" if node.mode == Mode.READ else "+"
     head = f"  {sign} {node.name}  [{_short_kind(node.kind)}]"
-    flags = [f for f, on in (("protected", node.protect),
-                             ("kept on delete", node.retain_on_delete)) if on]
+    flags = [
+        f
+        for f, on in (("protected", node.protect), ("kept on delete", node.retain_on_delete))
+        if on
+    ]
     if node.kind == kinds.POLICY:
         size = len(str(node.inputs["content"]))
         flags.append(f"{size:,} / {limits['scp_max_chars']:,} chars")

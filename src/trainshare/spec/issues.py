@@ -72,26 +72,38 @@ class Collector:
             hint = did_you_mean(key, allowed) or f"allowed here: {', '.join(allowed)}"
             self.add("UNKNOWN_KEY", full, f"unknown key {key!r}", f"remove it — {hint}")
         elif kind == "missing":
-            self.add("MISSING_KEY", full, f"required key {loc[-1]!r} is missing",
-                     f"add `{loc[-1]}: …`")
+            self.add(
+                "MISSING_KEY", full, f"required key {loc[-1]!r} is missing", f"add `{loc[-1]}: …`"
+            )
         elif kind == "value_error":
             # Our validators raise "what is wrong — how to fix".
             msg, _, fix = str(err["msg"]).removeprefix("Value error, ").partition(" — ")
             self.add("INVALID_VALUE", full, msg, fix)
         elif kind in _TYPE_WORDS:
-            self.add("WRONG_TYPE", full,
-                     f"must be {_TYPE_WORDS[kind]}, got {_describe(value)}",
-                     f"write {_TYPE_WORDS[kind]} here")
+            self.add(
+                "WRONG_TYPE",
+                full,
+                f"must be {_TYPE_WORDS[kind]}, got {_describe(value)}",
+                f"write {_TYPE_WORDS[kind]} here",
+            )
         elif kind == "too_short":
             self.add("INVALID_VALUE", full, "must not be empty", "add at least one entry")
         elif kind == "string_pattern_mismatch":
             pattern = err.get("ctx", {}).get("pattern", "")
-            self.add("INVALID_VALUE", full, f"{value!r} is not valid here (pattern {pattern})",
-                     "correct the value")
+            self.add(
+                "INVALID_VALUE",
+                full,
+                f"{value!r} is not valid here (pattern {pattern})",
+                "correct the value",
+            )
         elif kind == "literal_error":
             expected = err.get("ctx", {}).get("expected", "")
-            self.add("INVALID_VALUE", full, f"must be {expected}, got {_describe(value)}",
-                     f"write {expected}")
+            self.add(
+                "INVALID_VALUE",
+                full,
+                f"must be {expected}, got {_describe(value)}",
+                f"write {expected}",
+            )
         else:
             self.add("INVALID_VALUE", full, str(err["msg"]), "correct the value")
 
@@ -108,8 +120,15 @@ _TYPE_WORDS = {
 
 
 def _describe(value: Any) -> str:
-    kind = {dict: "a mapping", list: "a list", bool: "a boolean", int: "a number",
-            float: "a number", str: "a string", type(None): "nothing"}.get(type(value), "a value")
+    kind = {
+        dict: "a mapping",
+        list: "a list",
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        str: "a string",
+        type(None): "nothing",
+    }.get(type(value), "a value")
     if isinstance(value, dict | list):
         return kind
     return f"{kind} ({value!r})"

@@ -37,7 +37,9 @@ def _account_id(value: Any) -> Any:
 
 
 AccountId = Annotated[str, BeforeValidator(_account_id)]
-Tags = dict[Annotated[str, Field(min_length=1, max_length=128)], Annotated[str, Field(max_length=256)]]
+Tags = dict[
+    Annotated[str, Field(min_length=1, max_length=128)], Annotated[str, Field(max_length=256)]
+]
 
 
 class _Model(BaseModel):

@@ -31,8 +31,8 @@ from trainshare.spec.resolved import (
     Organization,
     Principal,
     PrincipalKind,
-    SharedResource,
     Share,
+    SharedResource,
     Spec,
     Unit,
 )
@@ -48,8 +48,12 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _ACCOUNT_NAME = re.compile(r"^[\x20-\x7e]{1,50}$")
 _TWELVE_DIGITS = re.compile(r"^\d{12}$")
 _FALLBACK_ORG = Organization(
-    management_account="", create=False, region="us-east-1", partition="aws",
-    access_role="OrganizationAccountAccessRole", trusted_services=(),
+    management_account="",
+    create=False,
+    region="us-east-1",
+    partition="aws",
+    access_role="OrganizationAccountAccessRole",
+    trusted_services=(),
 )
 
 
@@ -76,8 +80,12 @@ class _Validator:
     def run(self) -> Spec:
         data = self.source.data
         if not isinstance(data, dict):
-            self.out.add("WRONG_TYPE", (), "the spec must be a YAML mapping",
-                         "start from examples/ml-platform/trainshare.yaml")
+            self.out.add(
+                "WRONG_TYPE",
+                (),
+                "the spec must be a YAML mapping",
+                "start from examples/ml-platform/trainshare.yaml",
+            )
             raise SpecError(self.out.sorted())
         self._top_level(data)
         org = self._organization(data.get("organization"))
@@ -107,23 +115,35 @@ class _Validator:
         for key in data:
             if key not in _TOP_KEYS:
                 hint = did_you_mean(str(key), _TOP_KEYS) or f"allowed: {', '.join(_TOP_KEYS)}"
-                self.out.add("UNKNOWN_KEY", (str(key),), f"unknown key {key!r}",
-                             f"remove it — {hint}")
+                self.out.add(
+                    "UNKNOWN_KEY", (str(key),), f"unknown key {key!r}", f"remove it — {hint}"
+                )
         if "version" not in data:
-            self.out.add("MISSING_KEY", ("version",), "required key 'version' is missing",
-                         "add `version: 1` at the top")
+            self.out.add(
+                "MISSING_KEY",
+                ("version",),
+                "required key 'version' is missing",
+                "add `version: 1` at the top",
+            )
         elif data["version"] != 1 or isinstance(data["version"], bool):
-            self.out.add("UNSUPPORTED_VERSION", ("version",),
-                         f"spec version {data['version']!r} is not supported",
-                         "this trainshare reads `version: 1`")
+            self.out.add(
+                "UNSUPPORTED_VERSION",
+                ("version",),
+                f"spec version {data['version']!r} is not supported",
+                "this trainshare reads `version: 1`",
+            )
 
     def _mapping(self, data: dict[Any, Any], key: str) -> dict[str, Any]:
         value = data.get(key)
         if value is None:
             return {}
         if not isinstance(value, dict):
-            self.out.add("WRONG_TYPE", (key,), f"{key} must be a mapping of name: entry",
-                         f"write `{key}:` followed by indented entries")
+            self.out.add(
+                "WRONG_TYPE",
+                (key,),
+                f"{key} must be a mapping of name: entry",
+                f"write `{key}:` followed by indented entries",
+            )
             return {}
         return {str(k): v for k, v in value.items()}
 
@@ -132,8 +152,12 @@ class _Validator:
     def _organization(self, raw: Any) -> Organization | None:
         path: Path_ = ("organization",)
         if raw is None:
-            self.out.add("MISSING_KEY", path, "required key 'organization' is missing",
-                         "add `organization: {management_account: \"111111111111\"}`")
+            self.out.add(
+                "MISSING_KEY",
+                path,
+                "required key 'organization' is missing",
+                'add `organization: {management_account: "111111111111"}`',
+            )
             return None
         org = self.out.validate(OrganizationSpec, raw, path)
         if org is None:
@@ -156,8 +180,11 @@ class _Validator:
             return True
         hint = did_you_mean(region, self.catalog.regions)
         self.out.add(
-            "UNKNOWN_REGION", path, f"{region!r} is not an AWS Region known to trainshare",
-            hint or f"use a Region code such as us-east-1 (catalog checked {self.catalog.checked};"
+            "UNKNOWN_REGION",
+            path,
+            f"{region!r} is not an AWS Region known to trainshare",
+            hint
+            or f"use a Region code such as us-east-1 (catalog checked {self.catalog.checked};"
             " a newer Region goes in catalog/data/regions.yaml)",
         )
         return False
@@ -173,22 +200,26 @@ class _Validator:
         self, children: Mapping[str, Any], parent: str, yaml_path: Path_, units: dict[str, Unit]
     ) -> None:
         seen: dict[str, str] = {}
-        for name, body in children.items():
+        for name, written in children.items():
             path = name if parent == ROOT else f"{parent}/{name}"
             ypath = (*yaml_path, name)
             if not self._unit_name_ok(name, parent, ypath, seen):
                 continue
-            if body is None:
-                body = {}
+            body = {} if written is None else written  # `name:` alone is an OU without children
             if not isinstance(body, dict):
-                self.out.add("WRONG_TYPE", ypath, f"OU {path!r} must be a mapping",
-                             f"write `{name}: {{}}` for an OU without children")
+                self.out.add(
+                    "WRONG_TYPE",
+                    ypath,
+                    f"OU {path!r} must be a mapping",
+                    f"write `{name}: {{}}` for an OU without children",
+                )
                 continue
             unit = self._unit(path, name, parent, body, ypath)
             units[path] = unit
             if unit.depth > self.limits["ou_max_depth"]:
                 self.out.add(
-                    "OU_TOO_DEEP", ypath,
+                    "OU_TOO_DEEP",
+                    ypath,
                     f"OU {path!r} is {unit.depth} levels under the root; AWS allows "
                     f"{self.limits['ou_max_depth']} (Organizations quotas)",
                     "move it higher in the tree",
@@ -199,19 +230,26 @@ class _Validator:
 
     def _unit_name_ok(self, name: str, parent: str, ypath: Path_, seen: dict[str, str]) -> bool:
         if parent == ROOT and name in _ORG_ALIASES:
-            self.out.add("OU_NAME_RESERVED", ypath,
-                         f"{name!r} names the whole organization and cannot be an OU name",
-                         "rename the OU")
+            self.out.add(
+                "OU_NAME_RESERVED",
+                ypath,
+                f"{name!r} names the whole organization and cannot be an OU name",
+                "rename the OU",
+            )
             return False
         if "/" in name or not 1 <= len(name) <= 128:
-            self.out.add("INVALID_VALUE", ypath,
-                         f"OU name {name!r} must be 1-128 characters without '/'",
-                         "rename the OU ('/' separates levels in OU paths)")
+            self.out.add(
+                "INVALID_VALUE",
+                ypath,
+                f"OU name {name!r} must be 1-128 characters without '/'",
+                "rename the OU ('/' separates levels in OU paths)",
+            )
             return False
         folded = name.casefold()
         if folded in seen:
             self.out.add(
-                "OU_NAME_CLASH", ypath,
+                "OU_NAME_CLASH",
+                ypath,
                 f"OU {name!r} differs from its sibling {seen[folded]!r} only by case",
                 "rename one: they are hard to tell apart, and AWS may treat them as duplicates "
                 "(DuplicateOrganizationalUnitException; case rule unverified)",
@@ -223,30 +261,42 @@ class _Validator:
     def _unit(self, path: str, name: str, parent: str, body: dict[Any, Any], ypath: Path_) -> Unit:
         ou_id = body.get("id")
         if ou_id is not None and not (isinstance(ou_id, str) and _OU_ID.match(ou_id)):
-            self.out.add("INVALID_OU_ID", (*ypath, "id"),
-                         f"{ou_id!r} is not an OU ID", "an OU ID looks like ou-ab12-11111111")
+            self.out.add(
+                "INVALID_OU_ID",
+                (*ypath, "id"),
+                f"{ou_id!r} is not an OU ID",
+                "an OU ID looks like ou-ab12-11111111",
+            )
             ou_id = None
         full_access = body.get("full_aws_access", True)
         if not isinstance(full_access, bool):
-            self.out.add("WRONG_TYPE", (*ypath, "full_aws_access"), "must be true or false",
-                         "write `full_aws_access: true`")
+            self.out.add(
+                "WRONG_TYPE",
+                (*ypath, "full_aws_access"),
+                "must be true or false",
+                "write `full_aws_access: true`",
+            )
         elif not full_access:
             self.out.add(
-                "UNSUPPORTED", (*ypath, "full_aws_access"),
+                "UNSUPPORTED",
+                (*ypath, "full_aws_access"),
                 "detaching FullAWSAccess is not supported yet (the allow-list strategy arrives "
                 "with the guardrails work, issue #3)",
                 "remove `full_aws_access: false`",
             )
         tags = self._tags(body.get("tags", {}), (*ypath, "tags"))
-        return Unit(path=path, name=name, parent=parent, id=ou_id,
-                    full_aws_access=True, tags=tags)
+        return Unit(path=path, name=name, parent=parent, id=ou_id, full_aws_access=True, tags=tags)
 
     def _tags(self, raw: Any, path: Path_) -> dict[str, str]:
         if not isinstance(raw, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in raw.items()
         ):
-            self.out.add("WRONG_TYPE", path, "tags must map strings to strings",
-                         'quote values that YAML reads as numbers or booleans: {cost-center: "42"}')
+            self.out.add(
+                "WRONG_TYPE",
+                path,
+                "tags must map strings to strings",
+                'quote values that YAML reads as numbers or booleans: {cost-center: "42"}',
+            )
             return {}
         self._check_tag_count(raw, path)
         return dict(raw)
@@ -254,10 +304,13 @@ class _Validator:
     def _check_tag_count(self, tags: Mapping[str, str], path: Path_) -> None:
         # +1: trainshare adds `managed-by = trainshare` to everything it creates.
         if len(tags) + 1 > self.limits["tags_per_entity"]:
-            self.out.add("TOO_MANY_TAGS", path,
-                         f"{len(tags)} tags plus managed-by exceed the limit of "
-                         f"{self.limits['tags_per_entity']} per entity",
-                         "drop some tags")
+            self.out.add(
+                "TOO_MANY_TAGS",
+                path,
+                f"{len(tags)} tags plus managed-by exceed the limit of "
+                f"{self.limits['tags_per_entity']} per entity",
+                "drop some tags",
+            )
 
     # -- accounts -----------------------------------------------------------------------------
 
@@ -274,57 +327,89 @@ class _Validator:
                 continue
             self._check_tag_count(spec.tags, (*path, "tags"))
             if spec.id is None and spec.email is None:
-                self.out.add("MISSING_KEY", path,
-                             f"account {key!r} needs `id` (an existing account) or `email` "
-                             "(a new account trainshare creates)",
-                             'add `id: "123456789012"` or `email: team@example.com`')
+                self.out.add(
+                    "MISSING_KEY",
+                    path,
+                    f"account {key!r} needs `id` (an existing account) or `email` "
+                    "(a new account trainshare creates)",
+                    'add `id: "123456789012"` or `email: team@example.com`',
+                )
                 continue
             if spec.id is None and not _ACCOUNT_NAME.match(key):
-                self.out.add("INVALID_VALUE", path,
-                             f"account name {key!r} must be 1-50 printable ASCII characters "
-                             "(CreateAccount AccountName)", "shorten the key")
+                self.out.add(
+                    "INVALID_VALUE",
+                    path,
+                    f"account name {key!r} must be 1-50 printable ASCII characters "
+                    "(CreateAccount AccountName)",
+                    "shorten the key",
+                )
             if spec.email is not None:
                 self._check_email(key, spec.email, (*path, "email"), emails)
             if spec.id is not None:
                 if spec.id in ids:
-                    self.out.add("DUPLICATE_ACCOUNT_ID", (*path, "id"),
-                                 f"account ID {spec.id} is also given to {ids[spec.id]!r}",
-                                 "each account appears once; remove one entry")
+                    self.out.add(
+                        "DUPLICATE_ACCOUNT_ID",
+                        (*path, "id"),
+                        f"account ID {spec.id} is also given to {ids[spec.id]!r}",
+                        "each account appears once; remove one entry",
+                    )
                 ids[spec.id] = key
             if spec.unit != ROOT and spec.unit not in units:
                 # Reported, and the account is still kept so references to it resolve.
                 hint = did_you_mean(spec.unit, units) or f"known OUs: {', '.join(units) or 'none'}"
-                self.out.add("UNKNOWN_UNIT", (*path, "unit"),
-                             f"account {key!r} is placed in OU {spec.unit!r}, which is not in "
-                             "`units`", hint)
+                self.out.add(
+                    "UNKNOWN_UNIT",
+                    (*path, "unit"),
+                    f"account {key!r} is placed in OU {spec.unit!r}, which is not in `units`",
+                    hint,
+                )
             accounts[key] = Account(
-                key=key, id=spec.id, email=spec.email, unit=spec.unit, tags=dict(spec.tags),
-                protect=spec.protect, close_on_deletion=spec.close_on_deletion,
+                key=key,
+                id=spec.id,
+                email=spec.email,
+                unit=spec.unit,
+                tags=dict(spec.tags),
+                protect=spec.protect,
+                close_on_deletion=spec.close_on_deletion,
             )
             if org is not None and spec.id == org.management_account and spec.unit != ROOT:
                 self.out.add(
-                    "MANAGEMENT_ACCOUNT_PLACEMENT", (*path, "unit"),
+                    "MANAGEMENT_ACCOUNT_PLACEMENT",
+                    (*path, "unit"),
                     "the management account is placed in an OU: SCPs there will not apply to it "
-                    "(SCPs never apply to the management account)", "", Severity.WARNING)
+                    "(SCPs never apply to the management account)",
+                    "",
+                    Severity.WARNING,
+                )
             if spec.close_on_deletion and spec.id is None:
                 self.out.add(
-                    "CLOSE_ON_DELETION", (*path, "close_on_deletion"),
+                    "CLOSE_ON_DELETION",
+                    (*path, "close_on_deletion"),
                     f"removing {key!r} from the spec will close the AWS account (reinstatable "
-                    "for 90 days only)", "", Severity.WARNING)
+                    "for 90 days only)",
+                    "",
+                    Severity.WARNING,
+                )
         return accounts
 
     def _check_email(self, key: str, email: str, path: Path_, emails: dict[str, str]) -> None:
         if not (_EMAIL.match(email) and 6 <= len(email) <= 64):
-            self.out.add("INVALID_EMAIL", path, f"{email!r} is not a valid account email",
-                         "use an address like team@example.com, 6-64 characters "
-                         "(CreateAccount Email)")
+            self.out.add(
+                "INVALID_EMAIL",
+                path,
+                f"{email!r} is not a valid account email",
+                "use an address like team@example.com, 6-64 characters (CreateAccount Email)",
+            )
             return
         folded = email.casefold()
         if folded in emails:
-            self.out.add("DUPLICATE_EMAIL", path,
-                         f"email {email!r} is also used by account {emails[folded]!r}",
-                         "every AWS account needs its own email address "
-                         "(CreateAccount fails with EMAIL_ALREADY_EXISTS)")
+            self.out.add(
+                "DUPLICATE_EMAIL",
+                path,
+                f"email {email!r} is also used by account {emails[folded]!r}",
+                "every AWS account needs its own email address "
+                "(CreateAccount fails with EMAIL_ALREADY_EXISTS)",
+            )
         emails[folded] = key
 
     def _check_ambiguous_names(
@@ -332,9 +417,13 @@ class _Validator:
     ) -> None:
         for key in accounts:
             if key in units:
-                self.out.add("AMBIGUOUS_NAME", ("accounts", key),
-                             f"{key!r} is both an account key and an OU path; references to it "
-                             "are ambiguous", "rename the account or the OU")
+                self.out.add(
+                    "AMBIGUOUS_NAME",
+                    ("accounts", key),
+                    f"{key!r} is both an account key and an OU path; references to it "
+                    "are ambiguous",
+                    "rename the account or the OU",
+                )
 
     # -- guardrails ---------------------------------------------------------------------------
 
@@ -348,8 +437,9 @@ class _Validator:
             if spec is None:
                 continue
             if not 1 <= len(key) <= 128:
-                self.out.add("INVALID_VALUE", path, "an SCP name is 1-128 characters",
-                             "shorten the key")
+                self.out.add(
+                    "INVALID_VALUE", path, "an SCP name is 1-128 characters", "shorten the key"
+                )
             document = self._guardrail_document(key, spec, path, org)
             targets = self._guardrail_targets(spec.targets, (*path, "targets"), refs, org)
             if document is None or targets is None:
@@ -357,7 +447,8 @@ class _Validator:
             if len(document) > self.limits["scp_max_chars"]:
                 lim = self.catalog.limits["scp_max_chars"]
                 self.out.add(
-                    "POLICY_TOO_LARGE", path,
+                    "POLICY_TOO_LARGE",
+                    path,
                     f"the minified SCP is {len(document):,} characters; the limit is "
                     f"{self.limits['scp_max_chars']:,} ({lim.source}; {lim.verified})",
                     "split it into two guardrails, or set organization.limits.scp_max_chars if "
@@ -367,36 +458,52 @@ class _Validator:
             description = spec.description or (
                 self.catalog.guardrails[spec.template].description if spec.template else key
             )
-            out[key] = Guardrail(key=key, description=description, document=document,
-                                 targets=targets, template=spec.template)
+            out[key] = Guardrail(
+                key=key,
+                description=description,
+                document=document,
+                targets=targets,
+                template=spec.template,
+            )
         return out
 
     def _guardrail_document(
         self, key: str, spec: GuardrailSpec, path: Path_, org: Organization
     ) -> str | None:
         if (spec.template is None) == (spec.document is None):
-            self.out.add("GUARDRAIL_SOURCE", path,
-                         f"guardrail {key!r} needs exactly one of `template` and `document`",
-                         "name a template (`trainshare guardrails list`) or a JSON file")
+            self.out.add(
+                "GUARDRAIL_SOURCE",
+                path,
+                f"guardrail {key!r} needs exactly one of `template` and `document`",
+                "name a template (`trainshare guardrails list`) or a JSON file",
+            )
             return None
         if spec.document is not None:
             if spec.params:
-                self.out.add("INVALID_VALUE", (*path, "params"),
-                             "`params` only applies to templates", "remove `params`")
+                self.out.add(
+                    "INVALID_VALUE",
+                    (*path, "params"),
+                    "`params` only applies to templates",
+                    "remove `params`",
+                )
             return self._document_file(spec.document, (*path, "document"))
         assert spec.template is not None
         template = self.catalog.guardrails.get(spec.template)
         if template is None:
             hint = did_you_mean(spec.template, self.catalog.guardrails)
-            self.out.add("UNKNOWN_TEMPLATE", (*path, "template"),
-                         f"no guardrail template named {spec.template!r}",
-                         hint or f"known: {', '.join(self.catalog.guardrails)}")
+            self.out.add(
+                "UNKNOWN_TEMPLATE",
+                (*path, "template"),
+                f"no guardrail template named {spec.template!r}",
+                hint or f"known: {', '.join(self.catalog.guardrails)}",
+            )
             return None
         context = {"access_role": org.access_role, "partition": org.partition}
         document, problems = render_template(template, spec.params, context)
         for problem in problems:
-            self.out.add("TEMPLATE_PARAM", (*path, "params", problem.param), problem.message,
-                         problem.fix)
+            self.out.add(
+                "TEMPLATE_PARAM", (*path, "params", problem.param), problem.message, problem.fix
+            )
         return minify(document) if document is not None else None
 
     def _document_file(self, relative: str, path: Path_) -> str | None:
@@ -404,17 +511,19 @@ class _Validator:
         try:
             text = file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            self.out.add("POLICY_FILE_MISSING", path, f"cannot read {relative!r}: "
-                         f"{getattr(exc, 'strerror', None) or exc}",
-                         "the path is relative to the spec file's folder")
+            self.out.add(
+                "POLICY_FILE_MISSING",
+                path,
+                f"cannot read {relative!r}: {getattr(exc, 'strerror', None) or exc}",
+                "the path is relative to the spec file's folder",
+            )
             return None
         document, problems = parse_policy(text)
         if document is not None:
             problems = check_scp_structure(document)
         for problem in problems:
             code = "POLICY_INVALID_JSON" if document is None else "POLICY_STRUCTURE"
-            self.out.add(code, path, f"{relative}: {problem.where}: {problem.message}",
-                         problem.fix)
+            self.out.add(code, path, f"{relative}: {problem.where}: {problem.message}", problem.fix)
         return minify(document) if document is not None and not problems else None
 
     def _guardrail_targets(
@@ -426,18 +535,26 @@ class _Validator:
             target = refs.target(ref)
             if target is None:
                 ok = False
-                self.out.add("UNKNOWN_TARGET", (*path, index),
-                             f"guardrail target {ref!r} is not `root`, an OU path or an account "
-                             "of the spec", refs.hint(ref))
+                self.out.add(
+                    "UNKNOWN_TARGET",
+                    (*path, index),
+                    f"guardrail target {ref!r} is not `root`, an OU path or an account of the spec",
+                    refs.hint(ref),
+                )
                 continue
             if target in resolved:
-                self.out.add("DUPLICATE_TARGET", (*path, index), f"{ref!r} is listed twice",
-                             "remove one")
+                self.out.add(
+                    "DUPLICATE_TARGET", (*path, index), f"{ref!r} is listed twice", "remove one"
+                )
                 continue
             if refs.account_id(target) == org.management_account:
-                self.out.add("SCP_ON_MANAGEMENT_ACCOUNT", (*path, index),
-                             "SCPs never apply to the management account; this attachment has "
-                             "no effect", "", Severity.WARNING)
+                self.out.add(
+                    "SCP_ON_MANAGEMENT_ACCOUNT",
+                    (*path, index),
+                    "SCPs never apply to the management account; this attachment has no effect",
+                    "",
+                    Severity.WARNING,
+                )
             resolved.append(target)
         return tuple(resolved) if ok else None
 
@@ -462,7 +579,8 @@ class _Validator:
                 over = keys[-1]
                 index = list(guardrails[over].targets).index(target)
                 self.out.add(
-                    "TOO_MANY_SCPS", ("guardrails", over, "targets", index),
+                    "TOO_MANY_SCPS",
+                    ("guardrails", over, "targets", index),
                     f"{target!r} would carry {count} SCPs (FullAWSAccess + {', '.join(keys)}); "
                     f"the limit is {limit} per target",
                     "merge guardrails into one document, attach some higher in the tree, or set "
@@ -489,21 +607,30 @@ class _Validator:
         self, key: str, spec: ShareSpec, path: Path_, refs: _References, org: Organization
     ) -> Share | None:
         if spec.access is not None:
-            self.out.add("UNSUPPORTED", (*path, "access"),
-                         "policy shares (S3, KMS, ECR) are not supported yet (issue #7)",
-                         "remove `access`; share RAM-shareable resources for now")
+            self.out.add(
+                "UNSUPPORTED",
+                (*path, "access"),
+                "policy shares (S3, KMS, ECR) are not supported yet (issue #7)",
+                "remove `access`; share RAM-shareable resources for now",
+            )
         owner = refs.accounts.get(spec.owner)
         if owner is None:
-            self.out.add("UNKNOWN_ACCOUNT", (*path, "owner"),
-                         f"owner {spec.owner!r} is not an account of the spec",
-                         did_you_mean(spec.owner, refs.accounts)
-                         or "add the owning account under `accounts` with its `id`")
+            self.out.add(
+                "UNKNOWN_ACCOUNT",
+                (*path, "owner"),
+                f"owner {spec.owner!r} is not an account of the spec",
+                did_you_mean(spec.owner, refs.accounts)
+                or "add the owning account under `accounts` with its `id`",
+            )
             return None
         if owner.id is None:
-            self.out.add("OWNER_NOT_EXISTING", (*path, "owner"),
-                         f"owner {spec.owner!r} is an account trainshare creates; the resources "
-                         "it shares must exist first, with ARNs that name its ID",
-                         f"create the account first, then give it `id:` and share from it")
+            self.out.add(
+                "OWNER_NOT_EXISTING",
+                (*path, "owner"),
+                f"owner {spec.owner!r} is an account trainshare creates; the resources "
+                "it shares must exist first, with ARNs that name its ID",
+                "create the account first, then give it `id:` and share from it",
+            )
             return None
         region = spec.region or org.region
         if not self._check_region(region, (*path, "region")):
@@ -515,9 +642,15 @@ class _Validator:
         if resources is None or principals is None or permissions is None:
             return None
         return Share(
-            key=key, owner=owner.key, owner_id=owner.id, region=region, resources=resources,
-            principals=principals, permissions=permissions,
-            allow_external=spec.allow_external, tags=dict(spec.tags),
+            key=key,
+            owner=owner.key,
+            owner_id=owner.id,
+            region=region,
+            resources=resources,
+            principals=principals,
+            permissions=permissions,
+            allow_external=spec.allow_external,
+            tags=dict(spec.tags),
         )
 
     def _resources(
@@ -530,25 +663,33 @@ class _Validator:
             rpath = (*path, "resources", index)
             arn_text = item.arn if isinstance(item, ResourceSpec) else item
             if isinstance(item, ResourceSpec) and item.policy is not None:
-                self.out.add("UNSUPPORTED", (*rpath, "policy"),
-                             "policy shares (S3, KMS, ECR) are not supported yet (issue #7)",
-                             "remove this resource for now")
+                self.out.add(
+                    "UNSUPPORTED",
+                    (*rpath, "policy"),
+                    "policy shares (S3, KMS, ECR) are not supported yet (issue #7)",
+                    "remove this resource for now",
+                )
                 ok = False
                 continue
             resource = self._resource(arn_text, rpath, owner_id, region, org)
             if resource is None:
                 ok = False
             elif resource.arn in seen:
-                self.out.add("DUPLICATE_RESOURCE", rpath, f"{arn_text} is listed twice",
-                             "remove one")
+                self.out.add(
+                    "DUPLICATE_RESOURCE", rpath, f"{arn_text} is listed twice", "remove one"
+                )
                 ok = False
             else:
                 seen.add(resource.arn)
                 out.append(resource)
         if len(out) > self.limits["ram_resources_per_share"]:
-            self.out.add("TOO_MANY_RESOURCES", (*path, "resources"),
-                         f"{len(out)} resources exceed RAM's {self.limits['ram_resources_per_share']}"
-                         " per share", "split the share")
+            self.out.add(
+                "TOO_MANY_RESOURCES",
+                (*path, "resources"),
+                f"{len(out)} resources exceed RAM's {self.limits['ram_resources_per_share']}"
+                " per share",
+                "split the share",
+            )
             ok = False
         return tuple(out) if ok else None
 
@@ -557,41 +698,61 @@ class _Validator:
     ) -> SharedResource | None:
         arn = parse_arn(text)
         if arn is None:
-            self.out.add("INVALID_ARN", path, f"{text!r} is not an ARN",
-                         "write arn:aws:SERVICE:REGION:ACCOUNT:RESOURCE")
+            self.out.add(
+                "INVALID_ARN",
+                path,
+                f"{text!r} is not an ARN",
+                "write arn:aws:SERVICE:REGION:ACCOUNT:RESOURCE",
+            )
             return None
         rtype = self.catalog.resource_type_for(arn)
         if rtype is None:
             ptype = self.catalog.policy_share_type_for(arn)
             if ptype is not None:
-                self.out.add("NOT_RAM_SHAREABLE", path,
-                             f"{ptype.name} resources cannot be shared through RAM",
-                             "share it with a resource policy instead: "
-                             "`{arn: …, policy: managed}` (policy shares, issue #7)")
+                self.out.add(
+                    "NOT_RAM_SHAREABLE",
+                    path,
+                    f"{ptype.name} resources cannot be shared through RAM",
+                    "share it with a resource policy instead: "
+                    "`{arn: …, policy: managed}` (policy shares, issue #7)",
+                )
             else:
-                self.out.add("UNKNOWN_RESOURCE_TYPE", path,
-                             f"{text} is not a RAM-shareable type trainshare knows",
-                             "known types: " + ", ".join(self.catalog.resource_types)
-                             + " (add a new one to catalog/data/ram_resource_types.yaml)")
+                self.out.add(
+                    "UNKNOWN_RESOURCE_TYPE",
+                    path,
+                    f"{text} is not a RAM-shareable type trainshare knows",
+                    "known types: "
+                    + ", ".join(self.catalog.resource_types)
+                    + " (add a new one to catalog/data/ram_resource_types.yaml)",
+                )
             return None
         ok = True
         if arn.account != owner_id:
-            self.out.add("ARN_ACCOUNT_MISMATCH", path,
-                         f"the resource belongs to account {arn.account or '(none)'}, but the "
-                         f"share's owner is {owner_id}",
-                         "RAM shares are made by the account that owns the resource: fix "
-                         "`owner` or move the resource to another share")
+            self.out.add(
+                "ARN_ACCOUNT_MISMATCH",
+                path,
+                f"the resource belongs to account {arn.account or '(none)'}, but the "
+                f"share's owner is {owner_id}",
+                "RAM shares are made by the account that owns the resource: fix "
+                "`owner` or move the resource to another share",
+            )
             ok = False
         if arn.region != region:
-            self.out.add("ARN_REGION_MISMATCH", path,
-                         f"the resource is in {arn.region or '(no Region)'}, but the share is in "
-                         f"{region}", "RAM is regional: set the share's `region` to the "
-                         "resource's Region, or split the share")
+            self.out.add(
+                "ARN_REGION_MISMATCH",
+                path,
+                f"the resource is in {arn.region or '(no Region)'}, but the share is in {region}",
+                "RAM is regional: set the share's `region` to the "
+                "resource's Region, or split the share",
+            )
             ok = False
         if arn.partition != org.partition:
-            self.out.add("ARN_PARTITION_MISMATCH", path,
-                         f"partition {arn.partition!r} differs from the organization's "
-                         f"{org.partition!r}", "fix the ARN")
+            self.out.add(
+                "ARN_PARTITION_MISMATCH",
+                path,
+                f"partition {arn.partition!r} differs from the organization's {org.partition!r}",
+                "fix the ARN",
+            )
             ok = False
         return SharedResource(arn=text, resource_type=rtype.name) if ok else None
 
@@ -611,62 +772,90 @@ class _Validator:
             if principal is None:
                 hint = refs.hint(ref)
                 if ref.startswith("arn:"):
-                    hint = "IAM users, roles and service principals are not supported in spec " \
-                           "version 1: name an account, an OU path or `root`"
-                self.out.add("UNKNOWN_PRINCIPAL", ppath,
-                             f"principal {ref!r} is not `root`, an OU path, an account of the "
-                             "spec, or a 12-digit account ID", hint)
+                    hint = (
+                        "IAM users, roles and service principals are not supported in spec "
+                        "version 1: name an account, an OU path or `root`"
+                    )
+                self.out.add(
+                    "UNKNOWN_PRINCIPAL",
+                    ppath,
+                    f"principal {ref!r} is not `root`, an OU path, an account of the "
+                    "spec, or a 12-digit account ID",
+                    hint,
+                )
                 ok = False
                 continue
             if principal.target in {p.target for p in out}:
-                self.out.add("DUPLICATE_PRINCIPAL", ppath, f"{ref!r} is listed twice",
-                             "remove one")
+                self.out.add("DUPLICATE_PRINCIPAL", ppath, f"{ref!r} is listed twice", "remove one")
                 ok = False
                 continue
             if principal.target in (owner.key, owner.id):
-                self.out.add("SELF_PRINCIPAL", ppath,
-                             f"{ref!r} is the share's owner, which already has its resources",
-                             "remove it")
+                self.out.add(
+                    "SELF_PRINCIPAL",
+                    ppath,
+                    f"{ref!r} is the share's owner, which already has its resources",
+                    "remove it",
+                )
                 ok = False
                 continue
             if principal.external:
                 ok = self._external_principal(spec, ppath, ref, resources) and ok
             out.append(principal)
         if len(out) > self.limits["ram_principals_per_share"]:
-            self.out.add("TOO_MANY_PRINCIPALS", (*path, "principals"),
-                         f"{len(out)} principals exceed RAM's "
-                         f"{self.limits['ram_principals_per_share']} per share", "split the share")
+            self.out.add(
+                "TOO_MANY_PRINCIPALS",
+                (*path, "principals"),
+                f"{len(out)} principals exceed RAM's "
+                f"{self.limits['ram_principals_per_share']} per share",
+                "split the share",
+            )
             ok = False
         if spec.allow_external and not any(p.external for p in out):
-            self.out.add("ALLOW_EXTERNAL_UNUSED", (*path, "allow_external"),
-                         "allow_external is true but every principal is inside the organization",
-                         "remove it, so a later edit cannot open the share by accident",
-                         Severity.WARNING)
+            self.out.add(
+                "ALLOW_EXTERNAL_UNUSED",
+                (*path, "allow_external"),
+                "allow_external is true but every principal is inside the organization",
+                "remove it, so a later edit cannot open the share by accident",
+                Severity.WARNING,
+            )
         return tuple(out) if ok else None
 
     def _external_principal(
-        self, spec: ShareSpec, path: Path_, ref: str,
+        self,
+        spec: ShareSpec,
+        path: Path_,
+        ref: str,
         resources: tuple[SharedResource, ...] | None,
     ) -> bool:
         if not spec.allow_external:
-            self.out.add("EXTERNAL_PRINCIPAL", path,
-                         f"account {ref} is not in the organization (not in `accounts`, not the "
-                         "management account)",
-                         "add it under `accounts` with its `id` if it is a member, or set "
-                         "`allow_external: true` on the share to share outside the org")
+            self.out.add(
+                "EXTERNAL_PRINCIPAL",
+                path,
+                f"account {ref} is not in the organization (not in `accounts`, not the "
+                "management account)",
+                "add it under `accounts` with its `id` if it is a member, or set "
+                "`allow_external: true` on the share to share outside the org",
+            )
             return False
         ok = True
         for rtype_name in sorted({r.resource_type for r in resources or ()}):
             rtype = self.catalog.resource_types[rtype_name]
             if not rtype.external:
-                self.out.add("ORG_ONLY_TYPE", path,
-                             f"{rtype_name} can only be shared inside the organization "
-                             f"({rtype.source})", f"remove {ref} or move the resource to "
-                             "another share")
+                self.out.add(
+                    "ORG_ONLY_TYPE",
+                    path,
+                    f"{rtype_name} can only be shared inside the organization ({rtype.source})",
+                    f"remove {ref} or move the resource to another share",
+                )
                 ok = False
             elif rtype.external_note:
-                self.out.add("EXTERNAL_SHARE_CAVEAT", path, rtype.external_note,
-                             "check the resources are not Capacity Blocks", Severity.WARNING)
+                self.out.add(
+                    "EXTERNAL_SHARE_CAVEAT",
+                    path,
+                    rtype.external_note,
+                    "check the resources are not Capacity Blocks",
+                    Severity.WARNING,
+                )
         return ok
 
     def _permissions(
@@ -692,23 +881,32 @@ class _Validator:
             permission = self.catalog.permission(name)
             if permission is None:
                 known = [p for t in types for p in self.catalog.resource_types[t].permissions]
-                self.out.add("UNKNOWN_PERMISSION", ppath,
-                             f"{given!r} is not an AWS-managed RAM permission trainshare knows",
-                             did_you_mean(name, known) or f"for this share: {', '.join(known)}")
+                self.out.add(
+                    "UNKNOWN_PERMISSION",
+                    ppath,
+                    f"{given!r} is not an AWS-managed RAM permission trainshare knows",
+                    did_you_mean(name, known) or f"for this share: {', '.join(known)}",
+                )
                 ok = False
                 continue
             if permission.resource_type not in types:
-                self.out.add("PERMISSION_TYPE_MISMATCH", ppath,
-                             f"{name} is for {permission.resource_type}, and this share has no "
-                             f"such resource (it shares {', '.join(sorted(types))})",
-                             "remove it, or use a permission of a type the share holds")
+                self.out.add(
+                    "PERMISSION_TYPE_MISMATCH",
+                    ppath,
+                    f"{name} is for {permission.resource_type}, and this share has no "
+                    f"such resource (it shares {', '.join(sorted(types))})",
+                    "remove it, or use a permission of a type the share holds",
+                )
                 ok = False
                 continue
             if permission.resource_type in chosen:
-                self.out.add("DUPLICATE_PERMISSION_TYPE", ppath,
-                             f"{name} and {chosen[permission.resource_type]} are both for "
-                             f"{permission.resource_type}; a share has one permission per type",
-                             "keep one")
+                self.out.add(
+                    "DUPLICATE_PERMISSION_TYPE",
+                    ppath,
+                    f"{name} and {chosen[permission.resource_type]} are both for "
+                    f"{permission.resource_type}; a share has one permission per type",
+                    "keep one",
+                )
                 ok = False
                 continue
             chosen[permission.resource_type] = name
@@ -717,9 +915,12 @@ class _Validator:
             if rtype.default_permission is not None:
                 chosen[rtype_name] = rtype.default_permission
             elif rtype.permissions:
-                self.out.add("PERMISSION_REQUIRED", (*path, "permissions"),
-                             f"{rtype_name} has several managed permissions and no verified "
-                             "default", f"choose one: {', '.join(rtype.permissions)}")
+                self.out.add(
+                    "PERMISSION_REQUIRED",
+                    (*path, "permissions"),
+                    f"{rtype_name} has several managed permissions and no verified default",
+                    f"choose one: {', '.join(rtype.permissions)}",
+                )
                 ok = False
         return tuple(sorted(chosen.values())) if ok else None
 

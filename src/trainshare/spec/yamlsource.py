@@ -7,6 +7,7 @@ later check (pydantic's or ours) can say where in the file a problem is.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,8 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.constructor import DuplicateKeyError
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.reader import ReaderError
 
 from trainshare.errors import SpecError, SpecIssue
 
@@ -78,8 +80,8 @@ def load_yaml(text: str, file: str) -> Located:
                 SpecIssue(
                     code="DUPLICATE_KEY",
                     path=(),
-                    message=f"duplicate key: {_first_line(exc.problem)}",
-                    fix="each key may appear once in a mapping; merge or rename the two entries",
+                    message=f"{_duplicate_key(exc.problem)} appears twice in the same mapping",
+                    fix="each key may appear once; merge the two entries or rename one",
                     file=file,
                     line=mark.line + 1 if mark else None,
                 )
@@ -96,6 +98,32 @@ def load_yaml(text: str, file: str) -> Located:
                     fix="fix the YAML syntax at this line (indentation, quotes, colons)",
                     file=file,
                     line=mark.line + 1 if mark else None,
+                )
+            ]
+        ) from None
+    except ReaderError as exc:
+        raise SpecError(
+            [
+                SpecIssue(
+                    code="YAML_SYNTAX",
+                    path=(),
+                    message=f"character #x{exc.character:04x} is not allowed in YAML",
+                    fix="remove the control character (often pasted from a terminal)",
+                    file=file,
+                    line=text.count("\n", 0, max(exc.position, 0)) + 1,
+                )
+            ]
+        ) from None
+    except YAMLError as exc:  # anything else ruamel refuses: still a located spec error
+        raise SpecError(
+            [
+                SpecIssue(
+                    code="YAML_SYNTAX",
+                    path=(),
+                    message=f"not valid YAML: {exc}",
+                    fix="fix the YAML syntax",
+                    file=file,
+                    line=1,
                 )
             ]
         ) from None
@@ -121,5 +149,6 @@ def read_yaml(path: Path) -> Located:
     return load_yaml(text, str(path))
 
 
-def _first_line(text: str | None) -> str:
-    return (text or "").strip().splitlines()[0] if text else ""
+def _duplicate_key(problem: str | None) -> str:
+    match = re.search(r'found duplicate key "([^"]*)"', problem or "")
+    return f"key {match.group(1)!r}" if match else "a key"

@@ -1,0 +1,135 @@
+"""OrgSharing under the mock runtime: it registers exactly the plan, with the inputs AWS needs."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pulumi_aws as aws
+
+import pulumi
+from tests.conftest import EXAMPLE
+from tests.pulumi.mocks import ORG_ID, ROOT_ID
+from trainshare.catalog import load_catalog
+from trainshare.plan import Mode, build_plan, kinds
+from trainshare.pulumi import RESOURCE_CLASSES, TYPE_TOKEN, OrgSharing
+from trainshare.spec import load_spec
+
+PLAN = build_plan(load_spec(EXAMPLE))
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _component(deploy):
+    def program():
+        component = OrgSharing("org", EXAMPLE)
+        return pulumi.Output.all(
+            component.account_ids, component.ou_ids, component.share_arns, component.policy_ids
+        )
+
+    return deploy(program)
+
+
+def test_component_registers_exactly_the_plan(deploy):
+    mocks, _, _ = _component(deploy)
+    registered = sorted((r.type, r.name) for r in mocks.registrations)
+    expected = sorted(
+        [(TYPE_TOKEN, "org")]
+        + [(n.kind, f"org/{n.name}") for n in PLAN.nodes if n.mode == Mode.CREATE]
+    )
+    assert registered == expected
+    assert [token for token, _, _ in mocks.calls] == [
+        n.kind for n in PLAN.nodes if n.mode == Mode.READ
+    ]
+
+
+def test_literal_inputs_reach_the_engine_unchanged(deploy):
+    mocks, _, _ = _component(deploy)
+    for node in PLAN.nodes:
+        if node.mode == Mode.READ or node.kind == kinds.PROVIDER:
+            continue
+        sent = mocks.named(f"org/{node.name}").inputs
+        for key, value in node.inputs.items():
+            if isinstance(value, str | bool | int) or (
+                isinstance(value, list | dict) and "Ref" not in repr(value)
+            ):
+                assert sent[_camel(key)] == value, f"{node.name}.{key}"
+
+
+def test_outputs_resolve_to_the_ids_aws_assigns(deploy):
+    _, _, (accounts, ous, shares, policies) = _component(deploy)
+    assert accounts["shared-services"] == "222222222222"
+    assert re.fullmatch(r"\d{12}", accounts["team-vision"])
+    assert set(ous) == {"ml", "ml/training", "ml/research", "quarantine"}
+    assert all(v.startswith("ou-") for v in ous.values())
+    assert set(shares) == {"gpu-capacity", "training-subnet", "vision-features"}
+    assert set(policies) == {"gpu-instance-types", "keep-sharing-inside"}
+
+
+def test_ou_principals_are_ou_arns_and_root_is_the_org_root(deploy):
+    mocks, _, _ = _component(deploy)
+    principal = mocks.named("org/share/gpu-capacity/principal/ml/training").inputs["principal"]
+    assert re.fullmatch(
+        rf"arn:aws:organizations::111111111111:ou/{ORG_ID}/ou-ab12-\d{{8}}", principal
+    )
+    assert mocks.named("org/scp/keep-sharing-inside/attach/root").inputs["targetId"] == ROOT_ID
+
+
+def test_permissions_are_ram_permissions_of_the_shared_types(deploy):
+    mocks, _, _ = _component(deploy)
+    catalog = load_catalog()
+    shares = mocks.of_type(kinds.RESOURCE_SHARE)
+    assert len(shares) == 3
+    for share in shares:
+        assert share.inputs["allowExternalPrincipals"] is False  # always sent explicitly
+        key = share.name.removeprefix("org/share/")
+        types = {r.resource_type for r in load_spec(EXAMPLE).shares[key].resources}
+        for arn in share.inputs["permissionArns"]:
+            assert arn.startswith("arn:aws:ram::aws:permission/")
+            permission = catalog.permission(arn.rsplit("/", 1)[1])
+            assert permission is not None and permission.resource_type in types
+
+
+def test_shares_use_the_owner_provider_which_assumes_the_access_role(deploy):
+    mocks, _, _ = _component(deploy)
+    for reg in mocks.registrations:
+        if reg.type.startswith("aws:ram/") and reg.type != kinds.SHARING_WITH_ORGANIZATION:
+            assert "::org/provider/shared-services/us-east-1::" in (reg.provider or "")
+        elif reg.type.startswith("aws:organizations/"):
+            assert "::org/provider/management/us-east-1::" in (reg.provider or "")
+    owner = mocks.named("org/provider/shared-services/us-east-1").inputs
+    assert json.loads(owner["assumeRoles"]) == [
+        {
+            "roleArn": "arn:aws:iam::222222222222:role/OrganizationAccountAccessRole",
+            "sessionName": "trainshare",
+        }
+    ]
+    assert json.loads(owner["allowedAccountIds"]) == ["222222222222"]
+
+
+def test_accounts_are_protected_kept_and_ignore_unreadable_inputs(deploy):
+    _, options, _ = _component(deploy)
+    for key in ("team-vision", "team-nlp", "research-lab"):
+        opts = options[f"org/account/{key}"]
+        assert (opts.protect, opts.retain_on_delete) == (True, True)
+        assert opts.ignore_changes == ["roleName", "iamUserAccessToBilling"]
+
+
+def test_scp_content_is_sent_minified(deploy):
+    mocks, _, _ = _component(deploy)
+    for policy in mocks.of_type(kinds.POLICY):
+        content = policy.inputs["content"]
+        assert content == json.dumps(json.loads(content), separators=(",", ":"))
+
+
+def test_registry_classes_register_under_their_plan_kind():
+    # The token a class registers under is the first argument of its super().__init__ call.
+    for kind, cls in RESOURCE_CLASSES.items():
+        if kind == kinds.PROVIDER:
+            assert cls is aws.Provider
+            continue
+        source = cls._internal_init.__code__.co_consts  # type: ignore[attr-defined]
+        assert kind in source, f"{cls.__name__} does not register as {kind}"

@@ -1,0 +1,90 @@
+"""The command line: exit codes, located errors on stderr, JSON for machines."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from tests.conftest import EXAMPLE
+from trainshare.cli import app
+
+runner = CliRunner()
+
+
+def test_validate_example_exits_0_with_a_summary():
+    result = runner.invoke(app, ["validate", str(EXAMPLE)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == (
+        f"{EXAMPLE}: valid — 4 OU(s), 4 account(s) (3 to create), 2 guardrail(s), 3 share(s)"
+    )
+
+
+def test_validate_bad_spec_exits_1_with_located_errors_on_stderr(write_spec):
+    path = write_spec(
+        'version: 1\norganization: {management_account: "111111111111"}\n'
+        "accounts:\n  a: {email: a@example.com, unit: nowhere}\n"
+    )
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith(f"{path}:4: accounts.a.unit: account 'a' is placed in OU")
+    assert lines[-1] == f"error: {path}: 1 error(s); nothing was planned or deployed"
+
+
+def test_validate_json_lists_issues(write_spec):
+    path = write_spec("version: 1\n")
+    result = runner.invoke(app, ["validate", str(path), "--format", "json"])
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["valid"] is False
+    assert report["issues"] == [
+        {
+            "code": "MISSING_KEY",
+            "severity": "error",
+            "file": str(path),
+            "line": 1,
+            "field": "organization",
+            "message": "required key 'organization' is missing",
+            "fix": 'add `organization: {management_account: "111111111111"}`',
+        }
+    ]
+
+
+def test_missing_file_is_an_error_not_a_traceback(tmp_path):
+    result = runner.invoke(app, ["validate", str(tmp_path / "nope.yaml")])
+    assert result.exit_code == 1
+    assert "cannot read the spec" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_plan_text_groups_by_account_and_shows_scp_size():
+    result = runner.invoke(app, ["plan", str(EXAMPLE)])
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert out.startswith(
+        f"Plan for {EXAMPLE}: 23 resources to create, 2 provider(s), 2 account/Region group(s)"
+    )
+    assert "\nmanagement (111111111111) · us-east-1 — the stack's credentials\n" in out
+    assert (
+        "\nshared-services (222222222222) · us-east-1 — assumes "
+        "arn:aws:iam::222222222222:role/OrganizationAccountAccessRole\n"
+    ) in out
+    assert "  + scp/gpu-instance-types  [Policy]  (775 / 10,240 chars)\n" in out
+    assert '"Sid": "DenyOtherEc2InstanceTypes"' in out  # every policy document is shown
+
+
+def test_plan_json_has_the_documented_fields():
+    result = runner.invoke(app, ["plan", str(EXAMPLE), "--format", "json"])
+    assert result.exit_code == 0
+    resources = json.loads(result.stdout)["resources"]
+    assert len(resources) == 26
+    assert {"kind", "name", "account", "region", "inputs", "depends_on"} <= set(resources[0])
+    share = next(r for r in resources if r["name"] == "share/gpu-capacity/principal/ml/training")
+    assert share["inputs"]["principal"] == {"$ref": "ou/ml/training", "$attr": "arn"}
+
+
+def test_version():
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.stdout.startswith("trainshare ")

@@ -1,0 +1,540 @@
+"""Bad specs: one per check, each with its exact code, field, line and message.
+
+Given a spec with one mistake, when it is loaded, then exactly that mistake is reported, located.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+
+from trainshare.errors import Severity, SpecError
+from trainshare.spec import load_spec
+
+HEADER = """\
+version: 1
+organization:
+  management_account: "111111111111"
+  region: us-east-1
+"""
+BASE = (
+    HEADER
+    + """\
+units:
+  ml:
+    training: {}
+accounts:
+  shared-services: {id: "222222222222", unit: ml}
+  team-a: {email: a@example.com, unit: ml/training}
+"""
+)
+# A valid share; cases append their own.
+CR = "arn:aws:ec2:us-east-1:222222222222:capacity-reservation/cr-0123456789abcdef0"
+SUBNET = "arn:aws:ec2:us-east-1:222222222222:subnet/subnet-0123456789abcdef0"
+
+
+def errors_of(write_spec, text: str, **files: str):
+    with pytest.raises(SpecError) as caught:
+        load_spec(write_spec(textwrap.dedent(text), **files))
+    return [i for i in caught.value.issues if i.severity is Severity.ERROR]
+
+
+CASES = [
+    # (id, spec text, code, field, line, message)
+    (
+        "unknown top-level key",
+        BASE + "sharez: {}\n",
+        "UNKNOWN_KEY",
+        "sharez",
+        11,
+        "unknown key 'sharez'",
+    ),
+    (
+        "unknown nested key",
+        HEADER.replace("region:", "regoin:"),
+        "UNKNOWN_KEY",
+        "organization.regoin",
+        4,
+        "unknown key 'regoin'",
+    ),
+    (
+        "missing version",
+        BASE.replace("version: 1\n", ""),
+        "MISSING_KEY",
+        "version",
+        1,
+        "required key 'version' is missing",
+    ),
+    (
+        "unsupported version",
+        BASE.replace("version: 1", "version: 2"),
+        "UNSUPPORTED_VERSION",
+        "version",
+        1,
+        "spec version 2 is not supported",
+    ),
+    (
+        "account id lost its zeros",
+        HEADER.replace('"111111111111"', "11111111111"),
+        "INVALID_VALUE",
+        "organization.management_account",
+        3,
+        "11111111111 is a number with 11 digits: YAML drops the leading zeros of an unquoted ID",
+    ),
+    (
+        "account id not 12 digits",
+        BASE.replace('"222222222222"', '"2222"'),
+        "INVALID_VALUE",
+        "accounts.shared-services.id",
+        9,
+        "must be a 12-digit account ID, got '2222'",
+    ),
+    (
+        "wrong type",
+        BASE.replace("  region: us-east-1", "  create: yes-please"),
+        "WRONG_TYPE",
+        "organization.create",
+        4,
+        "must be true or false, got a string ('yes-please')",
+    ),
+    (
+        "unknown region",
+        BASE.replace("region: us-east-1", "region: us-east-9"),
+        "UNKNOWN_REGION",
+        "organization.region",
+        4,
+        "'us-east-9' is not an AWS Region known to trainshare",
+    ),
+    (
+        "account in unknown OU",
+        BASE.replace("unit: ml/training", "unit: ml/trainin"),
+        "UNKNOWN_UNIT",
+        "accounts.team-a.unit",
+        10,
+        "account 'team-a' is placed in OU 'ml/trainin', which is not in `units`",
+    ),
+    (
+        "account without id or email",
+        BASE + "  team-b: {unit: ml}\n",
+        "MISSING_KEY",
+        "accounts.team-b",
+        11,
+        "account 'team-b' needs `id` (an existing account) or `email` (a new account trainshare "
+        "creates)",
+    ),
+    (
+        "invalid email",
+        BASE.replace("a@example.com", "not-an-email"),
+        "INVALID_EMAIL",
+        "accounts.team-a.email",
+        10,
+        "'not-an-email' is not a valid account email",
+    ),
+    (
+        "duplicate email",
+        BASE + "  team-b: {email: A@Example.com, unit: ml}\n",
+        "DUPLICATE_EMAIL",
+        "accounts.team-b.email",
+        11,
+        "email 'A@Example.com' is also used by account 'team-a'",
+    ),
+    (
+        "duplicate account id",
+        BASE + '  again: {id: "222222222222"}\n',
+        "DUPLICATE_ACCOUNT_ID",
+        "accounts.again.id",
+        11,
+        "account ID 222222222222 is also given to 'shared-services'",
+    ),
+    (
+        "duplicate key",
+        BASE + "  team-a: {email: b@example.com}\n",
+        "DUPLICATE_KEY",
+        "(document)",
+        11,
+        "key 'team-a' appears twice in the same mapping",
+    ),
+    (
+        "sibling OU names differ by case",
+        BASE.replace("    training: {}", "    training: {}\n    Training: {}"),
+        "OU_NAME_CLASH",
+        "units.ml.Training",
+        8,
+        "OU 'Training' differs from its sibling 'training' only by case",
+    ),
+    (
+        "OU named root",
+        BASE.replace("  ml:\n", "  root: {}\n  ml:\n"),
+        "OU_NAME_RESERVED",
+        "units.root",
+        6,
+        "'root' names the whole organization and cannot be an OU name",
+    ),
+    (
+        "OU too deep",
+        HEADER + "units:\n  a: {b: {c: {d: {e: {f: {}}}}}}\n",
+        "OU_TOO_DEEP",
+        "units.a.b.c.d.e.f",
+        6,
+        "OU 'a/b/c/d/e/f' is 6 levels under the root; AWS allows 5 (Organizations quotas)",
+    ),
+    (
+        "bad OU id",
+        BASE.replace("  ml:\n", "  ml:\n    id: ou-nope\n"),
+        "INVALID_OU_ID",
+        "units.ml.id",
+        7,
+        "'ou-nope' is not an OU ID",
+    ),
+    (
+        "ambiguous name",
+        BASE + '  ml: {id: "333333333333"}\n',
+        "AMBIGUOUS_NAME",
+        "accounts.ml",
+        11,
+        "'ml' is both an account key and an OU path; references to it are ambiguous",
+    ),
+    (
+        "guardrail with neither source",
+        BASE + "guardrails:\n  g: {targets: [root]}\n",
+        "GUARDRAIL_SOURCE",
+        "guardrails.g",
+        12,
+        "guardrail 'g' needs exactly one of `template` and `document`",
+    ),
+    (
+        "unknown template",
+        BASE + "guardrails:\n  g: {template: deny-leave-org, targets: [root]}\n",
+        "UNKNOWN_TEMPLATE",
+        "guardrails.g.template",
+        12,
+        "no guardrail template named 'deny-leave-org'",
+    ),
+    (
+        "template parameter missing",
+        BASE + "guardrails:\n  g: {template: restrict-instance-types, targets: [root]}\n",
+        "TEMPLATE_PARAM",
+        "guardrails.g.params.instance_types",
+        12,
+        "parameter 'instance_types' is required (allowed EC2 instance types, wildcards allowed "
+        "(p5.*, g5.*); SageMaker types get the ml. prefix)",
+    ),
+    (
+        "template parameter type",
+        BASE + "guardrails:\n  g:\n    template: restrict-instance-types\n"
+        "    params: {instance_types: p5.48xlarge}\n    targets: [root]\n",
+        "TEMPLATE_PARAM",
+        "guardrails.g.params.instance_types",
+        14,
+        "parameter 'instance_types' must be a string list",
+    ),
+    (
+        "dangling guardrail target",
+        BASE + "guardrails:\n  g: {template: deny-leave-organization, targets: [ml/trainng]}\n",
+        "UNKNOWN_TARGET",
+        "guardrails.g.targets[0]",
+        12,
+        "guardrail target 'ml/trainng' is not `root`, an OU path or an account of the spec",
+    ),
+    (
+        "document missing",
+        BASE + "guardrails:\n  g: {document: nope.json, targets: [root]}\n",
+        "POLICY_FILE_MISSING",
+        "guardrails.g.document",
+        12,
+        "cannot read 'nope.json': No such file or directory",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "field", "line", "message"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_bad_spec_reports_exactly_the_mistake(write_spec, text, code, field, line, message):
+    errors = errors_of(write_spec, text)
+    assert [(e.code, e.field, e.line) for e in errors] == [(code, field, line)], errors
+    assert errors[0].message.startswith(message), errors[0].message
+    assert errors[0].fix, "every error says how to fix it"
+
+
+def share(body: str) -> str:
+    return BASE + "shares:\n  s:\n    owner: shared-services\n" + textwrap.indent(body, "    ")
+
+
+SHARE_CASES = [
+    (
+        "unknown owner",
+        BASE + f"shares:\n  s: {{owner: nobody, resources: [{CR}], principals: [ml]}}\n",
+        "UNKNOWN_ACCOUNT",
+        "shares.s.owner",
+        12,
+        "owner 'nobody' is not an account of the spec",
+    ),
+    (
+        "owner is created by trainshare",
+        BASE + f"shares:\n  s: {{owner: team-a, resources: [{CR}], principals: [ml]}}\n",
+        "OWNER_NOT_EXISTING",
+        "shares.s.owner",
+        12,
+        "owner 'team-a' is an account trainshare creates",
+    ),
+    (
+        "not an ARN",
+        share("resources: [cr-0123]\nprincipals: [ml]\n"),
+        "INVALID_ARN",
+        "shares.s.resources[0]",
+        14,
+        "'cr-0123' is not an ARN",
+    ),
+    (
+        "S3 bucket through RAM",
+        share("resources: ['arn:aws:s3:::data']\nprincipals: [ml]\n"),
+        "NOT_RAM_SHAREABLE",
+        "shares.s.resources[0]",
+        14,
+        "s3:Bucket resources cannot be shared through RAM",
+    ),
+    (
+        "unknown resource type",
+        share("resources: ['arn:aws:ec2:us-east-1:222222222222:volume/vol-1']\nprincipals: [ml]\n"),
+        "UNKNOWN_RESOURCE_TYPE",
+        "shares.s.resources[0]",
+        14,
+        "arn:aws:ec2:us-east-1:222222222222:volume/vol-1 is not a RAM-shareable type trainshare "
+        "knows",
+    ),
+    (
+        "resource of another account",
+        share(f"resources: ['{CR.replace('2222', '3333', 1)}']\nprincipals: [ml]\n"),
+        "ARN_ACCOUNT_MISMATCH",
+        "shares.s.resources[0]",
+        14,
+        "the resource belongs to account 333322222222, but the share's owner is 222222222222",
+    ),
+    (
+        "resource in another Region",
+        share(f"resources: ['{CR.replace('us-east-1', 'us-west-2')}']\nprincipals: [ml]\n"),
+        "ARN_REGION_MISMATCH",
+        "shares.s.resources[0]",
+        14,
+        "the resource is in us-west-2, but the share is in us-east-1",
+    ),
+    (
+        "dangling principal",
+        share(f"resources: ['{CR}']\nprincipals: [ml/trainin]\n"),
+        "UNKNOWN_PRINCIPAL",
+        "shares.s.principals[0]",
+        15,
+        "principal 'ml/trainin' is not `root`, an OU path, an account of the spec, or a 12-digit "
+        "account ID",
+    ),
+    (
+        "external principal",
+        share(f"resources: ['{CR}']\nprincipals: ['999999999999']\n"),
+        "EXTERNAL_PRINCIPAL",
+        "shares.s.principals[0]",
+        15,
+        "account 999999999999 is not in the organization",
+    ),
+    (
+        "subnet outside the org",
+        share(f"resources: ['{SUBNET}']\nprincipals: ['999999999999']\nallow_external: true\n"),
+        "ORG_ONLY_TYPE",
+        "shares.s.principals[0]",
+        15,
+        "ec2:Subnet can only be shared inside the organization",
+    ),
+    (
+        "owner as principal",
+        share(f"resources: ['{CR}']\nprincipals: [shared-services]\n"),
+        "SELF_PRINCIPAL",
+        "shares.s.principals[0]",
+        15,
+        "'shared-services' is the share's owner, which already has its resources",
+    ),
+    (
+        "permission of another type",
+        share(
+            f"resources: ['{CR}']\nprincipals: [ml]\npermissions: [AWSRAMDefaultPermissionSubnet]\n"
+        ),
+        "PERMISSION_TYPE_MISMATCH",
+        "shares.s.permissions[0]",
+        16,
+        "AWSRAMDefaultPermissionSubnet is for ec2:Subnet, and this share has no such resource",
+    ),
+    (
+        "unknown permission",
+        share(
+            f"resources: ['{CR}']\nprincipals: [ml]\n"
+            "permissions: [AWSRAMDefaultPermissionCapacityReservations]\n"
+        ),
+        "UNKNOWN_PERMISSION",
+        "shares.s.permissions[0]",
+        16,
+        "'AWSRAMDefaultPermissionCapacityReservations' is not an AWS-managed RAM permission",
+    ),
+    (
+        "two permissions for one type",
+        share(
+            "resources: ['arn:aws:sagemaker:us-east-1:222222222222:feature-group/f']\n"
+            "principals: [ml]\npermissions:\n"
+            "  - AWSRAMPermissionSageMakerFeatureGroupReadOnly\n"
+            "  - arn:aws:ram::aws:permission/AWSRAMPermissionSagemakerFeatureGroupReadWrite\n"
+        ),
+        "DUPLICATE_PERMISSION_TYPE",
+        "shares.s.permissions[1]",
+        18,
+        "AWSRAMPermissionSagemakerFeatureGroupReadWrite and "
+        "AWSRAMPermissionSageMakerFeatureGroupReadOnly are both for sagemaker:FeatureGroup",
+    ),
+    (
+        "no verified default permission",
+        share(
+            "resources: ['arn:aws:sagemaker:us-east-1:222222222222:feature-group/f']\n"
+            "principals: [ml]\n"
+        ),
+        "PERMISSION_REQUIRED",
+        "shares.s.permissions",
+        12,
+        "sagemaker:FeatureGroup has several managed permissions and no verified default",
+    ),
+    (
+        "empty principals",
+        share(f"resources: ['{CR}']\nprincipals: []\n"),
+        "INVALID_VALUE",
+        "shares.s.principals",
+        15,
+        "must not be empty",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "field", "line", "message"),
+    [c[1:] for c in SHARE_CASES],
+    ids=[c[0] for c in SHARE_CASES],
+)
+def test_bad_share_reports_exactly_the_mistake(write_spec, text, code, field, line, message):
+    test_bad_spec_reports_exactly_the_mistake(write_spec, text, code, field, line, message)
+
+
+def test_custom_scp_that_is_not_json_is_located(write_spec):
+    text = BASE + "guardrails:\n  g: {document: p.json, targets: [ml]}\n"
+    errors = errors_of(write_spec, text, **{"p.json": '{"Version": "2012-10-17",,}'})
+    assert [(e.code, e.line) for e in errors] == [("POLICY_INVALID_JSON", 12)]
+    assert errors[0].message == (
+        "p.json: line 1 column 26: not valid JSON: "
+        "Expecting property name enclosed in double quotes"
+    )
+
+
+def test_custom_scp_that_is_not_a_policy_lists_each_problem(write_spec):
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*"},
+            {"Effect": "Maybe", "Resource": "*"},
+        ],
+    }
+    text = BASE + "guardrails:\n  g: {document: p.json, targets: [ml]}\n"
+    errors = errors_of(write_spec, text, **{"p.json": json.dumps(document)})
+    assert [e.message for e in errors] == [
+        "p.json: Statement[0].Principal: not allowed in a service control policy",
+        "p.json: Statement[1].Effect: must be Allow or Deny, got 'Maybe'",
+        "p.json: Statement[1]: needs exactly one of Action and NotAction",
+    ]
+    assert {e.code for e in errors} == {"POLICY_STRUCTURE"}
+
+
+def _big_policy(chars: int) -> str:
+    """A policy whose minified form is about `chars` characters, pretty-printed on disk."""
+    actions = [f"ec2:Describe{i:05d}" for i in range(chars // 20)]
+    doc = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Deny", "Action": actions, "Resource": "*"}],
+    }
+    return json.dumps(doc, indent=4)
+
+
+def test_scp_size_is_measured_after_minifying(write_spec):
+    # Given a document of ~9,000 minified characters but over 10,240 as written on disk,
+    pretty = _big_policy(9000)
+    assert len(pretty) > 10240
+    text = BASE + "guardrails:\n  g: {document: p.json, targets: [ml]}\n"
+    # then it is accepted: what AWS receives is the minified form,
+    spec = load_spec(write_spec(text, **{"p.json": pretty}))
+    assert len(spec.guardrails["g"].document) < 10240
+    # and a larger one is refused with its minified size and the limit.
+    errors = errors_of(write_spec, text, **{"p.json": _big_policy(11000)})
+    assert [e.code for e in errors] == ["POLICY_TOO_LARGE"]
+    assert "; the limit is 10,240 (" in errors[0].message
+
+
+def test_scp_size_limit_can_be_overridden(write_spec):
+    text = BASE.replace(
+        "  region: us-east-1\n", "  region: us-east-1\n  limits: {scp_max_chars: 5120}\n"
+    )
+    text += "guardrails:\n  g: {document: p.json, targets: [ml]}\n"
+    errors = errors_of(write_spec, text, **{"p.json": _big_policy(6000)})
+    assert [e.code for e in errors] == ["POLICY_TOO_LARGE"]
+    assert "; the limit is 5,120 (" in errors[0].message
+
+
+def test_scps_per_target_counts_full_aws_access(write_spec):
+    # Given 10 guardrails on one OU: with FullAWSAccess that is 11 SCPs, over the limit of 10.
+    body = "".join(
+        f"  g{i}: {{template: deny-leave-organization, targets: [ml]}}\n" for i in range(10)
+    )
+    errors = errors_of(write_spec, BASE + "guardrails:\n" + body)
+    assert [(e.code, e.field, e.line) for e in errors] == [
+        ("TOO_MANY_SCPS", "guardrails.g9.targets[0]", 21)
+    ]
+    assert errors[0].message.startswith("'ml' would carry 11 SCPs (FullAWSAccess + g0, g1,")
+    # and nine fit.
+    load_spec(write_spec(BASE + "guardrails:\n" + "".join(body.splitlines(True)[:9])))
+
+
+def test_every_problem_is_reported_at_once(write_spec):
+    text = BASE.replace("unit: ml/training", "unit: nowhere") + (
+        "guardrails:\n  g: {template: nope, targets: [root]}\n"
+        f"shares:\n  s: {{owner: shared-services, resources: ['{SUBNET}'], principals: [x]}}\n"
+    )
+    errors = errors_of(write_spec, text)
+    assert [e.code for e in errors] == ["UNKNOWN_UNIT", "UNKNOWN_TEMPLATE", "UNKNOWN_PRINCIPAL"]
+    assert [e.line for e in errors] == [10, 12, 14]
+
+
+def test_rendered_error_line_is_file_line_field_message_fix(write_spec):
+    path = write_spec(BASE.replace("unit: ml/training", "unit: ml/trainin"))
+    with pytest.raises(SpecError) as caught:
+        load_spec(path)
+    assert caught.value.issues[0].render() == (
+        f"{path}:10: accounts.team-a.unit: account 'team-a' is placed in OU 'ml/trainin', which "
+        "is not in `units` — did you mean 'ml/training'?"
+    )
+
+
+def test_warnings_do_not_fail_validation(write_spec):
+    text = (
+        BASE + f"shares:\n  s: {{owner: shared-services, resources: ['{CR}'], principals: [ml],"
+        " allow_external: true}\n"
+    )
+    spec = load_spec(write_spec(text))
+    assert [w.code for w in spec.warnings] == ["ALLOW_EXTERNAL_UNUSED"]
+
+
+def test_capacity_reservation_outside_the_org_warns_about_capacity_blocks(write_spec):
+    text = share(f"resources: ['{CR}']\nprincipals: ['999999999999']\nallow_external: true\n")
+    spec = load_spec(write_spec(text))
+    assert [w.code for w in spec.warnings] == ["EXTERNAL_SHARE_CAVEAT"]
+    assert spec.shares["s"].principals[0].external
+
+
+def test_control_character_is_a_located_yaml_error(write_spec):
+    # Found by the fuzz test: ruamel's ReaderError is not a MarkedYAMLError.
+    errors = errors_of(write_spec, BASE + "shares:\n  s: \x08\n")
+    assert [(e.code, e.line, e.message) for e in errors] == [
+        ("YAML_SYNTAX", 12, "character #x0008 is not allowed in YAML")
+    ]
