@@ -11,7 +11,7 @@ import pulumi
 from tests.conftest import EXAMPLE
 from tests.pulumi.mocks import ORG_ID, ROOT_ID
 from trainshare.catalog import load_catalog
-from trainshare.plan import Mode, build_plan, kinds
+from trainshare.plan import Mode, build_plan, kinds, refs_in
 from trainshare.pulumi import RESOURCE_CLASSES, TYPE_TOKEN, OrgSharing
 from trainshare.spec import load_spec
 
@@ -53,9 +53,7 @@ def test_literal_inputs_reach_the_engine_unchanged(deploy):
             continue
         sent = mocks.named(f"org/{node.name}").inputs
         for key, value in node.inputs.items():
-            if isinstance(value, str | bool | int) or (
-                isinstance(value, list | dict) and "Ref" not in repr(value)
-            ):
+            if not any(refs_in(value)):
                 assert sent[_camel(key)] == value, f"{node.name}.{key}"
 
 

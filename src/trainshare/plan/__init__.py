@@ -2,7 +2,17 @@
 
 from trainshare.plan import kinds
 from trainshare.plan.build import MANAGED_BY, build_plan
-from trainshare.plan.graph import Join, Mode, Node, Plan, Ref, Value, plan_to_json, value_to_json
+from trainshare.plan.graph import (
+    Join,
+    Mode,
+    Node,
+    Plan,
+    Ref,
+    Value,
+    plan_to_json,
+    refs_in,
+    value_to_json,
+)
 
 __all__ = [
     "MANAGED_BY",
@@ -15,5 +25,6 @@ __all__ = [
     "build_plan",
     "kinds",
     "plan_to_json",
+    "refs_in",
     "value_to_json",
 ]

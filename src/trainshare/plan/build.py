@@ -20,6 +20,14 @@ from typing import TypedDict
 from trainshare.catalog import permission_arn
 from trainshare.plan import kinds
 from trainshare.plan.graph import Join, Mode, Node, Plan, Ref, Value
+from trainshare.plan.names import (
+    account_node,
+    policy_node,
+    provider_node,
+    service_access_node,
+    share_node,
+    unit_node,
+)
 from trainshare.spec import ROOT, Account, Principal, PrincipalKind, Share, Spec
 
 MANAGED_BY = {"managed-by": "trainshare"}
@@ -71,7 +79,7 @@ class _Builder:
                 self._add(
                     Node(
                         kinds.ORGANIZATIONAL_UNIT,
-                        f"ou/{unit.path}",
+                        unit_node(unit.path),
                         **self._mgmt(),
                         inputs={
                             "name": unit.name,
@@ -105,7 +113,7 @@ class _Builder:
         key = (account_id, region)
         if key in self.providers:
             return self.providers[key]
-        name = f"provider/{account}/{region}"
+        name = provider_node(account, region)
         inputs: dict[str, Value] = {"region": region, "allowed_account_ids": [account_id]}
         if account_id != self.org.management_account:
             role = f"arn:{self.org.partition}:iam::{account_id}:role/{self.org.access_role}"
@@ -129,9 +137,9 @@ class _Builder:
             return Ref(ORGANIZATION, "roots[0].id")
         unit = self.spec.units.get(target)
         if unit is not None:
-            return unit.id if unit.id else Ref(f"ou/{unit.path}", "id")
+            return unit.id if unit.id else Ref(unit_node(unit.path), "id")
         account = self.spec.accounts[target]
-        return account.id if account.id else Ref(f"account/{account.key}", "id")
+        return account.id if account.id else Ref(account_node(account.key), "id")
 
     # -- organization -------------------------------------------------------------------------
 
@@ -171,7 +179,7 @@ class _Builder:
             self._add(
                 Node(
                     kinds.AWS_SERVICE_ACCESS,
-                    f"service-access/{service}",
+                    service_access_node(service),
                     **self._mgmt(),
                     inputs={"service_principal": service},
                     depends_on=(ORGANIZATION,),
@@ -181,7 +189,7 @@ class _Builder:
     def _service_access_nodes(self) -> tuple[str, ...]:
         if self.org.create:
             return (ORGANIZATION,)
-        return (ORGANIZATION, f"service-access/{RAM_SERVICE}")
+        return (ORGANIZATION, service_access_node(RAM_SERVICE))
 
     # -- accounts -----------------------------------------------------------------------------
 
@@ -191,7 +199,7 @@ class _Builder:
         for account in self.spec.accounts.values():
             if not account.created:
                 continue
-            name = f"account/{account.key}"
+            name = account_node(account.key)
             # Chain creations so that at most `limit` are in flight.
             throttle = (created[-limit],) if len(created) >= limit else ()
             self._add(
@@ -221,7 +229,7 @@ class _Builder:
 
     def _guardrails(self) -> None:
         for guardrail in self.spec.guardrails.values():
-            policy = f"scp/{guardrail.key}"
+            policy = policy_node(guardrail.key)
             self._add(
                 Node(
                     kinds.POLICY,
@@ -259,7 +267,7 @@ class _Builder:
         where = _Where(
             account=owner.key, account_id=share.owner_id, region=share.region, provider=provider
         )
-        name = f"share/{share.key}"
+        name = share_node(share.key)
         partition = self.org.partition
         self._add(
             Node(
@@ -306,10 +314,10 @@ class _Builder:
         if principal.kind is PrincipalKind.UNIT:
             unit = self.spec.units[principal.target]
             if unit.id is None:
-                return Ref(f"ou/{unit.path}", "arn")
+                return Ref(unit_node(unit.path), "arn")
             prefix = f"arn:{self.org.partition}:organizations::{self.org.management_account}:ou/"
             return Join((prefix, Ref(ORGANIZATION, "id"), f"/{unit.id}"))
         if principal.kind is PrincipalKind.ACCOUNT:
             account: Account = self.spec.accounts[principal.target]
-            return account.id if account.id else Ref(f"account/{account.key}", "id")
+            return account.id if account.id else Ref(account_node(account.key), "id")
         return principal.target

@@ -64,7 +64,7 @@ class Node:
 
     def refs(self) -> Iterator[Ref]:
         """Every Ref in the inputs (the implicit dependencies)."""
-        yield from _refs(self.inputs)
+        yield from refs_in(self.inputs)
 
     def dependencies(self) -> tuple[str, ...]:
         """Explicit and implicit dependencies, and the provider, in a stable order."""
@@ -73,17 +73,18 @@ class Node:
         return tuple(dict.fromkeys([*provider, *implied, *self.depends_on]))
 
 
-def _refs(value: Any) -> Iterator[Ref]:
+def refs_in(value: Any) -> Iterator[Ref]:
+    """Every Ref inside a value (nested lists, mappings and Joins)."""
     if isinstance(value, Ref):
         yield value
     elif isinstance(value, Join):
         yield from (p for p in value.parts if isinstance(p, Ref))
     elif isinstance(value, Mapping):
         for item in value.values():
-            yield from _refs(item)
+            yield from refs_in(item)
     elif isinstance(value, list | tuple):
         for item in value:
-            yield from _refs(item)
+            yield from refs_in(item)
 
 
 @dataclass(frozen=True)

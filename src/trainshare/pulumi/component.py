@@ -16,6 +16,7 @@ import pulumi_aws as aws
 import pulumi
 from trainshare.errors import PlanError
 from trainshare.plan import Join, Mode, Node, Plan, Ref, Value, build_plan, kinds
+from trainshare.plan.names import account_node, policy_node, share_node, unit_node
 from trainshare.spec import Spec, load_spec
 
 TYPE_TOKEN = "trainshare:index:OrgSharing"
@@ -150,19 +151,19 @@ class OrgSharing(pulumi.ComponentResource):
     def _export_outputs(self) -> None:
         accounts: dict[str, Any] = {}
         for key, account in self.spec.accounts.items():
-            resource = self.created.get(f"account/{key}")
+            resource = self.created.get(account_node(key))
             accounts[key] = account.id if resource is None else resource.id
         ous: dict[str, Any] = {}
         for path, unit in self.spec.units.items():
-            resource = self.created.get(f"ou/{path}")
+            resource = self.created.get(unit_node(path))
             ous[path] = unit.id if resource is None else resource.id
         self.account_ids = pulumi.Output.from_input(accounts)
         self.ou_ids = pulumi.Output.from_input(ous)
         self.share_arns = pulumi.Output.from_input(
-            {key: self.created[f"share/{key}"].arn for key in self.spec.shares}
+            {key: self.created[share_node(key)].arn for key in self.spec.shares}
         )
         self.policy_ids = pulumi.Output.from_input(
-            {key: self.created[f"scp/{key}"].id for key in self.spec.guardrails}
+            {key: self.created[policy_node(key)].id for key in self.spec.guardrails}
         )
         self.register_outputs(
             {

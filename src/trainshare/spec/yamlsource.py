@@ -67,6 +67,12 @@ def _plain(node: Any, path: Path_, lines: dict[Path_, int]) -> Any:
     return node
 
 
+def _refused(file: str, line: int | None, code: str, message: str, fix: str) -> SpecError:
+    return SpecError(
+        [SpecIssue(code=code, path=(), message=message, fix=fix, file=file, line=line)]
+    )
+
+
 def load_yaml(text: str, file: str) -> Located:
     """Parse YAML text; a syntax error or duplicate key is a located `SpecError`."""
     yaml = YAML(typ="rt", pure=True)
@@ -75,57 +81,33 @@ def load_yaml(text: str, file: str) -> Located:
         raw = yaml.load(text)
     except DuplicateKeyError as exc:
         mark = exc.problem_mark
-        raise SpecError(
-            [
-                SpecIssue(
-                    code="DUPLICATE_KEY",
-                    path=(),
-                    message=f"{_duplicate_key(exc.problem)} appears twice in the same mapping",
-                    fix="each key may appear once; merge the two entries or rename one",
-                    file=file,
-                    line=mark.line + 1 if mark else None,
-                )
-            ]
+        raise _refused(
+            file,
+            mark.line + 1 if mark else None,
+            "DUPLICATE_KEY",
+            f"{_duplicate_key(exc.problem)} appears twice in the same mapping",
+            "each key may appear once; merge the two entries or rename one",
         ) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise SpecError(
-            [
-                SpecIssue(
-                    code="YAML_SYNTAX",
-                    path=(),
-                    message=f"not valid YAML: {exc.problem or exc.context}",
-                    fix="fix the YAML syntax at this line (indentation, quotes, colons)",
-                    file=file,
-                    line=mark.line + 1 if mark else None,
-                )
-            ]
+        raise _refused(
+            file,
+            mark.line + 1 if mark else None,
+            "YAML_SYNTAX",
+            f"not valid YAML: {exc.problem or exc.context}",
+            "fix the YAML syntax at this line (indentation, quotes, colons)",
         ) from None
     except ReaderError as exc:
-        raise SpecError(
-            [
-                SpecIssue(
-                    code="YAML_SYNTAX",
-                    path=(),
-                    message=f"character #x{exc.character:04x} is not allowed in YAML",
-                    fix="remove the control character (often pasted from a terminal)",
-                    file=file,
-                    line=text.count("\n", 0, max(exc.position, 0)) + 1,
-                )
-            ]
+        raise _refused(
+            file,
+            text.count("\n", 0, max(exc.position, 0)) + 1,
+            "YAML_SYNTAX",
+            f"character #x{exc.character:04x} is not allowed in YAML",
+            "remove the control character (often pasted from a terminal)",
         ) from None
     except YAMLError as exc:  # anything else ruamel refuses: still a located spec error
-        raise SpecError(
-            [
-                SpecIssue(
-                    code="YAML_SYNTAX",
-                    path=(),
-                    message=f"not valid YAML: {exc}",
-                    fix="fix the YAML syntax",
-                    file=file,
-                    line=1,
-                )
-            ]
+        raise _refused(
+            file, 1, "YAML_SYNTAX", f"not valid YAML: {exc}", "fix the YAML syntax"
         ) from None
     lines: dict[Path_, int] = {(): 1}
     return Located(data=_plain(raw, (), lines), file=file, lines=lines)
@@ -135,16 +117,12 @@ def read_yaml(path: Path) -> Located:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(
-            [
-                SpecIssue(
-                    code="SPEC_UNREADABLE",
-                    path=(),
-                    message=f"cannot read the spec: {exc}",
-                    fix="check the path and that the file is UTF-8 text",
-                    file=str(path),
-                )
-            ]
+        raise _refused(
+            str(path),
+            None,
+            "SPEC_UNREADABLE",
+            f"cannot read the spec: {exc}",
+            "check the path and that the file is UTF-8 text",
         ) from None
     return load_yaml(text, str(path))
 

@@ -1,0 +1,29 @@
+"""Logical names of plan nodes, derived from spec keys. The single place they are spelled.
+
+They become Pulumi resource names (`<component>/<name>`), so changing one replaces the resource:
+add an alias in the component when a name must change.
+"""
+
+
+def unit_node(path: str) -> str:
+    return f"ou/{path}"
+
+
+def account_node(key: str) -> str:
+    return f"account/{key}"
+
+
+def policy_node(key: str) -> str:
+    return f"scp/{key}"
+
+
+def share_node(key: str) -> str:
+    return f"share/{key}"
+
+
+def provider_node(account: str, region: str) -> str:
+    return f"provider/{account}/{region}"
+
+
+def service_access_node(service: str) -> str:
+    return f"service-access/{service}"
