@@ -37,7 +37,7 @@ test: lint typecheck unit
 
 # Rewrite the golden files from the current output (review the diff before committing).
 golden: $(VENV)/.installed-dev
-	TRAINSHARE_UPDATE_GOLDEN=1 $(BIN)/pytest tests/unit/test_plan_golden.py
+	TRAINSHARE_UPDATE_GOLDEN=1 $(BIN)/pytest -q tests/unit/test_plan.py -k golden
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

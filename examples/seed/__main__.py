@@ -43,8 +43,12 @@ organization = aws.organizations.get_organization_output(
 )
 
 # fix: sharing inside the organization must be enabled by the management account; trusted access
-# for ram.amazonaws.com alone does not create RAM's service-linked role.
-sharing = aws.ram.SharingWithOrganization("sharing-with-organization", opts=in_management)
+# for ram.amazonaws.com alone does not create RAM's service-linked role. Kept on delete: deleting
+# it disables RAM's trusted access for the whole organization.
+sharing = aws.ram.SharingWithOrganization(
+    "sharing-with-organization",
+    opts=pulumi.ResourceOptions(provider=management, retain_on_delete=True),
+)
 
 # fix: the team account lives in an OU, and the SCP is attached to the OU, not to the account.
 team_ou = aws.organizations.OrganizationalUnit(

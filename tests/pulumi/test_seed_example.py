@@ -51,3 +51,4 @@ def test_seed_share_is_made_by_the_owner_and_the_account_is_protected(deploy):
     )
     opts = options["aiTrainingTeamAccount"]
     assert (opts.protect, opts.retain_on_delete) == (True, True)
+    assert options["sharing-with-organization"].retain_on_delete

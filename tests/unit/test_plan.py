@@ -67,12 +67,16 @@ def test_shares_are_made_by_their_owner_with_explicit_settings():
     }
 
 
-def test_adopted_org_is_read_and_ram_gets_trusted_access():
+def test_adopted_org_is_read_and_org_wide_switches_survive_a_destroy():
     plan = build_plan(load_spec(EXAMPLE))
     assert plan["organization"].mode == Mode.READ
     assert plan["organization"].kind == kinds.GET_ORGANIZATION
+    # RAM's trusted access is owned by SharingWithOrganization alone, not managed twice.
     services = [n.inputs["service_principal"] for n in plan.of_kind(kinds.AWS_SERVICE_ACCESS)]
-    assert services == ["ram.amazonaws.com", "sagemaker.amazonaws.com"]
+    assert services == ["sagemaker.amazonaws.com"]
+    # Deleting either would switch off org-wide features that others may rely on.
+    assert plan["ram-organization-sharing"].retain_on_delete
+    assert plan["service-access/sagemaker.amazonaws.com"].retain_on_delete
 
 
 def test_accounts_are_protected_and_creations_are_throttled(write_spec):

@@ -65,13 +65,18 @@ class _Builder:
         )
         self._organization()
         if self.spec.shares_with_org_units:
+            # Kept on delete: its delete disables RAM's trusted access for the whole
+            # organization and deletes AWSServiceRoleForResourceAccessManager
+            # (terraform-provider-aws internal/service/ram/sharing_with_organization.go),
+            # which would break every org-wide share, Lake Formation's included.
             self._add(
                 Node(
                     kinds.SHARING_WITH_ORGANIZATION,
                     RAM_ORG_SHARING,
                     **self._mgmt(),
                     inputs={},
-                    depends_on=self._service_access_nodes(),
+                    depends_on=(ORGANIZATION,),
+                    retain_on_delete=True,
                 )
             )
         for unit in self.spec.units.values():
@@ -169,13 +174,18 @@ class _Builder:
                 )
             )
             return
-        # Adopted: read it, and enable each trusted service on its own.
+        # Adopted: read it, and enable each trusted service on its own. RAM's trusted access is
+        # owned by SharingWithOrganization when present (the provider's docs: manage it with
+        # that resource, not also as a service principal). Trusted access may predate
+        # trainshare and serve others, so it is kept on delete.
         # Assumption: the SCP policy type is already enabled on an adopted organization;
         # `audit` reports it when it is not.
         self._add(
             Node(kinds.GET_ORGANIZATION, ORGANIZATION, **self._mgmt(), inputs={}, mode=Mode.READ)
         )
         for service in self._trusted_services():
+            if service == RAM_SERVICE and self.spec.shares_with_org_units:
+                continue
             self._add(
                 Node(
                     kinds.AWS_SERVICE_ACCESS,
@@ -183,13 +193,9 @@ class _Builder:
                     **self._mgmt(),
                     inputs={"service_principal": service},
                     depends_on=(ORGANIZATION,),
+                    retain_on_delete=True,
                 )
             )
-
-    def _service_access_nodes(self) -> tuple[str, ...]:
-        if self.org.create:
-            return (ORGANIZATION,)
-        return (ORGANIZATION, service_access_node(RAM_SERVICE))
 
     # -- accounts -----------------------------------------------------------------------------
 

@@ -17,10 +17,8 @@ def _short_kind(kind: str) -> str:
 
 
 def _show(value: Value) -> str:
-    if isinstance(value, Ref):
-        return f"← {value}"
-    if isinstance(value, Join):
-        return f"← {value}"
+    if isinstance(value, Ref | Join):
+        return f"← {value}"  # known at deploy time
     return json.dumps(value_to_json(value), ensure_ascii=False)
 
 

@@ -112,9 +112,6 @@ class Spec:
     limits: Mapping[str, int]
     warnings: tuple[SpecIssue, ...] = field(default=())
 
-    def account_id(self, key: str) -> str | None:
-        return self.accounts[key].id
-
     @property
     def shares_with_org_units(self) -> bool:
         """Sharing with an OU or the org needs EnableSharingWithAwsOrganization (RAM guide)."""
