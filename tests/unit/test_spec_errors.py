@@ -423,7 +423,7 @@ def test_bad_share_reports_exactly_the_mistake(write_spec, text, code, field, li
 def test_custom_scp_that_is_not_json_is_located(write_spec):
     text = BASE + "guardrails:\n  g: {document: p.json, targets: [ml]}\n"
     errors = errors_of(write_spec, text, **{"p.json": '{"Version": "2012-10-17",,}'})
-    assert [(e.code, e.line) for e in errors] == [("POLICY_INVALID_JSON", 12)]
+    assert [(e.code, e.line) for e in errors] == [("POLICY_SYNTAX", 12)]
     assert errors[0].message == (
         "p.json: line 1 column 26: not valid JSON: "
         "Expecting property name enclosed in double quotes"
@@ -439,21 +439,24 @@ def test_custom_scp_that_is_not_a_policy_lists_each_problem(write_spec):
         ],
     }
     text = BASE + "guardrails:\n  g: {document: p.json, targets: [ml]}\n"
-    errors = errors_of(write_spec, text, **{"p.json": json.dumps(document)})
-    assert [e.message for e in errors] == [
-        "p.json: Statement[0].Principal: not allowed in a service control policy",
-        "p.json: Statement[1].Effect: must be Allow or Deny, got 'Maybe'",
-        "p.json: Statement[1]: needs exactly one of Action and NotAction",
+    errors = errors_of(write_spec, text, **{"p.json": json.dumps(document, indent=1)})
+    assert [(e.code, e.message) for e in errors] == [
+        (
+            "PRINCIPAL_IN_SCP",
+            "p.json:6: Statement[0]: Principal: not allowed in a service control policy",
+        ),
+        ("POLICY_STRUCTURE", "p.json:11: Statement[1]: Effect: must be Allow or Deny, got 'Maybe'"),
+        ("POLICY_STRUCTURE", "p.json:10: Statement[1]: needs exactly one of Action and NotAction"),
     ]
-    assert {e.code for e in errors} == {"POLICY_STRUCTURE"}
+    assert {e.line for e in errors} == {12}, "located at the guardrail in the spec, too"
 
 
 def _big_policy(chars: int) -> str:
-    """A policy whose minified form is about `chars` characters, pretty-printed on disk."""
-    actions = [f"ec2:Describe{i:05d}" for i in range(chars // 20)]
+    """A valid policy whose minified form is about `chars` characters, pretty-printed on disk."""
+    buckets = [f"arn:aws:s3:::training-data-{i:05d}" for i in range(chars // 36)]
     doc = {
         "Version": "2012-10-17",
-        "Statement": [{"Effect": "Deny", "Action": actions, "Resource": "*"}],
+        "Statement": [{"Effect": "Deny", "Action": "s3:GetObject", "Resource": buckets}],
     }
     return json.dumps(doc, indent=4)
 
@@ -468,8 +471,8 @@ def test_scp_size_is_measured_after_minifying(write_spec):
     assert len(spec.guardrails["g"].document) < 10240
     # and a larger one is refused with its minified size and the limit.
     errors = errors_of(write_spec, text, **{"p.json": _big_policy(11000)})
-    assert [e.code for e in errors] == ["POLICY_TOO_LARGE"]
-    assert "; the limit is 10,240 (" in errors[0].message
+    assert [e.code for e in errors] == ["SCP_TOO_LARGE"]
+    assert errors[0].message.endswith("; the limit is 10,240")
 
 
 def test_scp_size_limit_can_be_overridden(write_spec):
@@ -478,8 +481,8 @@ def test_scp_size_limit_can_be_overridden(write_spec):
     )
     text += "guardrails:\n  g: {document: p.json, targets: [ml]}\n"
     errors = errors_of(write_spec, text, **{"p.json": _big_policy(6000)})
-    assert [e.code for e in errors] == ["POLICY_TOO_LARGE"]
-    assert "; the limit is 5,120 (" in errors[0].message
+    assert [e.code for e in errors] == ["SCP_TOO_LARGE"]
+    assert errors[0].message.endswith("; the limit is 5,120")
 
 
 def test_scps_per_target_counts_full_aws_access(write_spec):

@@ -7,6 +7,7 @@ entry in `data/ram_resource_types.yaml`; adding a guardrail is one file in `guar
 from trainshare.catalog.arns import Arn, parse_arn
 from trainshare.catalog.model import (
     Catalog,
+    FindingKind,
     GuardrailParam,
     GuardrailTemplate,
     Limit,
@@ -20,6 +21,7 @@ from trainshare.catalog.model import (
 __all__ = [
     "Arn",
     "Catalog",
+    "FindingKind",
     "GuardrailParam",
     "GuardrailTemplate",
     "Limit",

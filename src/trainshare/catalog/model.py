@@ -86,6 +86,16 @@ class GuardrailTemplate:
 
 
 @dataclass(frozen=True, slots=True)
+class FindingKind:
+    """A linter finding's stable code, default severity ("error"/"warning") and fix text."""
+
+    code: str
+    severity: str
+    title: str
+    fix: str
+
+
+@dataclass(frozen=True, slots=True)
 class Catalog:
     checked: str
     resource_types: Mapping[str, ResourceType]
@@ -93,6 +103,8 @@ class Catalog:
     limits: Mapping[str, Limit]
     regions: Mapping[str, str]  # Region → partition
     guardrails: Mapping[str, GuardrailTemplate]
+    global_condition_keys: Mapping[str, str]  # aws:* key → type; "aws:RequestTag/" = tag keys
+    findings: Mapping[str, FindingKind]
 
     def resource_type_for(self, arn: Arn) -> ResourceType | None:
         return next((t for t in self.resource_types.values() if t.matches(arn)), None)
@@ -206,4 +218,9 @@ def load_catalog() -> Catalog:
         limits=limits,
         regions=dict(_read("data/regions.yaml")["regions"]),
         guardrails=guardrails,
+        global_condition_keys=dict(_read("data/global_condition_keys.yaml")["keys"]),
+        findings={
+            code: FindingKind(code, entry["severity"], entry["title"], entry["fix"])
+            for code, entry in _read("data/findings.yaml").items()
+        },
     )

@@ -2,14 +2,17 @@
 
 A template's document is ordinary policy JSON with three additions, all resolved here:
 `{"$param": NAME}` (optionally with `"$prefix"`) stands for a parameter's value; a statement with
-`"$when": NAME` is kept only when that bool parameter is true; `${access_role}` and `${partition}`
-in strings are replaced from the spec. IAM policy variables such as `${aws:username}` are left as
-they are. A condition whose values render to an empty list is dropped, since an empty condition
+`"$when": NAME` is kept only when that bool parameter is true; one with `"$each": NAME` is repeated
+for each item of that list parameter, with `${item}` and `${item_sid}` set; `${access_role}`,
+`${partition}` and string parameters (`${tag_key}`) are replaced in keys and strings. IAM policy
+variables such as `${aws:username}` are left as they are. A condition whose values render to an
+empty list is dropped, since an empty condition
 value list is rejected by AWS.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -89,28 +92,36 @@ def _render(node: Any, values: Mapping[str, Any], context: Mapping[str, str]) ->
                 continue  # an operator whose keys were all dropped
             if rendered == []:
                 continue  # an empty value list: drop the condition key
-            out[key] = rendered
+            out[_substitute(key, context)] = rendered
         if "Condition" in out and not out["Condition"]:
             del out["Condition"]
         return out
     if isinstance(node, list):
-        kept = [n for n in node if not (isinstance(n, dict) and not _enabled(n, values))]
-        return [_strip_when(_render(n, values, context)) for n in kept]
+        return [item for child in node for item in _render_item(child, values, context)]
     if isinstance(node, str):
         return _substitute(node, context)
     return node
 
 
-def _enabled(statement: dict[str, Any], values: Mapping[str, Any]) -> bool:
-    """A statement with `$when: PARAM` is kept only when that parameter is true."""
-    condition = statement.get("$when")
-    return condition is None or bool(values.get(str(condition)))
+def _render_item(node: Any, values: Mapping[str, Any], context: Mapping[str, str]) -> list[Any]:
+    """A list item: a statement may be conditional (`$when`) or repeated (`$each`)."""
+    if not isinstance(node, dict):
+        return [_render(node, values, context)]
+    when, each = node.get("$when"), node.get("$each")
+    body = {k: v for k, v in node.items() if k not in ("$when", "$each")}
+    if when is not None and not values.get(str(when)):
+        return []
+    if each is None:
+        return [_render(body, values, context)]
+    return [
+        _render(body, values, {**context, "item": item, "item_sid": _sid_part(item)})
+        for item in values[str(each)]
+    ]
 
 
-def _strip_when(node: Any) -> Any:
-    if isinstance(node, dict):
-        node.pop("$when", None)
-    return node
+def _sid_part(text: str) -> str:
+    """`cost-center` → `CostCenter`: a Sid takes letters and digits only (IAM JSON reference)."""
+    return "".join(word[:1].upper() + word[1:] for word in re.split(r"[^A-Za-z0-9]+", text))
 
 
 def render_template(
@@ -121,5 +132,6 @@ def render_template(
     if problems:
         return None, problems
     values = {name: p.default for name, p in template.params.items()} | dict(params)
-    document = _render(template.document, values, context)
+    strings = {name: value for name, value in values.items() if isinstance(value, str)}
+    document = _render(template.document, values, {**context, **strings})
     return document, []

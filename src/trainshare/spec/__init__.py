@@ -13,7 +13,7 @@ from trainshare.spec.resolved import (
     Unit,
 )
 from trainshare.spec.validate import load_spec, validate_spec
-from trainshare.spec.yamlsource import load_yaml
+from trainshare.yamlsource import load_yaml
 
 __all__ = [
     "ROOT",

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from trainshare.errors import Severity, SpecIssue
-from trainshare.spec.yamlsource import Located, Path_
+from trainshare.yamlsource import Located, Path_
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -51,7 +51,7 @@ class Collector:
         return any(i.severity is Severity.ERROR for i in self.issues)
 
     def sorted(self) -> list[SpecIssue]:
-        return sorted(self.issues, key=lambda i: (i.line or 0, i.field, i.code))
+        return sorted(self.issues, key=lambda i: (i.line or 0, i.field))  # stable: check order
 
     def validate(self, model: type[M], data: Any, path: Path_) -> M | None:
         """`model.model_validate(data)`, reporting every error at its line; None on failure."""

@@ -76,6 +76,7 @@ class AccountSpec(_Model):
     tags: Tags = {}
     protect: bool = True
     close_on_deletion: bool = False
+    full_aws_access: bool = True
 
 
 class GuardrailSpec(_Model):

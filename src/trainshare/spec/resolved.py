@@ -40,6 +40,7 @@ class Account:
     tags: Mapping[str, str]
     protect: bool
     close_on_deletion: bool
+    full_aws_access: bool = True  # False: FullAWSAccess is detached (allow-list strategy)
 
     @property
     def created(self) -> bool:

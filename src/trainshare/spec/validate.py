@@ -7,6 +7,7 @@ checked on what parsed. Every rule below cites where AWS states it, or says `Ass
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -15,7 +16,8 @@ from typing import Any
 from trainshare.catalog import Catalog, load_catalog, parse_arn
 from trainshare.catalog.model import permission_name
 from trainshare.errors import Severity, SpecError
-from trainshare.policy import check_scp_structure, minify, parse_policy, render_template
+from trainshare.policy import minify, render_template
+from trainshare.policy.lint import Finding, PolicyKind, lint_document, lint_text
 from trainshare.spec.issues import Collector, did_you_mean
 from trainshare.spec.model import (
     AccountSpec,
@@ -36,7 +38,8 @@ from trainshare.spec.resolved import (
     Spec,
     Unit,
 )
-from trainshare.spec.yamlsource import Located, Path_, read_yaml
+from trainshare.spec.scp_checks import check_deploy_role, check_lockout, check_scp_counts
+from trainshare.yamlsource import Located, Path_, read_yaml
 
 _TOP_KEYS = ("version", "organization", "units", "accounts", "guardrails", "shares")
 _UNIT_RESERVED = ("id", "full_aws_access", "tags")
@@ -96,8 +99,23 @@ class _Validator:
         refs = _References(units, accounts, org)
         self._check_ambiguous_names(units, accounts)
         guardrails = self._guardrails(self._mapping(data, "guardrails"), refs, checks_org)
-        self._check_scp_counts(guardrails, units, accounts)
+        check_scp_counts(
+            self.out,
+            guardrails=guardrails,
+            units=units,
+            accounts=accounts,
+            limit=self.limits["scps_per_target"],
+        )
+        check_lockout(self.out, guardrails=guardrails, units=units, accounts=accounts)
         shares = self._shares(self._mapping(data, "shares"), refs, checks_org)
+        check_deploy_role(
+            self.out,
+            guardrails=guardrails,
+            shares=shares,
+            units=units,
+            accounts=accounts,
+            org=checks_org,
+        )
         if self.out.has_errors or org is None:
             raise SpecError(self.out.sorted())
         return Spec(
@@ -276,16 +294,11 @@ class _Validator:
                 "must be true or false",
                 "write `full_aws_access: true`",
             )
-        elif not full_access:
-            self.out.add(
-                "UNSUPPORTED",
-                (*ypath, "full_aws_access"),
-                "detaching FullAWSAccess is not supported yet (the allow-list strategy arrives "
-                "with the guardrails work, issue #3)",
-                "remove `full_aws_access: false`",
-            )
+            full_access = True
         tags = self._tags(body.get("tags", {}), (*ypath, "tags"))
-        return Unit(path=path, name=name, parent=parent, id=ou_id, full_aws_access=True, tags=tags)
+        return Unit(
+            path=path, name=name, parent=parent, id=ou_id, full_aws_access=full_access, tags=tags
+        )
 
     def _tags(self, raw: Any, path: Path_) -> dict[str, str]:
         if not isinstance(raw, dict) or not all(
@@ -371,6 +384,7 @@ class _Validator:
                 tags=dict(spec.tags),
                 protect=spec.protect,
                 close_on_deletion=spec.close_on_deletion,
+                full_aws_access=spec.full_aws_access,
             )
             if org is not None and spec.id == org.management_account and spec.unit != ROOT:
                 self.out.add(
@@ -444,17 +458,6 @@ class _Validator:
             targets = self._guardrail_targets(spec.targets, (*path, "targets"), refs, org)
             if document is None or targets is None:
                 continue
-            if len(document) > self.limits["scp_max_chars"]:
-                lim = self.catalog.limits["scp_max_chars"]
-                self.out.add(
-                    "POLICY_TOO_LARGE",
-                    path,
-                    f"the minified SCP is {len(document):,} characters; the limit is "
-                    f"{self.limits['scp_max_chars']:,} ({lim.source}; {lim.verified})",
-                    "split it into two guardrails, or set organization.limits.scp_max_chars if "
-                    "your organization's limit differs",
-                )
-                continue
             description = spec.description or (
                 self.catalog.guardrails[spec.template].description if spec.template else key
             )
@@ -486,7 +489,15 @@ class _Validator:
                     "`params` only applies to templates",
                     "remove `params`",
                 )
-            return self._document_file(spec.document, (*path, "document"))
+            text = self._document_text(spec.document, (*path, "document"))
+            if text is None:
+                return None
+            findings = lint_text(
+                text, PolicyKind.SCP, spec.document, max_chars=self.limits["scp_max_chars"]
+            )
+            if not self._report(findings, (*path, "document")):
+                return None
+            return minify(json.loads(text))
         assert spec.template is not None
         template = self.catalog.guardrails.get(spec.template)
         if template is None:
@@ -504,12 +515,27 @@ class _Validator:
             self.out.add(
                 "TEMPLATE_PARAM", (*path, "params", problem.param), problem.message, problem.fix
             )
-        return minify(document) if document is not None else None
+        if document is None:
+            return None
+        findings = lint_document(
+            document,
+            PolicyKind.SCP,
+            f"template {spec.template}",
+            max_chars=self.limits["scp_max_chars"],
+        )
+        return minify(document) if self._report(findings, (*path, "params")) else None
 
-    def _document_file(self, relative: str, path: Path_) -> str | None:
-        file = self.base_dir / relative
+    def _report(self, findings: list[Finding], path: Path_) -> bool:
+        """Linter findings as spec issues at `path`; False when any is an error."""
+        for item in findings:
+            self.out.add(
+                item.code, path, f"{item.location}: {item.message}", item.fix, item.severity
+            )
+        return not any(item.severity is Severity.ERROR for item in findings)
+
+    def _document_text(self, relative: str, path: Path_) -> str | None:
         try:
-            text = file.read_text(encoding="utf-8")
+            return (self.base_dir / relative).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             self.out.add(
                 "POLICY_FILE_MISSING",
@@ -518,13 +544,6 @@ class _Validator:
                 "the path is relative to the spec file's folder",
             )
             return None
-        document, problems = parse_policy(text)
-        if document is not None:
-            problems = check_scp_structure(document)
-        for problem in problems:
-            code = "POLICY_INVALID_JSON" if document is None else "POLICY_STRUCTURE"
-            self.out.add(code, path, f"{relative}: {problem.where}: {problem.message}", problem.fix)
-        return minify(document) if document is not None and not problems else None
 
     def _guardrail_targets(
         self, targets: list[str], path: Path_, refs: _References, org: Organization
@@ -557,35 +576,6 @@ class _Validator:
                 )
             resolved.append(target)
         return tuple(resolved) if ok else None
-
-    def _check_scp_counts(
-        self,
-        guardrails: Mapping[str, Guardrail],
-        units: Mapping[str, Unit],
-        accounts: Mapping[str, Account],
-    ) -> None:
-        """Each root, OU and account holds at most `scps_per_target` SCPs, FullAWSAccess
-        included (it is attached by default and counts; Organizations quotas page)."""
-        attached: dict[str, list[str]] = {}
-        for guardrail in guardrails.values():
-            for target in guardrail.targets:
-                attached.setdefault(target, []).append(guardrail.key)
-        limit = self.limits["scps_per_target"]
-        for target, keys in attached.items():
-            unit = units.get(target)
-            full = unit.full_aws_access if unit else True
-            count = len(keys) + (1 if full else 0)
-            if count > limit:
-                over = keys[-1]
-                index = list(guardrails[over].targets).index(target)
-                self.out.add(
-                    "TOO_MANY_SCPS",
-                    ("guardrails", over, "targets", index),
-                    f"{target!r} would carry {count} SCPs (FullAWSAccess + {', '.join(keys)}); "
-                    f"the limit is {limit} per target",
-                    "merge guardrails into one document, attach some higher in the tree, or set "
-                    "organization.limits.scps_per_target if your quota differs",
-                )
 
     # -- shares -------------------------------------------------------------------------------
 

@@ -1,0 +1,161 @@
+"""Organization-level SCP checks: what one document cannot tell, the tree can.
+
+- SCPs per target, FullAWSAccess included when attached (Organizations quotas page).
+- Lockout: every level root → OU → account needs an SCP that allows; with FullAWSAccess
+  detached and only Deny guardrails, every account below is denied everything
+  (Organizations user guide, orgs_manage_policies_scps_evaluation).
+- The deploy role: share owners are reached through `access_role`; a Deny without an exemption
+  for it can stop trainshare itself from managing shares.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+from trainshare.errors import Severity
+from trainshare.policy.lint import finding, has_allow, statements
+from trainshare.policy.match import exempts_principal, statement_covers_action
+from trainshare.spec.issues import Collector
+from trainshare.spec.resolved import ROOT, Account, Guardrail, Organization, Share, Unit
+
+# What the deploy role calls in a share owner's account (RAM API reference).
+DEPLOY_ROLE_ACTIONS = (
+    "ram:CreateResourceShare",
+    "ram:UpdateResourceShare",
+    "ram:DeleteResourceShare",
+    "ram:AssociateResourceShare",
+    "ram:DisassociateResourceShare",
+    "ram:AssociateResourceSharePermission",
+    "ram:TagResource",
+    "ram:GetResourceShares",
+    "ram:GetResourceShareAssociations",
+)
+
+
+def unit_yaml_path(path: str) -> tuple[str, ...]:
+    return ("units", *path.split("/"))
+
+
+def _attached(guardrails: Mapping[str, Guardrail]) -> dict[str, list[Guardrail]]:
+    out: dict[str, list[Guardrail]] = {}
+    for guardrail in guardrails.values():
+        for target in guardrail.targets:
+            out.setdefault(target, []).append(guardrail)
+    return out
+
+
+def _full_aws_access(
+    target: str, units: Mapping[str, Unit], accounts: Mapping[str, Account]
+) -> bool:
+    if target in units:
+        return units[target].full_aws_access
+    if target in accounts:
+        return accounts[target].full_aws_access
+    return True  # the root
+
+
+def check_scp_counts(
+    out: Collector,
+    *,
+    guardrails: Mapping[str, Guardrail],
+    units: Mapping[str, Unit],
+    accounts: Mapping[str, Account],
+    limit: int,
+) -> None:
+    for target, attached in _attached(guardrails).items():
+        full = _full_aws_access(target, units, accounts)
+        count = len(attached) + (1 if full else 0)
+        if count <= limit:
+            continue
+        over = attached[-1]
+        names = ", ".join(g.key for g in attached)
+        out.add(
+            "TOO_MANY_SCPS",
+            ("guardrails", over.key, "targets", over.targets.index(target)),
+            f"{target!r} would carry {count} SCPs ("
+            + ("FullAWSAccess + " if full else "")
+            + f"{names}); the limit is {limit} per target",
+            "merge guardrails into one document, attach some higher in the tree, or set "
+            "organization.limits.scps_per_target if your quota differs",
+        )
+
+
+def check_lockout(
+    out: Collector,
+    *,
+    guardrails: Mapping[str, Guardrail],
+    units: Mapping[str, Unit],
+    accounts: Mapping[str, Account],
+) -> None:
+    attached = _attached(guardrails)
+    levels: list[tuple[str, str, tuple[str, ...]]] = [
+        (path, f"OU {path!r}", (*unit_yaml_path(path), "full_aws_access"))
+        for path, unit in units.items()
+        if not unit.full_aws_access
+    ] + [
+        (key, f"account {key!r}", ("accounts", key, "full_aws_access"))
+        for key, account in accounts.items()
+        if not account.full_aws_access
+    ]
+    for target, label, ypath in levels:
+        allowing = [g for g in attached.get(target, []) if has_allow(json.loads(g.document))]
+        if allowing:
+            continue
+        below = "every account below it is" if target in units else "it is"
+        kind = finding("LEVEL_WITHOUT_ALLOW", "", "")
+        out.add(
+            kind.code,
+            ypath,
+            f"{label} has FullAWSAccess detached and no guardrail there allows anything: {below} "
+            "denied every action (each level root → OU → account needs an Allow)",
+            kind.fix,
+        )
+
+
+def _path_levels(account: Account, units: Mapping[str, Unit]) -> list[str]:
+    """root, each OU from the top down, then the account."""
+    levels = [ROOT]
+    if account.unit != ROOT:
+        parts = account.unit.split("/")
+        levels += ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    return [*levels, account.key]
+
+
+def check_deploy_role(
+    out: Collector,
+    *,
+    guardrails: Mapping[str, Guardrail],
+    shares: Mapping[str, Share],
+    units: Mapping[str, Unit],
+    accounts: Mapping[str, Account],
+    org: Organization,
+) -> None:
+    reported: set[str] = set()
+    for share in shares.values():
+        owner = accounts[share.owner]
+        if owner.id == org.management_account:
+            continue  # SCPs never apply to the management account
+        role = f"arn:{org.partition}:iam::{owner.id}:role/{org.access_role}"
+        on_path = set(_path_levels(owner, units))
+        for guardrail in guardrails.values():
+            if guardrail.key in reported or not on_path.intersection(guardrail.targets):
+                continue
+            for index, stmt in statements(json.loads(guardrail.document)):
+                if stmt.get("Effect") != "Deny" or exempts_principal(stmt, role):
+                    continue
+                hit = [a for a in DEPLOY_ROLE_ACTIONS if statement_covers_action(stmt, a)]
+                if not hit:
+                    continue
+                kind = finding("DENY_HITS_DEPLOY_ROLE", "", "")
+                conditional = " (unless its conditions rule it out)" if "Condition" in stmt else ""
+                out.add(
+                    kind.code,
+                    ("guardrails", guardrail.key),
+                    f"Statement[{index}] denies {hit[0]} to {role}{conditional}, which manages "
+                    f"share {share.key!r} in account {owner.key!r}",
+                    kind.fix,
+                    Severity.WARNING,
+                )
+                reported.add(guardrail.key)
+                break
