@@ -16,8 +16,11 @@ import typer
 from rich.console import Console
 
 from trainshare import __version__
+from trainshare.catalog import GuardrailTemplate, load_catalog
 from trainshare.errors import Severity, SpecError, TrainshareError
 from trainshare.plan import build_plan, plan_to_json
+from trainshare.policy import minify, render_template
+from trainshare.policy.lint import Finding, PolicyKind, lint_document, lint_text
 from trainshare.report import issues_to_json, render_issues, render_plan
 from trainshare.spec import Spec, load_spec
 
@@ -113,6 +116,149 @@ def plan(spec: SpecArg, fmt: FormatOpt = Format.TEXT) -> None:
         _print_json(plan_to_json(graph))
         return
     out.print(render_plan(graph, loaded.limits, str(spec)), markup=False, end="")
+
+
+guardrails_app = typer.Typer(
+    help="The SCP templates trainshare ships (catalog/guardrails).", no_args_is_help=True
+)
+app.add_typer(guardrails_app, name="guardrails")
+
+
+@guardrails_app.command("list")
+def guardrails_list(fmt: FormatOpt = Format.TEXT) -> None:
+    """Every template with a one-line description."""
+    templates = load_catalog().guardrails
+    if fmt is Format.JSON:
+        _print_json(
+            {
+                "templates": [
+                    {
+                        "name": t.name,
+                        "description": t.description,
+                        "source": t.source,
+                        "params": {
+                            p.name: {
+                                "type": p.type,
+                                "required": p.required,
+                                "default": p.default,
+                                "description": p.description,
+                            }
+                            for p in t.params.values()
+                        },
+                    }
+                    for t in templates.values()
+                ]
+            }
+        )
+        return
+    width = max(len(name) for name in templates)
+    for template in templates.values():
+        out.print(f"{template.name:<{width}}  {template.description}", markup=False)
+
+
+def _param_value(template: GuardrailTemplate, name: str, text: str) -> object:
+    kind = template.params[name].type if name in template.params else "string"
+    if kind == "string_list":
+        if text.startswith("["):
+            return json.loads(text)
+        return [item.strip() for item in text.split(",") if item.strip()]
+    if kind == "bool":
+        if text.lower() not in ("true", "false"):
+            _fail(f"--param {name}: expected true or false, got {text!r}")
+        return text.lower() == "true"
+    return text
+
+
+@guardrails_app.command("show")
+def guardrails_show(
+    name: Annotated[str, typer.Argument(help="Template name (see `guardrails list`).")],
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", "-p", help="NAME=VALUE; lists as a,b,c or JSON. Repeatable."),
+    ] = None,
+    access_role: Annotated[str, typer.Option(help="The deploy role the template exempts.")] = (
+        "OrganizationAccountAccessRole"
+    ),
+    fmt: FormatOpt = Format.TEXT,
+) -> None:
+    """Render a template: the minified document AWS receives, its size, and lint findings."""
+    catalog = load_catalog()
+    template = catalog.guardrails.get(name)
+    if template is None:
+        _fail(f"no guardrail template {name!r}; `trainshare guardrails list` shows them")
+    params: dict[str, object] = {}
+    for assignment in param or []:
+        key, sep, value = assignment.partition("=")
+        if not sep:
+            _fail(f"--param {assignment!r}: write NAME=VALUE")
+        params[key] = _param_value(template, key, value)
+    document, problems = render_template(
+        template, params, {"access_role": access_role, "partition": "aws"}
+    )
+    if document is None:
+        for problem in problems:
+            err.print(f"--param {problem.param}: {problem.message} — {problem.fix}", markup=False)
+        _fail(f"cannot render {name!r}")
+    text = minify(document)
+    limit = catalog.limits["scp_max_chars"].value
+    findings = lint_document(document, PolicyKind.SCP, f"template {name}")
+    if fmt is Format.JSON:
+        _print_json(
+            {
+                "name": name,
+                "document": document,
+                "minified": text,
+                "size": len(text),
+                "limit": limit,
+                "findings": [f.to_json() for f in findings],
+            }
+        )
+        return
+    sys.stdout.write(text + "\n")
+    err.print(
+        f"{name}: {len(text):,} / {limit:,} characters minified ({template.source})", markup=False
+    )
+    for item in findings:
+        err.print(item.render(), markup=False)
+
+
+class FailOn(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@app.command()
+def lint(
+    files: Annotated[list[Path], typer.Argument(help="Policy JSON files.", show_default=False)],
+    kind: Annotated[PolicyKind, typer.Option("--type", help="scp or resource policy.")] = (
+        PolicyKind.SCP
+    ),
+    fail_on: Annotated[FailOn, typer.Option(help="Lowest severity that exits 2.")] = (FailOn.ERROR),
+    fmt: FormatOpt = Format.TEXT,
+) -> None:
+    """Lint standalone policy files: unknown actions and keys, type mismatches, size, Sids.
+
+    Exit 0 clean, 2 with findings at or above --fail-on, 1 when a file cannot be read."""
+    findings: list[Finding] = []
+    for file in files:
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            _fail(f"cannot read {file}: {getattr(exc, 'strerror', None) or exc}")
+        findings += lint_text(text, kind, str(file))
+    if fmt is Format.JSON:
+        _print_json({"findings": [f.to_json() for f in findings]})
+    else:
+        for item in findings:
+            out.print(item.render(), markup=False)
+        errors = sum(1 for f in findings if f.severity is Severity.ERROR)
+        err.print(
+            f"{len(files)} file(s): {errors} error(s), {len(findings) - errors} warning(s)",
+            markup=False,
+        )
+    blocking = {Severity.ERROR} if fail_on is FailOn.ERROR else {Severity.ERROR, Severity.WARNING}
+    if any(f.severity in blocking for f in findings):
+        raise typer.Exit(2)
 
 
 def main() -> None:

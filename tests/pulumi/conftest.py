@@ -3,9 +3,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pulumi
 import pytest
 
-import pulumi
 from tests.pulumi.mocks import RecordingMocks
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import re
 
+import pulumi
 import pulumi_aws as aws
 
-import pulumi
 from tests.conftest import EXAMPLE
 from tests.pulumi.mocks import ORG_ID, ROOT_ID
 from trainshare.catalog import load_catalog

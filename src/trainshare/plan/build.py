@@ -22,6 +22,7 @@ from trainshare.plan import kinds
 from trainshare.plan.graph import Join, Mode, Node, Plan, Ref, Value
 from trainshare.plan.names import (
     account_node,
+    detach_full_access_node,
     policy_node,
     provider_node,
     service_access_node,
@@ -36,6 +37,9 @@ ORGANIZATION = "organization"
 RAM_SERVICE = "ram.amazonaws.com"
 RAM_ORG_SHARING = "ram-organization-sharing"
 SESSION_NAME = "trainshare"
+# The AWS-managed FullAWSAccess SCP has this fixed ID in every organization (Organizations user
+# guide, orgs_manage_policies_scps_strategies: "p-FullAWSAccess").
+FULL_AWS_ACCESS = "p-FullAWSAccess"
 
 
 class _Where(TypedDict):
@@ -95,6 +99,7 @@ class _Builder:
                 )
         self._accounts()
         self._guardrails()
+        self._detach_full_aws_access()
         for share in self.spec.shares.values():
             self._share(share)
         return Plan(tuple(self.nodes))
@@ -136,7 +141,7 @@ class _Builder:
         self.providers[key] = name
         return name
 
-    def _target_id(self, target: str) -> Value:
+    def _target_id(self, target: str) -> str | Ref:
         """The ID of the root, an OU (by path) or an account (by key)."""
         if target == ROOT:
             return Ref(ORGANIZATION, "roots[0].id")
@@ -263,6 +268,40 @@ class _Builder:
                         },
                     )
                 )
+
+    def _detach_full_aws_access(self) -> None:
+        """Where the spec sets `full_aws_access: false` (the allow-list strategy).
+
+        No pulumi_aws resource detaches a policy it did not attach, so this runs the AWS CLI with
+        the deployer's credentials (the management account's), after the level's own guardrails
+        are attached: AWS refuses to detach a target's last SCP. Deleting the node re-attaches
+        FullAWSAccess, so removing the setting or destroying the stack restores AWS's default.
+        """
+        levels = [u.path for u in self.spec.units.values() if not u.full_aws_access] + [
+            a.key for a in self.spec.accounts.values() if not a.full_aws_access
+        ]
+        for target in levels:
+            target_id = self._target_id(target)
+            attached = tuple(
+                f"{policy_node(g.key)}/attach/{target}"
+                for g in self.spec.guardrails.values()
+                if target in g.targets
+            )
+            base = f"aws organizations {{}}-policy --policy-id {FULL_AWS_ACCESS} --target-id "
+            self._add(
+                Node(
+                    kinds.COMMAND,
+                    detach_full_access_node(target),
+                    account=MANAGEMENT,
+                    account_id=self.org.management_account,
+                    region=self.org.region,
+                    inputs={
+                        "create": Join((base.format("detach"), target_id)),
+                        "delete": Join((base.format("attach"), target_id)),
+                    },
+                    depends_on=attached,
+                )
+            )
 
     # -- shares -------------------------------------------------------------------------------
 

@@ -16,3 +16,7 @@ SHARING_WITH_ORGANIZATION = "aws:ram/sharingWithOrganization:SharingWithOrganiza
 RESOURCE_SHARE = "aws:ram/resourceShare:ResourceShare"
 RESOURCE_ASSOCIATION = "aws:ram/resourceAssociation:ResourceAssociation"
 PRINCIPAL_ASSOCIATION = "aws:ram/principalAssociation:PrincipalAssociation"
+
+# pulumi-command: runs a CLI command on create and another on delete (for what no pulumi_aws
+# resource does, such as detaching the AWS-managed FullAWSAccess SCP).
+COMMAND = "command:local:Command"

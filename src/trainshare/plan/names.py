@@ -27,3 +27,7 @@ def provider_node(account: str, region: str) -> str:
 
 def service_access_node(service: str) -> str:
     return f"service-access/{service}"
+
+
+def detach_full_access_node(target: str) -> str:
+    return f"scp/FullAWSAccess/detach/{target}"

@@ -11,9 +11,10 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-import pulumi_aws as aws
-
 import pulumi
+import pulumi_aws as aws
+import pulumi_command
+
 from trainshare.errors import PlanError
 from trainshare.plan import Join, Mode, Node, Plan, Ref, Value, build_plan, kinds
 from trainshare.plan.names import account_node, policy_node, share_node, unit_node
@@ -34,6 +35,7 @@ RESOURCE_CLASSES: Mapping[str, Callable[..., pulumi.Resource]] = {
     kinds.RESOURCE_SHARE: aws.ram.ResourceShare,
     kinds.RESOURCE_ASSOCIATION: aws.ram.ResourceAssociation,
     kinds.PRINCIPAL_ASSOCIATION: aws.ram.PrincipalAssociation,
+    kinds.COMMAND: pulumi_command.local.Command,
 }
 
 
