@@ -7,6 +7,7 @@ created in their owner accounts through OrganizationAccountAccessRole (see `trai
 from pathlib import Path
 
 import pulumi
+
 from trainshare.pulumi import OrgSharing
 
 platform = OrgSharing("ml-platform", Path(__file__).parent / "trainshare.yaml")

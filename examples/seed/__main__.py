@@ -8,9 +8,8 @@ region us-east-1, capacityReservationArn (a cr-… in ownerAccount).
 
 import json
 
-import pulumi_aws as aws
-
 import pulumi
+import pulumi_aws as aws
 
 config = pulumi.Config()
 MANAGEMENT_ACCOUNT = config.get("managementAccount") or "111111111111"

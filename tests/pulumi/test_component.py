@@ -131,3 +131,22 @@ def test_registry_classes_register_under_their_plan_kind():
             continue
         source = cls._internal_init.__code__.co_consts  # type: ignore[attr-defined]
         assert kind in source, f"{cls.__name__} does not register as {kind}"
+
+
+def test_full_aws_access_detach_is_a_command_with_the_ou_id(deploy, tmp_path):
+    spec = tmp_path / "trainshare.yaml"
+    spec.write_text(
+        'version: 1\norganization: {management_account: "111111111111"}\n'
+        "units: {ml: {full_aws_access: false}}\n"
+        "guardrails:\n  allow: {template: allow-services, params: {actions: ['ec2:*']}, "
+        "targets: [ml]}\n"
+    )
+    mocks, _, _ = deploy(lambda: OrgSharing("org", spec) and None)
+    (command,) = mocks.of_type(kinds.COMMAND)
+    ou_id = mocks.ids["org/ou/ml"]
+    assert command.inputs["create"] == (
+        f"aws organizations detach-policy --policy-id p-FullAWSAccess --target-id {ou_id}"
+    )
+    assert command.inputs["delete"] == (
+        f"aws organizations attach-policy --policy-id p-FullAWSAccess --target-id {ou_id}"
+    )

@@ -88,3 +88,83 @@ def test_plan_json_has_the_documented_fields():
 def test_version():
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0 and result.stdout.startswith("trainshare ")
+
+
+def test_guardrails_list_shows_every_template_with_a_description():
+    result = runner.invoke(app, ["guardrails", "list"])
+    assert result.exit_code == 0
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 9
+    assert lines[1].split()[0] == "deny-external-sharing"
+    assert "RAM shares cannot be opened to principals outside the organization" in lines[1]
+
+
+def test_guardrails_show_prints_the_minified_document_and_its_size():
+    result = runner.invoke(
+        app, ["guardrails", "show", "restrict-instance-types", "-p", "instance_types=p5.*,g5.*"]
+    )
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["Statement"][0]["Condition"]["StringNotLike"] == {
+        "ec2:InstanceType": ["p5.*", "g5.*"]
+    }
+    assert result.stdout.strip() == json.dumps(document, separators=(",", ":"))
+    assert result.stderr.startswith("restrict-instance-types: 742 / 10,240 characters minified")
+
+
+def test_guardrails_show_refuses_a_missing_required_parameter():
+    result = runner.invoke(app, ["guardrails", "show", "restrict-regions"])
+    assert result.exit_code == 1
+    assert "--param allowed_regions: parameter 'allowed_regions' is required" in result.stderr
+
+
+def test_lint_suggests_the_real_action_and_exits_2(tmp_path):
+    policy = tmp_path / "p.json"
+    policy.write_text(
+        json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Deny", "Action": "ec2:RunInstance", "Resource": "*"}],
+            },
+            indent=2,
+        )
+    )
+    result = runner.invoke(app, ["lint", str(policy)])
+    assert result.exit_code == 2
+    assert result.stdout.strip() == (
+        f"{policy}:6: Statement[0]: error: UNKNOWN_ACTION: Action 'ec2:RunInstance' is not an "
+        "action of ec2; did you mean ec2:RunInstances? — correct the action name"
+    )
+    fixed = tmp_path / "ok.json"
+    fixed.write_text(policy.read_text().replace("RunInstance", "RunInstances"))
+    assert runner.invoke(app, ["lint", str(fixed)]).exit_code == 0
+
+
+def test_lint_json_and_fail_on_warning(tmp_path):
+    policy = tmp_path / "p.json"
+    policy.write_text(
+        json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Deny",
+                        "Action": "sagemaker:CreateTrainingJob",
+                        "Resource": "*",
+                        "Condition": {"StringNotLike": {"sagemaker:InstanceTypes": "ml.p5.*"}},
+                    }
+                ],
+            }
+        )
+    )
+    result = runner.invoke(app, ["lint", str(policy), "--format", "json"])
+    assert result.exit_code == 0, "warnings alone do not fail by default"
+    (found,) = json.loads(result.stdout)["findings"]
+    assert (found["code"], found["severity"]) == ("MULTIVALUED_KEY_WITHOUT_SET_OPERATOR", "warning")
+    assert runner.invoke(app, ["lint", str(policy), "--fail-on", "warning"]).exit_code == 2
+
+
+def test_lint_missing_file_exits_1(tmp_path):
+    result = runner.invoke(app, ["lint", str(tmp_path / "nope.json")])
+    assert result.exit_code == 1
+    assert "cannot read" in result.stderr
