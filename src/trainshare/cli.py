@@ -16,12 +16,21 @@ import typer
 from rich.console import Console
 
 from trainshare import __version__
+from trainshare.access import AccessError, Context, Request, evaluate, model_from_spec
+from trainshare.access.matrix import access_matrix
 from trainshare.catalog import GuardrailTemplate, load_catalog
 from trainshare.errors import Severity, SpecError, TrainshareError
 from trainshare.plan import build_plan, plan_to_json
 from trainshare.policy import minify, render_template
 from trainshare.policy.lint import Finding, PolicyKind, lint_document, lint_text
 from trainshare.report import issues_to_json, render_issues, render_plan
+from trainshare.report.access import (
+    cells_to_csv,
+    cells_to_json,
+    decisions_table,
+    matrix_table,
+    render_html,
+)
 from trainshare.spec import Spec, load_spec
 
 app = typer.Typer(
@@ -39,6 +48,12 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 class Format(StrEnum):
     TEXT = "text"
     JSON = "json"
+
+
+class TableFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
 
 
 SpecArg = Annotated[
@@ -116,6 +131,125 @@ def plan(spec: SpecArg, fmt: FormatOpt = Format.TEXT) -> None:
         _print_json(plan_to_json(graph))
         return
     out.print(render_plan(graph, loaded.limits, str(spec)), markup=False, end="")
+
+
+def _context(pairs: list[str] | None) -> Context:
+    values: dict[str, list[str]] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            _fail(f"--context {pair!r}: write KEY=VALUE, e.g. ec2:InstanceType=p5.48xlarge")
+        values.setdefault(key, []).append(value)
+    return Context.of(values)
+
+
+@app.command()
+def access(
+    spec: SpecArg,
+    account: Annotated[
+        list[str] | None,
+        typer.Option("--account", help="Only this account (key or ID). Repeatable."),
+    ] = None,
+    share: Annotated[
+        list[str] | None, typer.Option("--share", help="Only this share. Repeatable.")
+    ] = None,
+    action: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--action",
+            help="Ask about this action (default: what each permission grants). Repeatable.",
+        ),
+    ] = None,
+    context: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--context",
+            help="KEY=VALUE known about the request, e.g. ec2:InstanceType=p5.48xlarge. "
+            "Repeatable.",
+        ),
+    ] = None,
+    explain: Annotated[
+        tuple[str, str, str] | None,
+        typer.Option(
+            "--explain",
+            metavar="ACCOUNT SHARE ACTION",
+            help="The full trace, in words, for one question.",
+        ),
+    ] = None,
+    org_id: Annotated[
+        str | None,
+        typer.Option(
+            help="The organization's ID (o-…), so aws:PrincipalOrgID conditions can be decided."
+        ),
+    ] = None,
+    fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="Output format.")] = (
+        TableFormat.TABLE
+    ),
+    html_file: Annotated[
+        Path | None, typer.Option("--html", help="Also write a self-contained HTML report here.")
+    ] = None,
+) -> None:
+    """Who can use which shared resource, with which actions, and why (SCPs included)."""
+    loaded = _load(spec, Format.JSON if fmt is not TableFormat.TABLE else Format.TEXT)
+    model = model_from_spec(loaded, org_id)
+    ctx = _context(context)
+    if explain is not None:
+        _explain(model, explain, ctx, fmt)
+        return
+    for name in share or []:
+        if name not in model.shares:
+            _fail(f"--share {name!r}: no such share; the spec has {', '.join(model.shares)}")
+    for ref in account or []:
+        if model.account(ref) is None:
+            _fail(f"--account {ref!r}: not an account of the spec")
+    cells = access_matrix(model, ctx, account, share, action)
+    if html_file is not None:
+        html_file.write_text(render_html(model, cells, str(spec)), encoding="utf-8")
+        err.print(f"wrote {html_file}", markup=False)
+    if fmt is TableFormat.JSON:
+        _print_json(cells_to_json(cells))
+    elif fmt is TableFormat.CSV:
+        sys.stdout.write(cells_to_csv(cells))
+    elif account or share or action:
+        out.print(decisions_table(cells))
+    else:
+        out.print(matrix_table(model, cells))
+
+
+def _explain(model: Any, question: tuple[str, str, str], ctx: Context, fmt: TableFormat) -> None:
+    account, share_key, action = question
+    share = model.shares.get(share_key)
+    if share is None:
+        _fail(f"--explain: no share {share_key!r}; the spec has {', '.join(model.shares)}")
+    results = []
+    for arn, _ in share.resources:
+        try:
+            decision = evaluate(model, Request(account, arn, action, ctx, share_key))
+        except AccessError as exc:
+            _fail(str(exc))
+        results.append((arn, decision))
+    if fmt is TableFormat.JSON:
+        _print_json(
+            {
+                "decisions": [
+                    {
+                        "account": account,
+                        "share": share_key,
+                        "resource": arn,
+                        "action": action,
+                        **d.to_json(),
+                    }
+                    for arn, d in results
+                ]
+            }
+        )
+        return
+    for arn, decision in results:
+        out.print(
+            f"{account} → {action} on {arn} (share {share_key}): {decision.effect.value}",
+            markup=False,
+        )
+        out.print(decision.explain(), markup=False)
 
 
 guardrails_app = typer.Typer(

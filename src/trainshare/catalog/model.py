@@ -20,6 +20,14 @@ class ManagedPermission:
     name: str
     resource_type: str
     actions: tuple[str, ...] | None  # None: the source does not list them
+    assumed_actions: tuple[str, ...] | None = None  # believed, not verified (catalog `M`)
+
+    @property
+    def granted_actions(self) -> tuple[tuple[str, ...] | None, bool]:
+        """The actions to evaluate, and whether they are assumed rather than verified."""
+        if self.actions is not None:
+            return self.actions, False
+        return self.assumed_actions, self.assumed_actions is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +113,7 @@ class Catalog:
     guardrails: Mapping[str, GuardrailTemplate]
     global_condition_keys: Mapping[str, str]  # aws:* key → type; "aws:RequestTag/" = tag keys
     findings: Mapping[str, FindingKind]
+    action_resources: Mapping[str, tuple[str, ...]]  # action → extra resource ARN templates
 
     def resource_type_for(self, arn: Arn) -> ResourceType | None:
         return next((t for t in self.resource_types.values() if t.matches(arn)), None)
@@ -147,6 +156,9 @@ def _resource_types(raw: Mapping[str, Any]) -> dict[str, ResourceType]:
                 name=pname,
                 resource_type=name,
                 actions=tuple(p["actions"]) if p.get("actions") is not None else None,
+                assumed_actions=(
+                    tuple(p["assumed_actions"]) if p.get("assumed_actions") is not None else None
+                ),
             )
             for pname, p in (entry.get("permissions") or {}).items()
         }
@@ -219,6 +231,9 @@ def load_catalog() -> Catalog:
         regions=dict(_read("data/regions.yaml")["regions"]),
         guardrails=guardrails,
         global_condition_keys=dict(_read("data/global_condition_keys.yaml")["keys"]),
+        action_resources={
+            action: tuple(arns) for action, arns in _read("data/action_resources.yaml").items()
+        },
         findings={
             code: FindingKind(code, entry["severity"], entry["title"], entry["fix"])
             for code, entry in _read("data/findings.yaml").items()

@@ -107,6 +107,7 @@ _COMPATIBLE = {
     "Binary": {"Binary", "Null"},
 }
 _SET_PREFIXES = ("ForAnyValue:", "ForAllValues:")
+KNOWN_OPERATORS = frozenset(_FAMILIES)
 
 
 @dataclass(frozen=True, slots=True)

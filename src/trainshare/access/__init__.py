@@ -1,0 +1,31 @@
+"""Effective access: who can use which shared resource, with which actions, and why. Pure."""
+
+from trainshare.access.conditions import Context, Match, Outcome
+from trainshare.access.evaluate import (
+    AccessError,
+    Decision,
+    Effect,
+    Evaluator,
+    Request,
+    Step,
+    Verdict,
+    evaluate,
+)
+from trainshare.access.model import AccessModel, AccountNode, model_from_spec
+
+__all__ = [
+    "AccessError",
+    "AccessModel",
+    "AccountNode",
+    "Context",
+    "Decision",
+    "Effect",
+    "Evaluator",
+    "Match",
+    "Outcome",
+    "Request",
+    "Step",
+    "Verdict",
+    "evaluate",
+    "model_from_spec",
+]

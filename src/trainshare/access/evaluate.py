@@ -1,0 +1,475 @@
+"""Effective access: can account A perform action X on shared resource R — and why.
+
+Order of reasoning (RAM user guide, "How RAM works"; Organizations user guide, SCP evaluation):
+1. a share must hold R and reach A — directly, through an ancestor OU, or through the whole
+   organization — and A must not be R's owner (the owner's access comes from its own IAM);
+2. the share's permission for R's type must grant X;
+3. SCPs: any matching Deny on the path root → OUs → A denies; every level needs a matching Allow;
+   the management account is exempt from SCPs.
+Each step is kept in the trace, in words; a condition that depends on a key nobody supplied makes
+the decision CONDITIONAL, naming the keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from trainshare.access.conditions import (
+    Context,
+    Match,
+    Outcome,
+    evaluate_condition,
+    evaluate_operator,
+    glob_match,
+)
+from trainshare.access.model import AccessModel, AccountNode, Level, ShareModel
+from trainshare.catalog import load_catalog, parse_arn
+from trainshare.errors import TrainshareError
+from trainshare.policy.lint import as_list, statements
+from trainshare.policy.match import action_matches, statement_covers_action
+from trainshare.spec import ROOT, PrincipalKind
+
+
+class AccessError(TrainshareError):
+    """A question the model cannot answer (an unknown account or resource)."""
+
+
+class Effect(StrEnum):
+    ALLOW = "ALLOW"
+    DENY = "DENY"
+    IMPLICIT_DENY = "IMPLICIT_DENY"
+    CONDITIONAL = "CONDITIONAL"
+
+
+class Verdict(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    DEPENDS = "depends"
+    NOTE = "note"
+
+
+_MARK = {Verdict.PASS: "✓", Verdict.FAIL: "✗", Verdict.DEPENDS: "?", Verdict.NOTE: "·"}
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    stage: str  # share | permission | scp:<level> | context
+    verdict: Verdict
+    text: str
+
+    def render(self) -> str:
+        return f"{_MARK[self.verdict]} {self.text}"
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    effect: Effect
+    trace: tuple[Step, ...]
+    unknown_keys: frozenset[str] = frozenset()
+
+    def explain(self) -> str:
+        lines = [step.render() for step in self.trace]
+        if self.unknown_keys:
+            keys = ", ".join(sorted(self.unknown_keys))
+            lines.append(f"depends on {keys}: answer with --context KEY=VALUE")
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "effect": str(self.effect),
+            "unknown_keys": sorted(self.unknown_keys),
+            "trace": [
+                {"stage": s.stage, "verdict": str(s.verdict), "text": s.text} for s in self.trace
+            ],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    account: str  # key or 12-digit ID
+    resource: str  # ARN of the shared resource
+    action: str
+    context: Context = field(default_factory=Context)
+    share: str | None = None  # restrict to one share holding the resource
+
+
+# -- step 1: the share --------------------------------------------------------------------------
+
+
+def reach(share: ShareModel, account: AccountNode) -> str | None:
+    """How the share reaches the account, in words, or None."""
+    for kind, target in share.principals:
+        if kind is PrincipalKind.ORGANIZATION and not account.external:
+            return "through the organization"
+        if (
+            kind is PrincipalKind.UNIT
+            and not account.external
+            and (account.unit == target or account.unit.startswith(target + "/"))
+        ):
+            return f"through OU {target}"
+        if kind is PrincipalKind.ACCOUNT and account.key == target:
+            return "directly"
+        if kind is PrincipalKind.ACCOUNT_ID and account.id == target:
+            return "directly, by account ID" + (
+                " (outside the organization)" if account.external else ""
+            )
+    return None
+
+
+def _whereabouts(account: AccountNode) -> str:
+    if account.external:
+        return "outside the organization"
+    return "in the root" if account.unit == ROOT else f"in OU {account.unit}"
+
+
+def _shares_holding(model: AccessModel, request: Request) -> list[tuple[ShareModel, str]]:
+    found = [
+        (share, rtype)
+        for share in model.shares.values()
+        if request.share in (None, share.key)
+        for arn, rtype in share.resources
+        if arn == request.resource
+    ]
+    return found
+
+
+def _share_steps(
+    share: ShareModel, rtype: str, account: AccountNode, action: str
+) -> tuple[list[Step], bool]:
+    steps: list[Step] = []
+    if account.key == share.owner or account.id == share.owner_id:
+        steps.append(
+            Step(
+                "share",
+                Verdict.FAIL,
+                f"{account.label} owns this resource: its access comes from its own IAM "
+                f"policies, not from share {share.key}",
+            )
+        )
+        return steps, False
+    how = reach(share, account)
+    if how is None:
+        whom = ", ".join(t for _, t in share.principals)
+        steps.append(
+            Step(
+                "share",
+                Verdict.FAIL,
+                f"share {share.key} does not reach {account.label}: it is shared with {whom}, "
+                f"and {account.key} is {_whereabouts(account)}",
+            )
+        )
+        return steps, False
+    steps.append(Step("share", Verdict.PASS, f"share {share.key} reaches {account.label} {how}"))
+    grant = share.grants[rtype]
+    if grant.actions is None:
+        steps.append(
+            Step(
+                "permission",
+                Verdict.DEPENDS,
+                f"{grant.permission} for {rtype}: the actions it grants are not in the "
+                "catalog (aws ram get-permission lists them)",
+            )
+        )
+        return steps, True
+    granted = [a for a in grant.actions if action_matches(a, action)]
+    caveat = " (assumed: the catalog marks these actions unverified)" if grant.assumed else ""
+    if not granted:
+        steps.append(
+            Step(
+                "permission",
+                Verdict.FAIL,
+                f"{grant.permission} does not grant {action}; it grants "
+                f"{', '.join(grant.actions)}{caveat}",
+            )
+        )
+        return steps, False
+    steps.append(Step("permission", Verdict.PASS, f"{grant.permission} grants {action}{caveat}"))
+    return steps, True
+
+
+# -- step 3: SCPs -------------------------------------------------------------------------------
+
+
+def _resource_patterns(stmt: Mapping[str, Any]) -> tuple[bool, list[str]]:
+    """(negated, patterns) of Resource or NotResource; a missing element means "*"."""
+    if "NotResource" in stmt:
+        return True, [p for p in as_list(stmt["NotResource"]) if isinstance(p, str)]
+    return False, [p for p in as_list(stmt.get("Resource", "*")) if isinstance(p, str)]
+
+
+def _resource_matches(stmt: Mapping[str, Any], resources: Sequence[str]) -> bool:
+    """Deny applies when any request resource matches; Allow only when all do (a request is
+    authorized against each resource it names)."""
+    negated, patterns = _resource_patterns(stmt)
+    hits = [any(glob_match(p, r) for p in patterns) != negated for r in resources]
+    return any(hits) if stmt.get("Effect") == "Deny" else all(hits)
+
+
+def statement_outcome(
+    stmt: Mapping[str, Any], action: str, resources: Sequence[str], ctx: Context
+) -> Outcome:
+    if not statement_covers_action(stmt, action) or not _resource_matches(stmt, resources):
+        return Outcome(Match.NO)
+    return evaluate_condition(stmt.get("Condition"), ctx)
+
+
+def _name(policy: str, index: int, stmt: Mapping[str, Any]) -> str:
+    sid = stmt.get("Sid")
+    return f"{policy} Statement[{index}]" + (f" (Sid {sid})" if isinstance(sid, str) else "")
+
+
+def _keys(outcome: Outcome) -> str:
+    parts = sorted(outcome.unknown_keys) + list(outcome.notes)
+    return ", ".join(parts) or "a condition"
+
+
+class LevelResult(StrEnum):
+    DENY = "deny"
+    NONE = "none"  # no Allow at this level
+    MAYBE = "maybe"  # depends on unknown keys
+    ALLOW = "allow"
+
+
+Relevant = tuple[tuple[str, int, Mapping[str, Any]], ...]
+
+
+class Evaluator:
+    """Decisions for one model, with the work shared between requests.
+
+    A level's result depends only on the action, on which of its statements' Resource patterns
+    match the request's resources, and on each of their condition operators' outcomes; that
+    tuple is the memo key, so accounts under the same OUs share the work exactly.
+    """
+
+    def __init__(self, model: AccessModel) -> None:
+        self.model = model
+        self._relevant: dict[tuple[str, str], Relevant] = {}
+        self._levels: dict[tuple[Any, ...], tuple[list[Step], LevelResult, frozenset[str]]] = {}
+
+    def relevant(self, level: Level, action: str) -> Relevant:
+        """The level's statements whose Action/NotAction covers `action`."""
+        key = (level.name, action.lower())
+        found = self._relevant.get(key)
+        if found is None:
+            found = tuple(
+                (policy.name, index, stmt)
+                for policy in level.policies
+                for index, stmt in statements(policy.document)
+                if statement_covers_action(stmt, action)
+            )
+            self._relevant[key] = found
+        return found
+
+    def _signature(
+        self, relevant: Relevant, resources: Sequence[str], ctx: Context
+    ) -> tuple[Any, ...]:
+        parts: list[Any] = []
+        for _, _, stmt in relevant:
+            _, patterns = _resource_patterns(stmt)
+            parts.append(tuple(glob_match(p, r) for p in patterns for r in resources))
+            block = stmt.get("Condition")
+            if isinstance(block, Mapping):
+                for op_text, keys in block.items():
+                    if isinstance(keys, Mapping):
+                        parts += [
+                            evaluate_operator(str(op_text), str(k), v, ctx) for k, v in keys.items()
+                        ]
+        return tuple(parts)
+
+    def level(
+        self, level: Level, action: str, resources: Sequence[str], ctx: Context
+    ) -> tuple[list[Step], LevelResult, frozenset[str]]:
+        relevant = self.relevant(level, action)
+        key = (level.name, action.lower(), self._signature(relevant, resources, ctx))
+        found = self._levels.get(key)
+        if found is None:
+            found = _level_steps(level, relevant, action, resources, ctx)
+            self._levels[key] = found
+        return found
+
+    def scps(
+        self, account: AccountNode, action: str, resources: Sequence[str], ctx: Context
+    ) -> tuple[Effect, list[Step], frozenset[str]]:
+        if account.management:
+            return (
+                Effect.ALLOW,
+                [
+                    Step(
+                        "scp",
+                        Verdict.PASS,
+                        f"{account.label} is the management account: SCPs never apply to it",
+                    )
+                ],
+                frozenset(),
+            )
+        if account.external:
+            return (
+                Effect.CONDITIONAL,
+                [
+                    Step(
+                        "scp",
+                        Verdict.DEPENDS,
+                        f"{account.label} is outside the organization: its own SCPs are not known",
+                    )
+                ],
+                (frozenset()),
+            )
+        steps: list[Step] = []
+        unknown: set[str] = set()
+        results = []
+        for name in self.model.path(account):
+            level = self.model.levels.get(name) or Level(name, "account", ())
+            level_steps, result, keys = self.level(level, action, resources, ctx)
+            if result is LevelResult.DENY:
+                return Effect.DENY, steps + level_steps, frozenset()
+            steps += level_steps
+            unknown |= keys
+            results.append(result)
+        if LevelResult.NONE in results:
+            return Effect.IMPLICIT_DENY, steps, frozenset()
+        if LevelResult.MAYBE in results:
+            return Effect.CONDITIONAL, steps, frozenset(unknown)
+        return Effect.ALLOW, steps, frozenset()
+
+    def decide(self, request: Request) -> Decision:
+        return _decide(self, request)
+
+
+def _level_steps(
+    level: Level, relevant: Relevant, action: str, resources: Sequence[str], ctx: Context
+) -> tuple[list[Step], LevelResult, frozenset[str]]:
+    allows: list[str] = []
+    maybe_allows: list[str] = []
+    unknown: set[str] = set()
+    denies: list[Step] = []
+    where = (
+        "SCP at the root"
+        if level.kind == "root"
+        else (f"SCP at {'OU' if level.kind == 'unit' else 'account'} {level.name}")
+    )
+    for policy, index, stmt in relevant:
+        if not _resource_matches(stmt, resources):
+            continue
+        outcome = evaluate_condition(stmt.get("Condition"), ctx)
+        if outcome.match is Match.NO:
+            continue
+        name = _name(policy, index, stmt)
+        if stmt.get("Effect") == "Deny":
+            if outcome.match is Match.YES:
+                return (
+                    [Step(f"scp:{level.name}", Verdict.FAIL, f"{where}: {name} denies {action}")],
+                    LevelResult.DENY,
+                    frozenset(),
+                )
+            unknown |= outcome.unknown_keys
+            denies.append(
+                Step(
+                    f"scp:{level.name}",
+                    Verdict.DEPENDS,
+                    f"{where}: {name} denies {action} unless {_keys(outcome)} rules it out",
+                )
+            )
+        elif outcome.match is Match.YES:
+            allows.append(name)
+        else:
+            unknown |= outcome.unknown_keys
+            maybe_allows.append(name)
+    if not allows and not maybe_allows:
+        attached = ", ".join(p.name for p in level.policies) or "nothing"
+        return (
+            [
+                Step(
+                    f"scp:{level.name}",
+                    Verdict.FAIL,
+                    f"{where}: no statement allows {action} (attached: {attached}); every level "
+                    "needs an Allow",
+                )
+            ],
+            LevelResult.NONE,
+            frozenset(),
+        )
+    if allows:
+        first = Step(f"scp:{level.name}", Verdict.PASS, f"{where}: allowed by {allows[0]}")
+    else:
+        first = Step(
+            f"scp:{level.name}",
+            Verdict.DEPENDS,
+            f"{where}: allowed by {maybe_allows[0]} only if {', '.join(sorted(unknown))} match",
+        )
+    result = LevelResult.MAYBE if denies or not allows else LevelResult.ALLOW
+    return [first, *denies], result, frozenset(unknown)
+
+
+# -- the request --------------------------------------------------------------------------------
+
+
+def request_resources(
+    model: AccessModel, account: AccountNode, resource: str, action: str, region: str
+) -> list[str]:
+    """The shared resource, plus what the action is also authorized against (catalog data)."""
+    templates = load_catalog().action_resources.get(action, ())
+    ident = account.id or account.key
+    return [resource] + [
+        t.format(partition=model.partition, region=region, account=ident) for t in templates
+    ]
+
+
+def request_context(
+    model: AccessModel, account: AccountNode, share: ShareModel, region: str, ctx: Context
+) -> tuple[Context, Step]:
+    """Keys AWS always sets, filled from the model (the user's own values win)."""
+    ident = account.id or account.key
+    auto: dict[str, str] = {
+        "aws:ResourceAccount": share.owner_id,
+        "aws:RequestedRegion": region,
+        "aws:PrincipalArn": f"arn:{model.partition}:iam::{ident}:role/{model.principal_role}",
+    }
+    if account.id:
+        auto["aws:PrincipalAccount"] = account.id
+    if model.org_id and not account.external:
+        auto["aws:PrincipalOrgID"] = model.org_id
+    given = [k for k in auto if k.lower() in ctx.values]
+    filled = ", ".join(f"{k}={v}" for k, v in auto.items() if k not in given)
+    note = Step(
+        "context",
+        Verdict.NOTE,
+        f"context filled: {filled} (a workload role is assumed; --context overrides)",
+    )
+    return ctx.with_values(auto), note
+
+
+def _decide(evaluator: Evaluator, request: Request) -> Decision:
+    model = evaluator.model
+    account = model.account(request.account)
+    if account is None:
+        raise AccessError(f"no account {request.account!r} in the model")
+    holding = _shares_holding(model, request)
+    if not holding:
+        raise AccessError(
+            f"{request.resource} is not a resource of any share"
+            + (f" named {request.share!r}" if request.share else "")
+        )
+    failures: list[Decision] = []
+    for share, rtype in holding:
+        steps, ok = _share_steps(share, rtype, account, request.action)
+        if not ok:
+            failures.append(Decision(Effect.IMPLICIT_DENY, tuple(steps)))
+            continue
+        arn = parse_arn(request.resource)
+        region = arn.region if arn and arn.region else share.region
+        ctx, note = request_context(model, account, share, region, request.context)
+        resources = request_resources(model, account, request.resource, request.action, region)
+        effect, scp_steps, unknown = evaluator.scps(account, request.action, resources, ctx)
+        permission_unknown = any(s.verdict is Verdict.DEPENDS for s in steps)
+        if permission_unknown and effect is Effect.ALLOW:
+            effect = Effect.CONDITIONAL
+        return Decision(effect, (*steps, note, *scp_steps), unknown)
+    return failures[0]
+
+
+def evaluate(model: AccessModel, request: Request) -> Decision:
+    """One decision, from scratch (the matrix shares one Evaluator across cells)."""
+    return Evaluator(model).decide(request)

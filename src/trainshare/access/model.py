@@ -1,0 +1,171 @@
+"""What effective access is computed from: accounts with their SCP path, and what each share grants.
+
+Built from a validated spec (`model_from_spec`); the audit's snapshot will build the same model
+from the live organization. Pure data, frozen.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from trainshare.catalog import load_catalog
+from trainshare.spec import ROOT, PrincipalKind, Spec
+
+# AWS attaches this to the root and to every new OU and account (Organizations user guide,
+# orgs_manage_policies_scps_strategies). Its document allows everything.
+FULL_AWS_ACCESS = "FullAWSAccess"
+FULL_AWS_ACCESS_DOCUMENT: Mapping[str, Any] = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+}
+MANAGEMENT = "management"
+
+
+@dataclass(frozen=True, slots=True)
+class AttachedPolicy:
+    name: str
+    document: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    """One level of an account's SCP path: the root, an OU, or the account itself."""
+
+    name: str  # "root", an OU path, or the account key
+    kind: str  # root | unit | account
+    policies: tuple[AttachedPolicy, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AccountNode:
+    key: str
+    id: str | None  # None: created by trainshare, not known before deploy
+    unit: str  # OU path or ROOT; "" for accounts outside the organization
+    management: bool = False
+    external: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"{self.key} ({self.id})" if self.id and self.id != self.key else self.key
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """What a share grants on one resource type: the permission and its actions."""
+
+    permission: str
+    actions: tuple[str, ...] | None  # None: unknown (not in the catalog)
+    assumed: bool  # actions believed, not verified (catalog `M`)
+
+
+@dataclass(frozen=True, slots=True)
+class ShareModel:
+    key: str
+    owner: str  # account key
+    owner_id: str
+    region: str
+    resources: tuple[tuple[str, str], ...]  # (ARN, RAM type)
+    principals: tuple[tuple[PrincipalKind, str], ...]  # (kind, target)
+    grants: Mapping[str, Grant]  # RAM type → grant
+    allow_external: bool
+
+
+@dataclass(frozen=True)
+class AccessModel:
+    partition: str
+    management_account: str
+    org_id: str | None
+    accounts: Mapping[str, AccountNode]
+    levels: Mapping[str, Level]  # level name → its attached policies
+    shares: Mapping[str, ShareModel]
+    principal_role: str = "workload"  # Assumption: requests come from a workload role
+    _paths: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
+
+    def path(self, account: AccountNode) -> tuple[str, ...]:
+        """Level names root → OUs → account (Organizations user guide, SCP evaluation)."""
+        cached = self._paths.get(account.key)
+        if cached is None:
+            units: list[str] = []
+            if account.unit and account.unit != ROOT:
+                parts = account.unit.split("/")
+                units = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+            cached = (ROOT, *units, account.key)
+            self._paths[account.key] = cached
+        return cached
+
+    def account(self, ref: str) -> AccountNode | None:
+        """By key or by 12-digit ID."""
+        if ref in self.accounts:
+            return self.accounts[ref]
+        return next((a for a in self.accounts.values() if a.id == ref), None)
+
+
+def _policy(name: str, minified: str) -> AttachedPolicy:
+    return AttachedPolicy(name, json.loads(minified))
+
+
+def model_from_spec(spec: Spec, org_id: str | None = None) -> AccessModel:
+    """The access model the spec describes. `org_id` (o-…) is known only for a live org."""
+    org = spec.organization
+    accounts: dict[str, AccountNode] = {
+        key: AccountNode(key, a.id, a.unit, management=a.id == org.management_account)
+        for key, a in spec.accounts.items()
+    }
+    if not any(a.management for a in accounts.values()):
+        accounts[MANAGEMENT] = AccountNode(MANAGEMENT, org.management_account, ROOT, True)
+    for share in spec.shares.values():
+        for principal in share.principals:
+            if principal.external and principal.target not in accounts:
+                accounts[principal.target] = AccountNode(
+                    principal.target, principal.target, "", external=True
+                )
+
+    attached: dict[str, list[AttachedPolicy]] = {}
+    for guardrail in spec.guardrails.values():
+        for target in guardrail.targets:
+            attached.setdefault(target, []).append(_policy(guardrail.key, guardrail.document))
+    full = AttachedPolicy(FULL_AWS_ACCESS, FULL_AWS_ACCESS_DOCUMENT)
+
+    def level(name: str, kind: str, keeps_full: bool) -> Level:
+        return Level(name, kind, (*([full] if keeps_full else []), *attached.get(name, [])))
+
+    levels = {ROOT: level(ROOT, "root", True)}
+    levels |= {p: level(p, "unit", u.full_aws_access) for p, u in spec.units.items()}
+    levels |= {
+        key: level(
+            key, "account", spec.accounts[key].full_aws_access if key in spec.accounts else True
+        )
+        for key in accounts
+    }
+    catalog = load_catalog()
+    shares = {}
+    for share in spec.shares.values():
+        grants = {}
+        for name in share.permissions:
+            permission = catalog.permission(name)
+            assert permission is not None  # validated
+            actions, assumed = permission.granted_actions
+            grants[permission.resource_type] = Grant(name, actions, assumed)
+        for rtype in {r.resource_type for r in share.resources} - set(grants):
+            grants[rtype] = Grant("(RAM's default)", None, False)
+        shares[share.key] = ShareModel(
+            key=share.key,
+            owner=share.owner,
+            owner_id=share.owner_id,
+            region=share.region,
+            resources=tuple((r.arn, r.resource_type) for r in share.resources),
+            principals=tuple((p.kind, p.target) for p in share.principals),
+            grants=grants,
+            allow_external=share.allow_external,
+        )
+    return AccessModel(
+        partition=org.partition,
+        management_account=org.management_account,
+        org_id=org_id,
+        accounts=accounts,
+        levels=levels,
+        shares=shares,
+    )
