@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -22,3 +23,14 @@ def write_spec(tmp_path: Path):
         return path
 
     return write
+
+
+GOLDEN = REPO / "tests" / "golden"
+
+
+def check_golden(name: str, actual: str) -> None:
+    """Compare with tests/golden/NAME; TRAINSHARE_UPDATE_GOLDEN=1 (`make golden`) rewrites it."""
+    path = GOLDEN / name
+    if os.environ.get("TRAINSHARE_UPDATE_GOLDEN"):
+        path.write_text(actual)
+    assert actual == path.read_text(), f"{name} differs; review, then `make golden`"

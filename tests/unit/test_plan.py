@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import textwrap
 
-from tests.conftest import EXAMPLE, REPO
+from tests.conftest import EXAMPLE, check_golden
 from trainshare.plan import Join, Mode, Ref, build_plan, kinds, plan_to_json
 from trainshare.spec import load_spec
-
-GOLDEN = REPO / "tests" / "golden" / "ml-platform.plan.json"
 
 
 def test_plan_json_matches_golden():
     """Refresh with `make golden` (TRAINSHARE_UPDATE_GOLDEN=1) and review the diff."""
     actual = json.dumps(plan_to_json(build_plan(load_spec(EXAMPLE))), indent=2) + "\n"
-    if os.environ.get("TRAINSHARE_UPDATE_GOLDEN"):
-        GOLDEN.write_text(actual)
-    assert actual == GOLDEN.read_text()
+    check_golden("ml-platform.plan.json", actual)
 
 
 def test_every_dependency_comes_earlier():

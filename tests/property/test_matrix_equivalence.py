@@ -1,0 +1,131 @@
+"""The fast matrix (one Evaluator, memoized levels) equals evaluating every cell from scratch,
+traces included, on random organizations, SCPs and shares."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from trainshare.access import Context
+from trainshare.access.matrix import access_matrix, naive_matrix
+from trainshare.access.model import (
+    FULL_AWS_ACCESS_DOCUMENT,
+    AccessModel,
+    AccountNode,
+    AttachedPolicy,
+    Grant,
+    Level,
+    ShareModel,
+)
+from trainshare.spec import PrincipalKind
+
+UNITS = ["ml", "ml/training", "ml/research", "ml/training/vision", "ops"]
+ACTIONS = ["ec2:RunInstances", "ec2:DescribeCapacityReservations", "s3:GetObject"]
+STATEMENTS = [
+    {"Effect": "Allow", "Action": "*", "Resource": "*"},
+    {"Effect": "Allow", "Action": "ec2:*", "Resource": "*"},
+    {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+    {"Effect": "Deny", "Action": "ec2:RunInstances", "Resource": "*"},
+    {
+        "Effect": "Deny",
+        "Action": "ec2:RunInstances",
+        "Resource": "arn:aws:ec2:*:*:instance/*",
+        "Condition": {"StringNotLike": {"ec2:InstanceType": ["p5.*"]}},
+    },
+    {
+        "Effect": "Deny",
+        "Action": "ec2:*",
+        "Resource": "*",
+        "Condition": {"ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/Deploy"}},
+    },
+    {
+        "Effect": "Deny",
+        "NotAction": "s3:*",
+        "Resource": "*",
+        "Condition": {"StringEquals": {"aws:PrincipalAccount": ["100000000003", "100000000007"]}},
+    },
+    {
+        "Effect": "Allow",
+        "Action": "ec2:Describe*",
+        "Resource": "*",
+        "Condition": {"StringEquals": {"aws:RequestedRegion": "us-east-1"}},
+    },
+]
+
+
+@st.composite
+def models(draw):
+    accounts = {"owner": AccountNode("owner", "100000000000", "ml")}
+    for i in range(1, draw(st.integers(1, 9))):
+        unit = draw(st.sampled_from(["root", *UNITS]))
+        accounts[f"a{i}"] = AccountNode(f"a{i}", f"1000000000{i:02d}", unit)
+    names = ["root", *UNITS, *accounts]
+    levels = {}
+    for name in names:
+        kind = "root" if name == "root" else "unit" if name in UNITS else "account"
+        policies = []
+        if draw(st.integers(0, 4)):  # FullAWSAccess kept most of the time
+            policies.append(AttachedPolicy("FullAWSAccess", FULL_AWS_ACCESS_DOCUMENT))
+        for j, stmt in enumerate(draw(st.lists(st.sampled_from(STATEMENTS), max_size=2))):
+            policies.append(
+                AttachedPolicy(f"g-{name}-{j}", {"Version": "2012-10-17", "Statement": [stmt]})
+            )
+        levels[name] = Level(name, kind, tuple(policies))
+    shares = {}
+    for k in range(draw(st.integers(1, 3))):
+        targets = draw(
+            st.lists(
+                st.sampled_from(
+                    [(PrincipalKind.ORGANIZATION, "root")]
+                    + [(PrincipalKind.UNIT, u) for u in UNITS]
+                    + [(PrincipalKind.ACCOUNT, a) for a in accounts if a != "owner"]
+                ),
+                min_size=1,
+                max_size=3,
+                unique=True,
+            )
+        )
+        shares[f"s{k}"] = ShareModel(
+            key=f"s{k}",
+            owner="owner",
+            owner_id="100000000000",
+            region="us-east-1",
+            resources=(
+                (
+                    f"arn:aws:ec2:us-east-1:100000000000:capacity-reservation/cr-{k}",
+                    "ec2:CapacityReservation",
+                ),
+            ),
+            principals=tuple(targets),
+            grants={
+                "ec2:CapacityReservation": Grant(
+                    "P",
+                    tuple(draw(st.lists(st.sampled_from(ACTIONS), min_size=1, unique=True))),
+                    False,
+                )
+            },
+            allow_external=False,
+        )
+    return AccessModel("aws", "999999999999", None, accounts, levels, shares)
+
+
+contexts = st.sampled_from(
+    [
+        Context(),
+        Context.of({"ec2:InstanceType": "p5.48xlarge"}),
+        Context.of(
+            {"ec2:InstanceType": "m5.large", "aws:PrincipalArn": "arn:aws:iam::1:role/Deploy"}
+        ),
+        Context.of({}, closed=True),
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(models(), contexts)
+def test_fast_matrix_equals_per_cell_evaluation(model, context):
+    fast = access_matrix(model, context)
+    slow = naive_matrix(model, context)
+    key = [(c.account.key, c.share, c.resource, c.action) for c in fast]
+    assert key == [(c.account.key, c.share, c.resource, c.action) for c in slow]
+    assert [c.decision for c in fast] == [c.decision for c in slow]

@@ -1,0 +1,106 @@
+"""`trainshare access` on the example: golden outputs for the matrix, JSON and an explanation."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from typer.testing import CliRunner
+
+from tests.conftest import EXAMPLE, check_golden
+from trainshare.cli import app
+
+runner = CliRunner(env={"COLUMNS": "120", "NO_COLOR": "1"})
+SPEC = str(EXAMPLE.relative_to(EXAMPLE.parents[2]))
+
+
+def run(*args: str):
+    result = runner.invoke(app, ["access", SPEC, *args], catch_exceptions=False)
+    return result
+
+
+def test_matrix_golden(monkeypatch):
+    monkeypatch.chdir(EXAMPLE.parents[2])
+    result = run()
+    assert result.exit_code == 0, result.output
+    check_golden("access-matrix.txt", result.stdout)
+
+
+def test_explain_why_research_cannot_launch_into_the_training_reservation(monkeypatch):
+    monkeypatch.chdir(EXAMPLE.parents[2])
+    result = run("--explain", "research-lab", "gpu-capacity", "ec2:RunInstances")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[1] == (
+        "✗ share gpu-capacity does not reach research-lab: it is shared with ml/training, and "
+        "research-lab is in OU ml/research"
+    )
+    check_golden("access-explain-research.txt", result.stdout)
+
+
+def test_precise_question_with_context(monkeypatch):
+    monkeypatch.chdir(EXAMPLE.parents[2])
+    result = run(
+        "--account",
+        "team-vision",
+        "--share",
+        "gpu-capacity",
+        "--action",
+        "ec2:RunInstances",
+        "--context",
+        "ec2:InstanceType=p5.48xlarge",
+        "-f",
+        "json",
+    )
+    (decision,) = json.loads(result.stdout)["decisions"]
+    assert (decision["account"], decision["effect"], decision["unknown_keys"]) == (
+        "team-vision",
+        "ALLOW",
+        [],
+    )
+    denied = run(
+        "--account",
+        "team-vision",
+        "--share",
+        "gpu-capacity",
+        "--action",
+        "ec2:RunInstances",
+        "--context",
+        "ec2:InstanceType=m5.large",
+        "-f",
+        "json",
+    )
+    (decision,) = json.loads(denied.stdout)["decisions"]
+    assert decision["effect"] == "DENY"
+    assert decision["trace"][-1]["text"] == (
+        "SCP at OU ml/training: gpu-instance-types Statement[0] (Sid DenyOtherEc2InstanceTypes) "
+        "denies ec2:RunInstances"
+    )
+
+
+def test_json_golden_and_csv_agree(monkeypatch):
+    monkeypatch.chdir(EXAMPLE.parents[2])
+    as_json = run("-f", "json").stdout
+    check_golden("access-matrix.json", as_json)
+    rows = list(csv.DictReader(io.StringIO(run("-f", "csv").stdout)))
+    decisions = json.loads(as_json)["decisions"]
+    assert [(r["account"], r["action"], r["effect"]) for r in rows] == [
+        (d["account"], d["action"], d["effect"]) for d in decisions
+    ]
+
+
+def test_bad_options_are_errors_not_tracebacks(monkeypatch):
+    monkeypatch.chdir(EXAMPLE.parents[2])
+    assert "--share 'nope': no such share" in run("--share", "nope").stderr
+    result = run("--context", "no-equals-sign")
+    assert result.exit_code == 1
+    assert "--context 'no-equals-sign': write KEY=VALUE" in result.stderr
+
+
+def test_html_report_is_written(monkeypatch, tmp_path):
+    monkeypatch.chdir(EXAMPLE.parents[2])
+    target = tmp_path / "access.html"
+    result = run("--html", str(target), "-f", "json")
+    assert result.exit_code == 0
+    assert f"wrote {target}" in result.stderr
+    assert '<table id="matrix">' in target.read_text()
