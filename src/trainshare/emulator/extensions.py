@@ -1,0 +1,244 @@
+"""Where moto falls short of AWS for this project, one small extension each.
+
+Each function is named after the AWS behaviour it adds, cites the AWS document it follows, and is
+applied once (`apply_extensions`) before the emulator serves a request. Everything else is moto's
+own behaviour, unpatched. Each has its own test (tests/integration/test_emulator_extensions.py).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from moto.organizations.models import (
+    FakeAccount,
+    FakeOrganizationalUnit,
+    OrganizationsBackend,
+    organizations_backends,
+)
+from moto.ram import models as ram_models
+from moto.ram import urls as ram_urls
+from moto.ram.exceptions import UnknownResourceException
+from moto.ram.responses import ResourceAccessManagerResponse
+from moto.utilities.utils import get_partition
+
+_APPLIED: set[str] = set()
+
+# The AI-training resource types of the catalog, as the resource part of their ARNs.
+AI_RESOURCE_TYPES = (
+    "capacity-reservation",
+    "placement-group",
+    "feature-group",
+    "pipeline",
+    "hub",
+    "sagemaker-catalog",
+)
+
+
+def _once(name: str) -> bool:
+    if name in _APPLIED:
+        return False
+    _APPLIED.add(name)
+    return True
+
+
+def ram_shares_ai_resource_types() -> None:
+    """RAM shares Capacity Reservations (and Capacity Blocks), placement groups and SageMaker
+    feature groups, pipelines, hubs and catalogs (RAM user guide, shareable.html)."""
+    if not _once("ai-types"):
+        return
+    shareable = ram_models.ResourceShare.SHAREABLE_RESOURCES
+    shareable.extend(t for t in AI_RESOURCE_TYPES if t not in shareable)
+
+
+def management_backend(account_id: str) -> OrganizationsBackend | None:
+    """The Organizations backend of the organization `account_id` belongs to."""
+    for backend in organizations_backends[account_id].values():
+        if backend.org:
+            return backend
+    linked = organizations_backends.master_accounts.get(account_id)
+    if linked is None:
+        return None
+    master, partition = linked
+    return organizations_backends[master][partition]
+
+
+def ram_accepts_org_and_ou_principals_from_members() -> None:
+    """A member account can share with its own organization and any OU in it, at any depth, as
+    ARNs (RAM API reference, AssociateResourceShare: principals). moto checks only OUs directly
+    under the root, and only in the share owner's own Organizations backend."""
+    if not _once("org-principals"):
+        return
+    original = ram_models.ResourceShare.add_principals
+
+    def add_principals(self: Any, principals: list[str]) -> None:
+        backend = management_backend(self.account_id)
+        plain = []
+        for principal in principals:
+            org = re.match(r"^arn:aws:organizations::\d{12}:organization/(o-\w+)$", principal)
+            ou = re.match(r"^arn:aws:organizations::\d{12}:ou/(o-\w+)/(ou-[\w-]+)$", principal)
+            if not (org or ou):
+                plain.append(principal)
+                continue
+            if backend is None or backend.org is None:
+                raise UnknownResourceException(f"Organization for {principal} could not be found.")
+            if org and principal != backend.org.arn:
+                raise UnknownResourceException(f"Organization {org.group(1)} could not be found.")
+            if ou and not any(unit.arn == principal for unit in backend.ou):
+                raise UnknownResourceException(
+                    f"OrganizationalUnit {ou.group(2)} could not be found."
+                )
+        original(self, plain)
+        self.principals.extend(p for p in principals if p not in plain)
+
+    setattr(ram_models.ResourceShare, "add_principals", add_principals)  # noqa: B010
+
+
+def ram_associates_and_disassociates() -> None:
+    """AssociateResourceShare / DisassociateResourceShare add or remove principals and resources
+    of an existing share (RAM API reference). moto implements neither."""
+    if not _once("associate"):
+        return
+
+    def associate(self: Any) -> str:
+        params = self.request_params
+        share = _share(self.ram_backend, params.get("resourceShareArn"))
+        share.add_principals(params.get("principals", []))
+        share.add_resources(params.get("resourceArns", []))
+        return json.dumps({"resourceShareAssociations": _associations(share, params)})
+
+    def disassociate(self: Any) -> str:
+        params = self.request_params
+        share = _share(self.ram_backend, params.get("resourceShareArn"))
+        share.principals = [p for p in share.principals if p not in params.get("principals", [])]
+        share.resource_arns = [
+            r for r in share.resource_arns if r not in params.get("resourceArns", [])
+        ]
+        return json.dumps(
+            {"resourceShareAssociations": _associations(share, params, "DISASSOCIATED")}
+        )
+
+    ResourceAccessManagerResponse.associate_resource_share = associate  # type: ignore[attr-defined]
+    ResourceAccessManagerResponse.disassociate_resource_share = disassociate  # type: ignore[attr-defined]
+    ram_urls.url_paths["{0}/associateresourceshare$"] = ResourceAccessManagerResponse.dispatch
+    ram_urls.url_paths["{0}/disassociateresourceshare$"] = ResourceAccessManagerResponse.dispatch
+
+
+def ram_keeps_share_permissions() -> None:
+    """A share keeps the managed permissions it was created with, one per resource type, and
+    ListResourceSharePermissions returns them (RAM API reference). moto drops them."""
+    if not _once("permissions"):
+        return
+    original_init = ram_models.ResourceShare.__init__
+
+    def init(self: Any, account_id: str, region: str, **kwargs: Any) -> None:
+        original_init(self, account_id, region, **kwargs)
+        self.permission_arns = list(kwargs.get("permissionArns") or [])
+
+    def list_permissions(self: Any) -> str:
+        share = _share(self.ram_backend, self._get_param("resourceShareArn"))
+        return json.dumps(
+            {
+                "permissions": [
+                    {
+                        "arn": arn,
+                        "name": arn.rsplit("/", 1)[-1],
+                        "version": "1",
+                        "defaultVersion": True,
+                        "status": "ATTACHABLE",
+                        "isResourceTypeDefault": True,
+                    }
+                    for arn in share.permission_arns
+                ]
+            }
+        )
+
+    setattr(ram_models.ResourceShare, "__init__", init)  # noqa: B010
+    ResourceAccessManagerResponse.list_resource_share_permissions = list_permissions  # type: ignore[attr-defined]
+    ram_urls.url_paths["{0}/listresourcesharepermissions$"] = ResourceAccessManagerResponse.dispatch
+
+
+def _share(backend: Any, arn: str | None) -> Any:
+    for share in backend.resource_shares:
+        if share.arn == arn:
+            return share
+    raise UnknownResourceException(f"ResourceShare {arn} could not be found.")
+
+
+def _associations(share: Any, params: dict[str, Any], status: str = "ASSOCIATED") -> list[Any]:
+    entities = [("PRINCIPAL", p) for p in params.get("principals", [])] + [
+        ("RESOURCE", r) for r in params.get("resourceArns", [])
+    ]
+    return [
+        {
+            "resourceShareArn": share.arn,
+            "resourceShareName": share.name,
+            "associatedEntity": entity,
+            "associationType": kind,
+            "status": status,
+            "external": False,
+        }
+        for kind, entity in entities
+    ]
+
+
+def organizations_adopts_existing_account(
+    management_account: str, account_id: str, name: str, email: str, parent_id: str | None = None
+) -> None:
+    """Put an account with a chosen ID into the organization, as if it had joined by invitation
+    (Organizations user guide, orgs_manage_accounts_invite-account). moto only creates accounts
+    with random IDs; trainshare's "existing" accounts have IDs fixed by the spec."""
+    backend = management_backend(management_account)
+    if backend is None or backend.org is None:
+        raise ValueError(f"no organization managed by {management_account}")
+    if any(a.id == account_id for a in backend.accounts):
+        return
+    account = FakeAccount(backend.org, AccountName=name, Email=email)
+    account.id = account_id
+    account.parent_id = parent_id or backend.org.root_id
+    backend.accounts.append(account)
+    partition = get_partition(backend.org.region)
+    organizations_backends.master_accounts[account_id] = (management_account, partition)
+
+
+def organizations_adopts_existing_ou(
+    management_account: str, ou_id: str, name: str, parent_id: str
+) -> FakeOrganizationalUnit:
+    """An OU with the ID the spec names (an OU that existed before trainshare)."""
+    backend = management_backend(management_account)
+    assert backend is not None and backend.org is not None
+    existing = next((u for u in backend.ou if u.id == ou_id), None)
+    if existing is not None:
+        return existing
+    unit = FakeOrganizationalUnit(backend.org, Name=name, ParentId=parent_id)
+    unit.id = ou_id  # its ARN is derived from the ID
+    backend.ou.append(unit)
+    return unit
+
+
+def ram_org_sharing_enables_trusted_access() -> None:
+    """EnableSharingWithAwsOrganization turns on trusted access for ram.amazonaws.com in the
+    organization (RAM user guide, getting-started-sharing: "Enable resource sharing within AWS
+    Organizations"), which ListAWSServiceAccessForOrganization then shows. moto only checks that
+    an organization exists."""
+    if not _once("org-sharing"):
+        return
+    original = ram_models.ResourceAccessManagerBackend.enable_sharing_with_aws_organization
+
+    def enable(self: Any) -> dict[str, Any]:
+        result: dict[str, Any] = original(self)
+        self.organizations_backend.enable_aws_service_access(ServicePrincipal="ram.amazonaws.com")
+        return result
+
+    setattr(  # noqa: B010
+        ram_models.ResourceAccessManagerBackend, "enable_sharing_with_aws_organization", enable
+    )
+
+
+def apply_extensions() -> None:
+    ram_shares_ai_resource_types()
+    ram_accepts_org_and_ou_principals_from_members()
+    ram_associates_and_disassociates()
+    ram_keeps_share_permissions()
+    ram_org_sharing_enables_trusted_access()

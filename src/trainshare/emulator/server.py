@@ -1,0 +1,70 @@
+"""An embedded AWS emulator: moto's server in a thread, on 127.0.0.1 and a free port.
+
+Every client it hands out carries the emulator's own fake credentials, never the user's: nothing
+here can reach AWS. Accounts are entered the way they are on AWS, with sts:AssumeRole, which moto
+answers with credentials of the role's account.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from moto.server import ThreadedMotoServer
+
+from trainshare.emulator.extensions import apply_extensions
+
+FAKE_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+ROLE_NAME = "OrganizationAccountAccessRole"
+
+
+@dataclass
+class Emulator:
+    endpoint: str
+    management_account: str
+    _sessions: dict[str, boto3.Session] = field(default_factory=dict, repr=False)
+
+    def session(self, account_id: str | None = None) -> boto3.Session:
+        """A session acting as `account_id` (default: the management account)."""
+        account_id = account_id or self.management_account
+        if account_id not in self._sessions:
+            sts = boto3.client(
+                "sts", endpoint_url=self.endpoint, region_name="us-east-1", **FAKE_CREDENTIALS
+            )
+            creds = sts.assume_role(
+                RoleArn=f"arn:aws:iam::{account_id}:role/{ROLE_NAME}",
+                RoleSessionName="trainshare-emulator",
+            )["Credentials"]
+            self._sessions[account_id] = boto3.Session(
+                aws_access_key_id=creds["AccessKeyId"],
+                aws_secret_access_key=creds["SecretAccessKey"],
+                aws_session_token=creds["SessionToken"],
+            )
+        return self._sessions[account_id]
+
+    def client(self, service: str, account_id: str | None = None, region: str = "us-east-1") -> Any:
+        return self.session(account_id).client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name=region,
+            config=Config(retries={"max_attempts": 2, "mode": "standard"}),
+        )
+
+
+@contextmanager
+def running_emulator(management_account: str = "111111111111") -> Iterator[Emulator]:
+    """Start the emulator, yield it, and stop it — also on errors."""
+    apply_extensions()
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no per-request log lines
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield Emulator(f"http://{host}:{port}", management_account)
+    finally:
+        server.stop()
