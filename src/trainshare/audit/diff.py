@@ -1,0 +1,348 @@
+"""The live organization against the spec: drift (missing, unexpected, changed) and findings.
+
+Objects are matched by what trainshare names them (DESIGN.md, "Names and tags on the AWS
+side"): an OU by its path of names (or its ID where the spec gives one), an account by its key
+as name (or ID), an SCP and a share by their keys. Pure: reads a Snapshot and a Spec.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from trainshare.catalog import permission_arn
+from trainshare.errors import Severity
+from trainshare.policy.lint import Finding, finding, has_allow
+from trainshare.snapshot import ResourceShare, Snapshot
+from trainshare.spec import ROOT, PrincipalKind, Spec
+
+LAKE_FORMATION_PREFIX = "LakeFormation"  # LF creates and owns these shares (optimize-ram.md)
+
+
+class DriftKind(StrEnum):
+    MISSING = "missing"  # in the spec, not in AWS
+    UNEXPECTED = "unexpected"  # in AWS, not in the spec (for objects the spec manages)
+    CHANGED = "changed"
+
+
+@dataclass(frozen=True, slots=True)
+class Drift:
+    kind: DriftKind
+    object: str  # ou | account | scp | scp-attachment | share | share-principal | …
+    name: str
+    detail: str
+
+    def render(self) -> str:
+        return f"{self.kind.value:<10} {self.object:<17} {self.name}: {self.detail}"
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "kind": self.kind.value,
+            "object": self.object,
+            "name": self.name,
+            "detail": self.detail,
+        }
+
+
+@dataclass
+class AuditReport:
+    drift: list[Drift] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    def blocking(self, threshold: Severity) -> bool:
+        levels = [Severity.ERROR] if threshold is Severity.ERROR else list(Severity)
+        return bool(self.drift) or any(f.severity in levels for f in self.findings)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "drift": [d.to_json() for d in self.drift],
+            "findings": [f.to_json() for f in self.findings],
+        }
+
+
+def _normal(content: str) -> Any:
+    try:
+        return json.loads(content)
+    except json.JSONDecodeError:
+        return content
+
+
+class _Differ:
+    def __init__(self, spec: Spec, snapshot: Snapshot) -> None:
+        self.spec = spec
+        self.live = snapshot
+        self.report = AuditReport()
+        self.unit_ids: dict[str, str] = {}  # spec path → live OU ID
+        self.account_ids: dict[str, str] = {}  # spec key → live account ID
+
+    def drift(self, kind: DriftKind, obj: str, name: str, detail: str) -> None:
+        self.report.drift.append(Drift(kind, obj, name, detail))
+
+    def find(self, code: str, location: str, message: str) -> None:
+        self.report.findings.append(finding(code, location, message))
+
+    def run(self) -> AuditReport:
+        self._units()
+        self._accounts()
+        self._policies()
+        self._shares()
+        self._live_levels()
+        self.report.drift.sort(key=lambda d: (d.object, d.name, d.kind, d.detail))
+        self.report.findings.sort(key=lambda f: (f.code, f.location, f.message))
+        return self.report
+
+    # -- tree ---------------------------------------------------------------------------------
+
+    def _live_paths(self) -> dict[str, str]:
+        by_id = {u.id: u for u in self.live.units}
+        paths: dict[str, str] = {}
+
+        def path(unit_id: str) -> str:
+            if unit_id not in paths:
+                unit = by_id[unit_id]
+                parent = "" if unit.parent_id == self.live.root_id else path(unit.parent_id) + "/"
+                paths[unit_id] = parent + unit.name
+            return paths[unit_id]
+
+        return {path(u.id): u.id for u in self.live.units}
+
+    def _units(self) -> None:
+        live = self._live_paths()
+        live_ids = {u.id for u in self.live.units}
+        for path, unit in self.spec.units.items():
+            found = unit.id if unit.id in live_ids else live.get(path)
+            if found is None:
+                self.drift(DriftKind.MISSING, "ou", path, "not in the organization")
+            else:
+                self.unit_ids[path] = found
+
+    def _target_id(self, target: str) -> str | None:
+        if target == ROOT:
+            return self.live.root_id
+        return self.unit_ids.get(target) or self.account_ids.get(target)
+
+    def _accounts(self) -> None:
+        by_id = {a.id: a for a in self.live.accounts}
+        by_name = {a.name: a for a in self.live.accounts}
+        for key, account in self.spec.accounts.items():
+            live = by_id.get(account.id) if account.id else by_name.get(key)
+            if live is None:
+                self.drift(
+                    DriftKind.MISSING,
+                    "account",
+                    key,
+                    f"{account.id or 'a new account'} is not in the organization",
+                )
+                continue
+            self.account_ids[key] = live.id
+            want = self._target_id(account.unit)
+            if want is not None and live.parent_id != want:
+                self.drift(
+                    DriftKind.CHANGED,
+                    "account",
+                    key,
+                    f"placed under {live.parent_id}, the spec puts it in {account.unit} ({want})",
+                )
+        known = set(self.account_ids.values()) | {self.live.management_account}
+        for live in self.live.accounts:
+            if live.id not in known:
+                self.find(
+                    "ACCOUNT_OUTSIDE_SPEC",
+                    f"account {live.id} ({live.name})",
+                    f"account {live.name} ({live.id}) is in the organization but not in the spec",
+                )
+
+    def _policies(self) -> None:
+        by_name = {p.name: p for p in self.live.policies if not p.aws_managed}
+        for key, guardrail in self.spec.guardrails.items():
+            live = by_name.get(key)
+            if live is None:
+                self.drift(DriftKind.MISSING, "scp", key, "no SCP with this name")
+                continue
+            if _normal(live.content) != _normal(guardrail.document):
+                self.drift(DriftKind.CHANGED, "scp", key, "its content differs from the spec's")
+            wanted = {self._target_id(t): t for t in guardrail.targets}
+            for target_id, target in wanted.items():
+                if target_id is not None and target_id not in live.targets:
+                    self.drift(
+                        DriftKind.MISSING,
+                        "scp-attachment",
+                        f"{key} → {target}",
+                        f"not attached to {target_id}",
+                    )
+            for target_id in sorted(set(live.targets) - set(wanted)):
+                self.drift(
+                    DriftKind.UNEXPECTED,
+                    "scp-attachment",
+                    f"{key} → {target_id}",
+                    "attached where the spec does not attach it",
+                )
+        self._full_aws_access()
+
+    def _full_aws_access(self) -> None:
+        full = next((p for p in self.live.policies if p.name == "FullAWSAccess"), None)
+        if full is None:
+            return
+        levels = [(p, u.full_aws_access, self.unit_ids.get(p)) for p, u in self.spec.units.items()]
+        levels += [
+            (k, a.full_aws_access, self.account_ids.get(k)) for k, a in self.spec.accounts.items()
+        ]
+        for name, wanted, target_id in levels:
+            if target_id is None or wanted == (target_id in full.targets):
+                continue
+            detail = "attached, the spec detaches it" if not wanted else "detached"
+            self.drift(DriftKind.CHANGED, "full-aws-access", name, detail)
+
+    # -- shares -------------------------------------------------------------------------------
+
+    def _expected_principal(self, kind: PrincipalKind, target: str) -> str | None:
+        mgmt = self.live.management_account
+        if kind is PrincipalKind.ORGANIZATION:
+            return self.live.organization_arn
+        if kind is PrincipalKind.UNIT:
+            unit_id = self.unit_ids.get(target)
+            prefix = f"arn:{self.spec.organization.partition}:organizations::{mgmt}:ou/"
+            return f"{prefix}{self.live.organization_id}/{unit_id}" if unit_id else None
+        if kind is PrincipalKind.ACCOUNT:
+            return self.account_ids.get(target)
+        return target
+
+    def _shares(self) -> None:
+        org_ids = {a.id for a in self.live.accounts} | {self.live.management_account}
+        live_by_key = {(s.owner, s.region, s.name): s for s in self.live.shares}
+        managed: set[str] = set()
+        partition = self.spec.organization.partition
+        for key, share in self.spec.shares.items():
+            live = live_by_key.get((share.owner_id, share.region, key))
+            if live is None:
+                self.drift(
+                    DriftKind.MISSING,
+                    "share",
+                    key,
+                    f"no share named {key} in {share.owner_id}/{share.region}",
+                )
+                continue
+            managed.add(live.arn)
+            principals = {self._expected_principal(p.kind, p.target) for p in share.principals}
+            self._compare_set(
+                "share-principal", key, principals - {None}, {a.entity for a in live.principals}
+            )
+            self._compare_set(
+                "share-resource",
+                key,
+                {r.arn for r in share.resources},
+                {a.entity for a in live.resources},
+            )
+            wanted = sorted(permission_arn(p, partition) for p in share.permissions)
+            if sorted(live.permissions) != wanted:
+                self.drift(
+                    DriftKind.CHANGED,
+                    "share-permissions",
+                    key,
+                    f"{', '.join(live.permissions) or 'none'}; the spec has {', '.join(wanted)}",
+                )
+            if live.allow_external != share.allow_external:
+                self.drift(
+                    DriftKind.CHANGED,
+                    "share-setting",
+                    key,
+                    f"allowExternalPrincipals is {str(live.allow_external).lower()}; the "
+                    f"spec has {str(share.allow_external).lower()}",
+                )
+        for live in self.live.shares:
+            self._share_findings(live, org_ids)
+            if live.arn not in managed and not live.name.startswith(LAKE_FORMATION_PREFIX):
+                self.find("UNMANAGED_SHARE", _where(live), f"share {live.name} is not in the spec")
+        if self.spec.shares_with_org_units and "ram.amazonaws.com" not in self.live.service_access:
+            self.find(
+                "RAM_ORG_SHARING_DISABLED",
+                f"organization {self.live.organization_id}",
+                "ram.amazonaws.com has no trusted access, so shares with OUs and the "
+                "organization reach nobody",
+            )
+
+    def _compare_set(self, obj: str, key: str, want: set[Any], have: set[str]) -> None:
+        for item in sorted(want - have):
+            self.drift(DriftKind.MISSING, obj, key, item)
+        for item in sorted(have - want):
+            self.drift(DriftKind.UNEXPECTED, obj, key, item)
+
+    def _share_findings(self, share: ResourceShare, org_ids: set[str]) -> None:
+        for assoc in (*share.principals, *share.resources):
+            if assoc.status == "FAILED":
+                extra = f": {assoc.message}" if assoc.message else ""
+                self.find(
+                    "ASSOCIATION_FAILED",
+                    _where(share),
+                    f"{assoc.entity} is FAILED in share {share.name}{extra}",
+                )
+            elif assoc.status == "ASSOCIATING":
+                self.find(
+                    "ASSOCIATION_PENDING",
+                    _where(share),
+                    f"{assoc.entity} is still ASSOCIATING in share {share.name}",
+                )
+        for assoc in share.principals:
+            outside = assoc.external or (
+                assoc.entity.isdigit() and len(assoc.entity) == 12 and assoc.entity not in org_ids
+            )
+            if outside and assoc.status not in ("DISASSOCIATED", "DISASSOCIATING"):
+                self.find(
+                    "EXTERNAL_SHARE",
+                    _where(share),
+                    f"share {share.name} reaches {assoc.entity}, outside the organization",
+                )
+
+    # -- live SCP levels ----------------------------------------------------------------------
+
+    def _live_levels(self) -> None:
+        limit = self.spec.limits["scp_max_chars"]
+        attached: dict[str, list[dict[str, Any]]] = {}
+        for policy in self.live.policies:
+            document = _normal(policy.content)
+            for target in policy.targets:
+                attached.setdefault(target, []).append(document)
+            if not policy.aws_managed and len(policy.content) > 0.9 * limit:
+                self.find(
+                    "SCP_NEAR_SIZE_LIMIT",
+                    f"policy {policy.id} ({policy.name})",
+                    f"{policy.name} is {len(policy.content):,} of {limit:,} characters",
+                )
+        levels = (
+            [(self.live.root_id, "the root")]
+            + [(u.id, f"OU {u.name} ({u.id})") for u in self.live.units]
+            + [
+                (a.id, f"account {a.name} ({a.id})")
+                for a in self.live.accounts
+                if a.id != self.live.management_account
+            ]
+        )
+        for level_id, label in levels:
+            docs = attached.get(level_id, [])
+            if not any(isinstance(d, dict) and has_allow(d) for d in docs):
+                self.find(
+                    "LEVEL_WITHOUT_ALLOW",
+                    label,
+                    f"{label} has no SCP that allows anything: every request below it is denied",
+                )
+
+
+def _where(share: ResourceShare) -> str:
+    return f"share {share.name} in {share.owner}/{share.region}"
+
+
+def diff(spec: Spec, snapshot: Snapshot) -> AuditReport:
+    """Drift and findings of the live organization against the spec."""
+    return _Differ(spec, snapshot).run()
+
+
+def owners(spec: Spec, all_accounts: Iterable[str] = ()) -> set[tuple[str, str]]:
+    """(account, Region) pairs whose shares the audit reads: each share's owner and Region, and
+    with --all-accounts every account in every Region of the spec."""
+    pairs = {(s.owner_id, s.region) for s in spec.shares.values()}
+    regions = {s.region for s in spec.shares.values()} | {spec.organization.region}
+    pairs |= {(a, r) for a in all_accounts for r in regions}
+    return pairs

@@ -1,0 +1,246 @@
+"""Read a live organization into a Snapshot — read-only, paginated, concurrent per account.
+
+Calls (the fewest that give the whole picture): from the management account, DescribeOrganization,
+ListRoots, then per parent (root and each OU) ListOrganizationalUnitsForParent and
+ListAccountsForParent, which place every account without a ListParents call per account;
+ListPolicies (SCPs), then per policy DescribePolicy and ListTargetsForPolicy;
+ListAWSServiceAccessForOrganization. In each share owner and Region (assuming `access_role`):
+GetResourceShares (SELF), GetResourceShareAssociations for PRINCIPAL and RESOURCE across all its
+shares at once, and ListResourceSharePermissions per share.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+from botocore.exceptions import ClientError, NoCredentialsError
+
+from trainshare.audit.client import AuditError, ClientFactory
+from trainshare.snapshot import Account, Association, Policy, ResourceShare, Snapshot, Unit
+
+Progress = Callable[[str], None]
+
+
+def _explain(exc: ClientError, what: str) -> AuditError:
+    error = exc.response.get("Error", {})
+    code, message = error.get("Code", ""), error.get("Message", "")
+    operation = exc.operation_name
+    if code in ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation"):
+        return AuditError(
+            f"{what}: access denied to {operation} ({message}); the audit's IAM "
+            "policy is docs/audit-permissions.json"
+        )
+    if code == "AWSOrganizationsNotInUseException":
+        return AuditError(f"{what}: these credentials' account is not in an organization")
+    return AuditError(f"{what}: {operation} failed: {code} {message}")
+
+
+def _tags(items: Iterable[dict[str, str]]) -> dict[str, str]:
+    return {t["key"]: t["value"] for t in items}
+
+
+class Reader:
+    def __init__(
+        self,
+        factory: ClientFactory,
+        *,
+        management_account: str,
+        access_role: str,
+        partition: str = "aws",
+        progress: Progress | None = None,
+        max_workers: int = 8,
+    ) -> None:
+        self.factory = factory
+        self.management_account = management_account
+        self.access_role = access_role
+        self.partition = partition
+        self.progress = progress or (lambda _: None)
+        self.max_workers = max_workers
+
+    # -- the management account -----------------------------------------------------------------
+
+    def _check_identity(self) -> None:
+        sts = self.factory.client("sts")
+        try:
+            identity = self.factory.call(sts, "get_caller_identity")
+        except NoCredentialsError:
+            raise AuditError("no AWS credentials: set AWS_PROFILE or pass --profile") from None
+        except ClientError as exc:
+            raise _explain(exc, "checking credentials") from None
+        if identity["Account"] != self.management_account:
+            raise AuditError(
+                f"these credentials are for account {identity['Account']}, not the management "
+                f"account {self.management_account} the spec names; use the management account's"
+            )
+
+    def read_organization(self) -> dict[str, Any]:
+        self._check_identity()
+        org = self.factory.client("organizations")
+        call, pages = self.factory.call, self.factory.pages
+        try:
+            described = call(org, "describe_organization")["Organization"]
+            roots = list(pages(org, "list_roots", "Roots"))
+            root_id = roots[0]["Id"]
+            units: list[Unit] = []
+            accounts: list[Account] = []
+            parents = [root_id]
+            while parents:
+                parent = parents.pop(0)
+                for ou in pages(
+                    org,
+                    "list_organizational_units_for_parent",
+                    "OrganizationalUnits",
+                    ParentId=parent,
+                ):
+                    units.append(Unit(ou["Id"], ou["Name"], parent))
+                    parents.append(ou["Id"])
+                for a in pages(org, "list_accounts_for_parent", "Accounts", ParentId=parent):
+                    accounts.append(
+                        Account(a["Id"], a["Name"], a.get("Email", ""), a.get("Status", ""), parent)
+                    )
+            self.progress(f"organization: {len(units)} OUs, {len(accounts)} accounts")
+            policies = []
+            for summary in pages(org, "list_policies", "Policies", Filter="SERVICE_CONTROL_POLICY"):
+                content = call(org, "describe_policy", PolicyId=summary["Id"])["Policy"]["Content"]
+                targets = tuple(
+                    t["TargetId"]
+                    for t in pages(
+                        org, "list_targets_for_policy", "Targets", PolicyId=summary["Id"]
+                    )
+                )
+                policies.append(
+                    Policy(
+                        summary["Id"],
+                        summary["Name"],
+                        content,
+                        bool(summary.get("AwsManaged")),
+                        targets,
+                    )
+                )
+            self.progress(f"service control policies: {len(policies)}")
+            access = tuple(
+                sorted(
+                    s["ServicePrincipal"]
+                    for s in pages(
+                        org, "list_aws_service_access_for_organization", "EnabledServicePrincipals"
+                    )
+                )
+            )
+        except ClientError as exc:
+            raise _explain(exc, "reading the organization") from None
+        return {
+            "organization": described,
+            "root_id": root_id,
+            "units": tuple(units),
+            "accounts": tuple(accounts),
+            "policies": tuple(policies),
+            "service_access": access,
+        }
+
+    # -- share owners ---------------------------------------------------------------------------
+
+    def _session(self, account: str) -> Any:
+        if account == self.management_account:
+            return self.factory.session
+        sts = self.factory.client("sts", session=self.factory.session)
+        role = f"arn:{self.partition}:iam::{account}:role/{self.access_role}"
+        try:
+            creds = self.factory.call(
+                sts, "assume_role", RoleArn=role, RoleSessionName="trainshare-audit"
+            )["Credentials"]
+        except ClientError as exc:
+            raise _explain(exc, f"assuming {role}") from None
+        return boto3.Session(
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+        )
+
+    def read_shares(self, account: str, region: str) -> list[ResourceShare]:
+        ram = self.factory.client("ram", region, session=self._session(account))
+        pages = self.factory.pages
+        try:
+            raw = [
+                s
+                for s in pages(ram, "get_resource_shares", "resourceShares", resourceOwner="SELF")
+                if s.get("status") != "DELETED"
+            ]
+            arns = [s["resourceShareArn"] for s in raw]
+            by_share: dict[str, dict[str, list[Association]]] = {
+                a: {"PRINCIPAL": [], "RESOURCE": []} for a in arns
+            }
+            for kind in ("PRINCIPAL", "RESOURCE"):
+                for chunk in (arns[i : i + 100] for i in range(0, len(arns), 100)):
+                    for item in pages(
+                        ram,
+                        "get_resource_share_associations",
+                        "resourceShareAssociations",
+                        associationType=kind,
+                        resourceShareArns=chunk,
+                    ):
+                        if item["resourceShareArn"] in by_share:
+                            by_share[item["resourceShareArn"]][kind].append(
+                                Association(
+                                    item["associatedEntity"],
+                                    item["status"],
+                                    bool(item.get("external")),
+                                    item.get("statusMessage", ""),
+                                )
+                            )
+            shares = []
+            for s in raw:
+                permissions = tuple(
+                    sorted(
+                        p["arn"]
+                        for p in pages(
+                            ram,
+                            "list_resource_share_permissions",
+                            "permissions",
+                            resourceShareArn=s["resourceShareArn"],
+                        )
+                    )
+                )
+                assoc = by_share[s["resourceShareArn"]]
+                shares.append(
+                    ResourceShare(
+                        arn=s["resourceShareArn"],
+                        name=s["name"],
+                        owner=account,
+                        region=region,
+                        status=s.get("status", ""),
+                        allow_external=bool(s.get("allowExternalPrincipals")),
+                        principals=tuple(sorted(assoc["PRINCIPAL"], key=lambda a: a.entity)),
+                        resources=tuple(sorted(assoc["RESOURCE"], key=lambda a: a.entity)),
+                        permissions=permissions,
+                        tags=_tags(s.get("tags", [])),
+                    )
+                )
+        except ClientError as exc:
+            raise _explain(exc, f"reading the shares of {account} in {region}") from None
+        self.progress(f"shares of {account} in {region}: {len(shares)}")
+        return shares
+
+    def read(self, owners: Iterable[tuple[str, str]]) -> Snapshot:
+        org = self.read_organization()
+        owners = sorted(set(owners))
+        with ThreadPoolExecutor(max_workers=self.max_workers) as pool:
+            results = list(pool.map(lambda o: self.read_shares(*o), owners))
+        described = org["organization"]
+        return Snapshot(
+            management_account=self.management_account,
+            organization_id=described["Id"],
+            organization_arn=described["Arn"],
+            feature_set=described.get("FeatureSet", ""),
+            root_id=org["root_id"],
+            units=org["units"],
+            accounts=org["accounts"],
+            policies=org["policies"],
+            service_access=org["service_access"],
+            shares=tuple(sorted((s for r in results for s in r), key=lambda s: (s.owner, s.name))),
+            owners_read=tuple(owners),
+            taken_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
