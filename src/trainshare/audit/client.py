@@ -108,9 +108,15 @@ class ClientFactory:
 
     def pages(self, client: Any, operation: str, result_key: str, **kwargs: Any) -> Iterator[Any]:
         """Every item of a paginated List/Get call (the paginator's own token names)."""
-        paginator = client.get_paginator(operation)
-        config = paginator._pagination_cfg  # token names from the service model
-        in_token, out_token = config["input_token"], config["output_token"]
+        if client.can_paginate(operation):
+            config = client.get_paginator(operation)._pagination_cfg  # names from the model
+            in_token, out_token = config["input_token"], config["output_token"]
+        else:  # some List calls page with nextToken but have no paginator in botocore
+            api = client.meta.service_model.operation_model(
+                client.meta.method_to_api_mapping[operation]
+            )
+            in_token = next(t for t in ("nextToken", "NextToken") if t in api.input_shape.members)
+            out_token = in_token
         token = None
         while True:
             page = self.call(client, operation, **kwargs, **({in_token: token} if token else {}))

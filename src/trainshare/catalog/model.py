@@ -114,6 +114,7 @@ class Catalog:
     global_condition_keys: Mapping[str, str]  # aws:* key → type; "aws:RequestTag/" = tag keys
     findings: Mapping[str, FindingKind]
     action_resources: Mapping[str, tuple[str, ...]]  # action → extra resource ARN templates
+    trusted_services: frozenset[str]  # principals that support Organizations trusted access
 
     def resource_type_for(self, arn: Arn) -> ResourceType | None:
         return next((t for t in self.resource_types.values() if t.matches(arn)), None)
@@ -231,6 +232,7 @@ def load_catalog() -> Catalog:
         regions=dict(_read("data/regions.yaml")["regions"]),
         guardrails=guardrails,
         global_condition_keys=dict(_read("data/global_condition_keys.yaml")["keys"]),
+        trusted_services=frozenset(_read("data/trusted_services.yaml")["services"]),
         action_resources={
             action: tuple(arns) for action, arns in _read("data/action_resources.yaml").items()
         },

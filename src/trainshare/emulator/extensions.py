@@ -17,6 +17,7 @@ from moto.organizations.models import (
     OrganizationsBackend,
     organizations_backends,
 )
+from moto.organizations.utils import DEFAULT_SCP_POLICY_ID
 from moto.ram import models as ram_models
 from moto.ram import urls as ram_urls
 from moto.ram.exceptions import UnknownResourceException
@@ -198,6 +199,8 @@ def organizations_adopts_existing_account(
     account.id = account_id
     account.parent_id = parent_id or backend.org.root_id
     backend.accounts.append(account)
+    # AWS attaches FullAWSAccess to every account; moto does so in its own CreateAccount.
+    backend.attach_policy(PolicyId=DEFAULT_SCP_POLICY_ID, TargetId=account_id)
     partition = get_partition(backend.org.region)
     organizations_backends.master_accounts[account_id] = (management_account, partition)
 
@@ -214,6 +217,7 @@ def organizations_adopts_existing_ou(
     unit = FakeOrganizationalUnit(backend.org, Name=name, ParentId=parent_id)
     unit.id = ou_id  # its ARN is derived from the ID
     backend.ou.append(unit)
+    backend.attach_policy(PolicyId=DEFAULT_SCP_POLICY_ID, TargetId=ou_id)
     return unit
 
 

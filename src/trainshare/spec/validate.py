@@ -184,6 +184,16 @@ class _Validator:
         for name, value in org.limits.model_dump(exclude_none=True).items():
             self.limits[name] = value
         services = list(dict.fromkeys(org.trusted_services))
+        for index, service in enumerate(org.trusted_services):
+            if service not in self.catalog.trusted_services:
+                self.out.add(
+                    "UNKNOWN_TRUSTED_SERVICE",
+                    (*path, "trusted_services", index),
+                    f"{service} does not support trusted access with AWS Organizations "
+                    "(EnableAWSServiceAccess rejects it with InvalidInputException)",
+                    did_you_mean(service, self.catalog.trusted_services)
+                    or "remove it; if AWS added it, add it to catalog/data/trusted_services.yaml",
+                )
         return Organization(
             management_account=org.management_account,
             create=org.create,

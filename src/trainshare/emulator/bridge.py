@@ -1,0 +1,259 @@
+"""`EmulatorMocks`: a pulumi.runtime.Mocks that deploys to the emulator for real.
+
+Every resource the program registers reaches `new_resource` with its type and inputs; here each
+supported pulumi_aws type becomes the boto3 calls `pulumi up` would make, in the account and Region
+of the resource's provider (a provider that assumes a role becomes sts:AssumeRole into that
+account). The IDs and ARNs the emulator assigns flow back as outputs, so the program's own
+references (an OU's ARN into a principal association) carry real values. Invokes are answered
+from the emulator too. A type it does not support is an error naming the type.
+
+Use it in your own tests:
+
+    with running_emulator("111111111111") as emulator:
+        mocks = EmulatorMocks(emulator)
+        pulumi.runtime.set_mocks(mocks, preview=False)
+        ...   # construct your resources inside @pulumi.runtime.test
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+
+from trainshare.emulator.server import Emulator
+from trainshare.errors import TrainshareError
+
+
+class EmulatorError(TrainshareError):
+    """The emulator cannot play a registration (an unsupported type or command)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    account: str
+    region: str
+
+
+def _tags(tags: Any, lower: bool = False) -> list[dict[str, str]]:
+    key, value = ("key", "value") if lower else ("Key", "Value")
+    return [{key: k, value: v} for k, v in (tags or {}).items()]
+
+
+def _json_or_value(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in "[{":
+        return json.loads(value)
+    return value
+
+
+@dataclass
+class EmulatorMocks(pulumi.runtime.Mocks):
+    emulator: Emulator
+    progress: Callable[[str], None] = lambda _: None
+    providers: dict[str, Target] = field(default_factory=dict)
+    created: list[tuple[str, str, str]] = field(default_factory=list)  # (type, name, id)
+
+    # -- pulumi.runtime.Mocks -------------------------------------------------------------------
+
+    def new_resource(
+        self, args: pulumi.runtime.MockResourceArgs
+    ) -> tuple[str | None, dict[str, Any]]:
+        if not args.custom:
+            return None, {}  # component resources have no cloud side
+        if args.typ == "pulumi:providers:aws":
+            return self._provider(args.name, dict(args.inputs))
+        handler = _HANDLERS.get(args.typ)
+        if handler is None:
+            raise EmulatorError(f"the emulator does not support {args.typ} ({args.name})")
+        target = self._target(args.provider)
+        rid, state = handler(self, target, dict(args.inputs))
+        self.created.append((args.typ, args.name, rid))
+        self.progress(f"+ {args.typ.rsplit(':', 1)[-1]:<24} {args.name}  ({rid})")
+        return rid, {**dict(args.inputs), **state}
+
+    def call(  # type: ignore[override]  # the SDK also accepts a plain dict
+        self, args: pulumi.runtime.MockCallArgs
+    ) -> dict[str, Any]:
+        if args.token == "aws:organizations/getOrganization:getOrganization":
+            org = self.emulator.client("organizations")
+            described = org.describe_organization()["Organization"]
+            roots = org.list_roots()["Roots"]
+            return {
+                "id": described["Id"],
+                "arn": described["Arn"],
+                "featureSet": described.get("FeatureSet", "ALL"),
+                "masterAccountId": described["MasterAccountId"],
+                "roots": [
+                    {"id": r["Id"], "arn": r["Arn"], "name": r["Name"], "policyTypes": []}
+                    for r in roots
+                ],
+            }
+        raise EmulatorError(f"the emulator does not answer the invoke {args.token}")
+
+    # -- providers ------------------------------------------------------------------------------
+
+    def _provider(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        region = inputs.get("region") or "us-east-1"
+        allowed = _json_or_value(inputs.get("allowedAccountIds")) or []
+        roles = _json_or_value(inputs.get("assumeRoles")) or []
+        account = self.emulator.management_account
+        if roles:
+            match = re.match(r"^arn:[\w-]+:iam::(\d{12}):role/", roles[0].get("roleArn", ""))
+            if not match:
+                raise EmulatorError(f"provider {name}: cannot read the role to assume: {roles}")
+            account = match.group(1)
+        if allowed and account not in allowed:
+            # what the real provider does with allowed_account_ids: refuse before any change
+            raise EmulatorError(
+                f"provider {name}: account {account} is not in allowed_account_ids {allowed}"
+            )
+        rid = f"{name}-id"
+        self.providers[rid] = Target(account, region)
+        return rid, inputs
+
+    def _target(self, provider: str | None) -> Target:
+        if provider:
+            rid = provider.rsplit("::", 1)[-1]
+            if rid in self.providers:
+                return self.providers[rid]
+        return Target(self.emulator.management_account, "us-east-1")
+
+    def client(self, service: str, target: Target) -> Any:
+        return self.emulator.client(service, target.account, target.region)
+
+
+# -- one handler per pulumi_aws type -----------------------------------------------------------
+
+Handler = Callable[[EmulatorMocks, Target, dict[str, Any]], tuple[str, dict[str, Any]]]
+
+
+def _organization(m: EmulatorMocks, t: Target, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    org = m.client("organizations", t)
+    described = org.create_organization(FeatureSet=i.get("featureSet", "ALL"))["Organization"]
+    roots = org.list_roots()["Roots"]
+    for policy_type in i.get("enabledPolicyTypes") or []:
+        org.enable_policy_type(RootId=roots[0]["Id"], PolicyType=policy_type)
+    for service in i.get("awsServiceAccessPrincipals") or []:
+        org.enable_aws_service_access(ServicePrincipal=service)
+    return described["Id"], {
+        "arn": described["Arn"],
+        "roots": [
+            {"id": r["Id"], "arn": r["Arn"], "name": r["Name"], "policyTypes": []} for r in roots
+        ],
+    }
+
+
+def _service_access(m: EmulatorMocks, t: Target, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    m.client("organizations", t).enable_aws_service_access(ServicePrincipal=i["servicePrincipal"])
+    return i["servicePrincipal"], {}
+
+
+def _sharing(m: EmulatorMocks, t: Target, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    m.client("ram", t).enable_sharing_with_aws_organization()
+    return t.account, {}
+
+
+def _unit(m: EmulatorMocks, t: Target, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    unit = m.client("organizations", t).create_organizational_unit(
+        ParentId=i["parentId"], Name=i["name"], Tags=_tags(i.get("tags"))
+    )["OrganizationalUnit"]
+    return unit["Id"], {"arn": unit["Arn"]}
+
+
+def _account(m: EmulatorMocks, t: Target, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    org = m.client("organizations", t)
+    request = org.create_account(
+        Email=i["email"],
+        AccountName=i["name"],
+        RoleName=i.get("roleName") or "OrganizationAccountAccessRole",
+        Tags=_tags(i.get("tags")),
+    )["CreateAccountStatus"]
+    status = org.describe_create_account_status(CreateAccountRequestId=request["Id"])
+    status = status["CreateAccountStatus"]
+    if status["State"] != "SUCCEEDED":
+        raise EmulatorError(f"CreateAccount {i['name']}: {status.get('FailureReason')}")
+    account_id = status["AccountId"]
+    parent = org.list_parents(ChildId=account_id)["Parents"][0]["Id"]
+    if i.get("parentId") and i["parentId"] != parent:
+        org.move_account(
+            AccountId=account_id, SourceParentId=parent, DestinationParentId=i["parentId"]
+        )
+    arn = org.describe_account(AccountId=account_id)["Account"]["Arn"]
+    return account_id, {"arn": arn}
+
+
+def _policy(m: EmulatorMocks, t: Target, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    policy = m.client("organizations", t).create_policy(
+        Content=i["content"],
+        Description=i.get("description") or "",
+        Name=i["name"],
+        Type=i["type"],
+        Tags=_tags(i.get("tags")),
+    )["Policy"]["PolicySummary"]
+    return policy["Id"], {"arn": policy["Arn"]}
+
+
+def _attachment(m: EmulatorMocks, t: Target, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    m.client("organizations", t).attach_policy(PolicyId=i["policyId"], TargetId=i["targetId"])
+    return f"{i['targetId']}:{i['policyId']}", {}
+
+
+def _share(m: EmulatorMocks, t: Target, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    share = m.client("ram", t).create_resource_share(
+        name=i["name"],
+        allowExternalPrincipals=bool(i.get("allowExternalPrincipals")),
+        permissionArns=i.get("permissionArns") or [],
+        tags=_tags(i.get("tags"), lower=True),
+    )["resourceShare"]
+    return share["resourceShareArn"], {"arn": share["resourceShareArn"]}
+
+
+def _resource_association(
+    m: EmulatorMocks, t: Target, i: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    m.client("ram", t).associate_resource_share(
+        resourceShareArn=i["resourceShareArn"], resourceArns=[i["resourceArn"]]
+    )
+    return f"{i['resourceShareArn']},{i['resourceArn']}", {}
+
+
+def _principal_association(
+    m: EmulatorMocks, t: Target, i: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    m.client("ram", t).associate_resource_share(
+        resourceShareArn=i["resourceShareArn"], principals=[i["principal"]]
+    )
+    return f"{i['resourceShareArn']},{i['principal']}", {}
+
+
+def _command(m: EmulatorMocks, t: Target, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Only the command trainshare's plan runs: detaching FullAWSAccess."""
+    words = shlex.split(i.get("create") or "")
+    if words[:3] != ["aws", "organizations", "detach-policy"]:
+        raise EmulatorError(f"the emulator does not run the command {i.get('create')!r}")
+    options = dict(zip(words[3::2], words[4::2], strict=False))
+    m.client("organizations", t).detach_policy(
+        PolicyId=options["--policy-id"], TargetId=options["--target-id"]
+    )
+    return f"detach-{options['--target-id']}", {"stdout": ""}
+
+
+_HANDLERS: dict[str, Handler] = {
+    "aws:organizations/organization:Organization": _organization,
+    "aws:organizations/awsServiceAccess:AwsServiceAccess": _service_access,
+    "aws:ram/sharingWithOrganization:SharingWithOrganization": _sharing,
+    "aws:organizations/organizationalUnit:OrganizationalUnit": _unit,
+    "aws:organizations/account:Account": _account,
+    "aws:organizations/policy:Policy": _policy,
+    "aws:organizations/policyAttachment:PolicyAttachment": _attachment,
+    "aws:ram/resourceShare:ResourceShare": _share,
+    "aws:ram/resourceAssociation:ResourceAssociation": _resource_association,
+    "aws:ram/principalAssociation:PrincipalAssociation": _principal_association,
+    "command:local:Command": _command,
+}
+SUPPORTED_TYPES = frozenset(_HANDLERS)
