@@ -20,8 +20,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	touch $(VENV)/.installed $@
 
 demo: $(VENV)/.installed
-	$(BIN)/trainshare validate $(SPEC)
-	$(BIN)/trainshare plan $(SPEC)
+	$(BIN)/trainshare demo $(SPEC)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests examples

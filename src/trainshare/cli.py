@@ -395,6 +395,107 @@ def lint(
         raise typer.Exit(2)
 
 
+class FailOnAudit(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@app.command()
+def audit(
+    spec: SpecArg,
+    profile: Annotated[
+        str | None, typer.Option(help="AWS profile of the management account.")
+    ] = None,
+    region: Annotated[str | None, typer.Option(help="Region for the Organizations calls.")] = None,
+    endpoint_url: Annotated[
+        str | None, typer.Option(help="Another endpoint (an emulator), instead of AWS.")
+    ] = None,
+    all_accounts: Annotated[
+        bool,
+        typer.Option(
+            "--all-accounts", help="Read the shares of every account, not only the spec's owners."
+        ),
+    ] = False,
+    snapshot_out: Annotated[
+        Path | None, typer.Option(help="Write the snapshot (JSON, no credentials) here.")
+    ] = None,
+    snapshot: Annotated[
+        Path | None, typer.Option(help="Diff this snapshot offline instead of reading AWS.")
+    ] = None,
+    fail_on: Annotated[
+        FailOnAudit, typer.Option(help="Lowest finding severity that exits 2 (drift always does).")
+    ] = FailOnAudit.ERROR,
+    max_seconds: Annotated[
+        float, typer.Option(help="Give up on a throttled call after this long.")
+    ] = 120.0,
+    fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="table or json.")] = (
+        TableFormat.TABLE
+    ),
+) -> None:
+    """Read the live organization (read-only), diff it against the spec, report risky findings.
+
+    Exit 0 clean, 2 drift or findings at or above --fail-on, 1 error."""
+    loaded = _load(spec, Format.JSON if fmt is TableFormat.JSON else Format.TEXT)
+    from trainshare.audit import AuditError, ClientFactory, diff, read_snapshot
+    from trainshare.snapshot import Snapshot, SnapshotError
+
+    try:
+        if snapshot is not None:
+            live = Snapshot.read(snapshot)
+        else:
+            factory = ClientFactory.for_profile(profile, region, endpoint_url, max_seconds)
+            with err.status("reading the organization…") as status:
+                live = read_snapshot(loaded, factory, all_accounts, progress=status.update)
+            err.print(f"read with {sum(factory.calls.values())} API calls", markup=False)
+    except (AuditError, SnapshotError) as exc:
+        _fail(str(exc))
+    if snapshot_out is not None:
+        snapshot_out.write_text(live.to_json(), encoding="utf-8")
+        err.print(f"wrote {snapshot_out}", markup=False)
+    report = diff(loaded, live)
+    if fmt is TableFormat.JSON:
+        _print_json(report.to_json())
+    else:
+        if not report.drift and not report.findings:
+            out.print(f"no drift: the organization matches {spec}", markup=False)
+        for item in report.drift:
+            out.print("drift    " + item.render(), markup=False)
+        for found in report.findings:
+            out.print(found.render(), markup=False)
+    threshold = Severity.ERROR if fail_on is FailOnAudit.ERROR else Severity.WARNING
+    if report.blocking(threshold):
+        raise typer.Exit(2)
+
+
+@app.command()
+def demo(
+    spec: Annotated[Path, typer.Argument(help="The spec to deploy.")] = Path(
+        "examples/ml-platform/trainshare.yaml"
+    ),
+    html_file: Annotated[Path, typer.Option("--html", help="Where to write the access report.")] = (
+        Path("trainshare-access.html")
+    ),
+    keep: Annotated[
+        bool, typer.Option("--keep", help="Leave the emulator running and print its endpoint.")
+    ] = False,
+) -> None:
+    """The whole loop, locally: the real Pulumi program against an embedded AWS emulator, then
+    audit (expect no drift) and the access matrix. Needs no AWS account and no network."""
+    loaded = _load(spec, Format.TEXT)
+    from trainshare.emulator.demo import run_demo  # pulumi and moto load only for the demo
+
+    result = run_demo(loaded, html_file, lambda line: out.print(line, markup=False), keep)
+    if result.report.drift or result.report.findings:
+        for item in result.report.drift:
+            out.print("drift    " + item.render(), markup=False)
+        for found in result.report.findings:
+            out.print(found.render(), markup=False)
+        _fail("the audit found drift right after deploying: please report this as a bug")
+    out.print("audit: no drift, no findings", markup=False)
+    out.print(matrix_table(result.model, result.cells))
+    out.print(f"access report: {html_file}", markup=False)
+
+
 def main() -> None:
     try:
         app()

@@ -19,7 +19,7 @@ units:
   ml:
     training: {full_aws_access: false}
 accounts:
-  shared-services: {id: "222222222222", unit: ml}
+  shared-services: {id: "222222222222"}
   team-a: {email: a@example.com, unit: ml/training}
 guardrails:
 """
@@ -102,7 +102,7 @@ version: 1
 organization: {management_account: "111111111111"}
 units: {ml: {}}
 accounts:
-  shared-services: {id: "222222222222", unit: ml}
+  shared-services: {id: "222222222222"}
 guardrails:
   g: {document: p.json, targets: [root]}
 shares:

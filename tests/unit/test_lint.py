@@ -177,10 +177,18 @@ def test_finding_is_raised_by_the_bad_policy_and_not_by_its_near_miss(code, bad,
 
 
 ORG_LEVEL = {"LEVEL_WITHOUT_ALLOW", "DENY_HITS_DEPLOY_ROLE"}  # tests/unit/test_guardrails_spec.py
+AUDIT = {
+    "EXTERNAL_SHARE",
+    "ASSOCIATION_FAILED",
+    "ASSOCIATION_PENDING",
+    "UNMANAGED_SHARE",
+    "RAM_ORG_SHARING_DISABLED",
+    "ACCOUNT_OUTSIDE_SPEC",
+}  # tests/unit/test_audit_diff.py
 
 
 def test_every_catalogued_code_has_a_case():
-    covered = {c[0] for c in CASES} | ORG_LEVEL
+    covered = {c[0] for c in CASES} | ORG_LEVEL | AUDIT
     assert covered == set(load_catalog().findings)
 
 

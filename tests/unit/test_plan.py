@@ -67,11 +67,21 @@ def test_adopted_org_is_read_and_org_wide_switches_survive_a_destroy():
     assert plan["organization"].mode == Mode.READ
     assert plan["organization"].kind == kinds.GET_ORGANIZATION
     # RAM's trusted access is owned by SharingWithOrganization alone, not managed twice.
-    services = [n.inputs["service_principal"] for n in plan.of_kind(kinds.AWS_SERVICE_ACCESS)]
-    assert services == ["sagemaker.amazonaws.com"]
-    # Deleting either would switch off org-wide features that others may rely on.
+    assert plan.of_kind(kinds.AWS_SERVICE_ACCESS) == []
+    # Deleting it would switch off org-wide sharing that others may rely on.
     assert plan["ram-organization-sharing"].retain_on_delete
-    assert plan["service-access/sagemaker.amazonaws.com"].retain_on_delete
+
+
+def test_other_trusted_services_are_enabled_and_kept_on_delete(write_spec):
+    spec = load_spec(
+        write_spec(
+            'version: 1\norganization: {management_account: "111111111111", '
+            "trusted_services: [tagpolicies.tag.amazonaws.com]}\n"
+        )
+    )
+    (node,) = build_plan(spec).of_kind(kinds.AWS_SERVICE_ACCESS)
+    assert node.inputs == {"service_principal": "tagpolicies.tag.amazonaws.com"}
+    assert node.retain_on_delete
 
 
 def test_accounts_are_protected_and_creations_are_throttled(write_spec):

@@ -26,7 +26,7 @@ units:
   ml:
     training: {}
 accounts:
-  shared-services: {id: "222222222222", unit: ml}
+  shared-services: {id: "222222222222"}
   team-a: {email: a@example.com, unit: ml/training}
 """
 )
@@ -541,3 +541,28 @@ def test_control_character_is_a_located_yaml_error(write_spec):
     assert [(e.code, e.line, e.message) for e in errors] == [
         ("YAML_SYNTAX", 12, "character #x0008 is not allowed in YAML")
     ]
+
+
+def test_trusted_service_must_support_organizations_trusted_access(write_spec):
+    # Found by the emulator: EnableAWSServiceAccess rejects sagemaker.amazonaws.com.
+    text = BASE.replace(
+        "  region: us-east-1\n",
+        "  region: us-east-1\n  trusted_services: [sagemaker.amazonaws.com]\n",
+    )
+    errors = errors_of(write_spec, text)
+    assert [(e.code, e.field, e.line) for e in errors] == [
+        ("UNKNOWN_TRUSTED_SERVICE", "organization.trusted_services[0]", 5)
+    ]
+    assert errors[0].message.startswith(
+        "sagemaker.amazonaws.com does not support trusted access with AWS Organizations"
+    )
+
+
+def test_existing_account_in_an_ou_trainshare_creates_is_a_warning(write_spec):
+    placed = BASE.replace('{id: "222222222222"}', '{id: "222222222222", unit: ml}')
+    spec = load_spec(write_spec(placed))  # shared-services (existing) in ml (created)
+    assert [(w.code, w.field) for w in spec.warnings] == [
+        ("EXISTING_ACCOUNT_IN_NEW_OU", "accounts.shared-services.unit")
+    ]
+    adopted = placed.replace("  ml:\n", "  ml:\n    id: ou-ab12-11111111\n")
+    assert load_spec(write_spec(adopted)).warnings == ()

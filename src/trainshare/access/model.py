@@ -107,11 +107,17 @@ def _policy(name: str, minified: str) -> AttachedPolicy:
     return AttachedPolicy(name, json.loads(minified))
 
 
-def model_from_spec(spec: Spec, org_id: str | None = None) -> AccessModel:
-    """The access model the spec describes. `org_id` (o-…) is known only for a live org."""
+def model_from_spec(
+    spec: Spec, org_id: str | None = None, account_ids: Mapping[str, str] | None = None
+) -> AccessModel:
+    """The access model the spec describes. `org_id` (o-…) and the IDs of accounts trainshare
+    created (`account_ids`, key → ID) are known only once deployed."""
     org = spec.organization
+    known = dict(account_ids or {})
     accounts: dict[str, AccountNode] = {
-        key: AccountNode(key, a.id, a.unit, management=a.id == org.management_account)
+        key: AccountNode(
+            key, a.id or known.get(key), a.unit, management=a.id == org.management_account
+        )
         for key, a in spec.accounts.items()
     }
     if not any(a.management for a in accounts.values()):

@@ -18,7 +18,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ProfileNotFound
 
 from trainshare.errors import TrainshareError
 
@@ -58,6 +58,19 @@ class ClientFactory:
     calls: Counter[str] = field(default_factory=Counter)
     sleep: Callable[[float], None] = time.sleep
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @staticmethod
+    def for_profile(
+        profile: str | None, region: str | None, endpoint_url: str | None, max_total_seconds: float
+    ) -> ClientFactory:
+        """Clients from a named profile (or boto3's default chain)."""
+        try:
+            session = boto3.Session(profile_name=profile, region_name=region)
+        except ProfileNotFound:
+            raise AuditError(f"no AWS profile named {profile!r} (see ~/.aws/config)") from None
+        return ClientFactory(
+            session=session, endpoint_url=endpoint_url, max_total_seconds=max_total_seconds
+        )
 
     def client(self, service: str, region: str = "us-east-1", session: Any = None) -> Any:
         # botocore's own retries are off: `call` retries, with a bound on the total time.

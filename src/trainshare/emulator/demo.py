@@ -16,7 +16,7 @@ from typing import Any
 
 import pulumi
 
-from trainshare.access import model_from_spec
+from trainshare.access import AccessModel, model_from_spec
 from trainshare.access.matrix import Cell, access_matrix
 from trainshare.audit import AuditReport, ClientFactory, diff, read_snapshot
 from trainshare.emulator.bridge import EmulatorMocks
@@ -35,6 +35,7 @@ class DemoResult:
     report: AuditReport
     cells: list[Cell]
     outputs: dict[str, Any]
+    model: AccessModel
 
 
 def deploy(
@@ -79,7 +80,7 @@ def run_demo(spec: Spec, html: Path, say: Callable[[str], None], keep: bool = Fa
         say(f"deployed {len(mocks.created)} resources")
         say("auditing the emulator against the spec (read-only):")
         snapshot, report = audit_emulator(emulator, spec, lambda line: say("  " + line))
-        model = model_from_spec(spec, snapshot.organization_id)
+        model = model_from_spec(spec, snapshot.organization_id, outputs.get("account_ids"))
         cells = access_matrix(model)
         html.write_text(render_html(model, cells, str(spec.file)), encoding="utf-8")
         if keep:
@@ -91,4 +92,4 @@ def run_demo(spec: Spec, html: Path, say: Callable[[str], None], keep: bool = Fa
             say("press Ctrl-C to stop it")
             with contextlib.suppress(KeyboardInterrupt):
                 threading.Event().wait()
-        return DemoResult(mocks.created, snapshot, report, cells, outputs)
+        return DemoResult(mocks.created, snapshot, report, cells, outputs, model)
