@@ -11,6 +11,7 @@ import json
 import re
 from typing import Any
 
+from moto.core.utils import utcnow
 from moto.organizations.models import (
     FakeAccount,
     FakeOrganizationalUnit,
@@ -240,9 +241,37 @@ def ram_org_sharing_enables_trusted_access() -> None:
     )
 
 
+def ram_update_changes_only_what_is_given() -> None:
+    """UpdateResourceShare changes only the fields in the request: name and
+    allowExternalPrincipals are optional (RAM API reference). moto sets an omitted name to
+    nothing and an omitted allowExternalPrincipals to true."""
+    if not _once("update"):
+        return
+
+    def update(self: Any, allow_external_principals: bool | None, name: str | None) -> None:
+        if allow_external_principals is not None:
+            self.allow_external_principals = allow_external_principals
+        if name is not None:
+            self.name = name
+        self.last_updated_time = utcnow()
+
+    def respond(self: Any) -> str:
+        return json.dumps(
+            self.ram_backend.update_resource_share(
+                self._get_param("resourceShareArn"),
+                self._get_param("allowExternalPrincipals"),
+                self._get_param("name"),
+            )
+        )
+
+    setattr(ram_models.ResourceShare, "update", update)  # noqa: B010
+    setattr(ResourceAccessManagerResponse, "update_resource_share", respond)  # noqa: B010
+
+
 def apply_extensions() -> None:
     ram_shares_ai_resource_types()
     ram_accepts_org_and_ou_principals_from_members()
     ram_associates_and_disassociates()
     ram_keeps_share_permissions()
     ram_org_sharing_enables_trusted_access()
+    ram_update_changes_only_what_is_given()

@@ -15,6 +15,8 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from moto.moto_api._internal.models import moto_api_backend
+from moto.organizations.models import organizations_backends
 from moto.server import ThreadedMotoServer
 
 from trainshare.emulator.extensions import apply_extensions
@@ -60,6 +62,9 @@ class Emulator:
 def running_emulator(management_account: str = "111111111111") -> Iterator[Emulator]:
     """Start the emulator, yield it, and stop it — also on errors."""
     apply_extensions()
+    # moto keeps its state in module globals: every emulator starts from an empty world.
+    moto_api_backend.reset()
+    organizations_backends.master_accounts.clear()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no per-request log lines
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+import pytest
+
+from trainshare.emulator import running_emulator
+
+MANAGEMENT = "111111111111"
+
+
+@pytest.fixture
+def emulator():
+    """moto's server on 127.0.0.1 and a free port, started and stopped by the test."""
+    with running_emulator(MANAGEMENT) as emu:
+        assert emu.endpoint.startswith("http://127.0.0.1:")
+        yield emu
+
+
+@pytest.fixture
+def org(emulator):
+    """An organization with SCPs enabled; returns (client, root ID)."""
+    client = emulator.client("organizations")
+    client.create_organization(FeatureSet="ALL")
+    root = client.list_roots()["Roots"][0]["Id"]
+    client.enable_policy_type(RootId=root, PolicyType="SERVICE_CONTROL_POLICY")
+    return client, root
