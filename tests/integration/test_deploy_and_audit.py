@@ -8,11 +8,13 @@ import json
 import runpy
 from dataclasses import replace
 
+import pulumi
 import pytest
 from botocore.awsrequest import AWSResponse
 
 from tests.conftest import EXAMPLE, REPO
 from trainshare.audit import ClientFactory, WriteRefusedError, diff, read_snapshot
+from trainshare.emulator.bridge import EmulatorMocks
 from trainshare.emulator.demo import audit_emulator, deploy
 from trainshare.emulator.world import seed_world
 from trainshare.snapshot import Snapshot
@@ -157,11 +159,7 @@ def test_the_seed_program_corrected_audits_clean_against_its_spec(emulator):
     spec = load_spec(REPO / "examples" / "seed" / "trainshare.yaml")
     seed_world(emulator, spec)
     deploy_seed = REPO / "examples" / "seed" / "__main__.py"
-    import pulumi
-
-    from trainshare.emulator import bridge
-
-    mocks = bridge.EmulatorMocks(emulator)
+    mocks = EmulatorMocks(emulator)
     pulumi.runtime.set_mocks(mocks, project="seed", stack="demo", preview=False)
 
     @pulumi.runtime.test
