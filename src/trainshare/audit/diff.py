@@ -129,6 +129,9 @@ class _Differ:
         by_name = {a.name: a for a in self.live.accounts}
         for key, account in self.spec.accounts.items():
             live = by_id.get(account.id) if account.id else by_name.get(key)
+            if live is None and account.id == self.live.management_account:
+                self.account_ids[key] = account.id  # in its organization by definition
+                continue
             if live is None:
                 self.drift(
                     DriftKind.MISSING,

@@ -1,0 +1,95 @@
+"""`trainshare audit` and `trainshare demo` from the command line, against the emulator."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.conftest import EXAMPLE
+from trainshare.cli import app
+from trainshare.emulator.demo import deploy
+from trainshare.emulator.world import seed_world
+from trainshare.spec import load_spec
+
+SPEC = load_spec(EXAMPLE)
+
+
+def credentials(emulator, account=None):
+    creds = emulator.session(account).get_credentials()
+    return {
+        "AWS_ACCESS_KEY_ID": creds.access_key,
+        "AWS_SECRET_ACCESS_KEY": creds.secret_key,
+        "AWS_SESSION_TOKEN": creds.token,
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_PROFILE": None,
+        "AWS_CONFIG_FILE": "/dev/null",
+        "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+    }
+
+
+@pytest.fixture
+def live(emulator):
+    seed_world(emulator, SPEC)
+    deploy(emulator, SPEC, lambda _: None)
+    return emulator
+
+
+def audit(emulator, *args, account=None):
+    runner = CliRunner(env=credentials(emulator, account))
+    return runner.invoke(app, ["audit", str(EXAMPLE), "--endpoint-url", emulator.endpoint, *args])
+
+
+def test_clean_org_exits_0(live):
+    result = audit(live)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == f"no drift: the organization matches {EXAMPLE}"
+    assert "read with" in result.stderr and "API calls" in result.stderr
+
+
+def test_drift_exits_2_and_the_snapshot_replays_offline(live, tmp_path):
+    before = tmp_path / "before.json"
+    assert audit(live, "--snapshot-out", str(before)).exit_code == 0
+    live.client("ram", "222222222222").create_resource_share(name="adhoc")
+    result = audit(live, "-f", "json", "--fail-on", "warning")
+    assert result.exit_code == 2
+    report = json.loads(result.stdout)
+    assert report["drift"] == []
+    assert [f["code"] for f in report["findings"]] == ["UNMANAGED_SHARE"]
+    assert set(report["findings"][0]) == {"code", "severity", "location", "message", "fix"}
+    # warnings alone do not fail with the default threshold (error)
+    assert audit(live).exit_code == 0
+    # offline, the earlier snapshot still says what it said
+    offline = CliRunner().invoke(app, ["audit", str(EXAMPLE), "--snapshot", str(before)])
+    assert offline.exit_code == 0 and "no drift" in offline.stdout
+
+
+def test_credentials_of_another_account_are_a_clear_error(live):
+    result = audit(live, account="222222222222")
+    assert result.exit_code == 1
+    assert (
+        "these credentials are for account 222222222222, not the management account 111111111111"
+    ) in result.stderr
+
+
+def test_a_bad_snapshot_file_is_a_clear_error(tmp_path):
+    bad = tmp_path / "s.json"
+    bad.write_text('{"version": 99}')
+    result = CliRunner().invoke(app, ["audit", str(EXAMPLE), "--snapshot", str(bad)])
+    assert result.exit_code == 1
+    assert "snapshot version 99, this trainshare reads version 1" in result.stderr
+
+
+def test_demo_deploys_audits_and_reports(tmp_path):
+    html = tmp_path / "access.html"
+    result = CliRunner(env={"COLUMNS": "120"}).invoke(
+        app, ["demo", str(EXAMPLE), "--html", str(html)]
+    )
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "deployed 21 resources" in out
+    assert "audit: no drift, no findings" in out
+    assert "+ ResourceShare            demo/share/gpu-capacity" in out
+    assert f"access report: {html}" in out
+    assert html.read_text().startswith("<!doctype html>")

@@ -1,0 +1,152 @@
+"""Shapes moto cannot produce — FAILED and ASSOCIATING associations, external principals — read
+through botocore's Stubber (which validates every response against the RAM service model), then
+diffed into findings."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import boto3
+from botocore.stub import Stubber
+
+from trainshare.audit import ClientFactory, diff
+from trainshare.audit.reader import Reader
+from trainshare.snapshot import Account, Snapshot
+from trainshare.spec import load_spec
+
+MGMT = "111111111111"
+SHARE = f"arn:aws:ram:us-east-1:{MGMT}:resource-share/0f0e0d0c-0b0a-0908-0706-050403020100"
+CR = f"arn:aws:ec2:us-east-1:{MGMT}:capacity-reservation/cr-1"
+
+
+class StubbedFactory(ClientFactory):
+    def __init__(self, ram):
+        super().__init__(session=boto3.Session(aws_access_key_id="x", aws_secret_access_key="x"))
+        self.ram = ram
+
+    def client(self, service, region="us-east-1", session=None):
+        assert service == "ram"
+        return self.ram
+
+
+def stubbed_ram():
+    ram = boto3.client(
+        "ram", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
+    stub = Stubber(ram)
+    stub.add_response(
+        "get_resource_shares",
+        {
+            "resourceShares": [
+                {
+                    "resourceShareArn": SHARE,
+                    "name": "gpu",
+                    "owningAccountId": MGMT,
+                    "allowExternalPrincipals": False,
+                    "status": "ACTIVE",
+                }
+            ]
+        },
+        {"resourceOwner": "SELF"},
+    )
+    stub.add_response(
+        "get_resource_share_associations",
+        {
+            "resourceShareAssociations": [
+                {
+                    "resourceShareArn": SHARE,
+                    "associatedEntity": "333333333333",
+                    "associationType": "PRINCIPAL",
+                    "status": "ASSOCIATING",
+                    "external": False,
+                },
+                {
+                    "resourceShareArn": SHARE,
+                    "associatedEntity": "999999999999",
+                    "associationType": "PRINCIPAL",
+                    "status": "ASSOCIATED",
+                    "external": True,
+                },
+            ]
+        },
+        {"associationType": "PRINCIPAL", "resourceShareArns": [SHARE]},
+    )
+    stub.add_response(
+        "get_resource_share_associations",
+        {
+            "resourceShareAssociations": [
+                {
+                    "resourceShareArn": SHARE,
+                    "associatedEntity": CR,
+                    "associationType": "RESOURCE",
+                    "status": "FAILED",
+                    "statusMessage": "The capacity reservation is not active",
+                },
+            ]
+        },
+        {"associationType": "RESOURCE", "resourceShareArns": [SHARE]},
+    )
+    stub.add_response(
+        "list_resource_share_permissions",
+        {
+            "permissions": [
+                {"arn": "arn:aws:ram::aws:permission/AWSRAMDefaultPermissionCapacityReservation"}
+            ]
+        },
+        {"resourceShareArn": SHARE},
+    )
+    stub.activate()
+    return ram, stub
+
+
+def test_failed_pending_and_external_associations_become_findings(write_spec):
+    ram, stub = stubbed_ram()
+    reader = Reader(StubbedFactory(ram), management_account=MGMT, access_role="R")
+    (share,) = reader.read_shares(MGMT, "us-east-1")
+    stub.assert_no_pending_responses()
+    assert [(a.entity, a.status) for a in share.resources] == [(CR, "FAILED")]
+    spec = load_spec(
+        write_spec(f"""\
+version: 1
+organization: {{management_account: "{MGMT}"}}
+accounts:
+  mgmt: {{id: "{MGMT}"}}
+  team: {{id: "333333333333"}}
+shares:
+  gpu: {{owner: mgmt, resources: ["{CR}"], principals: [team]}}
+""")
+    )
+    snapshot = Snapshot(
+        MGMT,
+        "o-abc",
+        f"arn:aws:organizations::{MGMT}:organization/o-abc",
+        "ALL",
+        "r-ab12",
+        (),
+        (Account("333333333333", "team", "t@x", "ACTIVE", "r-ab12"),),
+        (),
+        ("ram.amazonaws.com",),
+        (share,),
+        ((MGMT, "us-east-1"),),
+    )
+    report = diff(spec, replace(snapshot))
+    assert [(f.code, f.message) for f in report.findings] == [
+        (
+            "ASSOCIATION_FAILED",
+            f"{CR} is FAILED in share gpu: The capacity reservation is not active",
+        ),
+        ("ASSOCIATION_PENDING", "333333333333 is still ASSOCIATING in share gpu"),
+        ("EXTERNAL_SHARE", "share gpu reaches 999999999999, outside the organization"),
+        # the snapshot holds no policies at all: no level allows anything
+        (
+            "LEVEL_WITHOUT_ALLOW",
+            "account team (333333333333) has no SCP that allows anything: "
+            "every request below it is denied",
+        ),
+        (
+            "LEVEL_WITHOUT_ALLOW",
+            "the root has no SCP that allows anything: every request below it is denied",
+        ),
+    ]
+    assert "fall back to On-Demand" in report.findings[0].fix
+    assert [d.render() for d in report.drift] == ["unexpected share-principal   gpu: 999999999999"]
