@@ -176,6 +176,12 @@ def access(
             help="The full trace, in words, for one question.",
         ),
     ] = None,
+    snapshot: Annotated[
+        Path | None,
+        typer.Option(
+            help="Analyse the live organization of this audit snapshot instead of the spec."
+        ),
+    ] = None,
     org_id: Annotated[
         str | None,
         typer.Option(
@@ -191,7 +197,16 @@ def access(
 ) -> None:
     """Who can use which shared resource, with which actions, and why (SCPs included)."""
     loaded = _load(spec, Format.JSON if fmt is not TableFormat.TABLE else Format.TEXT)
-    model = model_from_spec(loaded, org_id)
+    if snapshot is not None:
+        from trainshare.access.from_snapshot import model_from_snapshot
+        from trainshare.snapshot import Snapshot, SnapshotError
+
+        try:
+            model = model_from_snapshot(Snapshot.read(snapshot), loaded.organization.partition)
+        except SnapshotError as exc:
+            _fail(str(exc))
+    else:
+        model = model_from_spec(loaded, org_id)
     ctx = _context(context)
     if explain is not None:
         _explain(model, explain, ctx, fmt)
