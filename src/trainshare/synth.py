@@ -19,7 +19,7 @@ from ruamel.yaml import YAML
 
 MANAGEMENT = "100000000000"
 REGION = "us-east-1"
-TEMPLATE_CHOICES = (
+TEMPLATE_CHOICES: tuple[tuple[str, dict[str, Any]], ...] = (
     ("restrict-instance-types", {"instance_types": ["p5.*", "p4d.24xlarge", "g5.*"]}),
     ("deny-leave-organization", {}),
     ("deny-external-sharing", {}),

@@ -79,11 +79,11 @@ def resolve_scalar(text: str) -> Any:
     return text
 
 
-class _Unusual(Exception):
+class _UnusualError(Exception):
     """Something the fast path does not interpret itself (ruamel reads the text instead)."""
 
 
-class _Duplicate(Exception):
+class _DuplicateError(Exception):
     def __init__(self, key: str, line: int) -> None:
         self.key, self.line = key, line
 
@@ -94,10 +94,10 @@ def _from_nodes(node: Any, path: Path_, lines: dict[Path_, int]) -> Any:
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                raise _Unusual  # a complex key (`? [a, b]`)
+                raise _UnusualError  # a complex key (`? [a, b]`)
             key = _from_nodes(key_node, (), {})
             if key in out:
-                raise _Duplicate(str(key), key_node.start_mark.line + 1)
+                raise _DuplicateError(str(key), key_node.start_mark.line + 1)
             child = (*path, str(key))
             lines[child] = key_node.start_mark.line + 1
             out[key] = _from_nodes(value_node, child, lines)
@@ -112,7 +112,7 @@ def _from_nodes(node: Any, path: Path_, lines: dict[Path_, int]) -> Any:
         return resolve_scalar(node.value)
     if node.style and node.tag == "tag:yaml.org,2002:str":
         return node.value  # quoted
-    raise _Unusual  # an explicit tag (`!!binary`, `!custom`)
+    raise _UnusualError  # an explicit tag (`!!binary`, `!custom`)
 
 
 _IMPLICIT_TAGS = frozenset(
@@ -133,9 +133,9 @@ def _fast(text: str, file: str) -> Located | None:
     lines: dict[Path_, int] = {(): 1}
     try:
         data = _from_nodes(node, (), lines) if node is not None else None
-    except _Unusual:
+    except _UnusualError:
         return None
-    except _Duplicate as dup:
+    except _DuplicateError as dup:
         raise _refused(
             file,
             dup.line,

@@ -126,14 +126,11 @@ def _whereabouts(account: AccountNode) -> str:
 
 
 def _shares_holding(model: AccessModel, request: Request) -> list[tuple[ShareModel, str]]:
-    found = [
+    return [
         (share, rtype)
-        for share in model.shares.values()
+        for share, rtype in model.holding(request.resource)
         if request.share in (None, share.key)
-        for arn, rtype in share.resources
-        if arn == request.resource
     ]
-    return found
 
 
 def _share_steps(
@@ -234,6 +231,61 @@ class LevelResult(StrEnum):
 
 
 Relevant = tuple[tuple[str, int, Mapping[str, Any]], ...]
+PathPart = tuple[
+    list[Step], list[LevelResult], frozenset[str], bool
+]  # steps, results, keys, denied
+
+# Context keys whose value is the requesting account's own (aws:PrincipalArn only through its
+# account segment; see independent_of_account).
+_ACCOUNT_KEYS = frozenset(
+    {
+        "aws:principalaccount",
+        "aws:principalarn",
+        "aws:userid",
+        "aws:username",
+        "aws:principalorgpaths",
+        "aws:principaltag",
+    }
+)
+
+
+def _account_blind(pattern: str) -> bool:
+    """Whether an ARN pattern matches the same for every account: `*`, or an ARN whose account
+    segment is `*` or empty (the account ID only ever appears in that segment)."""
+    parts = pattern.split(":", 5)
+    if len(parts) < 6:
+        return parts[-1] == "*"
+    return parts[4] in ("*", "")
+
+
+def independent_of_account(stmt: Mapping[str, Any]) -> bool:
+    """Whether a statement's outcome can differ between two accounts under the same OUs."""
+    _, patterns = _resource_patterns(stmt)
+    if not all(_account_blind(p) for p in patterns):
+        return False
+    block = stmt.get("Condition")
+    if not isinstance(block, Mapping):
+        return True
+    for keys in block.values():
+        for key, values in keys.items() if isinstance(keys, Mapping) else ():
+            low = str(key).lower()
+            if low == "aws:principalarn":
+                if not all(isinstance(v, str) and _account_blind(v) for v in as_list(values)):
+                    return False
+            elif low.split("/")[0] in _ACCOUNT_KEYS:
+                return False
+    return True
+
+
+def _shared_context(ctx: Context) -> tuple[Any, ...]:
+    """The part of a request context that is the same for every account."""
+    return (
+        tuple(
+            sorted((k, v) for k, v in ctx.values.items() if k.split("/")[0] not in _ACCOUNT_KEYS)
+        ),
+        ctx.absent,
+        ctx.closed,
+    )
 
 
 class Evaluator:
@@ -248,6 +300,8 @@ class Evaluator:
         self.model = model
         self._relevant: dict[tuple[str, str], Relevant] = {}
         self._levels: dict[tuple[Any, ...], tuple[list[Step], LevelResult, frozenset[str]]] = {}
+        self._paths: dict[tuple[Any, ...], PathPart] = {}
+        self._independence: dict[tuple[str, str], bool] = {}
 
     def relevant(self, level: Level, action: str) -> Relevant:
         """The level's statements whose Action/NotAction covers `action`."""
@@ -317,22 +371,59 @@ class Evaluator:
                 ],
                 (frozenset()),
             )
-        steps: list[Step] = []
-        unknown: set[str] = set()
-        results = []
-        for name in self.model.path(account):
-            level = self.model.levels.get(name) or Level(name, "account", ())
-            level_steps, result, keys = self.level(level, action, resources, ctx)
-            if result is LevelResult.DENY:
-                return Effect.DENY, steps + level_steps, frozenset()
-            steps += level_steps
-            unknown |= keys
-            results.append(result)
+        path = self.model.path(account)
+        shared = self._shared_part(path[:-1], action, resources, ctx)
+        steps, results, unknown, denied = shared
+        if not denied:
+            own = self._path_part(path[-1:], action, resources, ctx)
+            steps, results = steps + own[0], results + own[1]
+            unknown, denied = unknown | own[2], own[3]
+        if denied:
+            return Effect.DENY, steps, frozenset()
         if LevelResult.NONE in results:
             return Effect.IMPLICIT_DENY, steps, frozenset()
         if LevelResult.MAYBE in results:
-            return Effect.CONDITIONAL, steps, frozenset(unknown)
+            return Effect.CONDITIONAL, steps, unknown
         return Effect.ALLOW, steps, frozenset()
+
+    def _path_part(
+        self, names: Sequence[str], action: str, resources: Sequence[str], ctx: Context
+    ) -> PathPart:
+        steps: list[Step] = []
+        unknown: set[str] = set()
+        results: list[LevelResult] = []
+        for name in names:
+            level = self.model.levels.get(name) or Level(name, "account", ())
+            level_steps, result, keys = self.level(level, action, resources, ctx)
+            if result is LevelResult.DENY:
+                return steps + level_steps, results, frozenset(), True
+            steps += level_steps
+            unknown |= keys
+            results.append(result)
+        return steps, results, frozenset(unknown), False
+
+    def _shared_part(
+        self, names: tuple[str, ...], action: str, resources: Sequence[str], ctx: Context
+    ) -> PathPart:
+        """The root → OU part of a path, computed once for all accounts below it when nothing
+        on it can tell those accounts apart (`independent_of_account`); else per account."""
+        if not all(self._independent(name, action) for name in names):
+            return self._path_part(names, action, resources, ctx)
+        key = (names, action.lower(), resources[0], len(resources), _shared_context(ctx))
+        found = self._paths.get(key)
+        if found is None:
+            found = self._path_part(names, action, resources, ctx)
+            self._paths[key] = found
+        return found
+
+    def _independent(self, name: str, action: str) -> bool:
+        key = (name, action.lower())
+        found = self._independence.get(key)
+        if found is None:
+            level = self.model.levels.get(name) or Level(name, "account", ())
+            found = all(independent_of_account(stmt) for _, _, stmt in self.relevant(level, action))
+            self._independence[key] = found
+        return found
 
     def decide(self, request: Request) -> Decision:
         return _decide(self, request)
@@ -452,22 +543,45 @@ def _decide(evaluator: Evaluator, request: Request) -> Decision:
             f"{request.resource} is not a resource of any share"
             + (f" named {request.share!r}" if request.share else "")
         )
-    failures: list[Decision] = []
-    for share, rtype in holding:
-        steps, ok = _share_steps(share, rtype, account, request.action)
-        if not ok:
-            failures.append(Decision(Effect.IMPLICIT_DENY, tuple(steps)))
-            continue
-        arn = parse_arn(request.resource)
-        region = arn.region if arn and arn.region else share.region
-        ctx, note = request_context(model, account, share, region, request.context)
-        resources = request_resources(model, account, request.resource, request.action, region)
-        effect, scp_steps, unknown = evaluator.scps(account, request.action, resources, ctx)
-        permission_unknown = any(s.verdict is Verdict.DEPENDS for s in steps)
-        if permission_unknown and effect is Effect.ALLOW:
-            effect = Effect.CONDITIONAL
-        return Decision(effect, (*steps, note, *scp_steps), unknown)
-    return failures[0]
+    decisions = [
+        decide_in(
+            evaluator,
+            share,
+            rtype,
+            account,
+            resource=request.resource,
+            action=request.action,
+            context=request.context,
+        )
+        for share, rtype in holding
+    ]
+    return next((d for d in decisions if d.effect is not Effect.IMPLICIT_DENY), decisions[0])
+
+
+def decide_in(
+    evaluator: Evaluator,
+    share: ShareModel,
+    rtype: str,
+    account: AccountNode,
+    *,
+    resource: str,
+    action: str,
+    context: Context,
+) -> Decision:
+    """The decision for one resource of one share (the matrix calls this directly)."""
+    steps, ok = _share_steps(share, rtype, account, action)
+    if not ok:
+        return Decision(Effect.IMPLICIT_DENY, tuple(steps))
+    model = evaluator.model
+    arn = parse_arn(resource)
+    region = arn.region if arn and arn.region else share.region
+    ctx, note = request_context(model, account, share, region, context)
+    resources = request_resources(model, account, resource, action, region)
+    effect, scp_steps, unknown = evaluator.scps(account, action, resources, ctx)
+    permission_unknown = any(s.verdict is Verdict.DEPENDS for s in steps)
+    if permission_unknown and effect is Effect.ALLOW:
+        effect = Effect.CONDITIONAL
+    return Decision(effect, (*steps, note, *scp_steps), unknown)
 
 
 def evaluate(model: AccessModel, request: Request) -> Decision:

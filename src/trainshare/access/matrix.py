@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from trainshare.access.conditions import Context
-from trainshare.access.evaluate import Decision, Effect, Evaluator, Request, reach
+from trainshare.access.evaluate import Decision, Effect, Evaluator, Request, decide_in
 from trainshare.access.model import AccessModel, AccountNode, ShareModel
 
 
@@ -35,11 +35,8 @@ def share_actions(
 
 
 def reached(model: AccessModel, share: ShareModel) -> list[AccountNode]:
-    return [
-        a
-        for a in model.accounts.values()
-        if a.key != share.owner and a.id != share.owner_id and reach(share, a) is not None
-    ]
+    """The accounts a share reaches, by the model's index (see `reach` for one account)."""
+    return model.reached(share)
 
 
 def access_matrix(
@@ -61,10 +58,17 @@ def access_matrix(
         for account in reached(model, share):
             if only_accounts and not ({account.key, account.id} & only_accounts):
                 continue
-            for arn, action in share_actions(share, wanted_actions):
-                request = Request(account.key, arn, action, ctx, share.key)
-                cells.append(Cell(account, share.key, arn, action, evaluator.decide(request)))
+            for arn, rtype in share.resources:
+                for action in _actions(share, rtype, wanted_actions):
+                    decision = decide_in(
+                        evaluator, share, rtype, account, resource=arn, action=action, context=ctx
+                    )
+                    cells.append(Cell(account, share.key, arn, action, decision))
     return cells
+
+
+def _actions(share: ShareModel, rtype: str, wanted: list[str] | None) -> Iterable[str]:
+    return wanted if wanted is not None else (share.grants[rtype].actions or ())
 
 
 def naive_matrix(model: AccessModel, context: Context | None = None) -> list[Cell]:

@@ -83,6 +83,45 @@ class AccessModel:
     shares: Mapping[str, ShareModel]
     principal_role: str = "workload"  # Assumption: requests come from a workload role
     _paths: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
+    _holding: dict[str, list[tuple[ShareModel, str]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    _under: dict[str, list[AccountNode]] = field(default_factory=dict, repr=False, compare=False)
+
+    def reached(self, share: ShareModel) -> list[AccountNode]:
+        """Accounts the share reaches (not its owner), in model order; by index, not by scan."""
+        if not self._under:
+            for account in self.accounts.values():
+                if account.external:
+                    continue
+                self._under.setdefault(ROOT, []).append(account)
+                if account.unit and account.unit != ROOT:
+                    parts = account.unit.split("/")
+                    for i in range(len(parts)):
+                        self._under.setdefault("/".join(parts[: i + 1]), []).append(account)
+        found: dict[str, AccountNode] = {}
+        for kind, target in share.principals:
+            if kind in (PrincipalKind.ORGANIZATION, PrincipalKind.UNIT):
+                found.update((a.key, a) for a in self._under.get(target, []))
+            elif kind is PrincipalKind.ACCOUNT and target in self.accounts:
+                found[target] = self.accounts[target]
+            elif kind is PrincipalKind.ACCOUNT_ID:
+                by_id = self.account(target)
+                if by_id is not None:
+                    found[by_id.key] = by_id
+        order = {key: i for i, key in enumerate(self.accounts)} if found else {}
+        return sorted(
+            (a for a in found.values() if a.key != share.owner and a.id != share.owner_id),
+            key=lambda a: order[a.key],
+        )
+
+    def holding(self, resource: str) -> list[tuple[ShareModel, str]]:
+        """(share, RAM type) of every share that holds `resource` (an index, built once)."""
+        if not self._holding and self.shares:
+            for share in self.shares.values():
+                for arn, rtype in share.resources:
+                    self._holding.setdefault(arn, []).append((share, rtype))
+        return self._holding.get(resource, [])
 
     def path(self, account: AccountNode) -> tuple[str, ...]:
         """Level names root → OUs → account (Organizations user guide, SCP evaluation)."""

@@ -24,6 +24,9 @@ from trainshare.errors import TrainshareError
 
 READ_PREFIXES = ("List", "Describe", "Get")
 ALSO_ALLOWED = frozenset({"sts:AssumeRole", "sts:GetCallerIdentity"})
+# The largest page each service's List/Get calls return (Organizations API reference: MaxResults
+# 1-20; RAM API reference: maxResults 1-500): the fewest calls for the whole picture.
+PAGE_SIZES = {"organizations": ("MaxResults", 20), "ram": ("maxResults", 500)}
 RETRYABLE = frozenset(
     {
         "TooManyRequestsException",
@@ -120,16 +123,20 @@ class ClientFactory:
                 self.sleep(delay)
 
     def pages(self, client: Any, operation: str, result_key: str, **kwargs: Any) -> Iterator[Any]:
-        """Every item of a paginated List/Get call (the paginator's own token names)."""
+        """Every item of a paginated List/Get call (the paginator's own token names), in the
+        largest pages the API allows."""
+        api = client.meta.service_model.operation_model(
+            client.meta.method_to_api_mapping[operation]
+        )
         if client.can_paginate(operation):
             config = client.get_paginator(operation)._pagination_cfg  # names from the model
             in_token, out_token = config["input_token"], config["output_token"]
         else:  # some List calls page with nextToken but have no paginator in botocore
-            api = client.meta.service_model.operation_model(
-                client.meta.method_to_api_mapping[operation]
-            )
             in_token = next(t for t in ("nextToken", "NextToken") if t in api.input_shape.members)
             out_token = in_token
+        size_key, size = PAGE_SIZES.get(client.meta.service_model.endpoint_prefix, ("", 0))
+        if size and size_key in api.input_shape.members:
+            kwargs = {size_key: size, **kwargs}
         token = None
         while True:
             page = self.call(client, operation, **kwargs, **({in_token: token} if token else {}))

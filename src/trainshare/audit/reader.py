@@ -1,6 +1,7 @@
 """Read a live organization into a Snapshot — read-only, paginated, concurrent per account.
 
-Calls (the fewest that give the whole picture): from the management account, DescribeOrganization,
+Calls (the fewest that give the whole picture; `ClientFactory.pages` asks for the largest page
+each API allows): from the management account, DescribeOrganization,
 ListRoots, then per parent (root and each OU) ListOrganizationalUnitsForParent and
 ListAccountsForParent, which place every account without a ListParents call per account;
 ListPolicies (SCPs), then per policy DescribePolicy and ListTargetsForPolicy;
