@@ -47,7 +47,7 @@ def stubbed_ram():
                 }
             ]
         },
-        {"resourceOwner": "SELF"},
+        {"resourceOwner": "SELF", "maxResults": 500},
     )
     stub.add_response(
         "get_resource_share_associations",
@@ -69,7 +69,7 @@ def stubbed_ram():
                 },
             ]
         },
-        {"associationType": "PRINCIPAL", "resourceShareArns": [SHARE]},
+        {"associationType": "PRINCIPAL", "resourceShareArns": [SHARE], "maxResults": 500},
     )
     stub.add_response(
         "get_resource_share_associations",
@@ -84,7 +84,7 @@ def stubbed_ram():
                 },
             ]
         },
-        {"associationType": "RESOURCE", "resourceShareArns": [SHARE]},
+        {"associationType": "RESOURCE", "resourceShareArns": [SHARE], "maxResults": 500},
     )
     stub.add_response(
         "list_resource_share_permissions",
@@ -93,7 +93,7 @@ def stubbed_ram():
                 {"arn": "arn:aws:ram::aws:permission/AWSRAMDefaultPermissionCapacityReservation"}
             ]
         },
-        {"resourceShareArn": SHARE},
+        {"resourceShareArn": SHARE, "maxResults": 500},
     )
     stub.activate()
     return ram, stub
