@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 SPEC   ?= examples/ml-platform/trainshare.yaml
 
-.PHONY: demo test lint typecheck unit golden clean chromium
+.PHONY: demo test lint typecheck unit golden clean chromium bench bench-full
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,8 @@ demo: $(VENV)/.installed
 	$(BIN)/trainshare demo $(SPEC)
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check src tests examples
-	$(BIN)/ruff format --check src tests examples
+	$(BIN)/ruff check src tests examples bench
+	$(BIN)/ruff format --check src tests examples bench
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
@@ -39,6 +39,13 @@ unit: $(VENV)/.installed-dev chromium
 	$(BIN)/pytest
 
 test: lint typecheck unit
+
+# Benchmarks: rewrite BENCHMARKS.md (sizes S and M; bench-full adds L, about 10 minutes more).
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.run --sizes S,M --repeat 5 --audit M --out BENCHMARKS.md
+
+bench-full: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.run --sizes S,M,L --repeat 5 --audit M --out BENCHMARKS.md
 
 # Rewrite the golden files from the current output (review the diff before committing).
 golden: $(VENV)/.installed-dev

@@ -1,0 +1,378 @@
+"""trainshare's benchmarks: every stage at organization scale, medians and side-by-side ratios.
+
+    python -m bench.run --sizes S,M --repeat 5 --out BENCHMARKS.md     (make bench)
+    python -m bench.run --sizes S,M,L --out BENCHMARKS.md              (make bench-full)
+
+Sizes are synthetic organizations (trainshare.synth, seed 7). Each stage is timed `repeat` times
+(median reported) and run once more under tracemalloc for its peak Python memory. Ratios are
+measured side by side in the same process, right after each other. BENCHMARKS.md is written by
+this script only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import io
+import itertools
+import json
+import math
+import os
+import platform
+import pstats
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from trainshare.access import model_from_spec
+from trainshare.access.matrix import access_matrix, naive_matrix, share_actions
+from trainshare.audit import ClientFactory
+from trainshare.emulator import running_emulator
+from trainshare.emulator.demo import deploy
+from trainshare.emulator.world import seed_world
+from trainshare.plan import build_plan, plan_to_json
+from trainshare.pulumi import OrgSharing
+from trainshare.snapshot import Snapshot
+from trainshare.spec import Spec, load_spec
+from trainshare.synth import SynthParams, write_synthetic
+
+SIZES = {
+    "S": SynthParams(accounts=100, units=10, guardrails=10, shares=10, owners=5),
+    "M": SynthParams(accounts=1000, units=100, guardrails=40, shares=100, owners=10),
+    "L": SynthParams(
+        accounts=10000,
+        units=1000,
+        depth=5,
+        guardrails=200,
+        shares=1000,
+        resources_per_share=5,
+        owners=20,
+    ),
+}
+TARGETS = {
+    "validate+plan at L": "≤ 3 s",
+    "access matrix at L": "≤ 5 s, ≤ 1 GB, ≥ 50× faster than per-cell",
+    "component overhead": "≤ 1.2× bare pulumi_aws",
+    "audit calls at M": "≤ 1.2× the lower bound",
+}
+
+
+@dataclass
+class Measure:
+    median: float
+    runs: list[float]
+    peak_mb: float | None = None
+
+
+@dataclass
+class Results:
+    sizes: list[str]
+    repeat: int
+    rows: dict[str, dict[str, Measure]] = field(default_factory=dict)  # stage → size → measure
+    notes: dict[str, dict[str, str]] = field(default_factory=dict)  # stage → size → note
+    profile: str = ""
+
+
+class _Silence(pulumi.runtime.Mocks):
+    """Pulumi mocks that only hand out IDs: the SDK's own cost, nothing else."""
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        return f"{args.name}-id", {
+            **dict(args.inputs),
+            "arn": f"arn:aws:x::1:{args.name}",
+            "roots": [{"id": "r-ab12"}],
+        }
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+        return {
+            "id": "o-abc",
+            "arn": "arn:aws:organizations::1:organization/o-abc",
+            "roots": [{"id": "r-ab12"}],
+        }
+
+
+def timed(fn: Callable[[], Any], repeat: int, memory: bool = True) -> Measure:
+    runs = []
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        fn()
+        runs.append(time.perf_counter() - start)
+    peak = None
+    if memory:
+        gc.collect()
+        tracemalloc.start()
+        fn()
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+    return Measure(statistics.median(runs), runs, peak)
+
+
+def component(spec: Spec) -> int:
+    pulumi.runtime.set_mocks(_Silence(), project="bench", stack="bench", preview=False)
+    pulumi.runtime.test(lambda: OrgSharing("bench", spec) and None)()
+    return len(build_plan(spec).nodes) + 1
+
+
+def bare(count: int) -> None:
+    pulumi.runtime.set_mocks(_Silence(), project="bench", stack="bench", preview=False)
+    pulumi.runtime.test(
+        lambda: (
+            [
+                aws.ram.ResourceShare(f"s{i}", name=f"s{i}", allow_external_principals=False)
+                for i in range(count)
+            ]
+            and None
+        )
+    )()
+
+
+def cell_count(spec: Spec) -> int:
+    model = model_from_spec(spec)
+    return sum(
+        len(model.reached(s)) * sum(1 for _ in share_actions(s)) for s in model.shares.values()
+    )
+
+
+def naive_sampled(spec: Spec, fraction: float) -> tuple[float, int]:
+    """Per-cell evaluation of a sample of the shares, extrapolated to all cells."""
+    model = model_from_spec(spec)
+    keys = list(model.shares)[:: max(1, round(1 / fraction))]
+    sample = type(model)(
+        model.partition,
+        model.management_account,
+        model.org_id,
+        model.accounts,
+        model.levels,
+        {k: model.shares[k] for k in keys},
+    )
+    start = time.perf_counter()
+    cells = len(naive_matrix(sample))
+    elapsed = time.perf_counter() - start
+    return elapsed * cell_count(spec) / max(cells, 1), cells
+
+
+def lower_bound(snapshot: Snapshot) -> int:
+    """The fewest API calls that read this organization (Organizations pages of 20, RAM 500)."""
+
+    def pages(n: int, size: int) -> int:
+        return max(1, math.ceil(n / size))
+
+    parents = [snapshot.root_id, *(u.id for u in snapshot.units)]
+    calls = 3 + 1  # GetCallerIdentity, DescribeOrganization, ListRoots; ListAWSServiceAccess
+    for parent in parents:
+        calls += pages(sum(u.parent_id == parent for u in snapshot.units), 20)
+        calls += pages(sum(a.parent_id == parent for a in snapshot.accounts), 20)
+    calls += pages(len(snapshot.policies), 20)
+    calls += sum(1 + pages(len(p.targets), 20) for p in snapshot.policies)
+    for owner, _region in snapshot.owners_read:
+        shares = [s for s in snapshot.shares if s.owner == owner]
+        calls += (owner != snapshot.management_account) + pages(len(shares), 500)
+        for i in range(0, max(len(shares), 1), 100):
+            chunk = shares[i : i + 100]
+            calls += pages(sum(len(s.principals) for s in chunk), 500)
+            calls += pages(sum(len(s.resources) for s in chunk), 500)
+        calls += len(shares)  # ListResourceSharePermissions, one per share
+    return calls
+
+
+def audit_stage(spec: Spec, results: Results, size: str) -> None:
+    with running_emulator(spec.organization.management_account) as emulator:
+        seed_world(emulator, spec)
+        deploy(emulator, spec, lambda _: None)
+        for workers in (8, 1):
+            factory = ClientFactory(session=emulator.session(), endpoint_url=emulator.endpoint)
+
+            def read(f: ClientFactory = factory, w: int = workers) -> Snapshot:
+                reader = Reader(
+                    f,
+                    management_account=spec.organization.management_account,
+                    access_role=spec.organization.access_role,
+                    max_workers=w,
+                )
+                return reader.read(owners(spec))
+
+            measure = timed(read, max(1, results.repeat // 2), memory=False)
+            calls = sum(factory.calls.values()) // (max(1, results.repeat // 2))
+            results.rows.setdefault(f"audit ({workers} worker{'s' if workers > 1 else ''})", {})[
+                size
+            ] = measure
+            if workers == 8:
+                snapshot = read()
+                bound = lower_bound(snapshot)
+                results.notes.setdefault("audit API calls", {})[size] = (
+                    f"{calls} calls; the fewest AWS would need with its page sizes: {bound} "
+                    f"({calls / bound:.2f}×; the emulator serves some lists, such as "
+                    "ListTargetsForPolicy, in one page where AWS pages by 20); "
+                    f"{len(snapshot.accounts)} accounts, {len(snapshot.units)} OUs, "
+                    f"{len(snapshot.shares)} shares in {len(snapshot.owners_read)} owners"
+                )
+
+
+def run(sizes: list[str], repeat: int, audit_sizes: set[str]) -> Results:
+    results = Results(sizes, repeat)
+    folder = Path(tempfile.mkdtemp(prefix="trainshare-bench-"))
+    slowest: tuple[float, str, Callable[[], Any]] = (0.0, "", lambda: None)
+    for size in sizes:
+        print(f"[{size}] generating", file=sys.stderr)
+        path = write_synthetic(folder / size, SIZES[size])
+        spec = load_spec(path)
+        stage_runs = {
+            "load + validate": lambda p=path: load_spec(p),
+            "build plan": lambda s=spec: build_plan(s),
+            "plan --format json": lambda s=spec: json.dumps(plan_to_json(build_plan(s))),
+            "access matrix": lambda s=spec: access_matrix(model_from_spec(s)),
+        }
+        for stage, fn in stage_runs.items():
+            print(f"[{size}] {stage}", file=sys.stderr)
+            measure = timed(fn, repeat)
+            results.rows.setdefault(stage, {})[size] = measure
+            if measure.median > slowest[0]:
+                slowest = (measure.median, f"{stage} at {size}", fn)
+        results.notes.setdefault("access matrix", {})[size] = f"{cell_count(spec):,} cells"
+
+        print(f"[{size}] naive per-cell access", file=sys.stderr)
+        if size == "L":
+            naive, sampled = naive_sampled(spec, 0.02)
+            note = f"sampled {sampled:,} cells (2% of shares), extrapolated"
+        else:
+            naive = timed(
+                lambda s=spec: naive_matrix(model_from_spec(s)), repeat, memory=False
+            ).median
+            note = "every cell"
+        fast = results.rows["access matrix"][size].median
+        results.notes.setdefault("access: per-cell (naive)", {})[size] = (
+            f"{naive:.2f} s ({note}); the matrix is {naive / fast:.1f}× faster"
+        )
+
+        print(f"[{size}] Pulumi component vs bare pulumi_aws", file=sys.stderr)
+        component_repeat = repeat if size != "L" else 1
+        bare(10)  # the SDK's first-use cost is not the component's
+        comp = timed(lambda s=spec: component(s), component_repeat, memory=False)
+        count = component(spec)
+        bare_measure = timed(lambda c=count: bare(c), component_repeat, memory=False)
+        results.rows.setdefault("Pulumi component (mocks)", {})[size] = comp
+        if comp.median > slowest[0]:
+            slowest = (comp.median, f"Pulumi component at {size}", lambda s=spec: component(s))
+        results.rows.setdefault("bare pulumi_aws, same count", {})[size] = bare_measure
+        results.notes.setdefault("component overhead", {})[size] = (
+            f"{count:,} resources; component / bare = {comp.median / bare_measure.median:.2f}×"
+        )
+        if size in audit_sizes:
+            print(f"[{size}] audit on the emulator", file=sys.stderr)
+            audit_stage(spec, results, size)
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    slowest[2]()
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(8)
+    body = out.getvalue()
+    table = body[body.find("   ncalls") :].strip()
+    results.profile = (
+        f"Profile of the slowest timed stage ({slowest[1]}), by own time:\n\n```\n{table}\n```"
+    )
+    return results
+
+
+def growth(stage: dict[str, Measure]) -> str:
+    counts = {size: SIZES[size].accounts for size in stage}
+    ordered = [s for s in "SML" if s in stage]
+    parts = []
+    for a, b in itertools.pairwise(ordered):
+        ratio = stage[b].median / max(stage[a].median, 1e-9)
+        parts.append(f"{a}→{b} n^{math.log(ratio) / math.log(counts[b] / counts[a]):.2f}")
+    return ", ".join(parts) or "—"
+
+
+def render(results: Results) -> str:
+    cpu = os.cpu_count()
+    memory = ""
+    try:
+        kb = next(
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        )
+        memory = f", {kb / 2**20:.0f} GiB memory"
+    except (OSError, StopIteration):
+        pass
+    lines = [
+        "# trainshare benchmarks",
+        "",
+        "Generated by `python -m bench.run` (`make bench`: sizes S and M; `make bench-full`",
+        "adds L); do not edit by hand.",
+        "",
+        f"Machine: {cpu} cores{memory}, Python {platform.python_version()}, {platform.machine()}. "
+        f"Repeats: {results.repeat} per stage (median shown); peak memory is Python's own "
+        "allocations (tracemalloc) in one extra run.",
+        "",
+        "Sizes (synthetic, `trainshare.synth`, seed 7):",
+        "",
+        "| size | accounts | OUs | guardrails | shares | resources/share |",
+        "|---|---|---|---|---|---|",
+    ]
+    for size in results.sizes:
+        p = SIZES[size]
+        lines.append(
+            f"| {size} | {p.accounts:,} | {p.units:,} | {p.guardrails} | {p.shares:,} | "
+            f"{p.resources_per_share} |"
+        )
+    lines += [
+        "",
+        "## Stages",
+        "",
+        "| stage | " + " | ".join(results.sizes) + " | growth |",
+        "|---|" + "---|" * len(results.sizes) + "---|",
+    ]
+    for stage, by_size in results.rows.items():
+        cells = []
+        for size in results.sizes:
+            m = by_size.get(size)
+            if m is None:
+                cells.append("—")
+                continue
+            mem = f", {m.peak_mb:.0f} MB" if m.peak_mb is not None else ""
+            cells.append(f"{m.median:.3f} s{mem}")
+        lines.append(f"| {stage} | " + " | ".join(cells) + f" | {growth(by_size)} |")
+    lines += ["", "## Ratios and counts (measured side by side)", ""]
+    for name, by_size in results.notes.items():
+        for size, note in by_size.items():
+            lines.append(f"- **{name}**, {size}: {note}")
+    lines += ["", "## Targets", ""]
+    lines += [f"- {name}: {target}" for name, target in TARGETS.items()]
+    lines += ["", results.profile, ""]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="S,M")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--audit", default="M", help="sizes to run the emulator audit at")
+    parser.add_argument("--out", type=Path, help="write the Markdown report here")
+    args = parser.parse_args(argv)
+    sizes = [s for s in args.sizes.split(",") if s]
+    results = run(sizes, args.repeat, set(args.audit.split(",")))
+    report = render(results)
+    if args.out:
+        args.out.write_text(report, encoding="utf-8")
+        print(f"wrote {args.out}", file=sys.stderr)
+    else:
+        print(report)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
