@@ -37,6 +37,8 @@ import pulumi_aws as aws
 from trainshare.access import model_from_spec
 from trainshare.access.matrix import access_matrix, naive_matrix, share_actions
 from trainshare.audit import ClientFactory
+from trainshare.audit.diff import owners
+from trainshare.audit.reader import Reader
 from trainshare.emulator import running_emulator
 from trainshare.emulator.demo import deploy
 from trainshare.emulator.world import seed_world
