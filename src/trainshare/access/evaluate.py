@@ -302,6 +302,7 @@ class Evaluator:
         self._levels: dict[tuple[Any, ...], tuple[list[Step], LevelResult, frozenset[str]]] = {}
         self._paths: dict[tuple[Any, ...], PathPart] = {}
         self._independence: dict[tuple[str, str], bool] = {}
+        self._groups: dict[str, tuple[Any, ...]] = {}
 
     def relevant(self, level: Level, action: str) -> Relevant:
         """The level's statements whose Action/NotAction covers `action`."""
@@ -415,6 +416,24 @@ class Evaluator:
             found = self._path_part(names, action, resources, ctx)
             self._paths[key] = found
         return found
+
+    def group(self, account: AccountNode) -> tuple[Any, ...] | None:
+        """Accounts of one group get the same effects wherever their path is account-independent:
+        the same policies at each level root → OUs → account (names play no part in an effect,
+        only in the trace). Management and external accounts are never grouped."""
+        if account.management or account.external:
+            return None
+        found = self._groups.get(account.key)
+        if found is None:
+            found = tuple(
+                tuple(id(p) for p in level.policies) if level else ()
+                for level in (self.model.levels.get(name) for name in self.model.path(account))
+            )
+            self._groups[account.key] = found
+        return found
+
+    def independent_path(self, account: AccountNode, action: str) -> bool:
+        return all(self._independent(name, action) for name in self.model.path(account))
 
     def _independent(self, name: str, action: str) -> bool:
         key = (name, action.lower())

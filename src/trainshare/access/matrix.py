@@ -1,26 +1,61 @@
 """The access matrix: every (account reached, share, resource, action) decision of a model.
 
-All cells share one Evaluator, so levels common to many accounts are evaluated once per distinct
-signature (see Evaluator). Accounts a share does not reach get no decisions, only a note.
+Work is shared at two depths. Accounts whose whole SCP path is the same — the same OUs, the same
+policies on the account itself — and on which nothing can tell accounts apart
+(`independent_of_account`) form a group: a (share, resource, action) is decided once per group,
+and the other accounts' cells keep only its effect, their account-specific trace being built on
+demand (`Cell.decision`). Everything else goes through one Evaluator, whose level and root→OU
+memos are exact. Accounts a share does not reach get no cells.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from trainshare.access.conditions import Context
 from trainshare.access.evaluate import Decision, Effect, Evaluator, Request, decide_in
 from trainshare.access.model import AccessModel, AccountNode, ShareModel
 
 
-@dataclass(frozen=True, slots=True)
 class Cell:
-    account: AccountNode
-    share: str
-    resource: str
-    action: str
-    decision: Decision
+    """One decision of the matrix; its trace is computed when first asked for."""
+
+    __slots__ = (
+        "_compute",
+        "_decision",
+        "account",
+        "action",
+        "effect",
+        "resource",
+        "share",
+        "unknown_keys",
+    )
+
+    def __init__(
+        self,
+        account: AccountNode,
+        share: str,
+        resource: str,
+        action: str,
+        decision: Decision | None = None,
+        *,
+        effect: Effect | None = None,
+        unknown_keys: frozenset[str] = frozenset(),
+        compute: Callable[[], Decision] | None = None,
+    ) -> None:
+        self.account, self.share, self.resource, self.action = account, share, resource, action
+        self._decision = decision
+        self._compute = compute
+        self.effect = decision.effect if decision is not None else effect
+        self.unknown_keys = decision.unknown_keys if decision is not None else unknown_keys
+
+    @property
+    def decision(self) -> Decision:
+        if self._decision is None:
+            assert self._compute is not None
+            self._decision = self._compute()
+        return self._decision
 
 
 def share_actions(
@@ -50,19 +85,49 @@ def access_matrix(
     evaluator = Evaluator(model)
     ctx = context or Context()
     only_accounts = set(accounts) if accounts else None
-    cells: list[Cell] = []
+    only_shares = set(shares) if shares else None
     wanted_actions = list(actions) if actions else None
+    grouped: dict[tuple[Any, ...], tuple[Effect, frozenset[str]]] = {}
+    cells: list[Cell] = []
     for share in model.shares.values():
-        if shares and share.key not in set(shares):
+        if only_shares and share.key not in only_shares:
             continue
         for account in reached(model, share):
             if only_accounts and not ({account.key, account.id} & only_accounts):
                 continue
+            group = evaluator.group(account)
             for arn, rtype in share.resources:
                 for action in _actions(share, rtype, wanted_actions):
-                    decision = decide_in(
-                        evaluator, share, rtype, account, resource=arn, action=action, context=ctx
-                    )
+
+                    def compute(
+                        a: AccountNode = account,
+                        r: str = arn,
+                        x: str = action,
+                        t: str = rtype,
+                        s: ShareModel = share,
+                    ) -> Decision:
+                        return decide_in(evaluator, s, t, a, resource=r, action=x, context=ctx)
+
+                    key = (group, share.key, arn, action) if group is not None else None
+                    if key is not None and evaluator.independent_path(account, action):
+                        known = grouped.get(key)
+                        if known is not None:
+                            cells.append(
+                                Cell(
+                                    account,
+                                    share.key,
+                                    arn,
+                                    action,
+                                    effect=known[0],
+                                    unknown_keys=known[1],
+                                    compute=compute,
+                                )
+                            )
+                            continue
+                        decision = compute()
+                        grouped[key] = (decision.effect, decision.unknown_keys)
+                    else:
+                        decision = compute()
                     cells.append(Cell(account, share.key, arn, action, decision))
     return cells
 
@@ -90,5 +155,6 @@ def summarize(cells: Iterable[Cell]) -> dict[tuple[str, str], dict[Effect, int]]
     out: dict[tuple[str, str], dict[Effect, int]] = {}
     for cell in cells:
         counts = out.setdefault((cell.account.key, cell.share), dict.fromkeys(Effect, 0))
-        counts[cell.decision.effect] += 1
+        assert cell.effect is not None
+        counts[cell.effect] += 1
     return out
