@@ -217,73 +217,79 @@ def audit_stage(spec: Spec, results: Results, size: str) -> None:
                 )
 
 
+Slowest = tuple[float, str, Callable[[], Any]]
+
+
+def _pure_stages(size: str, path: Path, spec: Spec, results: Results, slowest: Slowest) -> Slowest:
+    stage_runs = {
+        "load + validate": lambda p=path: load_spec(p),
+        "build plan": lambda s=spec: build_plan(s),
+        "plan --format json": lambda s=spec: json.dumps(plan_to_json(build_plan(s))),
+        "access matrix": lambda s=spec: access_matrix(model_from_spec(s)),
+    }
+    for stage, fn in stage_runs.items():
+        print(f"[{size}] {stage}", file=sys.stderr)
+        measure = timed(fn, results.repeat)
+        results.rows.setdefault(stage, {})[size] = measure
+        if measure.median > slowest[0]:
+            slowest = (measure.median, f"{stage} at {size}", fn)
+    results.notes.setdefault("access matrix", {})[size] = f"{cell_count(spec):,} cells"
+    print(f"[{size}] naive per-cell access", file=sys.stderr)
+    if size == "L":
+        naive, sampled = naive_sampled(spec, 0.02)
+        note = f"sampled {sampled:,} cells (2% of shares), extrapolated"
+    else:
+        naive = timed(
+            lambda s=spec: naive_matrix(model_from_spec(s)), results.repeat, memory=False
+        ).median
+        note = "every cell"
+    fast = results.rows["access matrix"][size].median
+    results.ratios.setdefault("matrix speed-up", {})[size] = naive / fast
+    results.notes.setdefault("access: per-cell (naive)", {})[size] = (
+        f"{naive:.2f} s ({note}); the matrix is {naive / fast:.1f}× faster"
+    )
+    return slowest
+
+
+def _component_stage(size: str, spec: Spec, results: Results, slowest: Slowest) -> Slowest:
+    print(f"[{size}] Pulumi component vs bare pulumi_aws", file=sys.stderr)
+    component_repeat = results.repeat if size != "L" else 1
+    bare(10)  # the SDK's first-use cost is not the component's
+    comp = timed(lambda s=spec: component(s), component_repeat, memory=False)
+    count = len(build_plan(spec).nodes) + 1  # the component itself, too
+    bare_measure = timed(lambda c=count: bare(c), component_repeat, memory=False)
+    results.rows.setdefault("Pulumi component (mocks)", {})[size] = comp
+    results.rows.setdefault("bare pulumi_aws, same count", {})[size] = bare_measure
+    results.ratios.setdefault("component overhead", {})[size] = comp.median / bare_measure.median
+    results.notes.setdefault("component overhead", {})[size] = (
+        f"{count:,} resources; component / bare = {comp.median / bare_measure.median:.2f}×"
+    )
+    if comp.median > slowest[0]:
+        slowest = (comp.median, f"Pulumi component at {size}", lambda s=spec: component(s))
+    return slowest
+
+
 def run(
     sizes: list[str], repeat: int, audit_sizes: set[str], component_sizes: set[str] | None = None
 ) -> Results:
     results = Results(sizes, repeat)
     folder = Path(tempfile.mkdtemp(prefix="trainshare-bench-"))
-    slowest: tuple[float, str, Callable[[], Any]] = (0.0, "", lambda: None)
+    slowest: Slowest = (0.0, "", lambda: None)
     for size in sizes:
         print(f"[{size}] generating", file=sys.stderr)
         path = write_synthetic(folder / size, SIZES[size])
         spec = load_spec(path)
-        stage_runs = {
-            "load + validate": lambda p=path: load_spec(p),
-            "build plan": lambda s=spec: build_plan(s),
-            "plan --format json": lambda s=spec: json.dumps(plan_to_json(build_plan(s))),
-            "access matrix": lambda s=spec: access_matrix(model_from_spec(s)),
-        }
-        for stage, fn in stage_runs.items():
-            print(f"[{size}] {stage}", file=sys.stderr)
-            measure = timed(fn, repeat)
-            results.rows.setdefault(stage, {})[size] = measure
-            if measure.median > slowest[0]:
-                slowest = (measure.median, f"{stage} at {size}", fn)
-        results.notes.setdefault("access matrix", {})[size] = f"{cell_count(spec):,} cells"
-
-        print(f"[{size}] naive per-cell access", file=sys.stderr)
-        if size == "L":
-            naive, sampled = naive_sampled(spec, 0.02)
-            note = f"sampled {sampled:,} cells (2% of shares), extrapolated"
+        slowest = _pure_stages(size, path, spec, results, slowest)
+        if component_sizes is None or size in component_sizes:
+            slowest = _component_stage(size, spec, results, slowest)
         else:
-            naive = timed(
-                lambda s=spec: naive_matrix(model_from_spec(s)), repeat, memory=False
-            ).median
-            note = "every cell"
-        fast = results.rows["access matrix"][size].median
-        results.ratios.setdefault("matrix speed-up", {})[size] = naive / fast
-        results.notes.setdefault("access: per-cell (naive)", {})[size] = (
-            f"{naive:.2f} s ({note}); the matrix is {naive / fast:.1f}× faster"
-        )
-
-        if component_sizes is not None and size not in component_sizes:
             results.notes.setdefault("component overhead", {})[size] = (
                 "not run at this size (--component-sizes): the Pulumi SDK's own cost grows "
                 "faster than linearly, about 12 minutes per run at L on this machine"
             )
-            if size in audit_sizes:
-                audit_stage(spec, results, size)
-            continue
-        print(f"[{size}] Pulumi component vs bare pulumi_aws", file=sys.stderr)
-        component_repeat = repeat if size != "L" else 1
-        bare(10)  # the SDK's first-use cost is not the component's
-        comp = timed(lambda s=spec: component(s), component_repeat, memory=False)
-        count = len(build_plan(spec).nodes) + 1  # the component itself, too
-        bare_measure = timed(lambda c=count: bare(c), component_repeat, memory=False)
-        results.rows.setdefault("Pulumi component (mocks)", {})[size] = comp
-        if comp.median > slowest[0]:
-            slowest = (comp.median, f"Pulumi component at {size}", lambda s=spec: component(s))
-        results.rows.setdefault("bare pulumi_aws, same count", {})[size] = bare_measure
-        results.ratios.setdefault("component overhead", {})[size] = (
-            comp.median / bare_measure.median
-        )
-        results.notes.setdefault("component overhead", {})[size] = (
-            f"{count:,} resources; component / bare = {comp.median / bare_measure.median:.2f}×"
-        )
         if size in audit_sizes:
             print(f"[{size}] audit on the emulator", file=sys.stderr)
             audit_stage(spec, results, size)
-
     profiler = cProfile.Profile()
     profiler.enable()
     slowest[2]()

@@ -82,12 +82,10 @@ def access_matrix(
     actions: Iterable[str] | None = None,
 ) -> list[Cell]:
     """Decisions for every reached account × share × resource × action (filtered if asked)."""
-    evaluator = Evaluator(model)
-    ctx = context or Context()
+    matrix = _Matrix(Evaluator(model), context or Context())
     only_accounts = set(accounts) if accounts else None
     only_shares = set(shares) if shares else None
     wanted_actions = list(actions) if actions else None
-    grouped: dict[tuple[Any, ...], tuple[Effect, frozenset[str]]] = {}
     cells: list[Cell] = []
     for share in model.shares.values():
         if only_shares and share.key not in only_shares:
@@ -95,41 +93,54 @@ def access_matrix(
         for account in reached(model, share):
             if only_accounts and not ({account.key, account.id} & only_accounts):
                 continue
-            group = evaluator.group(account)
             for arn, rtype in share.resources:
-                for action in _actions(share, rtype, wanted_actions):
-
-                    def compute(
-                        a: AccountNode = account,
-                        r: str = arn,
-                        x: str = action,
-                        t: str = rtype,
-                        s: ShareModel = share,
-                    ) -> Decision:
-                        return decide_in(evaluator, s, t, a, resource=r, action=x, context=ctx)
-
-                    key = (group, share.key, arn, action) if group is not None else None
-                    if key is not None and evaluator.independent_path(account, action):
-                        known = grouped.get(key)
-                        if known is not None:
-                            cells.append(
-                                Cell(
-                                    account,
-                                    share.key,
-                                    arn,
-                                    action,
-                                    effect=known[0],
-                                    unknown_keys=known[1],
-                                    compute=compute,
-                                )
-                            )
-                            continue
-                        decision = compute()
-                        grouped[key] = (decision.effect, decision.unknown_keys)
-                    else:
-                        decision = compute()
-                    cells.append(Cell(account, share.key, arn, action, decision))
+                cells += [
+                    matrix.cell(share, rtype, account, arn, action)
+                    for action in _actions(share, rtype, wanted_actions)
+                ]
     return cells
+
+
+class _Matrix:
+    """One matrix computation: the evaluator, the context, and the effects decided per group."""
+
+    def __init__(self, evaluator: Evaluator, context: Context) -> None:
+        self.evaluator = evaluator
+        self.context = context
+        self.grouped: dict[tuple[Any, ...], tuple[Effect, frozenset[str]]] = {}
+
+    def cell(
+        self, share: ShareModel, rtype: str, account: AccountNode, arn: str, action: str
+    ) -> Cell:
+        def compute() -> Decision:
+            return decide_in(
+                self.evaluator,
+                share,
+                rtype,
+                account,
+                resource=arn,
+                action=action,
+                context=self.context,
+            )
+
+        group = self.evaluator.group(account)
+        if group is None or not self.evaluator.independent_path(account, action):
+            return Cell(account, share.key, arn, action, compute())
+        key = (group, share.key, arn, action)
+        known = self.grouped.get(key)
+        if known is not None:  # same policies along the path: same effect, trace on demand
+            return Cell(
+                account,
+                share.key,
+                arn,
+                action,
+                effect=known[0],
+                unknown_keys=known[1],
+                compute=compute,
+            )
+        decision = compute()
+        self.grouped[key] = (decision.effect, decision.unknown_keys)
+        return Cell(account, share.key, arn, action, decision)
 
 
 def _actions(share: ShareModel, rtype: str, wanted: list[str] | None) -> Iterable[str]:
