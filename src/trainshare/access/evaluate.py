@@ -303,6 +303,7 @@ class Evaluator:
         self._paths: dict[tuple[Any, ...], PathPart] = {}
         self._independence: dict[tuple[str, str], bool] = {}
         self._groups: dict[str, tuple[Any, ...]] = {}
+        self._independent_groups: dict[tuple[Any, str], bool] = {}
 
     def relevant(self, level: Level, action: str) -> Relevant:
         """The level's statements whose Action/NotAction covers `action`."""
@@ -433,7 +434,14 @@ class Evaluator:
         return found
 
     def independent_path(self, account: AccountNode, action: str) -> bool:
-        return all(self._independent(name, action) for name in self.model.path(account))
+        """Whether nothing on the account's path can tell it from others of its group; a
+        function of the group (the policies along the path) and the action, so kept per pair."""
+        key = (self.group(account), action.lower())
+        found = self._independent_groups.get(key)
+        if found is None:
+            found = all(self._independent(name, action) for name in self.model.path(account))
+            self._independent_groups[key] = found
+        return found
 
     def _independent(self, name: str, action: str) -> bool:
         key = (name, action.lower())

@@ -87,6 +87,7 @@ class AccessModel:
         default_factory=dict, repr=False, compare=False
     )
     _under: dict[str, list[AccountNode]] = field(default_factory=dict, repr=False, compare=False)
+    _order: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     def reached(self, share: ShareModel) -> list[AccountNode]:
         """Accounts the share reaches (not its owner), in model order; by index, not by scan."""
@@ -109,7 +110,9 @@ class AccessModel:
                 by_id = self.account(target)
                 if by_id is not None:
                     found[by_id.key] = by_id
-        order = {key: i for i, key in enumerate(self.accounts)} if found else {}
+        if not self._order:
+            self._order.update((key, i) for i, key in enumerate(self.accounts))
+        order = self._order
         return sorted(
             (a for a in found.values() if a.key != share.owner and a.id != share.owner_id),
             key=lambda a: order[a.key],
