@@ -1,7 +1,7 @@
 """The `trainshare` command: parse arguments, call the layers, print, exit.
 
-Exit codes: 0 success; 1 bad input (every problem is printed, located); 2 is reserved for
-findings and drift (audit).
+Exit codes: 0 success; 1 bad input or an error (every problem is printed, located); 2 blocking
+findings (`lint`) or drift and findings (`audit`).
 """
 
 from __future__ import annotations
@@ -410,11 +410,6 @@ def lint(
         raise typer.Exit(2)
 
 
-class FailOnAudit(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
-
-
 @app.command()
 def audit(
     spec: SpecArg,
@@ -438,8 +433,8 @@ def audit(
         Path | None, typer.Option(help="Diff this snapshot offline instead of reading AWS.")
     ] = None,
     fail_on: Annotated[
-        FailOnAudit, typer.Option(help="Lowest finding severity that exits 2 (drift always does).")
-    ] = FailOnAudit.ERROR,
+        FailOn, typer.Option(help="Lowest finding severity that exits 2 (drift always does).")
+    ] = FailOn.ERROR,
     max_seconds: Annotated[
         float, typer.Option(help="Give up on a throttled call after this long.")
     ] = 120.0,
@@ -477,7 +472,7 @@ def audit(
             out.print("drift    " + item.render(), markup=False)
         for found in report.findings:
             out.print(found.render(), markup=False)
-    threshold = Severity.ERROR if fail_on is FailOnAudit.ERROR else Severity.WARNING
+    threshold = Severity.ERROR if fail_on is FailOn.ERROR else Severity.WARNING
     if report.blocking(threshold):
         raise typer.Exit(2)
 
