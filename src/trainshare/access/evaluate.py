@@ -302,8 +302,9 @@ class Evaluator:
         self._levels: dict[tuple[Any, ...], tuple[list[Step], LevelResult, frozenset[str]]] = {}
         self._paths: dict[tuple[Any, ...], PathPart] = {}
         self._independence: dict[tuple[str, str], bool] = {}
-        self._groups: dict[str, tuple[Any, ...]] = {}
-        self._independent_groups: dict[tuple[Any, str], bool] = {}
+        self._groups: dict[str, int] = {}  # account key → group
+        self._group_ids: dict[tuple[Any, ...], int] = {}
+        self._independent_groups: dict[tuple[int | None, str], bool] = {}
 
     def relevant(self, level: Level, action: str) -> Relevant:
         """The level's statements whose Action/NotAction covers `action`."""
@@ -418,18 +419,20 @@ class Evaluator:
             self._paths[key] = found
         return found
 
-    def group(self, account: AccountNode) -> tuple[Any, ...] | None:
+    def group(self, account: AccountNode) -> int | None:
         """Accounts of one group get the same effects wherever their path is account-independent:
         the same policies at each level root → OUs → account (names play no part in an effect,
-        only in the trace). Management and external accounts are never grouped."""
+        only in the trace). A small integer, interned per distinct sequence of policies.
+        Management and external accounts are never grouped."""
         if account.management or account.external:
             return None
         found = self._groups.get(account.key)
         if found is None:
-            found = tuple(
+            policies = tuple(
                 tuple(id(p) for p in level.policies) if level else ()
                 for level in (self.model.levels.get(name) for name in self.model.path(account))
             )
+            found = self._group_ids.setdefault(policies, len(self._group_ids))
             self._groups[account.key] = found
         return found
 

@@ -11,7 +11,6 @@ memos are exact. Accounts a share does not reach get no cells.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
 
 from trainshare.access.conditions import Context
 from trainshare.access.evaluate import Decision, Effect, Evaluator, Request, decide_in
@@ -107,7 +106,7 @@ class _Matrix:
     def __init__(self, evaluator: Evaluator, context: Context) -> None:
         self.evaluator = evaluator
         self.context = context
-        self.grouped: dict[tuple[Any, ...], tuple[Effect, frozenset[str]]] = {}
+        self.grouped: dict[tuple[int, str, str, str], tuple[Effect, frozenset[str]]] = {}
 
     def cell(
         self, share: ShareModel, rtype: str, account: AccountNode, arn: str, action: str
