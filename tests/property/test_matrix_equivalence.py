@@ -26,6 +26,12 @@ STATEMENTS = [
     {"Effect": "Allow", "Action": "ec2:*", "Resource": "*"},
     {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
     {"Effect": "Deny", "Action": "ec2:RunInstances", "Resource": "*"},
+    # singles out one resource of a share (resources of one share are not interchangeable)
+    {
+        "Effect": "Deny",
+        "Action": "ec2:RunInstances",
+        "Resource": "arn:aws:ec2:*:*:capacity-reservation/cr-0a",
+    },
     {
         "Effect": "Deny",
         "Action": "ec2:RunInstances",
@@ -90,11 +96,21 @@ def models(draw):
             owner="owner",
             owner_id="100000000000",
             region="us-east-1",
-            resources=(
+            resources=tuple(
                 (
-                    f"arn:aws:ec2:us-east-1:100000000000:capacity-reservation/cr-{k}",
+                    f"arn:aws:ec2:{region}:100000000000:capacity-reservation/cr-{k}{suffix}",
                     "ec2:CapacityReservation",
-                ),
+                )
+                for suffix, region in draw(
+                    st.lists(
+                        st.sampled_from(
+                            [("a", "us-east-1"), ("b", "us-east-1"), ("c", "eu-west-1")]
+                        ),
+                        min_size=1,
+                        max_size=3,
+                        unique=True,
+                    )
+                )
             ),
             principals=tuple(targets),
             grants={

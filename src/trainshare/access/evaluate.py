@@ -305,6 +305,7 @@ class Evaluator:
         self._groups: dict[str, int] = {}  # account key → group
         self._group_ids: dict[tuple[Any, ...], int] = {}
         self._independent_groups: dict[tuple[int | None, str], bool] = {}
+        self._patterns: dict[tuple[int | None, str], tuple[str, ...]] = {}
 
     def relevant(self, level: Level, action: str) -> Relevant:
         """The level's statements whose Action/NotAction covers `action`."""
@@ -435,6 +436,28 @@ class Evaluator:
             found = self._group_ids.setdefault(policies, len(self._group_ids))
             self._groups[account.key] = found
         return found
+
+    def resource_class(self, account: AccountNode, action: str, arn: str) -> tuple[Any, ...]:
+        """All an effect on this account's path can see of a shared resource: its Region (for
+        aws:RequestedRegion) and which Resource/NotResource patterns of the statements relevant
+        to the action match it. Resources of one share and type with the same class get the
+        same effect."""
+        key = (self.group(account), action.lower())
+        patterns = self._patterns.get(key)
+        if patterns is None:
+            patterns = tuple(
+                pattern
+                for name in self.model.path(account)
+                for _, _, stmt in self.relevant(
+                    self.model.levels.get(name) or Level(name, "account", ()), action
+                )
+                for pattern in _resource_patterns(stmt)[1]
+                if pattern != "*"
+            )
+            self._patterns[key] = patterns
+        parts = arn.split(":", 4)
+        region = parts[3] if len(parts) > 3 else ""
+        return (region, tuple(glob_match(pattern, arn) for pattern in patterns))
 
     def independent_path(self, account: AccountNode, action: str) -> bool:
         """Whether nothing on the account's path can tell it from others of its group; a

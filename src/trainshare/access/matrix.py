@@ -2,7 +2,8 @@
 
 Work is shared at two depths. Accounts whose whole SCP path is the same — the same OUs, the same
 policies on the account itself — and on which nothing can tell accounts apart
-(`independent_of_account`) form a group: a (share, resource, action) is decided once per group,
+(`independent_of_account`) form a group: a (share, resource class, action) is decided once per
+group — resources of one share whose Region and Resource-pattern matches agree form a class —
 and the other accounts' cells keep only its effect, their account-specific trace being built on
 demand (`Cell.decision`). Everything else goes through one Evaluator, whose level and root→OU
 memos are exact. Accounts a share does not reach get no cells.
@@ -11,6 +12,7 @@ memos are exact. Accounts a share does not reach get no cells.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from trainshare.access.conditions import Context
 from trainshare.access.evaluate import Decision, Effect, Evaluator, Request, decide_in
@@ -106,7 +108,7 @@ class _Matrix:
     def __init__(self, evaluator: Evaluator, context: Context) -> None:
         self.evaluator = evaluator
         self.context = context
-        self.grouped: dict[tuple[int, str, str, str], tuple[Effect, frozenset[str]]] = {}
+        self.grouped: dict[tuple[Any, ...], tuple[Effect, frozenset[str]]] = {}
 
     def cell(
         self, share: ShareModel, rtype: str, account: AccountNode, arn: str, action: str
@@ -125,7 +127,7 @@ class _Matrix:
         group = self.evaluator.group(account)
         if group is None or not self.evaluator.independent_path(account, action):
             return Cell(account, share.key, arn, action, compute())
-        key = (group, share.key, arn, action)
+        key = (group, share.key, rtype, action, self.evaluator.resource_class(account, action, arn))
         known = self.grouped.get(key)
         if known is not None:  # same policies along the path: same effect, trace on demand
             return Cell(
