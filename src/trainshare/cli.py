@@ -506,6 +506,23 @@ def demo(
     out.print(f"access report: {html_file}", markup=False)
 
 
+@app.command()
+def init(
+    folder: Annotated[Path, typer.Argument(help="Folder for the new project (created if needed).")],
+) -> None:
+    """Scaffold a ready Pulumi project: Pulumi.yaml, __main__.py, requirements.txt and a
+    commented trainshare.yaml that validates. Never overwrites a file."""
+    from trainshare.scaffold import ScaffoldError, init_project
+
+    try:
+        written = init_project(folder)
+    except ScaffoldError as exc:
+        _fail(str(exc))
+    for path in written:
+        out.print(f"wrote {path}", markup=False)
+    out.print(f"next: edit {folder / 'trainshare.yaml'}, then trainshare validate it", markup=False)
+
+
 def main() -> None:
     try:
         app()

@@ -1,0 +1,47 @@
+"""`trainshare init`: a project that validates and runs, and nothing overwritten."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from ruamel.yaml import YAML
+from typer.testing import CliRunner
+
+from tests.conftest import REPO
+from trainshare.cli import app
+from trainshare.scaffold import FILES, ScaffoldError, init_project
+from trainshare.spec import load_spec
+
+
+def test_init_writes_a_project_whose_spec_validates(tmp_path):
+    folder = tmp_path / "my platform"
+    written = init_project(folder)
+    assert sorted(p.name for p in written) == sorted(FILES)
+    spec = load_spec(folder / "trainshare.yaml")
+    assert spec.warnings == () and "gpu-capacity" in spec.shares
+    assert "name: my-platform\n" in (folder / "Pulumi.yaml").read_text()
+    assert 'OrgSharing("my-platform"' in (folder / "__main__.py").read_text()
+
+
+def test_init_refuses_to_overwrite_and_writes_nothing(tmp_path):
+    (tmp_path / "trainshare.yaml").write_text("mine")
+    with pytest.raises(ScaffoldError, match="already exist"):
+        init_project(tmp_path)
+    assert (tmp_path / "trainshare.yaml").read_text() == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["trainshare.yaml"]
+    result = CliRunner().invoke(app, ["init", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "nothing was written" in result.stderr
+
+
+def test_pre_commit_hook_validates_spec_files():
+    (hook,) = YAML(typ="safe").load((REPO / ".pre-commit-hooks.yaml").read_text())
+    assert (hook["id"], hook["entry"], hook["language"]) == (
+        "trainshare-validate",
+        "trainshare validate",
+        "python",
+    )
+    pattern = re.compile(hook["files"])
+    assert pattern.search("trainshare.yaml") and pattern.search("infra/trainshare.yml")
+    assert not pattern.search("infra/other.yaml")
