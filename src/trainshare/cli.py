@@ -506,6 +506,34 @@ def demo(
     out.print(f"access report: {html_file}", markup=False)
 
 
+@app.command("import")
+def import_(
+    snapshot: Annotated[Path, typer.Option(help="An audit snapshot (audit --snapshot-out).")],
+    out_dir: Annotated[
+        Path,
+        typer.Option(
+            "--out", help="Folder for trainshare.yaml and policies/ (nothing is overwritten)."
+        ),
+    ],
+    region: Annotated[str, typer.Option(help="The organization's default Region.")] = "us-east-1",
+) -> None:
+    """Write a spec describing an existing organization, from an audit snapshot: OUs and
+    accounts adopted by ID, SCPs as guardrails, shares with their principals and permissions."""
+    from trainshare.importer import import_snapshot, write_imported
+    from trainshare.scaffold import ScaffoldError
+    from trainshare.snapshot import Snapshot, SnapshotError
+
+    try:
+        imported = import_snapshot(Snapshot.read(snapshot), region)
+        written = write_imported(imported, out_dir)
+    except (SnapshotError, ScaffoldError) as exc:
+        _fail(str(exc))
+    for note in imported.notes:
+        err.print(f"note: {note}", markup=False)
+    for path in written:
+        out.print(f"wrote {path}", markup=False)
+
+
 @app.command()
 def init(
     folder: Annotated[Path, typer.Argument(help="Folder for the new project (created if needed).")],
