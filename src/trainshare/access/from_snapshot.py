@@ -8,7 +8,6 @@ and permissions, with the actions the catalog knows for each permission.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from trainshare.access.model import (
@@ -19,13 +18,10 @@ from trainshare.access.model import (
     Level,
     ShareModel,
 )
-from trainshare.catalog import load_catalog, parse_arn
+from trainshare.catalog import is_organization_arn, load_catalog, ou_id_of, parse_arn
 from trainshare.catalog.model import permission_name
 from trainshare.snapshot import Snapshot
 from trainshare.spec import ROOT, PrincipalKind
-
-_OU_ARN = re.compile(r"^arn:[\w-]+:organizations::\d{12}:ou/o-\w+/(ou-[\w-]+)$")
-_ORG_ARN = re.compile(r"^arn:[\w-]+:organizations::\d{12}:organization/o-\w+$")
 
 
 def _document(content: str) -> Any:
@@ -75,10 +71,10 @@ def model_from_snapshot(snapshot: Snapshot, partition: str = "aws") -> AccessMod
         for assoc in share.principals:
             if assoc.status != "ASSOCIATED":
                 continue
-            ou = _OU_ARN.match(assoc.entity)
-            if ou and ou.group(1) in paths:
-                principals.append((PrincipalKind.UNIT, paths[ou.group(1)]))
-            elif _ORG_ARN.match(assoc.entity):
+            ou = ou_id_of(assoc.entity)
+            if ou in paths:
+                principals.append((PrincipalKind.UNIT, paths[ou]))
+            elif is_organization_arn(assoc.entity):
                 principals.append((PrincipalKind.ORGANIZATION, ROOT))
             elif assoc.entity in names:
                 principals.append((PrincipalKind.ACCOUNT, names[assoc.entity]))

@@ -61,6 +61,7 @@ class Reader:
         self.partition = partition
         self.progress = progress or (lambda _: None)
         self.max_workers = max_workers
+        self._organization: dict[str, Any] | None = None
 
     # -- the management account -----------------------------------------------------------------
 
@@ -79,6 +80,13 @@ class Reader:
             )
 
     def read_organization(self) -> dict[str, Any]:
+        """The organization side, read once per Reader (--all-accounts needs it before the
+        shares, and `read` needs it again)."""
+        if self._organization is None:
+            self._organization = self._read_organization()
+        return self._organization
+
+    def _read_organization(self) -> dict[str, Any]:
         self._check_identity()
         org = self.factory.client("organizations")
         call, pages = self.factory.call, self.factory.pages

@@ -4,7 +4,7 @@ Loaded once per process; nothing here is copied into code. Adding a RAM resource
 entry in `data/ram_resource_types.yaml`; adding a guardrail is one file in `guardrails/`.
 """
 
-from trainshare.catalog.arns import Arn, parse_arn
+from trainshare.catalog.arns import Arn, is_organization_arn, ou_id_of, parse_arn
 from trainshare.catalog.model import (
     Catalog,
     FindingKind,
@@ -28,7 +28,9 @@ __all__ = [
     "ManagedPermission",
     "PolicyShareType",
     "ResourceType",
+    "is_organization_arn",
     "load_catalog",
+    "ou_id_of",
     "parse_arn",
     "permission_arn",
 ]

@@ -34,3 +34,18 @@ def parse_arn(text: str) -> Arn | None:
     if match is None:
         return None
     return Arn(**match.groupdict())
+
+
+_OU_ARN = re.compile(r"^arn:[\w-]+:organizations::\d{12}:ou/o-\w+/(ou-[\w-]+)$")
+_ORG_ARN = re.compile(r"^arn:[\w-]+:organizations::\d{12}:organization/o-\w+$")
+
+
+def ou_id_of(principal: str) -> str | None:
+    """The OU ID of an OU principal ARN (arn:…:organizations::<mgmt>:ou/o-…/ou-…), else None."""
+    match = _OU_ARN.match(principal)
+    return match.group(1) if match else None
+
+
+def is_organization_arn(principal: str) -> bool:
+    """Whether a principal is an organization ARN (arn:…:organizations::<mgmt>:organization/o-…)."""
+    return _ORG_ARN.match(principal) is not None
