@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import textwrap
 
 import pytest
@@ -81,18 +82,13 @@ def test_plan_detaches_full_access_after_the_level_is_guarded(write_spec):
     plan = build_plan(load(write_spec, SPEC + GPU + ALLOW))
     node = plan["scp/FullAWSAccess/detach/ml/training"]
     assert node.kind == kinds.COMMAND
-    assert node.inputs["create"] == Join(
-        (
-            "aws organizations detach-policy --policy-id p-FullAWSAccess --target-id ",
-            Ref("ou/ml/training", "id"),
+    for verb, key in (("detach", "create"), ("attach", "delete")):
+        command = node.inputs[key]
+        assert isinstance(command, Join)
+        assert command.parts[0].endswith(
+            f"aws organizations {verb}-policy --policy-id p-FullAWSAccess --target-id "
         )
-    )
-    assert node.inputs["delete"] == Join(
-        (
-            "aws organizations attach-policy --policy-id p-FullAWSAccess --target-id ",
-            Ref("ou/ml/training", "id"),
-        )
-    )
+        assert command.parts[1] == Ref("ou/ml/training", "id")
     assert node.depends_on == ("scp/gpu/attach/ml/training", "scp/allow/attach/ml/training")
     assert not [n for n in plan.nodes if n.kind == kinds.COMMAND and n is not node]
 
@@ -161,3 +157,43 @@ def test_template_parameters_are_linted(write_spec):
         "template allow-services: Statement[0] (Sid AllowListedServices): Action "
         "'ec2:RunInstance' is not an action of ec2; did you mean ec2:RunInstances?"
     )
+
+
+FAKE_AWS = """#!/bin/sh
+echo "$@" >> "$CALLS"
+[ -n "$AWS_FAILS" ] && { echo "An error occurred ($AWS_FAILS) when calling the API" >&2; exit 254; }
+exit 0
+"""
+
+
+@pytest.mark.parametrize(
+    ("key", "fails", "exit_code"),
+    [
+        ("create", "", 0),
+        ("create", "PolicyNotAttachedException", 0),  # already detached (adopted org)
+        ("create", "AccessDeniedException", 1),
+        ("delete", "DuplicatePolicyAttachmentException", 0),  # already attached
+        ("delete", "ConstraintViolationException", 1),
+    ],
+)
+def test_full_access_commands_are_idempotent_and_fail_on_other_errors(
+    write_spec, tmp_path, key, fails, exit_code
+):
+    """The command, run by sh as pulumi-command runs it, against a fake `aws` on PATH."""
+    node = build_plan(load(write_spec, SPEC + GPU + ALLOW))["scp/FullAWSAccess/detach/ml/training"]
+    command = node.inputs[key]
+    assert isinstance(command, Join)
+    script = "".join(p if isinstance(p, str) else "ou-ab12-cdef3456" for p in command.parts)
+    (tmp_path / "aws").write_text(FAKE_AWS)
+    (tmp_path / "aws").chmod(0o755)
+    env = {
+        "PATH": f"{tmp_path}:/usr/bin:/bin",
+        "CALLS": str(tmp_path / "calls"),
+        "AWS_FAILS": fails,
+    }
+    result = subprocess.run(
+        ["/bin/sh", "-c", script], check=False, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == exit_code
+    assert "--target-id ou-ab12-cdef3456" in (tmp_path / "calls").read_text()
+    assert (fails in result.stderr) if fails else result.stderr == ""

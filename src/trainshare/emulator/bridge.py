@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import json
 import re
-import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
+from botocore.exceptions import ClientError
 
 from trainshare.emulator.server import Emulator
 from trainshare.errors import TrainshareError
@@ -231,16 +231,26 @@ def _principal_association(
     return f"{i['resourceShareArn']},{i['principal']}", {}
 
 
+_FULL_ACCESS_COMMAND = re.compile(
+    r"aws organizations (?P<verb>detach|attach)-policy --policy-id (?P<policy>\S+) "
+    r"--target-id (?P<target>\S+) 2>&1\) \|\| .* grep -q (?P<done>\w+); }$"
+)
+
+
 def _command(m: EmulatorMocks, t: Target, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """Only the command trainshare's plan runs: detaching FullAWSAccess."""
-    words = shlex.split(i.get("create") or "")
-    if words[:3] != ["aws", "organizations", "detach-policy"]:
+    """Only the command trainshare's plan runs: detaching FullAWSAccess, where an answer of
+    PolicyNotAttachedException counts as done, as it does in the shell."""
+    found = _FULL_ACCESS_COMMAND.search(i.get("create") or "")
+    if found is None or found["verb"] != "detach":
         raise EmulatorError(f"the emulator does not run the command {i.get('create')!r}")
-    options = dict(zip(words[3::2], words[4::2], strict=False))
-    m.client("organizations", t).detach_policy(
-        PolicyId=options["--policy-id"], TargetId=options["--target-id"]
-    )
-    return f"detach-{options['--target-id']}", {"stdout": ""}
+    try:
+        m.client("organizations", t).detach_policy(
+            PolicyId=found["policy"], TargetId=found["target"]
+        )
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != found["done"]:
+            raise
+    return f"detach-{found['target']}", {"stdout": ""}
 
 
 _HANDLERS: dict[str, Handler] = {

@@ -276,6 +276,8 @@ class _Builder:
         the deployer's credentials (the management account's), after the level's own guardrails
         are attached: AWS refuses to detach a target's last SCP. Deleting the node re-attaches
         FullAWSAccess, so removing the setting or destroying the stack restores AWS's default.
+        Both commands succeed when the policy is already where they would put it (an adopted
+        organization, where it was detached by hand): a command cannot be imported.
         """
         levels = [u.path for u in self.spec.units.values() if not u.full_aws_access] + [
             a.key for a in self.spec.accounts.values() if not a.full_aws_access
@@ -287,7 +289,6 @@ class _Builder:
                 for g in self.spec.guardrails.values()
                 if target in g.targets
             )
-            base = f"aws organizations {{}}-policy --policy-id {FULL_AWS_ACCESS} --target-id "
             self._add(
                 Node(
                     kinds.COMMAND,
@@ -296,8 +297,10 @@ class _Builder:
                     account_id=self.org.management_account,
                     region=self.org.region,
                     inputs={
-                        "create": Join((base.format("detach"), target_id)),
-                        "delete": Join((base.format("attach"), target_id)),
+                        "create": _idempotent("detach", target_id, "PolicyNotAttachedException"),
+                        "delete": _idempotent(
+                            "attach", target_id, "DuplicatePolicyAttachmentException"
+                        ),
                     },
                     depends_on=attached,
                 )
@@ -366,3 +369,17 @@ class _Builder:
             account: Account = self.spec.accounts[principal.target]
             return account.id if account.id else Ref(account_node(account.key), "id")
         return principal.target
+
+
+def _idempotent(verb: str, target_id: str | Ref, done_when: str) -> Join:
+    """`aws organizations {verb}-policy` for FullAWSAccess that also succeeds when AWS answers
+    `done_when` (already detached / already attached; DetachPolicy and AttachPolicy API
+    reference, Errors); any other error is printed and fails the command."""
+    call = f"aws organizations {verb}-policy --policy-id {FULL_AWS_ACCESS} --target-id "
+    return Join(
+        (
+            f"out=$({call}",
+            target_id,
+            f' 2>&1) || {{ echo "$out" >&2; echo "$out" | grep -q {done_when}; }}',
+        )
+    )

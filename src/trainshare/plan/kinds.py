@@ -4,6 +4,9 @@ The tokens are the ones the SDK registers (`pulumi_aws/<module>/<file>.py`); the
 registry maps each to its class, and a test checks the two agree.
 """
 
+# The component that holds them all (trainshare.pulumi.OrgSharing).
+COMPONENT = "trainshare:index:OrgSharing"
+
 PROVIDER = "pulumi:providers:aws"
 ORGANIZATION = "aws:organizations/organization:Organization"
 GET_ORGANIZATION = "aws:organizations/getOrganization:getOrganization"  # invoke

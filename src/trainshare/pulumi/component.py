@@ -20,7 +20,7 @@ from trainshare.plan import Join, Mode, Node, Plan, Ref, Value, build_plan, kind
 from trainshare.plan.names import account_node, policy_node, share_node, unit_node
 from trainshare.spec import Spec, load_spec
 
-TYPE_TOKEN = "trainshare:index:OrgSharing"
+TYPE_TOKEN = kinds.COMPONENT
 
 # kind → pulumi_aws class. A test checks each class registers under the same token.
 RESOURCE_CLASSES: Mapping[str, Callable[..., pulumi.Resource]] = {
