@@ -6,6 +6,11 @@ FullAWSAccess is not attached gets `full_aws_access: false`. Shares keep their n
 matches shares and SCPs by name), with their principals, resources and permissions. Keys are the
 AWS names; where one cannot be a key (a clash, or a reserved word), a suffix makes it unique and
 a comment keeps the original. Pure: reads a Snapshot, returns text.
+
+`pulumi_import_file` names the live resources the imported spec's plan describes, in the format
+of `pulumi import --file` (logical names `<component>/<plan node name>`, parent the component):
+`OrgSharing(..., adopt=...)` reads it and imports those resources on the first `pulumi up`
+instead of creating them.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,10 +28,20 @@ from ruamel.yaml.comments import CommentedMap
 
 from trainshare.catalog import is_organization_arn, load_catalog, ou_id_of, parse_arn
 from trainshare.catalog.model import permission_name
-from trainshare.scaffold import ScaffoldError
+from trainshare.errors import TrainshareError
+from trainshare.plan import Join, Node, Plan, Ref, Value, build_plan, kinds
+from trainshare.plan.build import ORGANIZATION, RAM_SERVICE
+from trainshare.scaffold import project_name, render_project, write_files
 from trainshare.snapshot import Snapshot
+from trainshare.spec import Spec, load_spec
+
+IMPORT_FILE = "pulumi-import.json"
 
 _RESERVED = {"root", "organization"}
+
+
+class ImportRefusedError(TrainshareError):
+    """The organization cannot be described by a spec trainshare could deploy."""
 
 
 @dataclass
@@ -53,6 +69,13 @@ def import_snapshot(
     region: str = "us-east-1",
     access_role: str = "OrganizationAccountAccessRole",
 ) -> Imported:
+    if snapshot.feature_set != "ALL":
+        raise ImportRefusedError(
+            f"the organization {snapshot.organization_id} has feature set "
+            f"{snapshot.feature_set or 'unknown'}: SCPs and sharing with OUs need ALL features. "
+            "Enable all features first (Organizations console → Settings, or "
+            "`aws organizations enable-all-features`; every member account must approve)"
+        )
     return _Importer(snapshot).run(region, access_role)
 
 
@@ -105,7 +128,7 @@ class _Importer:
     def tree(self, parent_id: str, prefix: str) -> CommentedMap:
         out = CommentedMap()
         taken: set[str] = set()
-        for unit in sorted(self.children.get(parent_id, []), key=lambda u: u.name):
+        for unit in sorted(self.children.get(parent_id, []), key=lambda u: (u.name, u.id)):
             key = _unique(unit.name, taken, self.notes, "OU")
             path = f"{prefix}/{key}" if prefix else key
             self.paths[unit.id] = path
@@ -117,7 +140,7 @@ class _Importer:
     def accounts(self) -> CommentedMap:
         accounts = CommentedMap()
         taken: set[str] = set()
-        for account in sorted(self.snapshot.accounts, key=lambda a: a.name):
+        for account in sorted(self.snapshot.accounts, key=lambda a: (a.name, a.id)):
             key = _unique(account.name, taken, self.notes, "account")
             self.keys[account.id] = key
             body = CommentedMap(id=account.id)
@@ -210,19 +233,112 @@ def _share(
     return body
 
 
-def write_imported(imported: Imported, folder: Path) -> list[Path]:
-    """Write the spec and its policies into `folder`; refuses, writing nothing, to overwrite."""
-    root = folder
-    targets = [root / "trainshare.yaml", *(root / name for name in imported.policies)]
-    existing = [t for t in targets if t.exists()]
-    if existing:
-        raise ScaffoldError(
-            f"{', '.join(map(str, existing))} already exist(s); nothing was "
-            "written — choose an empty folder"
+def project_files(imported: Imported, snapshot: Snapshot, folder: Path) -> dict[Path, str]:
+    """Every file of the imported project: Pulumi.yaml, __main__.py (adopting), requirements.txt,
+    the spec, its policies, and pulumi-import.json for the plan of that very spec."""
+    with tempfile.TemporaryDirectory() as scratch:  # the spec loads its policies from disk
+        base = Path(scratch)
+        for name, text in imported.policies.items():
+            (base / name).parent.mkdir(parents=True, exist_ok=True)
+            (base / name).write_text(text, encoding="utf-8")
+        (base / "trainshare.yaml").write_text(imported.spec_text, encoding="utf-8")
+        spec = load_spec(base / "trainshare.yaml")
+    import_file = pulumi_import_file(spec, snapshot, project_name(folder))
+    texts = render_project(folder, imported.spec_text, IMPORT_FILE)
+    texts.update({folder / name: text for name, text in imported.policies.items()})
+    texts[folder / IMPORT_FILE] = json.dumps(import_file, indent=2) + "\n"
+    return texts
+
+
+def write_imported(imported: Imported, snapshot: Snapshot, folder: Path) -> list[Path]:
+    """Write the project into `folder`; refuses, writing nothing, to overwrite any file."""
+    return write_files(project_files(imported, snapshot, folder))
+
+
+# -- adoption into Pulumi ---------------------------------------------------------------------
+
+
+def pulumi_import_file(spec: Spec, snapshot: Snapshot, component: str) -> dict[str, Any]:
+    """The `pulumi import --file` document for every node of `spec`'s plan that exists live.
+
+    IDs are in each type's import format (pulumi_aws docs, "Import"): policy ID; `target:policy`;
+    share ARN; `shareArn,resourceArn`; `shareArn,principal`; the management account ID; the
+    service principal. Providers and the FullAWSAccess command are not imported: providers hold
+    no cloud state, and the command accepts "already done" as success.
+    """
+    ids = import_ids(build_plan(spec), snapshot)
+    resources: list[dict[str, Any]] = [
+        {"type": kinds.COMPONENT, "name": component, "component": True}
+    ]
+    for name, (kind, resource_id) in ids.items():
+        resources.append(
+            {"type": kind, "name": f"{component}/{name}", "id": resource_id, "parent": component}
         )
-    for target, text in zip(
-        targets, [imported.spec_text, *imported.policies.values()], strict=True
-    ):
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-    return targets
+    return {"resources": resources}
+
+
+def import_ids(plan: Plan, snapshot: Snapshot) -> dict[str, tuple[str, str]]:
+    """Plan node name → (type token, import ID), for the nodes whose resource exists live."""
+    return _Adoption(snapshot).ids(plan)
+
+
+class _Adoption:
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self.policies = {p.name: p for p in snapshot.policies if not p.aws_managed}
+        self.shares = {(s.owner, s.region, s.name): s for s in snapshot.shares}
+        self.found: dict[str, tuple[str, str]] = {}
+
+    def ids(self, plan: Plan) -> dict[str, tuple[str, str]]:
+        for node in plan.nodes:
+            found = self.match(node)
+            if found is not None:
+                self.found[node.name] = (node.kind, found)
+        return self.found
+
+    def value(self, value: Value) -> str | None:
+        """A plan value with its refs resolved against the live organization (None: unknown)."""
+        if isinstance(value, str):
+            return value
+        if isinstance(value, Join):
+            parts = [self.value(p) for p in value.parts]
+            return None if None in parts else "".join(p for p in parts if p is not None)
+        if isinstance(value, Ref):
+            if value.node == ORGANIZATION:
+                snap = self.snapshot
+                org = {"id": snap.organization_id, "arn": snap.organization_arn}
+                return snap.root_id if value.attr == "roots[0].id" else org.get(value.attr)
+            found = self.found.get(value.node)
+            # a policy's or a share's own ID is what other nodes refer to (`id`, `arn`)
+            return found[1] if found is not None and value.attr in ("id", "arn") else None
+        return None
+
+    def match(self, node: Node) -> str | None:
+        inputs, snap = node.inputs, self.snapshot
+        if node.kind == kinds.POLICY:
+            policy = self.policies.get(str(inputs["name"]))
+            return policy.id if policy is not None else None
+        if node.kind == kinds.POLICY_ATTACHMENT:
+            policy_id, target = self.value(inputs["policy_id"]), self.value(inputs["target_id"])
+            policies = self.policies.values()
+            attached = any(p.id == policy_id and target in p.targets for p in policies)
+            return f"{target}:{policy_id}" if attached else None
+        if node.kind == kinds.RESOURCE_SHARE:
+            share = self.shares.get((node.account_id or "", node.region, str(inputs["name"])))
+            return share.arn if share is not None else None
+        if node.kind in (kinds.RESOURCE_ASSOCIATION, kinds.PRINCIPAL_ASSOCIATION):
+            share_arn = self.value(inputs["resource_share_arn"])
+            key = "resource_arn" if node.kind == kinds.RESOURCE_ASSOCIATION else "principal"
+            entity = self.value(inputs[key])
+            live = next((s for s in snap.shares if s.arn == share_arn), None)
+            if live is None or entity is None:
+                return None
+            associations = live.resources if key == "resource_arn" else live.principals
+            present = any(a.entity == entity and a.status == "ASSOCIATED" for a in associations)
+            return f"{share_arn},{entity}" if present else None
+        if node.kind == kinds.SHARING_WITH_ORGANIZATION:
+            return snap.management_account if RAM_SERVICE in snap.service_access else None
+        if node.kind == kinds.AWS_SERVICE_ACCESS:
+            service = str(inputs["service_principal"])
+            return service if service in snap.service_access else None
+        return None

@@ -23,3 +23,18 @@ def org(emulator):
     root = client.list_roots()["Roots"][0]["Id"]
     client.enable_policy_type(RootId=root, PolicyType="SERVICE_CONTROL_POLICY")
     return client, root
+
+
+def credentials(emulator, account=None):
+    """Environment for the CLI acting as `account` (default: management) on the emulator,
+    with no profile or config file of the machine's in the way."""
+    creds = emulator.session(account).get_credentials()
+    return {
+        "AWS_ACCESS_KEY_ID": creds.access_key,
+        "AWS_SECRET_ACCESS_KEY": creds.secret_key,
+        "AWS_SESSION_TOKEN": creds.token,
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_PROFILE": None,
+        "AWS_CONFIG_FILE": "/dev/null",
+        "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+    }

@@ -8,25 +8,13 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import EXAMPLE
+from tests.integration.conftest import credentials
 from trainshare.cli import app
 from trainshare.emulator.demo import deploy
 from trainshare.emulator.world import seed_world
 from trainshare.spec import load_spec
 
 SPEC = load_spec(EXAMPLE)
-
-
-def credentials(emulator, account=None):
-    creds = emulator.session(account).get_credentials()
-    return {
-        "AWS_ACCESS_KEY_ID": creds.access_key,
-        "AWS_SECRET_ACCESS_KEY": creds.secret_key,
-        "AWS_SESSION_TOKEN": creds.token,
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_PROFILE": None,
-        "AWS_CONFIG_FILE": "/dev/null",
-        "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
-    }
 
 
 @pytest.fixture

@@ -1,31 +1,186 @@
-"""`import` round trip: deploy the example, snapshot it, import the snapshot as a spec — and the
-organization audits clean against the imported spec."""
+"""`trainshare import`: an organization built by hand (nested OUs, awkward names, SCPs, a RAM share)
+→ a project whose spec audits clean against it, and whose pulumi-import.json makes the first
+`pulumi up` import every resource and create none."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from botocore.awsrequest import AWSResponse
 from typer.testing import CliRunner
 
 from tests.conftest import EXAMPLE
-from trainshare.audit import diff
+from tests.integration.conftest import credentials
+from trainshare.audit import ClientFactory, diff, read_snapshot
 from trainshare.cli import app
 from trainshare.emulator.demo import audit_emulator, deploy
 from trainshare.emulator.world import seed_world
 from trainshare.importer import import_snapshot, write_imported
+from trainshare.plan import build_plan, kinds
 from trainshare.scaffold import ScaffoldError
 from trainshare.spec import load_spec
 
 SPEC = load_spec(EXAMPLE)
+DENY_LEAVE = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Deny", "Action": "organizations:LeaveOrganization", "Resource": "*"}
+        ],
+    }
+)
 
 
-def test_an_imported_spec_audits_clean_against_the_same_org(emulator, tmp_path):
+@pytest.fixture
+def hand_made(org, emulator):
+    """An organization nobody described in YAML: names with spaces and slashes, an OU called
+    `root`, two accounts with the same name, an SCP on an OU and an account, a subnet shared
+    with a nested OU and an account."""
+    client, root = org
+    ml = client.create_organizational_unit(ParentId=root, Name="Machine Learning")
+    ml_id = ml["OrganizationalUnit"]["Id"]
+    training = client.create_organizational_unit(ParentId=ml_id, Name="training/gpu")
+    training_id = training["OrganizationalUnit"]["Id"]
+    odd = client.create_organizational_unit(ParentId=root, Name="root")["OrganizationalUnit"]
+    ids = {}
+    for name, email, parent in (
+        ("gpu team", "gpu@example.com", training_id),
+        ("sandbox", "sb1@example.com", odd["Id"]),
+        ("sandbox", "sb2@example.com", ml_id),
+    ):
+        status = client.create_account(Email=email, AccountName=name)["CreateAccountStatus"]
+        account = status["AccountId"]
+        client.move_account(AccountId=account, SourceParentId=root, DestinationParentId=parent)
+        ids[email] = account
+    policy = client.create_policy(
+        Content=DENY_LEAVE, Description="", Name="deny leave", Type="SERVICE_CONTROL_POLICY"
+    )["Policy"]["PolicySummary"]["Id"]
+    client.attach_policy(PolicyId=policy, TargetId=ml_id)
+    client.attach_policy(PolicyId=policy, TargetId=ids["sb1@example.com"])
+    ec2 = emulator.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    ram = emulator.client("ram")
+    ram.enable_sharing_with_aws_organization()
+    org_id = client.describe_organization()["Organization"]["Id"]
+    ou_arn = f"arn:aws:organizations::{emulator.management_account}:ou/{org_id}/{training_id}"
+    ram.create_resource_share(
+        name="gpu subnet",
+        resourceArns=[f"arn:aws:ec2:us-east-1:{emulator.management_account}:subnet/{subnet}"],
+        principals=[ou_arn, ids["sb2@example.com"]],
+        allowExternalPrincipals=False,
+    )
+    return ids
+
+
+def run_import(emulator, out, *args):
+    return CliRunner(env=credentials(emulator)).invoke(
+        app, ["import", "--endpoint-url", emulator.endpoint, "--out", str(out), *args]
+    )
+
+
+def test_import_from_the_live_org_audits_clean_and_adopts_everything(emulator, hand_made, tmp_path):
+    out = tmp_path / "adopted"
+    result = run_import(emulator, out)
+    assert result.exit_code == 0, result.output
+    spec = load_spec(out / "trainshare.yaml")
+    # names the spec could not take as they were, written so that they round-trip
+    assert set(spec.units) == {"Machine Learning", "Machine Learning/training-gpu", "root-1"}
+    assert {a.key for a in spec.accounts.values() if a.id in hand_made.values()} == {
+        "gpu team",
+        "sandbox",
+        "sandbox-2",
+    }
+    assert "note: OU 'training/gpu' is written as 'training-gpu'" in result.stderr
+    key = {a.id: a.key for a in spec.accounts.values()}
+    sb1, sb2 = key[hand_made["sb1@example.com"]], key[hand_made["sb2@example.com"]]
+    assert spec.guardrails["deny leave"].targets == ("Machine Learning", sb1)
+    assert {p.target for p in spec.shares["gpu subnet"].principals} == {
+        "Machine Learning/training-gpu",
+        sb2,
+    }
+    factory = ClientFactory(session=emulator.session(), endpoint_url=emulator.endpoint)
+    report = diff(spec, read_snapshot(spec, factory))
+    assert report.drift == [] and report.findings == []
+
+    # pulumi-import.json names exactly the plan's non-provider nodes, with their live IDs
+    document = json.loads((out / "pulumi-import.json").read_text())
+    component, *children = document["resources"]
+    assert component == {"type": kinds.COMPONENT, "name": "adopted", "component": True}
+    plan = build_plan(spec)
+    expected = {
+        f"adopted/{n.name}": n.kind
+        for n in plan.nodes
+        if n.kind != kinds.PROVIDER and n.mode != "read"
+    }
+    assert {c["name"]: c["type"] for c in children} == expected
+    assert all(c["parent"] == "adopted" for c in children)
+    by_name = {c["name"]: c["id"] for c in children}
+    share_arn = by_name["adopted/share/gpu subnet"]
+    assert share_arn.startswith(f"arn:aws:ram:us-east-1:{emulator.management_account}:")
+    policy_id = by_name["adopted/scp/deny leave"]
+    assert by_name[f"adopted/scp/deny leave/attach/{sb1}"] == (
+        f"{hand_made['sb1@example.com']}:{policy_id}"
+    )
+    assert by_name[f"adopted/share/gpu subnet/principal/{sb2}"] == (
+        f"{share_arn},{hand_made['sb2@example.com']}"
+    )
+    assert by_name["adopted/ram-organization-sharing"] == emulator.management_account
+
+    # the program, run with that file, imports every resource and creates none
+    main = (out / "__main__.py").read_text()
+    assert (
+        'OrgSharing("adopted", HERE / "trainshare.yaml", adopt=HERE / "pulumi-import.json")' in main
+    )
+    mocks, _ = deploy(emulator, spec, lambda _: None, adopt=document, name="adopted")
+    assert mocks.created == []
+    assert {(t, n, i) for t, n, i in mocks.imported} == {
+        (c["type"], c["name"], c["id"]) for c in children
+    }
+    _, after = audit_emulator(emulator, spec)
+    assert after.drift == [] and after.findings == []
+
+
+def test_import_refuses_to_overwrite_and_writes_nothing(emulator, hand_made, tmp_path):
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "__main__.py").write_text("# mine\n")
+    result = run_import(emulator, out)
+    assert result.exit_code == 1
+    assert "__main__.py already exist(s); nothing was written" in result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["__main__.py"]
+    assert (out / "__main__.py").read_text() == "# mine\n"
+
+
+def test_import_from_a_member_account_is_a_clear_error(emulator, hand_made, tmp_path):
+    member = hand_made["gpu@example.com"]
+    result = CliRunner(env=credentials(emulator, member)).invoke(
+        app, ["import", "--endpoint-url", emulator.endpoint, "--out", str(tmp_path / "o")]
+    )
+    assert result.exit_code == 1
+    assert (
+        f"these credentials are for the member account {member}; read the organization with "
+        f"the management account's ({emulator.management_account})"
+    ) in result.stderr
+
+
+def test_consolidated_billing_org_is_refused(emulator, tmp_path):
+    emulator.client("organizations").create_organization(FeatureSet="CONSOLIDATED_BILLING")
+    result = run_import(emulator, tmp_path / "o")
+    assert result.exit_code == 1
+    assert "has feature set CONSOLIDATED_BILLING: SCPs and sharing with OUs need ALL features" in (
+        result.stderr
+    )
+    assert not (tmp_path / "o").exists()
+
+
+def test_an_imported_snapshot_round_trips_the_example(emulator, tmp_path):
     seed_world(emulator, SPEC)
     deploy(emulator, SPEC, lambda _: None)
     snapshot, _ = audit_emulator(emulator, SPEC)
-    imported = import_snapshot(snapshot)
-    written = write_imported(imported, tmp_path / "imported")
+    written = write_imported(import_snapshot(snapshot), snapshot, tmp_path / "imported")
     spec = load_spec(tmp_path / "imported" / "trainshare.yaml")
-    # everything is adopted by ID, nothing would be created
     assert all(a.id for a in spec.accounts.values())
     assert all(u.id for u in spec.units.values())
     assert set(spec.shares) == {"gpu-capacity", "training-subnet", "vision-features"}
@@ -33,12 +188,12 @@ def test_an_imported_spec_audits_clean_against_the_same_org(emulator, tmp_path):
     assert spec.shares["gpu-capacity"].principals[0].target == "ml/training"
     report = diff(spec, snapshot)
     assert report.drift == [] and report.findings == []
-    assert len(written) == 3  # the spec and two policy documents
+    assert {p.name for p in written} >= {"trainshare.yaml", "pulumi-import.json", "__main__.py"}
     with pytest.raises(ScaffoldError, match="nothing was written"):
-        write_imported(imported, tmp_path / "imported")
+        write_imported(import_snapshot(snapshot), snapshot, tmp_path / "imported")
 
 
-def test_import_command_writes_a_spec_that_validates(emulator, tmp_path):
+def test_import_command_from_a_snapshot_file(emulator, tmp_path):
     seed_world(emulator, SPEC)
     deploy(emulator, SPEC, lambda _: None)
     snapshot, _ = audit_emulator(emulator, SPEC)
@@ -49,5 +204,57 @@ def test_import_command_writes_a_spec_that_validates(emulator, tmp_path):
     assert result.exit_code == 0, result.output
     assert f"wrote {tmp_path / 'o' / 'trainshare.yaml'}" in result.stdout
     assert runner.invoke(app, ["validate", str(tmp_path / "o" / "trainshare.yaml")]).exit_code == 0
-    again = runner.invoke(app, ["import", "--snapshot", str(path), "--out", str(tmp_path / "o")])
-    assert again.exit_code == 1 and "nothing was written" in again.stderr
+
+
+def test_unreadable_snapshot_is_a_clear_error(tmp_path):
+    (tmp_path / "snap.json").write_text("{not json")
+    runner = CliRunner()
+    missing = runner.invoke(
+        app, ["import", "--snapshot", str(tmp_path / "nope.json"), "--out", str(tmp_path / "o")]
+    )
+    assert missing.exit_code == 1
+    assert f"cannot read {tmp_path / 'nope.json'}: No such file or directory" in missing.stderr
+    broken = runner.invoke(
+        app, ["import", "--snapshot", str(tmp_path / "snap.json"), "--out", str(tmp_path / "o")]
+    )
+    assert broken.exit_code == 1 and "snap.json: not JSON" in broken.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_missing_permission_names_the_call_and_the_policy(
+    emulator, hand_made, tmp_path, monkeypatch
+):
+    """ListPolicies answered AccessDenied, as AWS does when the reading role lacks it."""
+    original = ClientFactory.client
+
+    def denying(self, service, region="us-east-1", session=None):
+        client = original(self, service, region, session)
+        client.meta.events.register("before-send.organizations.ListPolicies", _deny)
+        return client
+
+    monkeypatch.setattr(ClientFactory, "client", denying)
+    result = run_import(emulator, tmp_path / "o")
+    assert result.exit_code == 1
+    assert (
+        "reading the organization: access denied to ListPolicies (not allowed); the audit's IAM "
+        "policy is docs/audit-permissions.json"
+    ) in " ".join(result.stderr.split())
+    assert not (tmp_path / "o").exists()
+
+
+def _deny(request, **_):
+    body = json.dumps({"__type": "AccessDeniedException", "Message": "not allowed"})
+    return AWSResponse(
+        request.url,
+        400,
+        {"x-amzn-ErrorType": "AccessDeniedException", "Content-Type": "application/x-amz-json-1.1"},
+        _Raw(body.encode()),
+    )
+
+
+class _Raw:
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def stream(self, **_):
+        yield self.data

@@ -60,6 +60,10 @@ class RecordingMocks(pulumi.runtime.Mocks):
             state["arn"] = rid
         else:
             rid = f"{args.name}-id"
+        if args.resource_id:  # imported: the engine reads the live resource under its own ID
+            rid = args.resource_id
+            if args.typ == "aws:ram/resourceShare:ResourceShare":
+                state["arn"] = rid
         self.ids[args.name] = rid
         return rid, state
 

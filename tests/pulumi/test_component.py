@@ -7,10 +7,12 @@ import re
 
 import pulumi
 import pulumi_aws as aws
+import pytest
 
 from tests.conftest import EXAMPLE
 from tests.pulumi.mocks import ORG_ID, ROOT_ID
 from trainshare.catalog import load_catalog
+from trainshare.errors import PlanError
 from trainshare.plan import Mode, build_plan, kinds, refs_in
 from trainshare.pulumi import RESOURCE_CLASSES, TYPE_TOKEN, OrgSharing
 from trainshare.spec import load_spec
@@ -152,3 +154,49 @@ def test_full_aws_access_detach_is_a_command_with_the_ou_id(deploy, tmp_path):
         f"aws organizations attach-policy --policy-id p-FullAWSAccess --target-id {ou_id} 2>&1"
         in command.inputs["delete"]
     )
+
+
+def test_adopted_resources_are_imported_and_keep_their_share_permissions(deploy):
+    share = "share/gpu-capacity"
+    arn = "arn:aws:ram:us-east-1:222222222222:resource-share/live"
+    adopt = {
+        "resources": [
+            {"type": TYPE_TOKEN, "name": "org", "component": True},
+            {"type": kinds.RESOURCE_SHARE, "name": f"org/{share}", "id": arn, "parent": "org"},
+            {"type": kinds.POLICY, "name": "other/scp/x", "id": "p-12345678"},  # not ours
+        ]
+    }
+    mocks, options, _ = deploy(lambda: OrgSharing("org", EXAMPLE, adopt=adopt) and None)
+    assert options[f"org/{share}"].import_ == arn
+    assert options[f"org/{share}"].ignore_changes == ["permissionArns"]
+    others = [n.name for n in PLAN.of_kind(kinds.RESOURCE_SHARE) if n.name != share]
+    assert others, "the example has more than one share"
+    for name in others:
+        assert options[f"org/{name}"].import_ is None
+        assert not options[f"org/{name}"].ignore_changes
+    # the adopted share's ARN is what its associations refer to
+    (association, *_) = [
+        r for r in mocks.of_type(kinds.RESOURCE_ASSOCIATION) if r.name.startswith(f"org/{share}/")
+    ]
+    assert association.inputs["resourceShareArn"] == arn
+
+
+def test_an_import_file_that_disagrees_with_the_plan_is_refused(deploy, tmp_path):
+    path = tmp_path / "pulumi-import.json"
+    path.write_text(
+        json.dumps(
+            {
+                "resources": [
+                    {"type": kinds.POLICY, "name": "org/share/gpu-capacity", "id": "p-12345678"}
+                ]
+            }
+        )
+    )
+    with pytest.raises(PlanError) as caught:
+        deploy(lambda: OrgSharing("org", EXAMPLE, adopt=path) and None)
+    assert str(caught.value) == (
+        f"{path}: org/share/gpu-capacity is listed as {kinds.POLICY} but the spec makes it a "
+        f"{kinds.RESOURCE_SHARE}; regenerate the file with `trainshare import`"
+    )
+    with pytest.raises(PlanError, match=r"cannot read the import file .*nope\.json"):
+        deploy(lambda: OrgSharing("org", EXAMPLE, adopt=tmp_path / "nope.json") and None)

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 
 from trainshare.audit.client import AuditError, ClientFactory, WriteRefusedError
 from trainshare.audit.diff import AuditReport, Drift, DriftKind, diff, owners
-from trainshare.audit.reader import Progress, Reader
+from trainshare.audit.reader import Progress, Reader, caller_account
 from trainshare.snapshot import Snapshot
 from trainshare.spec import Spec
 
@@ -30,6 +30,33 @@ def read_snapshot(
     return reader.read(owners(spec, extra))
 
 
+def read_organization(
+    factory: ClientFactory,
+    *,
+    access_role: str,
+    regions: Iterable[str],
+    owners: Iterable[str] = (),
+    all_accounts: bool = False,
+    partition: str = "aws",
+    progress: Progress | None = None,
+) -> Snapshot:
+    """The whole organization, without a spec (for `trainshare import`): read from the
+    management account the credentials belong to, with the shares of the management account,
+    of `owners` (or of every active account) in each of `regions`."""
+    management = caller_account(factory, require_management=True)
+    reader = Reader(
+        factory,
+        management_account=management,
+        access_role=access_role,
+        partition=partition,
+        progress=progress,
+    )
+    accounts = set(owners) | {management}
+    if all_accounts:
+        accounts |= {a.id for a in reader.read_organization()["accounts"] if a.status == "ACTIVE"}
+    return reader.read((a, r) for a in accounts for r in set(regions))
+
+
 __all__ = [
     "AuditError",
     "AuditReport",
@@ -39,5 +66,6 @@ __all__ = [
     "Snapshot",
     "WriteRefusedError",
     "diff",
+    "read_organization",
     "read_snapshot",
 ]

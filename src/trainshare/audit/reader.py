@@ -44,6 +44,26 @@ def _tags(items: Iterable[dict[str, str]]) -> dict[str, str]:
     return {t["key"]: t["value"] for t in items}
 
 
+def caller_account(factory: ClientFactory, require_management: bool = False) -> str:
+    """The account the credentials belong to; with `require_management`, refuses a member
+    account (the organization's structure and SCPs are readable from the management account)."""
+    try:
+        account = str(factory.call(factory.client("sts"), "get_caller_identity")["Account"])
+        if require_management:
+            org = factory.call(factory.client("organizations"), "describe_organization")
+            master = org["Organization"].get("MasterAccountId", account)
+            if master != account:
+                raise AuditError(
+                    f"these credentials are for the member account {account}; read the "
+                    f"organization with the management account's ({master})"
+                )
+    except NoCredentialsError:
+        raise AuditError("no AWS credentials: set AWS_PROFILE or pass --profile") from None
+    except ClientError as exc:
+        raise _explain(exc, "checking credentials") from None
+    return account
+
+
 class Reader:
     def __init__(
         self,
@@ -66,16 +86,10 @@ class Reader:
     # -- the management account -----------------------------------------------------------------
 
     def _check_identity(self) -> None:
-        sts = self.factory.client("sts")
-        try:
-            identity = self.factory.call(sts, "get_caller_identity")
-        except NoCredentialsError:
-            raise AuditError("no AWS credentials: set AWS_PROFILE or pass --profile") from None
-        except ClientError as exc:
-            raise _explain(exc, "checking credentials") from None
-        if identity["Account"] != self.management_account:
+        account = caller_account(self.factory)
+        if account != self.management_account:
             raise AuditError(
-                f"these credentials are for account {identity['Account']}, not the management "
+                f"these credentials are for account {account}, not the management "
                 f"account {self.management_account} the spec names; use the management account's"
             )
 

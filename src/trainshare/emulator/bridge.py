@@ -57,6 +57,7 @@ class EmulatorMocks(pulumi.runtime.Mocks):
     progress: Callable[[str], None] = lambda _: None
     providers: dict[str, Target] = field(default_factory=dict)
     created: list[tuple[str, str, str]] = field(default_factory=list)  # (type, name, id)
+    imported: list[tuple[str, str, str]] = field(default_factory=list)  # (type, name, id)
 
     # -- pulumi.runtime.Mocks -------------------------------------------------------------------
 
@@ -70,6 +71,12 @@ class EmulatorMocks(pulumi.runtime.Mocks):
         handler = _HANDLERS.get(args.typ)
         if handler is None:
             raise EmulatorError(f"the emulator does not support {args.typ} ({args.name})")
+        if args.resource_id:  # `import_`: Pulumi reads the live resource and changes nothing
+            rid = args.resource_id
+            self.imported.append((args.typ, args.name, rid))
+            self.progress(f"= {args.typ.rsplit(':', 1)[-1]:<24} {args.name}  ({rid})")
+            arn = {"arn": rid} if args.typ == "aws:ram/resourceShare:ResourceShare" else {}
+            return rid, {**dict(args.inputs), **arn}
         target = self._target(args.provider)
         rid, state = handler(self, target, dict(args.inputs))
         self.created.append((args.typ, args.name, rid))

@@ -39,16 +39,21 @@ class DemoResult:
 
 
 def deploy(
-    emulator: Emulator, spec: Spec, progress: Callable[[str], None]
+    emulator: Emulator,
+    spec: Spec,
+    progress: Callable[[str], None],
+    adopt: Any = None,
+    name: str = "demo",
 ) -> tuple[EmulatorMocks, dict[str, Any]]:
-    """Run the OrgSharing program through the bridge; returns the mocks and the stack outputs."""
+    """Run the OrgSharing program through the bridge; returns the mocks and the stack outputs.
+    `adopt` and `name` are OrgSharing's (an import file, and the component name it uses)."""
     mocks = EmulatorMocks(emulator, progress=progress)
     pulumi.runtime.set_mocks(mocks, project="trainshare-demo", stack="demo", preview=False)
     outputs: dict[str, Any] = {}
 
     @pulumi.runtime.test  # type: ignore[untyped-decorator]
     def program() -> pulumi.Output[Any]:
-        component = OrgSharing("demo", spec)
+        component = OrgSharing(name, spec, adopt=adopt)
         return pulumi.Output.all(
             component.account_ids, component.ou_ids, component.share_arns, component.policy_ids
         ).apply(

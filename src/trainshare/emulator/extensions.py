@@ -25,6 +25,9 @@ from moto.ram.exceptions import UnknownResourceException
 from moto.ram.responses import ResourceAccessManagerResponse
 from moto.utilities.utils import get_partition
 
+from trainshare.catalog import load_catalog, parse_arn, permission_arn
+from trainshare.catalog.model import permission_name
+
 _APPLIED: set[str] = set()
 
 # The AI-training resource types of the catalog, as the resource part of their ARNs.
@@ -129,7 +132,9 @@ def ram_associates_and_disassociates() -> None:
 
 def ram_keeps_share_permissions() -> None:
     """A share keeps the managed permissions it was created with, one per resource type, and
-    ListResourceSharePermissions returns them (RAM API reference). moto drops them."""
+    ListResourceSharePermissions returns them; for a resource type given no permission, RAM
+    attaches that type's default (RAM API reference, CreateResourceShare `permissionArns`).
+    moto drops them."""
     if not _once("permissions"):
         return
     original_init = ram_models.ResourceShare.__init__
@@ -140,6 +145,15 @@ def ram_keeps_share_permissions() -> None:
 
     def list_permissions(self: Any) -> str:
         share = _share(self.ram_backend, self._get_param("resourceShareArn"))
+        arns = list(share.permission_arns)
+        catalog = load_catalog()
+        for resource in share.resource_arns:
+            parsed = parse_arn(resource)
+            rtype = catalog.resource_type_for(parsed) if parsed else None
+            if rtype is None or rtype.default_permission is None:
+                continue
+            if not any(permission_name(a) in rtype.permissions for a in arns):
+                arns.append(permission_arn(rtype.default_permission, share.partition))
         return json.dumps(
             {
                 "permissions": [
@@ -151,7 +165,7 @@ def ram_keeps_share_permissions() -> None:
                         "status": "ATTACHABLE",
                         "isResourceTypeDefault": True,
                     }
-                    for arn in share.permission_arns
+                    for arn in arns
                 ]
             }
         )

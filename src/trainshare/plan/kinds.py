@@ -23,3 +23,11 @@ PRINCIPAL_ASSOCIATION = "aws:ram/principalAssociation:PrincipalAssociation"
 # pulumi-command: runs a CLI command on create and another on delete (for what no pulumi_aws
 # resource does, such as detaching the AWS-managed FullAWSAccess SCP).
 COMMAND = "command:local:Command"
+
+# Inputs ignored on a resource the component adopted (`OrgSharing(adopt=...)`), because changing
+# them replaces the resource instead of updating it: `permission_arns` is ForceNew in
+# terraform-provider-aws (internal/service/ram/resource_share.go, checked 2026-11-29), and
+# replacing a live share deletes it — every consumer loses access until the new share's
+# associations are made. Change an adopted share's permissions with RAM itself
+# (ReplacePermissionAssociations); `trainshare audit` compares them with the spec.
+ADOPTION_IGNORES: dict[str, tuple[str, ...]] = {RESOURCE_SHARE: ("permissionArns",)}

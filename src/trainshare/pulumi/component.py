@@ -7,6 +7,7 @@ of the node it names, a `Join` an `Output.concat`, and each node's kind picks it
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,11 @@ class OrgSharing(pulumi.ComponentResource):
         name: the component's name; every child's name is `<name>/<plan node name>`.
         spec: a `Spec`, or the path of a `trainshare.yaml` (validated on load).
         opts: options for the component itself.
+        adopt: a `pulumi import --file` document (its path, or the parsed JSON), as
+            `trainshare import` writes it: each listed child is imported with its ID instead of
+            created, and ignores the inputs in `kinds.ADOPTION_IGNORES` (a change to them
+            would replace it). Pulumi ignores an import ID once the resource is in the stack,
+            so the argument may stay.
 
     Outputs: `account_ids`, `ou_ids`, `share_arns`, `policy_ids` (dicts keyed by spec keys).
     """
@@ -79,11 +85,13 @@ class OrgSharing(pulumi.ComponentResource):
         name: str,
         spec: Spec | str | Path,
         opts: pulumi.ResourceOptions | None = None,
+        adopt: str | Path | Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(TYPE_TOKEN, name, {}, opts)
         self.spec = spec if isinstance(spec, Spec) else load_spec(spec)
         self.plan: Plan = build_plan(self.spec)
         self._prefix = name
+        self.adopted: dict[str, str] = _adoption(adopt, name, self.plan) if adopt else {}
         self.created: dict[str, Any] = {}  # node name → Resource, or Output for READ nodes
         for node in self.plan.nodes:
             self.created[node.name] = self._create(node)
@@ -109,13 +117,20 @@ class OrgSharing(pulumi.ComponentResource):
             for name in node.depends_on
             if isinstance(self.created.get(name), pulumi.Resource)
         ]
+        import_id = self.adopted.get(node.name)
+        ignore = (
+            [*node.ignore_changes, *(kinds.ADOPTION_IGNORES.get(node.kind, ()))]
+            if (import_id)
+            else list(node.ignore_changes)
+        )
         options = pulumi.ResourceOptions(
             parent=self,
             provider=self._provider_for(node),
             depends_on=depends_on,
             protect=node.protect,
             retain_on_delete=node.retain_on_delete,
-            ignore_changes=list(node.ignore_changes) or None,
+            ignore_changes=ignore or None,
+            import_=import_id,
         )
         return cls(f"{self._prefix}/{node.name}", opts=options, **inputs)
 
@@ -175,6 +190,35 @@ class OrgSharing(pulumi.ComponentResource):
                 "policy_ids": self.policy_ids,
             }
         )
+
+
+def _adoption(adopt: str | Path | Mapping[str, Any], component: str, plan: Plan) -> dict[str, str]:
+    """Plan node name → import ID, from an import file; refuses one that disagrees with the plan
+    (a resource of another type under the same name would be imported as the wrong thing)."""
+    if isinstance(adopt, Mapping):
+        document = adopt
+    else:
+        try:
+            document = json.loads(Path(adopt).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise PlanError(f"cannot read the import file {adopt}: {exc}") from None
+    prefix = f"{component}/"
+    ids: dict[str, str] = {}
+    for entry in document.get("resources", []):
+        name, resource_id = str(entry.get("name", "")), entry.get("id")
+        if not name.startswith(prefix) or not resource_id:
+            continue  # the component itself, or another program's resource
+        node_name = name.removeprefix(prefix)
+        if node_name not in plan:
+            pulumi.log.warn(f"{adopt}: {name} is not in the plan (removed from the spec?): skipped")
+            continue
+        if entry.get("type") != plan[node_name].kind:
+            raise PlanError(
+                f"{adopt}: {name} is listed as {entry.get('type')} but the spec makes it a "
+                f"{plan[node_name].kind}; regenerate the file with `trainshare import`"
+            )
+        ids[node_name] = str(resource_id)
+    return ids
 
 
 def _walk(value: Any, path: tuple[str | int, ...]) -> Any:

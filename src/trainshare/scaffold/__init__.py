@@ -29,29 +29,51 @@ def project_name(folder: Path) -> str:
     return name or "trainshare-project"
 
 
-def init_project(folder: Path) -> list[Path]:
-    """Write the project into `folder`; refuse, writing nothing, if any file already exists."""
-    targets = [folder / name for name in FILES]
-    existing = [t for t in targets if t.exists()]
+def render_project(
+    folder: Path, spec_text: str | None = None, adopt: str | None = None
+) -> dict[Path, str]:
+    """The project's files and their text: the commented example spec unless `spec_text` is
+    given; with `adopt` (an import file's name), the program adopts what that file lists."""
+    name = project_name(folder)
+    values = {"{name}": name, "{version}": __version__, "{adopt}": "", "{adopt_comment}": ""}
+    if adopt:
+        values["{adopt}"] = f', adopt=HERE / "{adopt}"'
+        values["{adopt_comment}"] = (
+            f"# {adopt} lists the live resources this spec describes: `pulumi up`\n"
+            "# imports them (keeping their IDs) instead of creating them. Keep it:\n"
+            "# Pulumi ignores an import ID once the resource is in the stack.\n"
+        )
+    texts = {}
+    for file, template in TEMPLATES.items():
+        if file == "trainshare.yaml" and spec_text is not None:
+            texts[folder / file] = spec_text
+            continue
+        text = resources.files(__package__).joinpath(template).read_text(encoding="utf-8")
+        if template.endswith(".tmpl"):
+            for placeholder, value in values.items():
+                text = text.replace(placeholder, value)
+        texts[folder / file] = text
+    return texts
+
+
+def write_files(texts: dict[Path, str]) -> list[Path]:
+    """Write every file, or — if any already exists — none of them."""
+    existing = [t for t in texts if t.exists()]
     if existing:
         names = ", ".join(str(t) for t in existing)
         raise ScaffoldError(
             f"{names} already exist(s); nothing was written — choose an empty "
             "folder or move those files"
         )
-    values = {"{name}": project_name(folder), "{version}": __version__}
-    texts = {}
-    for target in targets:
-        template = TEMPLATES[target.name]
-        text = resources.files(__package__).joinpath(template).read_text(encoding="utf-8")
-        if template.endswith(".tmpl"):
-            for placeholder, value in values.items():
-                text = text.replace(placeholder, value)
-        texts[target] = text
     try:
-        folder.mkdir(parents=True, exist_ok=True)
         for target, text in texts.items():
+            target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise ScaffoldError(f"cannot write into {folder}: {exc.strerror}") from None
-    return targets
+        raise ScaffoldError(f"cannot write {target}: {exc.strerror}") from None
+    return list(texts)
+
+
+def init_project(folder: Path) -> list[Path]:
+    """Write the project into `folder`; refuse, writing nothing, if any file already exists."""
+    return write_files(render_project(folder))
