@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import json
+
 import pytest
+from botocore.awsrequest import AWSResponse
 
 from trainshare.emulator import running_emulator
 
@@ -38,3 +41,19 @@ def credentials(emulator, account=None):
         "AWS_CONFIG_FILE": "/dev/null",
         "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
     }
+
+
+def error_response(request, code: str, message: str) -> AWSResponse:
+    """An AWS JSON-protocol error answer, for a botocore before-send hook to return instead of
+    sending the request (throttling, access denied)."""
+    body = json.dumps({"__type": code, "message": message})
+    headers = {"x-amzn-ErrorType": code, "Content-Type": "application/x-amz-json-1.1"}
+    return AWSResponse(request.url, 400, headers, _Raw(body.encode()))
+
+
+class _Raw:
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def stream(self, **_):
+        yield self.data

@@ -10,9 +10,9 @@ from dataclasses import replace
 
 import pulumi
 import pytest
-from botocore.awsrequest import AWSResponse
 
 from tests.conftest import EXAMPLE, REPO
+from tests.integration.conftest import error_response
 from trainshare.audit import ClientFactory, WriteRefusedError, diff, read_snapshot
 from trainshare.emulator.bridge import EmulatorMocks
 from trainshare.emulator.demo import audit_emulator, deploy
@@ -115,24 +115,7 @@ class ThrottlingFactory(ClientFactory):
         self.seen = getattr(self, "seen", 0) + 1
         if self.seen % 3:
             return None
-        body = json.dumps({"__type": "TooManyRequestsException", "message": "Rate exceeded"})
-        return AWSResponse(
-            request.url,
-            400,
-            {
-                "x-amzn-ErrorType": "TooManyRequestsException",
-                "Content-Type": "application/x-amz-json-1.1",
-            },
-            _Raw(body.encode()),
-        )
-
-
-class _Raw:
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-
-    def stream(self, **_):
-        yield self.data
+        return error_response(request, "TooManyRequestsException", "Rate exceeded")
 
 
 def test_throttling_is_retried_and_the_snapshot_comes_out_identical(emulator, deployed):

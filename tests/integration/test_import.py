@@ -7,11 +7,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from botocore.awsrequest import AWSResponse
 from typer.testing import CliRunner
 
 from tests.conftest import EXAMPLE
-from tests.integration.conftest import credentials
+from tests.integration.conftest import credentials, error_response
 from trainshare.audit import ClientFactory, diff, read_snapshot
 from trainshare.cli import app
 from trainshare.emulator.demo import audit_emulator, deploy
@@ -243,18 +242,4 @@ def test_a_missing_permission_names_the_call_and_the_policy(
 
 
 def _deny(request, **_):
-    body = json.dumps({"__type": "AccessDeniedException", "Message": "not allowed"})
-    return AWSResponse(
-        request.url,
-        400,
-        {"x-amzn-ErrorType": "AccessDeniedException", "Content-Type": "application/x-amz-json-1.1"},
-        _Raw(body.encode()),
-    )
-
-
-class _Raw:
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-
-    def stream(self, **_):
-        yield self.data
+    return error_response(request, "AccessDeniedException", "not allowed")
