@@ -202,7 +202,9 @@ def access(
         from trainshare.snapshot import Snapshot, SnapshotError
 
         try:
-            model = model_from_snapshot(Snapshot.read(snapshot), loaded.organization.partition)
+            model = model_from_snapshot(
+                Snapshot.read(snapshot), loaded.organization.partition, loaded
+            )
         except SnapshotError as exc:
             _fail(str(exc))
     else:

@@ -68,6 +68,16 @@ class ResourceShare:
 
 
 @dataclass(frozen=True)
+class ResourcePolicy:
+    """The live policy of a resource a policy share grants on (None: it has none)."""
+
+    arn: str
+    owner: str
+    region: str
+    document: str | None
+
+
+@dataclass(frozen=True)
 class Snapshot:
     management_account: str
     organization_id: str
@@ -81,6 +91,7 @@ class Snapshot:
     shares: tuple[ResourceShare, ...]
     owners_read: tuple[tuple[str, str], ...]  # (account, Region) whose shares were read
     taken_at: str = ""
+    resource_policies: tuple[ResourcePolicy, ...] = ()
     version: int = VERSION
 
     def to_json(self) -> str:
@@ -133,5 +144,8 @@ def _build(data: dict[str, Any]) -> Snapshot:
             "service_access": tuple(data["service_access"]),
             "shares": tuple(share(s) for s in data["shares"]),
             "owners_read": tuple(tuple(o) for o in data["owners_read"]),
+            "resource_policies": tuple(
+                ResourcePolicy(**r) for r in data.get("resource_policies", [])
+            ),
         }
     )

@@ -59,11 +59,19 @@ def page(report):
 def test_report_shows_the_matrix_tree_and_shares(page):
     assert page.title() == "trainshare access — ml-platform"
     headers = page.locator("#matrix thead th").all_inner_texts()
-    assert headers == ["account", "gpu-capacity", "training-subnet", "vision-features"]
+    assert headers == [
+        "account",
+        "gpu-capacity",
+        "training-subnet",
+        "vision-features",
+        "training-data",
+        "training-images",
+        "vision-models",
+    ]
     row = page.locator("#matrix tbody tr", has_text="team-vision").locator("td").all_inner_texts()
-    assert row == ["1/2 +1?", "2/3 +1?", "4/4"]
+    assert row == ["1/2 +1?", "2/3 +1?", "4/4", "6/6", "3/3", "—"]
     assert "ml/training: team-vision, team-nlp" in page.locator("#tree").inner_text()
-    assert page.locator("#shares li").count() == 3
+    assert page.locator("#shares li").count() == 6
 
 
 def test_clicking_a_cell_reveals_its_trace(page):
@@ -81,3 +89,12 @@ def test_clicking_a_cell_reveals_its_trace(page):
 
 def test_the_page_is_self_contained(page, report):
     assert page.requests == [report.as_uri()]  # type: ignore[attr-defined]
+
+
+def test_a_policy_share_cell_shows_the_resource_policy_step(page):
+    page.locator('td.cell[data-account="team-nlp"][data-share="training-data"]').click()
+    text = page.locator("#trace").inner_text()
+    assert (
+        "✓ the policy of arn:aws:s3:::acme-training-data allows s3:GetObject to team-nlp "
+        "(TrainingDataOrgPaths2)" in text
+    )

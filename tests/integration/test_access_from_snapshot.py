@@ -26,7 +26,7 @@ def test_live_matrix_equals_the_spec_matrix_then_shows_tampering(emulator, tmp_p
     from_spec = summarize(
         access_matrix(model_from_spec(SPEC, snapshot.organization_id, outputs["account_ids"]))
     )
-    live = summarize(access_matrix(model_from_snapshot(snapshot)))
+    live = summarize(access_matrix(model_from_snapshot(snapshot, spec=SPEC)))
     assert live == from_spec
 
     ram = emulator.client("ram", "222222222222")
@@ -34,7 +34,7 @@ def test_live_matrix_equals_the_spec_matrix_then_shows_tampering(emulator, tmp_p
     ram.update_resource_share(resourceShareArn=share, allowExternalPrincipals=True)
     ram.associate_resource_share(resourceShareArn=share, principals=["999999999999"])
     tampered, _ = audit_emulator(emulator, SPEC)
-    counts = summarize(access_matrix(model_from_snapshot(tampered)))
+    counts = summarize(access_matrix(model_from_snapshot(tampered, spec=SPEC)))
     assert counts[("999999999999", "gpu-capacity")][Effect.CONDITIONAL] == 2
 
     path = tmp_path / "snapshot.json"

@@ -18,7 +18,7 @@ from trainshare.emulator.bridge import EmulatorMocks
 from trainshare.emulator.demo import audit_emulator, deploy
 from trainshare.emulator.world import seed_world
 from trainshare.snapshot import Snapshot
-from trainshare.spec import load_spec
+from trainshare.spec import ShareKind, load_spec
 
 SPEC = load_spec(EXAMPLE)
 OWNER = "222222222222"
@@ -33,14 +33,16 @@ def deployed(emulator):
 
 def test_deployed_example_audits_clean_and_offline_gives_the_same_answer(emulator, deployed):
     mocks, outputs = deployed
-    assert len(mocks.created) == 21
+    assert len(mocks.created) == 25
     snapshot, report = audit_emulator(emulator, SPEC)
     assert report.drift == [] and report.findings == []
     offline = Snapshot.from_json(snapshot.to_json())
     assert offline == snapshot
     assert diff(SPEC, offline).to_json() == report.to_json()
     assert "testing" not in snapshot.to_json(), "no credentials in a snapshot"
-    assert set(outputs["share_arns"]) == set(SPEC.shares)
+    assert set(outputs["share_arns"]) == {
+        k for k, s in SPEC.shares.items() if s.kind is ShareKind.RAM
+    }
 
 
 def test_tampering_is_reported_exactly(emulator, deployed):
@@ -103,11 +105,12 @@ def test_write_calls_are_refused_before_they_are_sent(emulator, org):
 
 class ThrottlingFactory(ClientFactory):
     """Every third Organizations or RAM request is answered 'throttled' without reaching the
-    server (a botocore before-send hook), as AWS does under load."""
+    server (a botocore before-send hook), as AWS does under load. (Both speak AWS's JSON
+    protocol, whose error shape the hook writes.)"""
 
     def client(self, service, region="us-east-1", session=None):
         client = super().client(service, region, session)
-        if service != "sts":
+        if service in ("organizations", "ram"):
             client.meta.events.register("before-send", self._throttle)
         return client
 

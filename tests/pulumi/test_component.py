@@ -200,3 +200,54 @@ def test_an_import_file_that_disagrees_with_the_plan_is_refused(deploy, tmp_path
     )
     with pytest.raises(PlanError, match=r"cannot read the import file .*nope\.json"):
         deploy(lambda: OrgSharing("org", EXAMPLE, adopt=tmp_path / "nope.json") and None)
+
+
+def test_resource_policies_are_sent_with_the_ids_known_at_deploy_time(deploy):
+    mocks, _, _ = _component(deploy)
+    ml, training, research = (
+        mocks.ids[f"org/ou/{p}"] for p in ("ml", "ml/training", "ml/research")
+    )
+    sent = {
+        kind: json.loads(
+            mocks.of_type(kind)[0].inputs.get("policy")
+            or mocks.of_type(kind)[0].inputs["resourcePolicy"]
+        )
+        for kind in kinds.RESOURCE_POLICIES
+    }
+    perimeter = {
+        "StringNotEqualsIfExists": {"aws:PrincipalOrgID": ORG_ID},
+        "BoolIfExists": {"aws:PrincipalIsAWSService": "false"},
+    }
+    for kind, document in sent.items():
+        last = document["Statement"][-1]
+        assert (last["Sid"], last["Effect"], last["Condition"]) == (
+            "TrainshareDataPerimeter",
+            "Deny",
+            perimeter,
+        ), kind
+
+    def paths(statement):
+        return statement["Condition"]["ForAnyValue:StringLike"]["aws:PrincipalOrgPaths"]
+
+    bucket = sent[kinds.BUCKET_POLICY]["Statement"]
+    assert [s["Sid"] for s in bucket] == [
+        "DenyInsecureTransport",
+        "TrainingDataOrgPaths1",
+        "TrainingDataOrgPaths2",
+        "TrainshareDataPerimeter",
+    ]
+    assert paths(bucket[1]) == [f"{ORG_ID}/{ROOT_ID}/{ml}/{training}/*"]
+    key = sent[kinds.KEY_POLICY]["Statement"]
+    assert [s["Sid"] for s in key] == [
+        "TrainshareKeyOwner",
+        "TrainingDataOrgPaths",
+        "TrainshareDataPerimeter",
+    ]
+    images = sent[kinds.REPOSITORY_POLICY]["Statement"]
+    assert paths(images[0]) == [f"{ORG_ID}/{ROOT_ID}/{ml}/*"]
+    assert "Resource" not in images[0]  # a repository policy names no Resource
+    models = sent[kinds.MODEL_PACKAGE_GROUP_POLICY]["Statement"]
+    assert paths(models[0]) == [f"{ORG_ID}/{ROOT_ID}/{ml}/{research}/*"]
+    (repository,) = mocks.of_type(kinds.REPOSITORY_POLICY)
+    assert repository.inputs["repository"] == "training/pytorch"
+    assert repository.provider.endswith("org/provider/shared-services/us-east-1-id")

@@ -16,7 +16,7 @@ def test_validate_example_exits_0_with_a_summary():
     result = runner.invoke(app, ["validate", str(EXAMPLE)])
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == (
-        f"{EXAMPLE}: valid — 4 OU(s), 4 account(s) (3 to create), 2 guardrail(s), 3 share(s)"
+        f"{EXAMPLE}: valid — 4 OU(s), 4 account(s) (3 to create), 2 guardrail(s), 6 share(s)"
     )
 
 
@@ -64,7 +64,7 @@ def test_plan_text_groups_by_account_and_shows_scp_size():
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert out.startswith(
-        f"Plan for {EXAMPLE}: 21 resources to create, 2 provider(s), 2 account/Region group(s)"
+        f"Plan for {EXAMPLE}: 25 resources to create, 2 provider(s), 2 account/Region group(s)"
     )
     assert "\nmanagement (111111111111) · us-east-1 — the stack's credentials\n" in out
     assert (
@@ -79,7 +79,7 @@ def test_plan_json_has_the_documented_fields():
     result = runner.invoke(app, ["plan", str(EXAMPLE), "--format", "json"])
     assert result.exit_code == 0
     resources = json.loads(result.stdout)["resources"]
-    assert len(resources) == 24
+    assert len(resources) == 28
     assert {"kind", "name", "account", "region", "inputs", "depends_on"} <= set(resources[0])
     share = next(r for r in resources if r["name"] == "share/gpu-capacity/principal/ml/training")
     assert share["inputs"]["principal"] == {"$ref": "ou/ml/training", "$attr": "arn"}

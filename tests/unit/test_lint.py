@@ -184,7 +184,8 @@ AUDIT = {
     "UNMANAGED_SHARE",
     "RAM_ORG_SHARING_DISABLED",
     "ACCOUNT_OUTSIDE_SPEC",
-}  # tests/unit/test_audit_diff.py
+    "OPEN_TO_OUTSIDE_ORG",
+}  # tests/unit/test_audit_diff.py, tests/integration/test_policy_share_audit.py
 
 
 def test_every_catalogued_code_has_a_case():

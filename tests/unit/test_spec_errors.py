@@ -33,6 +33,7 @@ accounts:
 # A valid share; cases append their own.
 CR = "arn:aws:ec2:us-east-1:222222222222:capacity-reservation/cr-0123456789abcdef0"
 SUBNET = "arn:aws:ec2:us-east-1:222222222222:subnet/subnet-0123456789abcdef0"
+BUCKET = "arn:aws:s3:::data"
 
 
 def errors_of(write_spec, text: str, **files: str):
@@ -289,12 +290,87 @@ SHARE_CASES = [
         "'cr-0123' is not an ARN",
     ),
     (
-        "S3 bucket through RAM",
-        share("resources: ['arn:aws:s3:::data']\nprincipals: [ml]\n"),
-        "NOT_RAM_SHAREABLE",
+        "bucket shared without owning its policy",
+        share("access: read\nresources: ['arn:aws:s3:::data']\nprincipals: [ml]\n"),
+        "POLICY_NOT_OWNED",
         "shares.s.resources[0]",
+        15,
+        "arn:aws:s3:::data has a single s3:Bucket policy, and sharing it means trainshare "
+        "writes that policy whole: every statement in it now, written by anyone else, would be "
+        "lost",
+    ),
+    (
+        "policy share without access",
+        share(f"resources: [{{arn: '{BUCKET}', policy: managed}}]\nprincipals: [ml]\n"),
+        "ACCESS_REQUIRED",
+        "shares.s.access",
+        12,
+        "a share of s3:Bucket resources needs an access level",
+    ),
+    (
+        "policy share with an unknown level",
+        share(
+            f"access: write\nresources: [{{arn: '{BUCKET}', policy: managed}}]\nprincipals: [ml]\n"
+        ),
+        "UNKNOWN_ACCESS",
+        "shares.s.access",
         14,
-        "s3:Bucket resources cannot be shared through RAM",
+        "'write' is not an access level of s3:Bucket",
+    ),
+    (
+        "RAM permissions on a policy share",
+        share(
+            f"access: read\npermissions: [AWSRAMDefaultPermissionSubnet]\n"
+            f"resources: [{{arn: '{BUCKET}', policy: managed}}]\nprincipals: [ml]\n"
+        ),
+        "PERMISSIONS_ON_POLICY_SHARE",
+        "shares.s.permissions",
+        15,
+        "`permissions` are RAM managed permissions",
+    ),
+    (
+        "RAM and policy resources in one share",
+        share(
+            f"access: read\nresources: [{{arn: '{BUCKET}', policy: managed}}, {CR}]\nprincipals: [ml]\n"
+        ),
+        "MIXED_SHARE",
+        "shares.s.resources[1]",
+        15,
+        f"{CR} is not a resource shared by resource policy",
+    ),
+    (
+        "key in another Region",
+        share(
+            "access: decrypt\nresources: [{arn: 'arn:aws:kms:eu-west-1:222222222222:key/k1', "
+            "policy: managed}]\nprincipals: [ml]\n"
+        ),
+        "ARN_REGION_MISMATCH",
+        "shares.s.resources[0]",
+        15,
+        "the resource is in eu-west-1, but the share is in us-east-1",
+    ),
+    (
+        "perimeter with a principal outside the organization",
+        share(
+            f"access: read\nallow_external: true\n"
+            f"resources: [{{arn: '{BUCKET}', policy: managed}}]\nprincipals: ['999999999999']\n"
+        ),
+        "PERIMETER_BLOCKS_PRINCIPAL",
+        "shares.s.resources[0].perimeter",
+        16,
+        "share 's' grants 999999999999 on arn:aws:s3:::data, but the data perimeter denies",
+    ),
+    (
+        "extra statement without a Sid",
+        share(
+            f"access: read\nresources:\n  - arn: '{BUCKET}'\n    policy: managed\n"
+            "    extra_statements: [{Effect: Deny, Principal: '*', Action: 's3:*'}]\n"
+            "principals: [ml]\n"
+        ),
+        "EXTRA_STATEMENT_SID",
+        "shares.s.resources[0].extra_statements[0]",
+        18,
+        "each extra statement needs a Sid",
     ),
     (
         "unknown resource type",

@@ -4,14 +4,12 @@ from trainshare.access.conditions import Context, Match, Outcome
 from trainshare.access.evaluate import (
     AccessError,
     Decision,
-    Effect,
     Evaluator,
     Request,
-    Step,
-    Verdict,
     evaluate,
 )
 from trainshare.access.model import AccessModel, AccountNode, model_from_spec
+from trainshare.access.statements import Effect, Step, Verdict
 
 __all__ = [
     "AccessError",

@@ -26,6 +26,14 @@ from trainshare.access.conditions import (
     glob_match,
 )
 from trainshare.access.model import AccessModel, AccountNode, Level, ShareModel
+from trainshare.access.resource_policy import resource_policy_effect
+from trainshare.access.statements import (
+    Effect,
+    Step,
+    Verdict,
+    resource_matches,
+    resource_patterns,
+)
 from trainshare.catalog import load_catalog, parse_arn
 from trainshare.errors import TrainshareError
 from trainshare.policy.lint import as_list, statements
@@ -35,33 +43,6 @@ from trainshare.spec import ROOT, PrincipalKind
 
 class AccessError(TrainshareError):
     """A question the model cannot answer (an unknown account or resource)."""
-
-
-class Effect(StrEnum):
-    ALLOW = "ALLOW"
-    DENY = "DENY"
-    IMPLICIT_DENY = "IMPLICIT_DENY"
-    CONDITIONAL = "CONDITIONAL"
-
-
-class Verdict(StrEnum):
-    PASS = "pass"
-    FAIL = "fail"
-    DEPENDS = "depends"
-    NOTE = "note"
-
-
-_MARK = {Verdict.PASS: "✓", Verdict.FAIL: "✗", Verdict.DEPENDS: "?", Verdict.NOTE: "·"}
-
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    stage: str  # share | permission | scp:<level> | context
-    verdict: Verdict
-    text: str
-
-    def render(self) -> str:
-        return f"{_MARK[self.verdict]} {self.text}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,29 +171,6 @@ def _share_steps(
 # -- step 3: SCPs -------------------------------------------------------------------------------
 
 
-def _resource_patterns(stmt: Mapping[str, Any]) -> tuple[bool, list[str]]:
-    """(negated, patterns) of Resource or NotResource; a missing element means "*"."""
-    if "NotResource" in stmt:
-        return True, [p for p in as_list(stmt["NotResource"]) if isinstance(p, str)]
-    return False, [p for p in as_list(stmt.get("Resource", "*")) if isinstance(p, str)]
-
-
-def _resource_matches(stmt: Mapping[str, Any], resources: Sequence[str]) -> bool:
-    """Deny applies when any request resource matches; Allow only when all do (a request is
-    authorized against each resource it names)."""
-    negated, patterns = _resource_patterns(stmt)
-    hits = [any(glob_match(p, r) for p in patterns) != negated for r in resources]
-    return any(hits) if stmt.get("Effect") == "Deny" else all(hits)
-
-
-def statement_outcome(
-    stmt: Mapping[str, Any], action: str, resources: Sequence[str], ctx: Context
-) -> Outcome:
-    if not statement_covers_action(stmt, action) or not _resource_matches(stmt, resources):
-        return Outcome(Match.NO)
-    return evaluate_condition(stmt.get("Condition"), ctx)
-
-
 def _name(policy: str, index: int, stmt: Mapping[str, Any]) -> str:
     sid = stmt.get("Sid")
     return f"{policy} Statement[{index}]" + (f" (Sid {sid})" if isinstance(sid, str) else "")
@@ -260,7 +218,7 @@ def _account_blind(pattern: str) -> bool:
 
 def independent_of_account(stmt: Mapping[str, Any]) -> bool:
     """Whether a statement's outcome can differ between two accounts under the same OUs."""
-    _, patterns = _resource_patterns(stmt)
+    _, patterns = resource_patterns(stmt)
     if not all(_account_blind(p) for p in patterns):
         return False
     block = stmt.get("Condition")
@@ -326,7 +284,7 @@ class Evaluator:
     ) -> tuple[Any, ...]:
         parts: list[Any] = []
         for _, _, stmt in relevant:
-            _, patterns = _resource_patterns(stmt)
+            _, patterns = resource_patterns(stmt)
             parts.append(tuple(glob_match(p, r) for p in patterns for r in resources))
             block = stmt.get("Condition")
             if isinstance(block, Mapping):
@@ -451,7 +409,7 @@ class Evaluator:
                 for _, _, stmt in self.relevant(
                     self.model.levels.get(name) or Level(name, "account", ()), action
                 )
-                for pattern in _resource_patterns(stmt)[1]
+                for pattern in resource_patterns(stmt)[1]
                 if pattern != "*"
             )
             self._patterns[key] = patterns
@@ -495,7 +453,7 @@ def _level_steps(
         else (f"SCP at {'OU' if level.kind == 'unit' else 'account'} {level.name}")
     )
     for policy, index, stmt in relevant:
-        if not _resource_matches(stmt, resources):
+        if not resource_matches(stmt, resources):
             continue
         outcome = evaluate_condition(stmt.get("Condition"), ctx)
         if outcome.match is Match.NO:
@@ -634,7 +592,19 @@ def decide_in(
     permission_unknown = any(s.verdict is Verdict.DEPENDS for s in steps)
     if permission_unknown and effect is Effect.ALLOW:
         effect = Effect.CONDITIONAL
-    return Decision(effect, (*steps, note, *scp_steps), unknown)
+    document = share.policies.get(resource)
+    if document is None:
+        return Decision(effect, (*steps, note, *scp_steps), unknown)
+    # a policy share: the resource's own policy must let the account in as well
+    policy_effect, policy_step, policy_unknown = resource_policy_effect(
+        model, account, document, arn=resource, rtype=rtype, action=action, context=context
+    )
+    combined = max(effect, policy_effect, key=_SEVERITY.index)
+    return Decision(combined, (*steps, note, *scp_steps, policy_step), unknown | policy_unknown)
+
+
+# the more restrictive effect wins when two sides of a cross-account request are combined
+_SEVERITY = [Effect.ALLOW, Effect.CONDITIONAL, Effect.IMPLICIT_DENY, Effect.DENY]
 
 
 def evaluate(model: AccessModel, request: Request) -> Decision:

@@ -2,7 +2,9 @@
 
 Accounts are named by their AWS names, OUs by their path of names; levels carry the SCPs attached
 live (FullAWSAccess included where it is attached); shares carry their live principals, resources
-and permissions, with the actions the catalog knows for each permission.
+and permissions, with the actions the catalog knows for each permission. Policy shares have no
+live object of their own: given the spec, they are its policy shares (principals and levels)
+judged by the resources' *live* policies, with the live IDs.
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ from trainshare.access.model import (
     AttachedPolicy,
     Grant,
     Level,
+    ModelIds,
     ShareModel,
+    policy_share_model,
 )
 from trainshare.catalog import is_organization_arn, load_catalog, ou_id_of, parse_arn
 from trainshare.catalog.model import permission_name
 from trainshare.snapshot import Snapshot
-from trainshare.spec import ROOT, PrincipalKind
+from trainshare.spec import ROOT, PrincipalKind, ShareKind, Spec
 
 
 def _document(content: str) -> Any:
@@ -31,7 +35,9 @@ def _document(content: str) -> Any:
         return {"Statement": []}
 
 
-def model_from_snapshot(snapshot: Snapshot, partition: str = "aws") -> AccessModel:
+def model_from_snapshot(
+    snapshot: Snapshot, partition: str = "aws", spec: Spec | None = None
+) -> AccessModel:
     by_id = {u.id: u for u in snapshot.units}
     paths: dict[str, str] = {snapshot.root_id: ROOT}
 
@@ -108,6 +114,24 @@ def model_from_snapshot(snapshot: Snapshot, partition: str = "aws") -> AccessMod
             grants,
             share.allow_external,
         )
+    ids = ModelIds(
+        org=snapshot.organization_id,
+        root=snapshot.root_id,
+        units={p: i for i, p in paths.items() if i != snapshot.root_id},
+        accounts={a.key: a.id or a.key for a in accounts.values()},
+    )
+    if spec is not None:
+        live = {p.arn: p.document for p in snapshot.resource_policies}
+        documents = {arn: _document(text) if text else None for arn, text in live.items()}
+        for policy_share in spec.shares.values():
+            if policy_share.kind is ShareKind.POLICY:
+                shares[policy_share.key] = policy_share_model(spec, policy_share, ids, documents)
     return AccessModel(
-        partition, snapshot.management_account, snapshot.organization_id, accounts, levels, shares
+        partition,
+        snapshot.management_account,
+        snapshot.organization_id,
+        accounts,
+        levels,
+        shares,
+        ids=ids,
     )

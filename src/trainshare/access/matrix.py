@@ -15,8 +15,9 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from trainshare.access.conditions import Context
-from trainshare.access.evaluate import Decision, Effect, Evaluator, Request, decide_in
+from trainshare.access.evaluate import Decision, Evaluator, Request, decide_in
 from trainshare.access.model import AccessModel, AccountNode, ShareModel
+from trainshare.access.statements import Effect
 
 
 class Cell:
@@ -125,7 +126,11 @@ class _Matrix:
             )
 
         group = self.evaluator.group(account)
-        if group is None or not self.evaluator.independent_path(account, action):
+        if (
+            group is None
+            or share.policies  # a resource policy tells accounts apart by ID and OU path
+            or not self.evaluator.independent_path(account, action)
+        ):
             return Cell(account, share.key, arn, action, compute())
         key = (group, share.key, rtype, action, self.evaluator.resource_class(account, action, arn))
         known = self.grouped.get(key)

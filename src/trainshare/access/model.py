@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from trainshare.catalog import load_catalog
-from trainshare.spec import ROOT, PrincipalKind, Spec
+from trainshare.plan.resource_policies import compose
+from trainshare.spec import ROOT, PrincipalKind, Share, ShareKind, Spec
 
 # AWS attaches this to the root and to every new OU and account (Organizations user guide,
 # orgs_manage_policies_scps_strategies). Its document allows everything.
@@ -69,8 +70,41 @@ class ShareModel:
     region: str
     resources: tuple[tuple[str, str], ...]  # (ARN, RAM type)
     principals: tuple[tuple[PrincipalKind, str], ...]  # (kind, target)
-    grants: Mapping[str, Grant]  # RAM type → grant
+    grants: Mapping[str, Grant]  # RAM type (or policy-share type) → grant
     allow_external: bool
+    # policy shares: resource ARN → its policy (IDs as in AccessModel.ids); empty for RAM shares
+    policies: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ModelIds:
+    """IDs as the access model knows them (real, or stand-ins used consistently)."""
+
+    org: str
+    root: str
+    units: Mapping[str, str]
+    accounts: Mapping[str, str]
+
+    def org_id(self) -> str:
+        return self.org
+
+    def root_id(self) -> str:
+        return self.root
+
+    def unit_id(self, path: str) -> str:
+        return self.units[path]
+
+    def account_id(self, key: str) -> str:
+        return self.accounts[key]
+
+    def org_path(self, unit: str) -> str:
+        """aws:PrincipalOrgPaths of an account in `unit`: `<org>/<root>/<ou>/…/` (IAM user
+        guide, condition keys: the path ends with a slash)."""
+        parts = [self.org, self.root]
+        if unit and unit != ROOT:
+            names = unit.split("/")
+            parts += [self.units["/".join(names[: i + 1])] for i in range(len(names))]
+        return "/".join(parts) + "/"
 
 
 @dataclass(frozen=True)
@@ -82,6 +116,9 @@ class AccessModel:
     levels: Mapping[str, Level]  # level name → its attached policies
     shares: Mapping[str, ShareModel]
     principal_role: str = "workload"  # Assumption: requests come from a workload role
+    # the IDs resource policies name: the organization, the root, each OU (path → ID); stand-ins
+    # such as `ou-(ml/training)` where they are known only once deployed
+    ids: ModelIds | None = None
     _paths: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
     _holding: dict[str, list[tuple[ShareModel, str]]] = field(
         default_factory=dict, repr=False, compare=False
@@ -189,8 +226,17 @@ def model_from_spec(
         for key in accounts
     }
     catalog = load_catalog()
+    ids = ModelIds(
+        org=org_id or "o-(organization)",
+        root="r-(root)",
+        units={p: u.id or f"ou-({p})" for p, u in spec.units.items()},
+        accounts={k: a.id or f"({k})" for k, a in accounts.items()},
+    )
     shares = {}
     for share in spec.shares.values():
+        if share.kind is ShareKind.POLICY:
+            shares[share.key] = policy_share_model(spec, share, ids)
+            continue
         grants = {}
         for name in share.permissions:
             permission = catalog.permission(name)
@@ -199,16 +245,7 @@ def model_from_spec(
             grants[permission.resource_type] = Grant(name, actions, assumed)
         for rtype in {r.resource_type for r in share.resources} - set(grants):
             grants[rtype] = Grant("(RAM's default)", None, False)
-        shares[share.key] = ShareModel(
-            key=share.key,
-            owner=share.owner,
-            owner_id=share.owner_id,
-            region=share.region,
-            resources=tuple((r.arn, r.resource_type) for r in share.resources),
-            principals=tuple((p.kind, p.target) for p in share.principals),
-            grants=grants,
-            allow_external=share.allow_external,
-        )
+        shares[share.key] = _share_model(share, grants)
     return AccessModel(
         partition=org.partition,
         management_account=org.management_account,
@@ -216,4 +253,49 @@ def model_from_spec(
         accounts=accounts,
         levels=levels,
         shares=shares,
+        ids=ids,
+    )
+
+
+def policy_share_model(
+    spec: Spec,
+    share: Share,
+    ids: ModelIds,
+    documents: Mapping[str, Mapping[str, Any] | None] | None = None,
+) -> ShareModel:
+    """A policy share: the level's actions per type, and each resource's policy — composed from
+    the spec, or the live one (`documents`, ARN → document or None) where given."""
+    catalog = load_catalog()
+    grants = {}
+    for resource in share.resources:
+        ptype = catalog.policy_share_types[resource.resource_type]
+        assert resource.access is not None
+        actions = tuple(
+            dict.fromkeys(a for group in ptype.levels[resource.access] for a in group.actions)
+        )
+        grants[ptype.name] = Grant(f"access {resource.access}", actions, ptype.verified == "M")
+    policies: dict[str, Mapping[str, Any]] = {}
+    for r in share.resources:
+        if documents is not None:
+            policies[r.arn] = documents.get(r.arn) or {"Statement": []}
+        elif r.arn in spec.managed_policies:
+            policies[r.arn] = compose(spec, catalog, spec.managed_policies[r.arn], ids)
+    return _share_model(share, grants, policies)
+
+
+def _share_model(
+    share: Share,
+    grants: Mapping[str, Grant],
+    policies: Mapping[str, Mapping[str, Any]] | None = None,
+) -> ShareModel:
+    return ShareModel(
+        key=share.key,
+        owner=share.owner,
+        owner_id=share.owner_id,
+        region=share.region,
+        resources=tuple((r.arn, r.resource_type) for r in share.resources),
+        principals=tuple((p.kind, p.target) for p in share.principals),
+        grants=grants,
+        allow_external=share.allow_external,
+        policies=policies or {},
     )

@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 
 from trainshare.audit.client import AuditError, ClientFactory, WriteRefusedError
-from trainshare.audit.diff import AuditReport, Drift, DriftKind, diff, owners
+from trainshare.audit.diff import AuditReport, Drift, DriftKind, diff, owners, policy_resources
 from trainshare.audit.reader import Progress, Reader, caller_account
 from trainshare.snapshot import Snapshot
 from trainshare.spec import Spec
@@ -27,7 +27,7 @@ def read_snapshot(
     extra: Iterable[str] = ()
     if all_accounts:
         extra = [a.id for a in reader.read_organization()["accounts"]]
-    return reader.read(owners(spec, extra))
+    return reader.read(owners(spec, extra), policy_resources(spec))
 
 
 def read_organization(

@@ -100,7 +100,7 @@ class ClientFactory:
         attempt = 0
         method = getattr(client, operation)
         api = client.meta.method_to_api_mapping[operation]
-        name = f"{client.meta.service_model.endpoint_prefix}:{api}"
+        name = f"{client.meta.service_model.signing_name}:{api}"  # as IAM names the action
         while True:
             with self._lock:
                 self.calls[name] += 1

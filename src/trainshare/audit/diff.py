@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from trainshare.catalog import permission_arn
+from trainshare.catalog import load_catalog, parse_arn, permission_arn
 from trainshare.errors import Severity
-from trainshare.policy.lint import Finding, finding, has_allow
+from trainshare.plan.resource_policies import compose
+from trainshare.policy.lint import Finding, as_list, finding, has_allow, statements
 from trainshare.snapshot import ResourceShare, Snapshot
-from trainshare.spec import ROOT, PrincipalKind, Spec
+from trainshare.spec import ROOT, PrincipalKind, ShareKind, Spec
 
 LAKE_FORMATION_PREFIX = "LakeFormation"  # LF creates and owns these shares (optimize-ram.md)
 
@@ -89,6 +90,7 @@ class _Differ:
         self._accounts()
         self._policies()
         self._shares()
+        self._resource_policies()
         self._live_levels()
         self.report.drift.sort(key=lambda d: (d.object, d.name, d.kind, d.detail))
         self.report.findings.sort(key=lambda f: (f.code, f.location, f.message))
@@ -219,6 +221,8 @@ class _Differ:
         managed: set[str] = set()
         partition = self.spec.organization.partition
         for key, share in self.spec.shares.items():
+            if share.kind is not ShareKind.RAM:
+                continue  # its grants are statements in resource policies: `_resource_policies`
             live = live_by_key.get((share.owner_id, share.region, key))
             if live is None:
                 self.drift(
@@ -299,6 +303,63 @@ class _Differ:
                     f"share {share.name} reaches {assoc.entity}, outside the organization",
                 )
 
+    # -- resource policies of policy shares -----------------------------------------------------
+
+    def _resource_policies(self) -> None:
+        catalog = load_catalog()
+        live = {p.arn: p for p in self.live.resource_policies}
+        org_ids = {a.id for a in self.live.accounts} | {self.live.management_account}
+        for arn, policy in self.spec.managed_policies.items():
+            have = live.get(arn)
+            if have is None or have.document is None:
+                detail = "not read (take a new snapshot)" if have is None else "it has no policy"
+                self.drift(DriftKind.MISSING, "resource-policy", arn, detail)
+                continue
+            try:
+                want = compose(self.spec, catalog, policy, _LiveIds(self))
+            except KeyError:
+                continue  # an OU or account it names is missing: reported above
+            self._compare_statements(arn, want, _normal(have.document))
+        for found in self.live.resource_policies:
+            if found.document is not None:
+                self._open_to_outside(found.arn, _normal(found.document), org_ids)
+
+    def _compare_statements(self, arn: str, want: dict[str, Any], have: Any) -> None:
+        wanted = _by_sid(want)
+        live = _by_sid(have) if isinstance(have, dict) else {}
+        for sid in sorted(wanted.keys() - live.keys()):
+            self.drift(DriftKind.MISSING, "resource-policy", arn, f"statement {sid}")
+        for sid in sorted(live.keys() - wanted.keys()):
+            self.drift(DriftKind.UNEXPECTED, "resource-policy", arn, f"statement {sid}")
+        for sid in sorted(wanted.keys() & live.keys()):
+            if _canonical(wanted[sid]) != _canonical(live[sid]):
+                self.drift(DriftKind.CHANGED, "resource-policy", arn, f"statement {sid}")
+
+    def _open_to_outside(self, arn: str, document: Any, org_ids: set[str]) -> None:
+        """Allow statements that let a principal outside the organization in, unless a
+        perimeter Deny (aws:PrincipalOrgID of this organization) keeps them out."""
+        if not isinstance(document, dict):
+            return
+        found = [stmt for _, stmt in statements(document)]
+        if any(_is_perimeter(stmt, self.live.organization_id) for stmt in found):
+            return
+        for stmt in found:
+            if stmt.get("Effect") != "Allow":
+                continue
+            who = _principals(stmt)
+            keys = {k.lower() for ops in _conditions(stmt).values() for k in ops}
+            narrowed = bool(keys & _ORG_NARROWING)
+            outside = sorted(p for p in who if p != "*" and _account_of(p) not in org_ids | {None})
+            if ("*" in who and not narrowed) or outside:
+                sid = stmt.get("Sid", "(no Sid)")
+                whom = ", ".join(outside) if outside else "any principal (*)"
+                self.find(
+                    "OPEN_TO_OUTSIDE_ORG",
+                    f"policy of {arn}",
+                    f"statement {sid} allows {whom}, outside the organization "
+                    f"{self.live.organization_id}",
+                )
+
     # -- live SCP levels ----------------------------------------------------------------------
 
     def _live_levels(self) -> None:
@@ -333,6 +394,89 @@ class _Differ:
                 )
 
 
+_ORG_NARROWING = {
+    k.lower()
+    for k in (
+        "aws:PrincipalOrgID",
+        "aws:PrincipalOrgPaths",
+        "aws:SourceOrgID",
+        "aws:SourceOrgPaths",
+        "aws:PrincipalAccount",
+        "aws:SourceAccount",
+    )
+}
+
+
+class _LiveIds:
+    """IDs of the live organization, for composing the policy the spec wants."""
+
+    def __init__(self, differ: _Differ) -> None:
+        self.differ = differ
+
+    def org_id(self) -> str:
+        return self.differ.live.organization_id
+
+    def root_id(self) -> str:
+        return self.differ.live.root_id
+
+    def unit_id(self, path: str) -> str:
+        return self.differ.unit_ids[path]
+
+    def account_id(self, key: str) -> str:
+        return self.differ.account_ids[key]
+
+
+def _by_sid(document: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for index, stmt in statements(document):
+        out[str(stmt.get("Sid") or f"(no Sid, Statement[{index}])")] = stmt
+    return out
+
+
+def _canonical(value: Any) -> Any:
+    """A statement as AWS may hand it back: one-element lists as the element, lists unordered."""
+    if isinstance(value, dict):
+        return {k: _canonical(v) for k, v in sorted(value.items())}
+    if isinstance(value, list):
+        items = sorted((_canonical(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
+        return items[0] if len(items) == 1 else items
+    return value
+
+
+def _conditions(stmt: dict[str, Any]) -> dict[str, Any]:
+    block = stmt.get("Condition")
+    return block if isinstance(block, dict) else {}
+
+
+def _principals(stmt: dict[str, Any]) -> set[str]:
+    principal = stmt.get("Principal")
+    if principal == "*":
+        return {"*"}
+    if isinstance(principal, dict):
+        return {str(p) for p in as_list(principal.get("AWS", []))}
+    return set()
+
+
+def _account_of(principal: str) -> str | None:
+    """The account of an AWS principal (an ID or an IAM ARN); None for anything else."""
+    if principal.isdigit() and len(principal) == 12:
+        return principal
+    arn = parse_arn(principal)
+    return arn.account if arn is not None and arn.service in ("iam", "sts") else None
+
+
+def _is_perimeter(stmt: dict[str, Any], org_id: str) -> bool:
+    """A Deny for every principal whose aws:PrincipalOrgID is not this organization's."""
+    if stmt.get("Effect") != "Deny" or "*" not in _principals(stmt):
+        return False
+    for operator, keys in _conditions(stmt).items():
+        if operator in ("StringNotEquals", "StringNotEqualsIfExists") and isinstance(keys, dict):
+            for key, values in keys.items():
+                if key.lower() == "aws:principalorgid" and as_list(values) == [org_id]:
+                    return True
+    return False
+
+
 def _where(share: ResourceShare) -> str:
     return f"share {share.name} in {share.owner}/{share.region}"
 
@@ -345,7 +489,20 @@ def diff(spec: Spec, snapshot: Snapshot) -> AuditReport:
 def owners(spec: Spec, all_accounts: Iterable[str] = ()) -> set[tuple[str, str]]:
     """(account, Region) pairs whose shares the audit reads: each share's owner and Region, and
     with --all-accounts every account in every Region of the spec."""
-    pairs = {(s.owner_id, s.region) for s in spec.shares.values()}
-    regions = {s.region for s in spec.shares.values()} | {spec.organization.region}
+    ram = [s for s in spec.shares.values() if s.kind is ShareKind.RAM]
+    pairs = {(s.owner_id, s.region) for s in ram}
+    regions = {s.region for s in ram} | {spec.organization.region}
     pairs |= {(a, r) for a in all_accounts for r in regions}
     return pairs
+
+
+def policy_resources(spec: Spec) -> list[tuple[str, str, str, str]]:
+    """(ARN, owner ID, Region, name) of every resource whose policy the spec owns."""
+    catalog = load_catalog()
+    out = []
+    for policy in spec.managed_policies.values():
+        ptype = catalog.policy_share_types[policy.resource_type]
+        arn = parse_arn(policy.arn)
+        assert arn is not None
+        out.append((policy.arn, policy.owner_id, policy.region, ptype.resource_name(arn)))
+    return out

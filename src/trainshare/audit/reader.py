@@ -21,7 +21,37 @@ import boto3
 from botocore.exceptions import ClientError, NoCredentialsError
 
 from trainshare.audit.client import AuditError, ClientFactory
-from trainshare.snapshot import Account, Association, Policy, ResourceShare, Snapshot, Unit
+from trainshare.snapshot import (
+    Account,
+    Association,
+    Policy,
+    ResourcePolicy,
+    ResourceShare,
+    Snapshot,
+    Unit,
+)
+
+# How each policy-shared type's policy is read: (service, call, the resource name parameter,
+# the answer's key, the error codes that mean "no policy"); API references of GetBucketPolicy,
+# GetKeyPolicy, GetRepositoryPolicy, GetModelPackageGroupPolicy.
+POLICY_READERS: dict[str, tuple[str, str, str, str, tuple[str, ...]]] = {
+    "s3": ("s3", "get_bucket_policy", "Bucket", "Policy", ("NoSuchBucketPolicy",)),
+    "kms": ("kms", "get_key_policy", "KeyId", "Policy", ()),
+    "ecr": (
+        "ecr",
+        "get_repository_policy",
+        "repositoryName",
+        "policyText",
+        ("RepositoryPolicyNotFoundException",),
+    ),
+    "sagemaker": (
+        "sagemaker",
+        "get_model_package_group_policy",
+        "ModelPackageGroupName",
+        "ResourcePolicy",
+        ("ValidationException",),
+    ),
+}
 
 Progress = Callable[[str], None]
 
@@ -247,11 +277,33 @@ class Reader:
         self.progress(f"shares of {account} in {region}: {len(shares)}")
         return shares
 
-    def read(self, owners: Iterable[tuple[str, str]]) -> Snapshot:
+    def read_resource_policy(self, arn: str, owner: str, region: str, name: str) -> ResourcePolicy:
+        """The one policy of a bucket, key, repository or model package group."""
+        service, call, param, key, none = POLICY_READERS[arn.split(":")[2]]
+        client = self.factory.client(service, region, session=self._session(owner))
+        extra = {"PolicyName": "default"} if service == "kms" else {}
+        try:
+            document = self.factory.call(client, call, **{param: name}, **extra).get(key)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in none:
+                document = None
+            else:
+                raise _explain(exc, f"reading the policy of {arn}") from None
+        self.progress(f"policy of {arn}")
+        return ResourcePolicy(arn, owner, region, document)
+
+    def read(
+        self,
+        owners: Iterable[tuple[str, str]],
+        resources: Iterable[tuple[str, str, str, str]] = (),
+    ) -> Snapshot:
+        """The organization, the shares of `owners` ((account, Region) pairs) and the policies
+        of `resources` ((ARN, owner, Region, name) of each policy-shared resource)."""
         org = self.read_organization()
         owners = sorted(set(owners))
         with ThreadPoolExecutor(max_workers=self.max_workers) as pool:
             results = list(pool.map(lambda o: self.read_shares(*o), owners))
+            policies = list(pool.map(lambda r: self.read_resource_policy(*r), sorted(resources)))
         described = org["organization"]
         return Snapshot(
             management_account=self.management_account,
@@ -266,4 +318,5 @@ class Reader:
             shares=tuple(sorted((s for r in results for s in r), key=lambda s: (s.owner, s.name))),
             owners_read=tuple(owners),
             taken_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            resource_policies=tuple(policies),
         )

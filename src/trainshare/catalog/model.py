@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
@@ -54,15 +54,51 @@ class ResourceType:
 
 
 @dataclass(frozen=True, slots=True)
+class StatementGroup:
+    """Actions granted together on the same resources (ARN templates: `{arn}`, `{package_arn}`;
+    empty where the policy's resource is implied, as in ECR repository policies)."""
+
+    actions: tuple[str, ...]
+    resources: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class PolicyShareType:
-    """A resource RAM cannot share; it is shared with a resource policy instead."""
+    """A resource RAM cannot share; it is shared with a resource policy instead
+    (catalog/data/policy_shares.yaml)."""
 
     name: str
     service: str
     resource_prefix: str
+    pulumi_type: str = ""
+    name_input: str = ""  # the Pulumi input naming the resource (bucket, key_id, …)
+    policy_input: str = "policy"
+    levels: Mapping[str, tuple[StatementGroup, ...]] = field(default_factory=dict)
+    aliases: Mapping[str, str] = field(default_factory=dict)
+    perimeter_actions: tuple[str, ...] = ()
+    perimeter_resources: tuple[str, ...] = ()
+    owner_statement: tuple[str, tuple[str, ...]] | None = None  # (Sid, actions)
+    source: str = ""
+    verified: str = "M"
 
     def matches(self, arn: Arn) -> bool:
         return arn.service == self.service and arn.resource.startswith(self.resource_prefix)
+
+    def level(self, name: str) -> str | None:
+        """The canonical level for `name` (itself or an alias), or None if the type has none."""
+        name = self.aliases.get(name, name)
+        return name if name in self.levels else None
+
+    def resource_name(self, arn: Arn) -> str:
+        """The name the Pulumi resource takes: bucket name, key ID, repository or group name."""
+        return arn.resource.removeprefix(self.resource_prefix)
+
+    def expand(self, templates: tuple[str, ...], arn: str) -> list[str]:
+        """ARN templates filled in for one resource."""
+        parsed = arn.split(":", 5)
+        resource = parsed[5].replace("model-package-group/", "model-package/")
+        package = ":".join([*parsed[:5], resource])
+        return [t.format(arn=arn, package_arn=package) for t in templates]
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +151,7 @@ class Catalog:
     findings: Mapping[str, FindingKind]
     action_resources: Mapping[str, tuple[str, ...]]  # action → extra resource ARN templates
     trusted_services: frozenset[str]  # principals that support Organizations trusted access
+    perimeter_sid: str = "TrainshareDataPerimeter"
 
     def resource_type_for(self, arn: Arn) -> ResourceType | None:
         return next((t for t in self.resource_types.values() if t.matches(arn)), None)
@@ -177,6 +214,33 @@ def _resource_types(raw: Mapping[str, Any]) -> dict[str, ResourceType]:
     return out
 
 
+def _policy_share_types(raw: Mapping[str, Any]) -> dict[str, PolicyShareType]:
+    out = {}
+    for name, e in raw.items():
+        owner = e.get("owner_statement")
+        out[name] = PolicyShareType(
+            name=name,
+            service=e["service"],
+            resource_prefix=e["resource_prefix"],
+            pulumi_type=e["pulumi_type"],
+            name_input=e["name_input"],
+            policy_input=e["policy_input"],
+            levels={
+                level: tuple(
+                    StatementGroup(tuple(g["actions"]), tuple(g["resources"])) for g in groups
+                )
+                for level, groups in e["levels"].items()
+            },
+            aliases=dict(e.get("aliases") or {}),
+            perimeter_actions=tuple(e["perimeter_actions"]),
+            perimeter_resources=tuple(e["perimeter_resources"]),
+            owner_statement=(owner["sid"], tuple(owner["actions"])) if owner else None,
+            source=" ".join(str(e["source"]).split()),
+            verified=e["verified"],
+        )
+    return out
+
+
 def _guardrail(name: str, raw: Mapping[str, Any]) -> GuardrailTemplate:
     params = {
         pname: GuardrailParam(
@@ -201,6 +265,7 @@ def _guardrail(name: str, raw: Mapping[str, Any]) -> GuardrailTemplate:
 def load_catalog() -> Catalog:
     """The catalog, read once from the package data."""
     ram = _read("data/ram_resource_types.yaml")
+    policy_shares = _read("data/policy_shares.yaml")
     limits = {
         name: Limit(
             name=name,
@@ -224,10 +289,8 @@ def load_catalog() -> Catalog:
     return Catalog(
         checked=str(ram["checked"]),
         resource_types=_resource_types(ram["resource_types"]),
-        policy_share_types={
-            name: PolicyShareType(name, e["service"], e["resource_prefix"])
-            for name, e in ram["policy_shareable"].items()
-        },
+        policy_share_types=_policy_share_types(policy_shares["types"]),
+        perimeter_sid=str(policy_shares["perimeter_sid"]),
         limits=limits,
         regions=dict(_read("data/regions.yaml")["regions"]),
         guardrails=guardrails,

@@ -238,6 +238,33 @@ def _principal_association(
     return f"{i['resourceShareArn']},{i['principal']}", {}
 
 
+def _bucket_policy(m: EmulatorMocks, t: Target, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    m.client("s3", t).put_bucket_policy(Bucket=i["bucket"], Policy=i["policy"])
+    return i["bucket"], {}
+
+
+def _key_policy(m: EmulatorMocks, t: Target, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    m.client("kms", t).put_key_policy(KeyId=i["keyId"], PolicyName="default", Policy=i["policy"])
+    return i["keyId"], {}
+
+
+def _repository_policy(
+    m: EmulatorMocks, t: Target, i: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    m.client("ecr", t).set_repository_policy(repositoryName=i["repository"], policyText=i["policy"])
+    return i["repository"], {"registryId": t.account}
+
+
+def _model_package_group_policy(
+    m: EmulatorMocks, t: Target, i: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    name = i["modelPackageGroupName"]
+    m.client("sagemaker", t).put_model_package_group_policy(
+        ModelPackageGroupName=name, ResourcePolicy=i["resourcePolicy"]
+    )
+    return name, {}
+
+
 _FULL_ACCESS_COMMAND = re.compile(
     r"aws organizations (?P<verb>detach|attach)-policy --policy-id (?P<policy>\S+) "
     r"--target-id (?P<target>\S+) 2>&1\) \|\| .* grep -q (?P<done>\w+); }$"
@@ -271,6 +298,10 @@ _HANDLERS: dict[str, Handler] = {
     "aws:ram/resourceShare:ResourceShare": _share,
     "aws:ram/resourceAssociation:ResourceAssociation": _resource_association,
     "aws:ram/principalAssociation:PrincipalAssociation": _principal_association,
+    "aws:s3/bucketPolicy:BucketPolicy": _bucket_policy,
+    "aws:kms/keyPolicy:KeyPolicy": _key_policy,
+    "aws:ecr/repositoryPolicy:RepositoryPolicy": _repository_policy,
+    "aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy": _model_package_group_policy,
     "command:local:Command": _command,
 }
 SUPPORTED_TYPES = frozenset(_HANDLERS)

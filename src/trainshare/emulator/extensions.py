@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from moto.core.utils import utcnow
+from moto.kms.models import kms_backends
 from moto.organizations.models import (
     FakeAccount,
     FakeOrganizationalUnit,
@@ -23,6 +24,8 @@ from moto.ram import models as ram_models
 from moto.ram import urls as ram_urls
 from moto.ram.exceptions import UnknownResourceException
 from moto.ram.responses import ResourceAccessManagerResponse
+from moto.sagemaker.exceptions import ValidationError
+from moto.sagemaker.responses import SageMakerResponse
 from moto.utilities.utils import get_partition
 
 from trainshare.catalog import load_catalog, parse_arn, permission_arn
@@ -282,7 +285,69 @@ def ram_update_changes_only_what_is_given() -> None:
     setattr(ResourceAccessManagerResponse, "update_resource_share", respond)  # noqa: B010
 
 
+def kms_adopts_existing_key(account_id: str, region: str, key_id: str) -> None:
+    """A KMS key with the ID the spec names (a key that existed before trainshare): moto draws
+    key IDs at random. Its policy is KMS's default: the account administers its key
+    (KMS developer guide, key-policy-default.html)."""
+    backend = kms_backends[account_id][region]
+    if key_id in backend.keys:
+        return
+    default = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "Enable IAM User Permissions",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+                    "Action": "kms:*",
+                    "Resource": "*",
+                }
+            ],
+        }
+    )
+    key = backend.create_key(default, "ENCRYPT_DECRYPT", "SYMMETRIC_DEFAULT", "", None)
+    del backend.keys[key.id]
+    key.id = key_id
+    key.arn = f"arn:{get_partition(region)}:kms:{region}:{account_id}:key/{key_id}"
+    backend.keys[key_id] = key
+
+
+def sagemaker_model_package_group_policies() -> None:
+    """Put/Get/DeleteModelPackageGroupPolicy (SageMaker API reference): a model package group
+    keeps one resource policy. moto has no such calls."""
+    if not _once("model-package-group-policy"):
+        return
+
+    def group(self: Any) -> Any:
+        name = self._get_param("ModelPackageGroupName")
+        found = self.sagemaker_backend.model_package_groups.get(name)
+        if found is None:
+            raise ValidationError(f"Model Package Group {name} does not exist.")
+        return found
+
+    def put(self: Any) -> str:
+        found = group(self)
+        found.resource_policy = self._get_param("ResourcePolicy")
+        return json.dumps({"ModelPackageGroupArn": found.arn})
+
+    def get(self: Any) -> str:
+        policy = getattr(group(self), "resource_policy", None)
+        if policy is None:
+            raise ValidationError("Cannot find resource policy.")
+        return json.dumps({"ResourcePolicy": policy})
+
+    def delete(self: Any) -> str:
+        group(self).resource_policy = None
+        return "{}"
+
+    SageMakerResponse.put_model_package_group_policy = put  # type: ignore[attr-defined]
+    SageMakerResponse.get_model_package_group_policy = get  # type: ignore[attr-defined]
+    SageMakerResponse.delete_model_package_group_policy = delete  # type: ignore[attr-defined]
+
+
 def apply_extensions() -> None:
+    sagemaker_model_package_group_policies()
     ram_shares_ai_resource_types()
     ram_accepts_org_and_ou_principals_from_members()
     ram_associates_and_disassociates()

@@ -1,9 +1,12 @@
 """Seed the emulator with the world a spec assumes exists: the organization (unless the spec
-creates it), and the OUs and accounts it adopts by ID."""
+creates it), the OUs and accounts it adopts by ID, and the resources its policy shares grant on
+(buckets, keys, repositories, model package groups)."""
 
 from __future__ import annotations
 
+from trainshare.catalog import parse_arn
 from trainshare.emulator.extensions import (
+    kms_adopts_existing_key,
     organizations_adopts_existing_account,
     organizations_adopts_existing_ou,
 )
@@ -16,7 +19,7 @@ def seed_world(emulator: Emulator, spec: Spec) -> list[str]:
     seeded: list[str] = []
     org = emulator.client("organizations")
     if spec.organization.create:
-        return seeded
+        return seed_policy_resources(emulator, spec)
     org.create_organization(FeatureSet="ALL")
     root = org.list_roots()["Roots"][0]["Id"]
     org.enable_policy_type(RootId=root, PolicyType="SERVICE_CONTROL_POLICY")
@@ -44,4 +47,28 @@ def seed_world(emulator: Emulator, spec: Spec) -> list[str]:
             parent,
         )
         seeded.append(f"account {key} ({account.id})")
+    seeded += seed_policy_resources(emulator, spec)
+    return seeded
+
+
+def seed_policy_resources(emulator: Emulator, spec: Spec) -> list[str]:
+    """The resources of the spec's policy shares, in their owners' accounts and Regions."""
+    seeded = []
+    for policy in spec.managed_policies.values():
+        arn = parse_arn(policy.arn)
+        assert arn is not None
+        account, region = policy.owner_id, policy.region
+        if arn.service == "s3":
+            emulator.client("s3", account, region).create_bucket(Bucket=arn.resource)
+        elif arn.service == "kms":
+            kms_adopts_existing_key(account, region, arn.resource.removeprefix("key/"))
+        elif arn.service == "ecr":
+            emulator.client("ecr", account, region).create_repository(
+                repositoryName=arn.resource.removeprefix("repository/")
+            )
+        elif arn.service == "sagemaker":
+            emulator.client("sagemaker", account, region).create_model_package_group(
+                ModelPackageGroupName=arn.resource.removeprefix("model-package-group/")
+            )
+        seeded.append(f"{policy.resource_type} {policy.arn}")
     return seeded

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import TypedDict
 
-from trainshare.catalog import permission_arn
+from trainshare.catalog import load_catalog, parse_arn, permission_arn
 from trainshare.plan import kinds
 from trainshare.plan.graph import Join, Mode, Node, Plan, Ref, Value
 from trainshare.plan.names import (
@@ -25,11 +25,22 @@ from trainshare.plan.names import (
     detach_full_access_node,
     policy_node,
     provider_node,
+    resource_policy_node,
     service_access_node,
     share_node,
     unit_node,
 )
-from trainshare.spec import ROOT, Account, Principal, PrincipalKind, Share, Spec
+from trainshare.plan.resource_policies import Id, compose, document_value
+from trainshare.spec import (
+    ROOT,
+    Account,
+    ManagedPolicy,
+    Principal,
+    PrincipalKind,
+    Share,
+    ShareKind,
+    Spec,
+)
 
 MANAGED_BY = {"managed-by": "trainshare"}
 MANAGEMENT = "management"
@@ -101,7 +112,10 @@ class _Builder:
         self._guardrails()
         self._detach_full_aws_access()
         for share in self.spec.shares.values():
-            self._share(share)
+            if share.kind is ShareKind.RAM:
+                self._share(share)
+        for policy in self.spec.managed_policies.values():
+            self._resource_policy(policy)
         return Plan(tuple(self.nodes))
 
     # -- helpers ------------------------------------------------------------------------------
@@ -355,6 +369,31 @@ class _Builder:
                 )
             )
 
+    # -- policy shares ------------------------------------------------------------------------
+
+    def _resource_policy(self, policy: ManagedPolicy) -> None:
+        """The resource's one policy, written with its owner's provider in its Region."""
+        catalog = load_catalog()
+        ptype = catalog.policy_share_types[policy.resource_type]
+        arn = parse_arn(policy.arn)
+        assert arn is not None
+        owner = self.spec.accounts[policy.owner]
+        account = MANAGEMENT if owner.id == self.org.management_account else owner.key
+        provider = self._provider(account, policy.owner_id, policy.region)
+        name = ptype.resource_name(arn)
+        document = compose(self.spec, catalog, policy, _PlanIds(self.spec))
+        self._add(
+            Node(
+                ptype.pulumi_type,
+                resource_policy_node(ptype.service, name),
+                account=owner.key,
+                account_id=policy.owner_id,
+                region=policy.region,
+                provider=provider,
+                inputs={ptype.name_input: name, ptype.policy_input: document_value(document)},
+            )
+        )
+
     def _principal(self, principal: Principal) -> Value:
         """Account → its ID; OU → its ARN; organization → its ARN (RAM API: Principals)."""
         if principal.kind is PrincipalKind.ORGANIZATION:
@@ -369,6 +408,27 @@ class _Builder:
             account: Account = self.spec.accounts[principal.target]
             return account.id if account.id else Ref(account_node(account.key), "id")
         return principal.target
+
+
+class _PlanIds:
+    """IDs in resource policies as the plan knows them: literals, or refs to deploy time."""
+
+    def __init__(self, spec: Spec) -> None:
+        self.spec = spec
+
+    def org_id(self) -> Id:
+        return Ref(ORGANIZATION, "id")
+
+    def root_id(self) -> Id:
+        return Ref(ORGANIZATION, "roots[0].id")
+
+    def unit_id(self, path: str) -> Id:
+        unit = self.spec.units[path]
+        return unit.id or Ref(unit_node(path), "id")
+
+    def account_id(self, key: str) -> Id:
+        account = self.spec.accounts[key]
+        return account.id or Ref(account_node(key), "id")
 
 
 def _idempotent(verb: str, target_id: str | Ref, done_when: str) -> Join:

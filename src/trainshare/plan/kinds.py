@@ -20,6 +20,15 @@ RESOURCE_SHARE = "aws:ram/resourceShare:ResourceShare"
 RESOURCE_ASSOCIATION = "aws:ram/resourceAssociation:ResourceAssociation"
 PRINCIPAL_ASSOCIATION = "aws:ram/principalAssociation:PrincipalAssociation"
 
+# Resource policies of policy shares (catalog/data/policy_shares.yaml names these per type).
+BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
+KEY_POLICY = "aws:kms/keyPolicy:KeyPolicy"
+REPOSITORY_POLICY = "aws:ecr/repositoryPolicy:RepositoryPolicy"
+MODEL_PACKAGE_GROUP_POLICY = "aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy"
+RESOURCE_POLICIES = frozenset(
+    {BUCKET_POLICY, KEY_POLICY, REPOSITORY_POLICY, MODEL_PACKAGE_GROUP_POLICY}
+)
+
 # pulumi-command: runs a CLI command on create and another on delete (for what no pulumi_aws
 # resource does, such as detaching the AWS-managed FullAWSAccess SCP).
 COMMAND = "command:local:Command"

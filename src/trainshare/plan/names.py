@@ -31,3 +31,8 @@ def service_access_node(service: str) -> str:
 
 def detach_full_access_node(target: str) -> str:
     return f"scp/FullAWSAccess/detach/{target}"
+
+
+def resource_policy_node(service: str, name: str) -> str:
+    """The policy of a resource a policy share grants on: `policy/s3/<bucket>`."""
+    return f"policy/{service}/{name}"

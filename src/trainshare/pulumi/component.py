@@ -19,7 +19,7 @@ import pulumi_command
 from trainshare.errors import PlanError
 from trainshare.plan import Join, Mode, Node, Plan, Ref, Value, build_plan, kinds
 from trainshare.plan.names import account_node, policy_node, share_node, unit_node
-from trainshare.spec import Spec, load_spec
+from trainshare.spec import ShareKind, Spec, load_spec
 
 TYPE_TOKEN = kinds.COMPONENT
 
@@ -36,6 +36,10 @@ RESOURCE_CLASSES: Mapping[str, Callable[..., pulumi.Resource]] = {
     kinds.RESOURCE_SHARE: aws.ram.ResourceShare,
     kinds.RESOURCE_ASSOCIATION: aws.ram.ResourceAssociation,
     kinds.PRINCIPAL_ASSOCIATION: aws.ram.PrincipalAssociation,
+    kinds.BUCKET_POLICY: aws.s3.BucketPolicy,
+    kinds.KEY_POLICY: aws.kms.KeyPolicy,
+    kinds.REPOSITORY_POLICY: aws.ecr.RepositoryPolicy,
+    kinds.MODEL_PACKAGE_GROUP_POLICY: aws.sagemaker.ModelPackageGroupPolicy,
     kinds.COMMAND: pulumi_command.local.Command,
 }
 
@@ -177,7 +181,11 @@ class OrgSharing(pulumi.ComponentResource):
         self.account_ids = pulumi.Output.from_input(accounts)
         self.ou_ids = pulumi.Output.from_input(ous)
         self.share_arns = pulumi.Output.from_input(
-            {key: self.created[share_node(key)].arn for key in self.spec.shares}
+            {
+                key: self.created[share_node(key)].arn
+                for key, share in self.spec.shares.items()
+                if share.kind is ShareKind.RAM
+            }
         )
         self.policy_ids = pulumi.Output.from_input(
             {key: self.created[policy_node(key)].id for key in self.spec.guardrails}

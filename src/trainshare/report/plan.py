@@ -47,9 +47,14 @@ def _node_lines(node: Node, limits: Mapping[str, int]) -> list[str]:
         head += "  (" + ", ".join(flags) + ")"
     lines = [head]
     for key, value in node.inputs.items():
-        if key == "content":
+        document = key == "content" or (
+            node.kind in kinds.RESOURCE_POLICIES and key in ("policy", "resource_policy")
+        )
+        if document:
+            # refs show as ${node.attr} inside the JSON strings: still JSON, and readable
             pretty = json.dumps(json.loads(str(value)), indent=2, ensure_ascii=False)
-            lines.append(f"{_INDENT}content =")
+            known = " (IDs in ${…} are known at deploy time)" if isinstance(value, Join) else ""
+            lines.append(f"{_INDENT}{key} ={known}")
             lines += [f"{_INDENT}  {line}" for line in pretty.splitlines()]
         else:
             lines.append(f"{_INDENT}{key} = {_show(value)}")

@@ -89,7 +89,13 @@ class GuardrailSpec(_Model):
 
 class ResourceSpec(_Model):
     arn: str
+    # policy shares: trainshare writes this resource's one policy (it owns it)
     policy: Literal["managed"] | None = None
+    access: str | None = None  # this resource's level, instead of the share's
+    perimeter: bool = True  # with policy: managed — deny principals outside the organization
+    # with policy: managed — statements the owner keeps (a JSON file, or inline)
+    extra_statements: str | list[dict[str, Any]] | None = None
+    kms_key: str | None = None  # a bucket's objects are encrypted with this key
 
 
 class ShareSpec(_Model):

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from trainshare.errors import SpecIssue
 
@@ -76,7 +77,29 @@ class Principal:
 @dataclass(frozen=True, slots=True)
 class SharedResource:
     arn: str
-    resource_type: str  # RAM type, e.g. ec2:CapacityReservation
+    resource_type: str  # RAM type (ec2:CapacityReservation) or policy-share type (s3:Bucket)
+    access: str | None = None  # policy shares: the catalog level granted on it
+
+
+class ShareKind(StrEnum):
+    RAM = "ram"  # a RAM resource share
+    POLICY = "policy"  # statements in the resources' own policies
+
+
+@dataclass(frozen=True, slots=True)
+class ManagedPolicy:
+    """The one resource policy trainshare writes for a resource it owns (`policy: managed`),
+    composed from every policy share that lists the resource."""
+
+    arn: str
+    resource_type: str  # policy-share type, e.g. s3:Bucket
+    owner: str  # account key
+    owner_id: str
+    region: str
+    perimeter: bool  # add the Deny for principals outside the organization
+    extra_statements: tuple[Mapping[str, Any], ...]  # the owner's own, kept as written
+    shares: tuple[str, ...]  # keys of the shares that grant on it, sorted
+    kms_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +113,7 @@ class Share:
     permissions: tuple[str, ...]  # AWS-managed permission names, one per type, sorted
     allow_external: bool
     tags: Mapping[str, str]
+    kind: ShareKind = ShareKind.RAM
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +136,7 @@ class Spec:
     shares: Mapping[str, Share]
     limits: Mapping[str, int]
     warnings: tuple[SpecIssue, ...] = field(default=())
+    managed_policies: Mapping[str, ManagedPolicy] = field(default_factory=dict)  # ARN → policy
 
     @property
     def shares_with_org_units(self) -> bool:
@@ -119,5 +144,6 @@ class Spec:
         return any(
             p.kind in (PrincipalKind.ORGANIZATION, PrincipalKind.UNIT)
             for share in self.shares.values()
+            if share.kind is ShareKind.RAM
             for p in share.principals
         )

@@ -26,6 +26,12 @@ from trainshare.spec.model import (
     ResourceSpec,
     ShareSpec,
 )
+from trainshare.spec.policy_shares import (
+    PolicyShareChecks,
+    check_partition,
+    is_policy_resource,
+    policy_share,
+)
 from trainshare.spec.resolved import (
     ROOT,
     Account,
@@ -77,6 +83,7 @@ class _Validator:
         self.catalog = catalog
         self.out = Collector(source)
         self.limits: dict[str, int] = {n: lim.value for n, lim in catalog.limits.items()}
+        self.policy_shares = PolicyShareChecks(self.out, catalog, base_dir)
 
     # -- driver -------------------------------------------------------------------------------
 
@@ -108,6 +115,7 @@ class _Validator:
         )
         check_lockout(self.out, guardrails=guardrails, units=units, accounts=accounts)
         shares = self._shares(self._mapping(data, "shares"), refs, checks_org)
+        managed = self.policy_shares.managed_policies(shares, accounts)
         check_deploy_role(
             self.out,
             guardrails=guardrails,
@@ -127,6 +135,7 @@ class _Validator:
             shares=shares,
             limits=dict(self.limits),
             warnings=tuple(self.out.sorted()),
+            managed_policies=managed,
         )
 
     def _top_level(self, data: dict[Any, Any]) -> None:
@@ -618,13 +627,6 @@ class _Validator:
     def _share(
         self, key: str, spec: ShareSpec, path: Path_, refs: _References, org: Organization
     ) -> Share | None:
-        if spec.access is not None:
-            self.out.add(
-                "UNSUPPORTED",
-                (*path, "access"),
-                "policy shares (S3, KMS, ECR) are not supported yet (issue #7)",
-                "remove `access`; share RAM-shareable resources for now",
-            )
         owner = refs.accounts.get(spec.owner)
         if owner is None:
             self.out.add(
@@ -647,6 +649,17 @@ class _Validator:
         region = spec.region or org.region
         if not self._check_region(region, (*path, "region")):
             return None
+        if any(self._is_policy_resource(item) for item in spec.resources):
+            return self._policy_share(
+                key, spec, path, refs=refs, owner=owner, region=region, org=org
+            )
+        if spec.access is not None:
+            self.out.add(
+                "ACCESS_ON_RAM_SHARE",
+                (*path, "access"),
+                "`access` names a level of a policy share; RAM shares grant their `permissions`",
+                "remove `access` (choose a RAM managed permission with `permissions`)",
+            )
         resources = self._resources(spec, path, owner.id, region, org)
         principals = self._principals(spec, path, refs, owner, resources)
         permissions = self._permissions(spec, path, resources, org)
@@ -665,6 +678,47 @@ class _Validator:
             tags=dict(spec.tags),
         )
 
+    def _is_policy_resource(self, item: str | ResourceSpec) -> bool:
+        return is_policy_resource(
+            self.catalog, item.arn if isinstance(item, ResourceSpec) else item
+        )
+
+    def _policy_share(
+        self,
+        key: str,
+        spec: ShareSpec,
+        path: Path_,
+        *,
+        refs: _References,
+        owner: Account,
+        region: str,
+        org: Organization,
+    ) -> Share | None:
+        assert owner.id is not None
+        resources = self.policy_shares.resources(
+            key, spec, path, owner_id=owner.id, region=region, org=org
+        )
+        principals = self._principals(spec, path, refs, owner, None)
+        if spec.tags:
+            self.out.add(
+                "TAGS_ON_POLICY_SHARE",
+                (*path, "tags"),
+                "a policy share creates no resource that could carry tags",
+                "remove `tags`",
+                Severity.WARNING,
+            )
+        if resources is None or principals is None:
+            return None
+        return policy_share(
+            key,
+            owner,
+            region,
+            resources=resources,
+            principals=principals,
+            allow_external=spec.allow_external,
+            tags={},
+        )
+
     def _resources(
         self, spec: ShareSpec, path: Path_, owner_id: str, region: str, org: Organization
     ) -> tuple[SharedResource, ...] | None:
@@ -674,12 +728,13 @@ class _Validator:
         for index, item in enumerate(spec.resources):
             rpath = (*path, "resources", index)
             arn_text = item.arn if isinstance(item, ResourceSpec) else item
-            if isinstance(item, ResourceSpec) and item.policy is not None:
+            if isinstance(item, ResourceSpec) and item != ResourceSpec(arn=item.arn):
                 self.out.add(
-                    "UNSUPPORTED",
-                    (*rpath, "policy"),
-                    "policy shares (S3, KMS, ECR) are not supported yet (issue #7)",
-                    "remove this resource for now",
+                    "POLICY_ON_RAM_RESOURCE",
+                    rpath,
+                    f"{item.arn} is shared through RAM; `policy`, `access`, `perimeter`, "
+                    "`extra_statements` and `kms_key` are for resources shared by resource policy",
+                    f"write the bare ARN: - {item.arn}",
                 )
                 ok = False
                 continue
@@ -725,8 +780,7 @@ class _Validator:
                     "NOT_RAM_SHAREABLE",
                     path,
                     f"{ptype.name} resources cannot be shared through RAM",
-                    "share it with a resource policy instead: "
-                    "`{arn: …, policy: managed}` (policy shares, issue #7)",
+                    "share it in a policy share (its own share, with `access`)",
                 )
             else:
                 self.out.add(
@@ -758,14 +812,7 @@ class _Validator:
                 "resource's Region, or split the share",
             )
             ok = False
-        if arn.partition != org.partition:
-            self.out.add(
-                "ARN_PARTITION_MISMATCH",
-                path,
-                f"partition {arn.partition!r} differs from the organization's {org.partition!r}",
-                "fix the ARN",
-            )
-            ok = False
+        ok = check_partition(self.out, arn, org, path) and ok
         return SharedResource(arn=text, resource_type=rtype.name) if ok else None
 
     def _principals(
