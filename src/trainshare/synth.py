@@ -4,7 +4,9 @@
 `write_synthetic(dir, params)` writes `trainshare.yaml` and `policies/*.json` that `validate`
 accepts. OUs form a tree up to `depth` levels; guardrails mix templates and custom documents and
 respect the per-target SCP limit; shares are RAM shares of subnets and capacity reservations
-owned by a few owner accounts, with OU, account and organization principals.
+owned by a few owner accounts, with OU, account and organization principals, and — a
+`policy_shares` fraction of them — policy shares of S3 buckets (read) or ECR repositories (pull)
+whose policies the spec owns.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class SynthParams:
     resources_per_share: int = 5
     principals_per_share: int = 3
     owners: int = 5
+    policy_shares: float = 0.2  # fraction of shares made of buckets/repositories (policy shares)
     seed: int = 7
 
 
@@ -105,21 +108,35 @@ def synthesize(params: SynthParams) -> tuple[dict[str, Any], dict[str, str]]:
 
     shares: dict[str, Any] = {}
     members = [k for k in accounts if not k.startswith("owner-")]
+    policy_every = round(1 / params.policy_shares) if params.policy_shares > 0 else 0
     for i in range(params.shares):
         owner = i % params.owners
-        kind = ("subnet", "subnet-{:017x}") if i % 2 else ("capacity-reservation", "cr-{:017x}")
-        resources = [
-            f"arn:aws:ec2:{REGION}:{_account_id(owner)}:{kind[0]}/"
-            + kind[1].format(i * params.resources_per_share + r)
-            for r in range(params.resources_per_share)
-        ]
         pool = [*paths, *members] or ["root"]
         principals = rng.sample(pool, k=min(len(pool), params.principals_per_share))
-        shares[f"share-{i}"] = {
-            "owner": f"owner-{owner}",
-            "resources": resources,
-            "principals": principals,
-        }
+        body: dict[str, Any] = {"owner": f"owner-{owner}", "principals": principals}
+        if policy_every and i % policy_every == policy_every - 1:
+            # a dataset (buckets, read) or an image registry (repositories, pull)
+            n = i * params.resources_per_share
+            if (i // policy_every) % 2:
+                arns = [
+                    f"arn:aws:ecr:{REGION}:{_account_id(owner)}:repository/synth/images-{n + r}"
+                    for r in range(params.resources_per_share)
+                ]
+                body["access"] = "pull"
+            else:
+                arns = [
+                    f"arn:aws:s3:::synth-data-{n + r}" for r in range(params.resources_per_share)
+                ]
+                body["access"] = "read"
+            body["resources"] = [{"arn": arn, "policy": "managed"} for arn in arns]
+        else:
+            kind = ("subnet", "subnet-{:017x}") if i % 2 else ("capacity-reservation", "cr-{:017x}")
+            body["resources"] = [
+                f"arn:aws:ec2:{REGION}:{_account_id(owner)}:{kind[0]}/"
+                + kind[1].format(i * params.resources_per_share + r)
+                for r in range(params.resources_per_share)
+            ]
+        shares[f"share-{i}"] = body
 
     document = {
         "version": 1,
@@ -136,7 +153,11 @@ def synthesize(params: SynthParams) -> tuple[dict[str, Any], dict[str, str]]:
     return document, files
 
 
-def write_synthetic(folder: Path, params: SynthParams) -> Path:
+def write_synthetic(folder: Path, params: SynthParams, overwrite: bool = True) -> Path:
+    """Write the spec and its policy files; with `overwrite=False`, refuse (writing nothing)
+    when the folder already holds a trainshare.yaml."""
+    if not overwrite and (folder / "trainshare.yaml").exists():
+        raise FileExistsError(f"{folder / 'trainshare.yaml'} exists; nothing was written")
     document, files = synthesize(params)
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():

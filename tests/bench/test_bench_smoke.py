@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from bench.run import SIZES, render, run
+from typer.testing import CliRunner
 
+from trainshare.cli import app
 from trainshare.spec import load_spec
 from trainshare.synth import SynthParams, synthesize, write_synthetic
 
@@ -16,6 +18,7 @@ def test_bench_runs_at_size_s_and_reports_every_stage():
         "plan --format json",
         "access matrix",
         "Pulumi component (mocks)",
+        "same graph without the component",
         "bare pulumi_aws, same count",
         "audit (8 workers)",
         "audit (1 worker)",
@@ -40,4 +43,21 @@ def test_synthetic_specs_are_deterministic_and_valid(tmp_path):
         6,
     )
     assert all(unit.depth <= 3 for unit in spec.units.values())
+    kinds = [s.kind.value for s in spec.shares.values()]
+    assert kinds.count("policy") == 1 and kinds.count("ram") == 5  # 20% policy shares
     assert SIZES["L"].accounts == 10_000
+
+
+def test_synth_command_writes_a_valid_spec_and_never_overwrites(tmp_path):
+    runner = CliRunner()
+    args = ["synth", "--out", str(tmp_path / "o"), "--accounts", "40", "--shares", "10"]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    spec = load_spec(tmp_path / "o" / "trainshare.yaml")
+    assert len(spec.accounts) == 40 and len(spec.managed_policies) == 10  # 2 shares × 5
+    again = runner.invoke(app, args)
+    assert again.exit_code == 1
+    assert f"{tmp_path / 'o' / 'trainshare.yaml'} exists; nothing was written" in again.stderr
+    bad = runner.invoke(app, ["synth", "--out", str(tmp_path / "b"), "--accounts", "3"])
+    assert bad.exit_code == 1
+    assert "--owners (5) must be fewer than --accounts (3)" in bad.stderr

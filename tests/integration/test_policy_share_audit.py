@@ -9,7 +9,7 @@ import json
 import pytest
 
 from tests.conftest import EXAMPLE
-from trainshare.audit import DriftKind
+from trainshare.audit import ClientFactory, DriftKind, read_snapshot
 from trainshare.emulator.demo import audit_emulator, deploy
 from trainshare.emulator.world import seed_world
 from trainshare.spec import load_spec
@@ -111,3 +111,11 @@ def test_a_removed_repository_policy_is_missing(deployed):
             "it has no policy",
         )
     ]
+
+
+def test_each_owner_role_is_assumed_once_for_shares_and_policies(deployed):
+    factory = ClientFactory(session=deployed.session(), endpoint_url=deployed.endpoint)
+    snapshot = read_snapshot(SPEC, factory)
+    assert len(snapshot.resource_policies) == 4 and snapshot.shares
+    assert factory.calls["sts:AssumeRole"] == 1  # 222222222222 owns all of them
+    assert factory.calls["s3:GetBucketPolicy"] == 1

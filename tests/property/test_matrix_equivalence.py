@@ -15,6 +15,7 @@ from trainshare.access.model import (
     AttachedPolicy,
     Grant,
     Level,
+    ModelIds,
     ShareModel,
 )
 from trainshare.spec import PrincipalKind
@@ -59,6 +60,48 @@ STATEMENTS = [
 ]
 
 
+ORG_PATH = "o-x/r-x/ou-ml/"
+RESOURCE_POLICY_STATEMENTS = [
+    {
+        "Effect": "Allow",
+        "Principal": {"AWS": "*"},
+        "Action": "s3:*",
+        "Resource": "*",
+        "Condition": {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": [ORG_PATH + "*"]}},
+    },
+    {
+        "Effect": "Allow",
+        "Principal": {"AWS": "*"},
+        "Action": "s3:ListBucket",
+        "Resource": "*",
+        "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-x"}},
+    },
+    {  # tells accounts of one OU apart
+        "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::100000000003:root"},
+        "Action": "s3:GetObject",
+        "Resource": "*",
+    },
+    {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:GetObject",
+        "Resource": "*",
+        "Condition": {"StringLike": {"aws:PrincipalOrgPaths": ORG_PATH + "ou-ml-training/*"}},
+    },
+    {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": "*",
+        "Condition": {
+            "StringNotEqualsIfExists": {"aws:PrincipalOrgID": "o-x"},
+            "BoolIfExists": {"aws:PrincipalIsAWSService": "false"},
+        },
+    },
+]
+
+
 @st.composite
 def models(draw):
     accounts = {"owner": AccountNode("owner", "100000000000", "ml")}
@@ -78,6 +121,38 @@ def models(draw):
             )
         levels[name] = Level(name, kind, tuple(policies))
     shares = {}
+    for k in range(draw(st.integers(0, 2))):  # policy shares: S3 buckets with their policies
+        buckets = [
+            f"arn:aws:s3:::b{k}{x}" for x in draw(st.sets(st.sampled_from("ab"), min_size=1))
+        ]
+        shares[f"p{k}"] = ShareModel(
+            key=f"p{k}",
+            owner="owner",
+            owner_id="100000000000",
+            region="us-east-1",
+            resources=tuple((b, "s3:Bucket") for b in sorted(buckets)),
+            principals=(
+                draw(
+                    st.sampled_from(
+                        [(PrincipalKind.ORGANIZATION, "root")]
+                        + [(PrincipalKind.UNIT, u) for u in UNITS]
+                    )
+                ),
+            ),
+            grants={"s3:Bucket": Grant("access read", ("s3:GetObject", "s3:ListBucket"), False)},
+            allow_external=False,
+            policies={
+                b: {
+                    "Version": "2012-10-17",
+                    "Statement": draw(
+                        st.lists(
+                            st.sampled_from(RESOURCE_POLICY_STATEMENTS), min_size=1, max_size=3
+                        )
+                    ),
+                }
+                for b in buckets
+            },
+        )
     for k in range(draw(st.integers(1, 3))):
         targets = draw(
             st.lists(
@@ -122,7 +197,13 @@ def models(draw):
             },
             allow_external=False,
         )
-    return AccessModel("aws", "999999999999", None, accounts, levels, shares)
+    ids = ModelIds(
+        org="o-x",
+        root="r-x",
+        units={u: "ou-" + u.replace("/", "-") for u in UNITS},
+        accounts={k: a.id or k for k, a in accounts.items()},
+    )
+    return AccessModel("aws", "999999999999", None, accounts, levels, shares, ids=ids)
 
 
 contexts = st.sampled_from(

@@ -264,6 +264,7 @@ class Evaluator:
         self._group_ids: dict[tuple[Any, ...], int] = {}
         self._independent_groups: dict[tuple[int | None, str], bool] = {}
         self._patterns: dict[tuple[int | None, str], tuple[str, ...]] = {}
+        self._classes: dict[tuple[tuple[str, ...], str], tuple[Any, ...]] = {}
 
     def relevant(self, level: Level, action: str) -> Relevant:
         """The level's statements whose Action/NotAction covers `action`."""
@@ -395,12 +396,14 @@ class Evaluator:
             self._groups[account.key] = found
         return found
 
-    def resource_class(self, account: AccountNode, action: str, arn: str) -> tuple[Any, ...]:
+    def resource_class(
+        self, account: AccountNode, action: str, arn: str, group: int | None = None
+    ) -> tuple[Any, ...]:
         """All an effect on this account's path can see of a shared resource: its Region (for
         aws:RequestedRegion) and which Resource/NotResource patterns of the statements relevant
         to the action match it. Resources of one share and type with the same class get the
-        same effect."""
-        key = (self.group(account), action.lower())
+        same effect. (`group`: the account's, when the caller has it already.)"""
+        key = (self.group(account) if group is None else group, action.lower())
         patterns = self._patterns.get(key)
         if patterns is None:
             patterns = tuple(
@@ -413,14 +416,18 @@ class Evaluator:
                 if pattern != "*"
             )
             self._patterns[key] = patterns
-        parts = arn.split(":", 4)
-        region = parts[3] if len(parts) > 3 else ""
-        return (region, tuple(glob_match(pattern, arn) for pattern in patterns))
+        found = self._classes.get((patterns, arn))
+        if found is None:  # the same patterns recur across groups: match each ARN once
+            parts = arn.split(":", 4)
+            region = parts[3] if len(parts) > 3 else ""
+            found = (region, tuple(glob_match(pattern, arn) for pattern in patterns))
+            self._classes[(patterns, arn)] = found
+        return found
 
-    def independent_path(self, account: AccountNode, action: str) -> bool:
+    def independent_path(self, account: AccountNode, action: str, group: int | None = None) -> bool:
         """Whether nothing on the account's path can tell it from others of its group; a
         function of the group (the policies along the path) and the action, so kept per pair."""
-        key = (self.group(account), action.lower())
+        key = (self.group(account) if group is None else group, action.lower())
         found = self._independent_groups.get(key)
         if found is None:
             found = all(self._independent(name, action) for name in self.model.path(account))

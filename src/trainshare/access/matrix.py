@@ -11,26 +11,29 @@ memos are exact. Accounts a share does not reach get no cells.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from trainshare.access.conditions import Context
 from trainshare.access.evaluate import Decision, Evaluator, Request, decide_in
 from trainshare.access.model import AccessModel, AccountNode, ShareModel
 from trainshare.access.statements import Effect
+from trainshare.policy.lint import as_list, statements
 
 
 class Cell:
     """One decision of the matrix; its trace is computed when first asked for."""
 
     __slots__ = (
-        "_compute",
         "_decision",
+        "_matrix",
         "account",
         "action",
         "effect",
         "resource",
+        "rtype",
         "share",
+        "shareable",
         "unknown_keys",
     )
 
@@ -44,19 +47,40 @@ class Cell:
         *,
         effect: Effect | None = None,
         unknown_keys: frozenset[str] = frozenset(),
-        compute: Callable[[], Decision] | None = None,
+        matrix: _Matrix | None = None,
+        rtype: str = "",
+        shareable: bool = False,
     ) -> None:
         self.account, self.share, self.resource, self.action = account, share, resource, action
         self._decision = decision
-        self._compute = compute
+        self._matrix = matrix  # to compute the decision later (no closure per cell)
+        self.rtype = rtype
+        self.shareable = shareable  # its effect holds for every account of its group
         self.effect = decision.effect if decision is not None else effect
         self.unknown_keys = decision.unknown_keys if decision is not None else unknown_keys
+
+    def alike(self, account: AccountNode, matrix: _Matrix) -> Cell:
+        """The same decision for a group-mate: the effect now, the trace when asked for."""
+        return Cell(
+            account,
+            self.share,
+            self.resource,
+            self.action,
+            effect=self.effect,
+            unknown_keys=self.unknown_keys,
+            matrix=matrix,
+            rtype=self.rtype,
+            shareable=True,
+        )
 
     @property
     def decision(self) -> Decision:
         if self._decision is None:
-            assert self._compute is not None
-            self._decision = self._compute()
+            assert self._matrix is not None
+            share = self._matrix.evaluator.model.shares[self.share]
+            self._decision = self._matrix.decide(
+                share, self.rtype, self.account, self.resource, self.action
+            )
         return self._decision
 
 
@@ -92,14 +116,31 @@ def access_matrix(
     for share in model.shares.values():
         if only_shares and share.key not in only_shares:
             continue
+        pairs = [
+            (arn, rtype, action)
+            for arn, rtype in share.resources
+            for action in _actions(share, rtype, wanted_actions)
+        ]
+        # A resource policy sees an account's OU path, and its ID only where it names accounts
+        by_unit = bool(share.policies)
+        by_account = any(tells_accounts_apart(d, share.owner_id) for d in share.policies.values())
+        seen: dict[tuple[Any, str, str], Cell] = {}  # (group, resource, action) → first cell
         for account in reached(model, share):
             if only_accounts and not ({account.key, account.id} & only_accounts):
                 continue
-            for arn, rtype in share.resources:
-                cells += [
-                    matrix.cell(share, rtype, account, arn, action)
-                    for action in _actions(share, rtype, wanted_actions)
-                ]
+            group = matrix.evaluator.group(account)
+            if group is None or by_account:
+                cells += [matrix.cell(share, r, account, a, x, group=None) for a, r, x in pairs]
+                continue
+            mates = (group, account.unit) if by_unit else group
+            for arn, rtype, action in pairs:
+                first = seen.get((mates, arn, action))
+                if first is not None and first.shareable:  # a group-mate decided it already
+                    cells.append(first.alike(account, matrix))
+                    continue
+                cell = matrix.cell(share, rtype, account, arn, action, group=group, unit=by_unit)
+                seen.setdefault((mates, arn, action), cell)
+                cells.append(cell)
     return cells
 
 
@@ -111,28 +152,36 @@ class _Matrix:
         self.context = context
         self.grouped: dict[tuple[Any, ...], tuple[Effect, frozenset[str]]] = {}
 
-    def cell(
+    def decide(
         self, share: ShareModel, rtype: str, account: AccountNode, arn: str, action: str
-    ) -> Cell:
-        def compute() -> Decision:
-            return decide_in(
-                self.evaluator,
-                share,
-                rtype,
-                account,
-                resource=arn,
-                action=action,
-                context=self.context,
-            )
+    ) -> Decision:
+        return decide_in(
+            self.evaluator, share, rtype, account, resource=arn, action=action, context=self.context
+        )
 
-        group = self.evaluator.group(account)
-        if (
-            group is None
-            or share.policies  # a resource policy tells accounts apart by ID and OU path
-            or not self.evaluator.independent_path(account, action)
-        ):
-            return Cell(account, share.key, arn, action, compute())
-        key = (group, share.key, rtype, action, self.evaluator.resource_class(account, action, arn))
+    def cell(
+        self,
+        share: ShareModel,
+        rtype: str,
+        account: AccountNode,
+        arn: str,
+        action: str,
+        *,
+        group: int | None,
+        unit: bool = False,
+    ) -> Cell:
+        """`unit`: the share's resource policies see the account's OU path, so accounts share
+        an effect only within one OU as well as one group."""
+        if group is None or not self.evaluator.independent_path(account, action, group):
+            return Cell(
+                account, share.key, arn, action, self.decide(share, rtype, account, arn, action)
+            )
+        resource_class = (
+            (arn,)  # each resource has its own policy: resources never share an effect
+            if share.policies
+            else self.evaluator.resource_class(account, action, arn, group)
+        )
+        key = (group, account.unit if unit else None, share.key, rtype, action, resource_class)
         known = self.grouped.get(key)
         if known is not None:  # same policies along the path: same effect, trace on demand
             return Cell(
@@ -142,11 +191,46 @@ class _Matrix:
                 action,
                 effect=known[0],
                 unknown_keys=known[1],
-                compute=compute,
+                matrix=self,
+                rtype=rtype,
+                shareable=True,
             )
-        decision = compute()
+        decision = self.decide(share, rtype, account, arn, action)
         self.grouped[key] = (decision.effect, decision.unknown_keys)
-        return Cell(account, share.key, arn, action, decision)
+        cell = Cell(account, share.key, arn, action, decision, rtype=rtype)
+        cell.shareable = True
+        return cell
+
+
+_PER_ACCOUNT_KEYS = frozenset(
+    k.lower()
+    for k in (
+        "aws:PrincipalAccount",
+        "aws:PrincipalArn",
+        "aws:userid",
+        "aws:username",
+        "aws:SourceAccount",
+    )
+)
+
+
+def tells_accounts_apart(document: Mapping[str, Any], owner_id: str) -> bool:
+    """Whether a resource policy can treat two accounts of one OU differently: it names accounts
+    other than the owner (never among those a share reaches) as principals, or its conditions
+    read a per-account key (aws:PrincipalAccount, …)."""
+    for _, stmt in statements(document):
+        if "NotPrincipal" in stmt:
+            return True
+        principal = stmt.get("Principal", "*")
+        named = as_list(principal.get("AWS", [])) if isinstance(principal, Mapping) else [principal]
+        if any(p not in ("*", owner_id) and f":{owner_id}:" not in p for p in named):
+            return True
+        block = stmt.get("Condition")
+        if isinstance(block, Mapping):
+            for keys in block.values():
+                if isinstance(keys, Mapping) and any(k.lower() in _PER_ACCOUNT_KEYS for k in keys):
+                    return True
+    return False
 
 
 def _actions(share: ShareModel, rtype: str, wanted: list[str] | None) -> Iterable[str]:

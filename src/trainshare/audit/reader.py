@@ -12,6 +12,7 @@ shares at once, and ListResourceSharePermissions per share.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -112,6 +113,9 @@ class Reader:
         self.progress = progress or (lambda _: None)
         self.max_workers = max_workers
         self._organization: dict[str, Any] | None = None
+        self._sessions: dict[str, Any] = {}
+        self._session_lock = threading.Lock()
+        self._account_locks: dict[str, threading.Lock] = {}
 
     # -- the management account -----------------------------------------------------------------
 
@@ -197,8 +201,18 @@ class Reader:
     # -- share owners ---------------------------------------------------------------------------
 
     def _session(self, account: str) -> Any:
+        """The account's session: assumed once per account (shares in several Regions and
+        resource policies reuse it), under a lock per account so threads do not race to it."""
         if account == self.management_account:
             return self.factory.session
+        with self._session_lock:
+            lock = self._account_locks.setdefault(account, threading.Lock())
+        with lock:
+            if account not in self._sessions:
+                self._sessions[account] = self._assume(account)
+            return self._sessions[account]
+
+    def _assume(self, account: str) -> Any:
         sts = self.factory.client("sts", session=self.factory.session)
         role = f"arn:{self.partition}:iam::{account}:role/{self.access_role}"
         try:

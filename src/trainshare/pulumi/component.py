@@ -97,6 +97,7 @@ class OrgSharing(pulumi.ComponentResource):
         self._prefix = name
         self.adopted: dict[str, str] = _adoption(adopt, name, self.plan) if adopt else {}
         self.created: dict[str, Any] = {}  # node name → Resource, or Output for READ nodes
+        self._outputs: dict[tuple[str, str], pulumi.Output[Any]] = {}  # (node, attr) → Output
         for node in self.plan.nodes:
             self.created[node.name] = self._create(node)
         self._export_outputs()
@@ -159,13 +160,22 @@ class OrgSharing(pulumi.ComponentResource):
         return value
 
     def _output(self, ref: Ref) -> pulumi.Output[Any]:
-        """The Output of `ref.node` at `ref.attr`, e.g. organization.roots[0].id."""
+        """The Output of `ref.node` at `ref.attr`, e.g. organization.roots[0].id. A resource's
+        own attribute (`id`, `arn`) is its Output as is: no apply, no extra task to await."""
+        key = (ref.node, ref.attr)
+        cached = self._outputs.get(key)
+        if cached is not None:
+            return cached
         target = self.created[ref.node]
         path = ref.path()
         if isinstance(target, pulumi.Resource):
             first, path = path[0], path[1:]
             target = getattr(target, str(first))
-        return pulumi.Output.from_input(target).apply(lambda v: _walk(v, path))
+        output = pulumi.Output.from_input(target)
+        if path:
+            output = output.apply(lambda v: _walk(v, path))
+        self._outputs[key] = output
+        return output
 
     # -- outputs ------------------------------------------------------------------------------
 
