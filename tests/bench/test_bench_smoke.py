@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.run import SIZES, render, run
+from bench.run import SIZES, naive_sampled, render, run
 from typer.testing import CliRunner
 
 from trainshare.cli import app
@@ -46,6 +46,9 @@ def test_synthetic_specs_are_deterministic_and_valid(tmp_path):
     kinds = [s.kind.value for s in spec.shares.values()]
     assert kinds.count("policy") == 1 and kinds.count("ram") == 5  # 20% policy shares
     assert SIZES["L"].accounts == 10_000
+    # the sampled per-cell baseline (used at L) runs on policy shares too
+    seconds, sampled = naive_sampled(spec, 0.5)
+    assert seconds > 0 and 0 < sampled
 
 
 def test_synth_command_writes_a_valid_spec_and_never_overwrites(tmp_path):

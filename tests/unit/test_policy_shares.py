@@ -311,3 +311,30 @@ def test_without_the_perimeter_the_policy_lets_an_allowed_outsider_in(write_spec
     assert decision.trace[-1].text == (
         f"the policy of {BUCKET} allows s3:ListBucket to 999999999999 (PartnerAccounts1)"
     )
+
+
+def test_one_resource_in_shares_of_two_regions_is_an_error(write_spec):
+    shares = TWO_SHARES.replace(
+        "  writers:\n    owner: data\n", "  writers:\n    owner: data\n    region: eu-west-1\n"
+    )
+    found = issues(write_spec, shares, **{"owner.json": OWNER_STATEMENTS})
+    assert [(i.code, i.field) for i in found] == [("OWNER_MISMATCH", "shares.writers.resources[0]")]
+    assert found[0].message == (
+        f"{BUCKET} is listed by shares of different owners or Regions "
+        "(data in eu-west-1, data in us-east-1)"
+    )
+
+
+def test_an_account_created_at_deploy_time_is_granted_by_its_stand_in(write_spec):
+    text = HEADER.replace(
+        '  lab: {id: "444444444444", unit: ml/research}\n',
+        '  lab: {id: "444444444444", unit: ml/research}\n  fresh: {email: f@example.com}\n',
+    ) + (
+        f"  readers:\n    owner: data\n    access: read\n"
+        f'    resources: [{{arn: "{BUCKET}", policy: managed}}]\n    principals: [fresh]\n'
+    )
+    model = model_from_spec(load_spec(write_spec(text)), org_id="o-a1b2c3d4e5")
+    document = model.shares["readers"].policies[BUCKET]
+    assert document["Statement"][0]["Principal"] == {"AWS": "arn:aws:iam::(fresh):root"}
+    decision = evaluate(model, Request("fresh", BUCKET, "s3:GetObject"))
+    assert decision.effect is Effect.ALLOW, decision.explain()

@@ -606,12 +606,40 @@ def decide_in(
     policy_effect, policy_step, policy_unknown = resource_policy_effect(
         model, account, document, arn=resource, rtype=rtype, action=action, context=context
     )
-    combined = max(effect, policy_effect, key=_SEVERITY.index)
-    return Decision(combined, (*steps, note, *scp_steps, policy_step), unknown | policy_unknown)
+    return Decision(
+        both_sides(effect, policy_effect),
+        (*steps, note, *scp_steps, policy_step),
+        unknown | policy_unknown,
+    )
 
 
 # the more restrictive effect wins when two sides of a cross-account request are combined
 _SEVERITY = [Effect.ALLOW, Effect.CONDITIONAL, Effect.IMPLICIT_DENY, Effect.DENY]
+
+
+def both_sides(caller: Effect, resource: Effect) -> Effect:
+    """A cross-account request's effect from the caller's side (its SCPs) and the resource's
+    policy: an explicit Deny on either side, else a missing Allow, else an open question."""
+    return max(caller, resource, key=_SEVERITY.index)
+
+
+def scp_effect(
+    evaluator: Evaluator,
+    share: ShareModel,
+    account: AccountNode,
+    *,
+    resource: str,
+    action: str,
+    context: Context,
+) -> tuple[Effect, frozenset[str]]:
+    """The caller's side alone — what `decide_in` finds at the SCPs — without building a trace."""
+    model = evaluator.model
+    arn = parse_arn(resource)
+    region = arn.region if arn and arn.region else share.region
+    ctx, _ = request_context(model, account, share, region, context)
+    resources = request_resources(model, account, resource, action, region)
+    effect, _, unknown = evaluator.scps(account, action, resources, ctx)
+    return effect, unknown
 
 
 def evaluate(model: AccessModel, request: Request) -> Decision:

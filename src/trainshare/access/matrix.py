@@ -15,8 +15,16 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from trainshare.access.conditions import Context
-from trainshare.access.evaluate import Decision, Evaluator, Request, decide_in
+from trainshare.access.evaluate import (
+    Decision,
+    Evaluator,
+    Request,
+    both_sides,
+    decide_in,
+    scp_effect,
+)
 from trainshare.access.model import AccessModel, AccountNode, ShareModel
+from trainshare.access.resource_policy import resource_policy_effect
 from trainshare.access.statements import Effect
 from trainshare.policy.lint import as_list, statements
 
@@ -121,24 +129,27 @@ def access_matrix(
             for arn, rtype in share.resources
             for action in _actions(share, rtype, wanted_actions)
         ]
-        # A resource policy sees an account's OU path, and its ID only where it names accounts
-        by_unit = bool(share.policies)
-        by_account = any(tells_accounts_apart(d, share.owner_id) for d in share.policies.values())
+        # A resource policy sees an account's OU path, and its ID only where it names it
+        named = named_accounts(share.policies.values(), share.owner_id) if share.policies else None
         seen: dict[tuple[Any, str, str], Cell] = {}  # (group, resource, action) → first cell
         for account in reached(model, share):
             if only_accounts and not ({account.key, account.id} & only_accounts):
                 continue
             group = matrix.evaluator.group(account)
-            if group is None or by_account:
+            if group is None or (share.policies and named is None):
                 cells += [matrix.cell(share, r, account, a, x, group=None) for a, r, x in pairs]
                 continue
-            mates = (group, account.unit) if by_unit else group
+            variant = None
+            if named is not None:
+                ident = model.principal_id(account)
+                variant = (account.unit, ident if ident in named else None)
+            mates = (group, variant)
             for arn, rtype, action in pairs:
                 first = seen.get((mates, arn, action))
                 if first is not None and first.shareable:  # a group-mate decided it already
                     cells.append(first.alike(account, matrix))
                     continue
-                cell = matrix.cell(share, rtype, account, arn, action, group=group, unit=by_unit)
+                cell = matrix.cell(share, rtype, account, arn, action, group=group, variant=variant)
                 seen.setdefault((mates, arn, action), cell)
                 cells.append(cell)
     return cells
@@ -151,6 +162,55 @@ class _Matrix:
         self.evaluator = evaluator
         self.context = context
         self.grouped: dict[tuple[Any, ...], tuple[Effect, frozenset[str]]] = {}
+        self.scp_sides: dict[tuple[Any, ...], tuple[Effect, frozenset[str]]] = {}
+        self.policy_sides: dict[tuple[Any, ...], tuple[Effect, frozenset[str]]] = {}
+
+    def _both_sides(
+        self,
+        share: ShareModel,
+        rtype: str,
+        account: AccountNode,
+        arn: str,
+        action: str,
+        *,
+        scp_class: tuple[Any, ...],
+        variant: Any,
+    ) -> Cell:
+        """A policy share's cell: the caller's side (SCPs) shared by everyone of its group, the
+        resource's side by everyone its policy cannot tell apart (`variant`), each decided once;
+        the trace on demand."""
+        scp_key = (*scp_class, share.owner_id, action)
+        caller = self.scp_sides.get(scp_key)
+        if caller is None:
+            caller = scp_effect(
+                self.evaluator, share, account, resource=arn, action=action, context=self.context
+            )
+            self.scp_sides[scp_key] = caller
+        policy_key = (arn, action, variant)
+        resource = self.policy_sides.get(policy_key)
+        if resource is None:
+            effect, _, keys = resource_policy_effect(
+                self.evaluator.model,
+                account,
+                share.policies[arn],
+                arn=arn,
+                rtype=rtype,
+                action=action,
+                context=self.context,
+            )
+            resource = (effect, keys)
+            self.policy_sides[policy_key] = resource
+        return Cell(
+            account,
+            share.key,
+            arn,
+            action,
+            effect=both_sides(caller[0], resource[0]),
+            unknown_keys=caller[1] | resource[1],
+            matrix=self,
+            rtype=rtype,
+            shareable=True,
+        )
 
     def decide(
         self, share: ShareModel, rtype: str, account: AccountNode, arn: str, action: str
@@ -168,20 +228,22 @@ class _Matrix:
         action: str,
         *,
         group: int | None,
-        unit: bool = False,
+        variant: Any = None,
     ) -> Cell:
-        """`unit`: the share's resource policies see the account's OU path, so accounts share
-        an effect only within one OU as well as one group."""
+        """`variant`: what else an effect depends on besides the group — for a share with
+        resource policies, the account's OU (its aws:PrincipalOrgPaths) and whether the
+        policies name it."""
         if group is None or not self.evaluator.independent_path(account, action, group):
             return Cell(
                 account, share.key, arn, action, self.decide(share, rtype, account, arn, action)
             )
-        resource_class = (
-            (arn,)  # each resource has its own policy: resources never share an effect
-            if share.policies
-            else self.evaluator.resource_class(account, action, arn, group)
-        )
-        key = (group, account.unit if unit else None, share.key, rtype, action, resource_class)
+        resource_class = self.evaluator.resource_class(account, action, arn, group)
+        if share.policies:
+            scp_class = (group, resource_class)
+            return self._both_sides(
+                share, rtype, account, arn, action, scp_class=scp_class, variant=variant
+            )
+        key = (group, variant, share.key, rtype, action, resource_class)
         known = self.grouped.get(key)
         if known is not None:  # same policies along the path: same effect, trace on demand
             return Cell(
@@ -214,23 +276,28 @@ _PER_ACCOUNT_KEYS = frozenset(
 )
 
 
-def tells_accounts_apart(document: Mapping[str, Any], owner_id: str) -> bool:
-    """Whether a resource policy can treat two accounts of one OU differently: it names accounts
-    other than the owner (never among those a share reaches) as principals, or its conditions
-    read a per-account key (aws:PrincipalAccount, …)."""
-    for _, stmt in statements(document):
-        if "NotPrincipal" in stmt:
-            return True
-        principal = stmt.get("Principal", "*")
-        named = as_list(principal.get("AWS", [])) if isinstance(principal, Mapping) else [principal]
-        if any(p not in ("*", owner_id) and f":{owner_id}:" not in p for p in named):
-            return True
-        block = stmt.get("Condition")
-        if isinstance(block, Mapping):
-            for keys in block.values():
-                if isinstance(keys, Mapping) and any(k.lower() in _PER_ACCOUNT_KEYS for k in keys):
-                    return True
-    return False
+def named_accounts(documents: Iterable[Mapping[str, Any]], owner_id: str) -> set[str] | None:
+    """The accounts resource policies name as principals (IDs, or the model's stand-ins), the
+    owner aside — or None when they can tell any two accounts apart (NotPrincipal, or a
+    condition on a per-account key such as aws:PrincipalAccount)."""
+    named: set[str] = set()
+    for document in documents:
+        for _, stmt in statements(document):
+            if "NotPrincipal" in stmt:
+                return None
+            principal = stmt.get("Principal", "*")
+            values = as_list(principal.get("AWS", [])) if isinstance(principal, Mapping) else []
+            for value in values:
+                if value != "*":
+                    named.add(value.split(":")[4] if value.startswith("arn:") else value)
+            block = stmt.get("Condition")
+            if isinstance(block, Mapping):
+                for keys in block.values():
+                    if isinstance(keys, Mapping) and any(
+                        k.lower() in _PER_ACCOUNT_KEYS for k in keys
+                    ):
+                        return None
+    return named - {owner_id}
 
 
 def _actions(share: ShareModel, rtype: str, wanted: list[str] | None) -> Iterable[str]:

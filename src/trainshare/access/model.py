@@ -175,6 +175,13 @@ class AccessModel:
             self._paths[account.key] = cached
         return cached
 
+    def principal_id(self, account: AccountNode) -> str:
+        """The account as resource policies name it: its ID, or the stand-in the model's
+        documents use for an account created at deploy time."""
+        if self.ids is not None and account.key in self.ids.accounts:
+            return self.ids.accounts[account.key]
+        return account.id or account.key
+
     def account(self, ref: str) -> AccountNode | None:
         """By key or by 12-digit ID."""
         if ref in self.accounts:

@@ -28,7 +28,7 @@ def principal_context(model: AccessModel, account: AccountNode, context: Context
     organization the org keys are absent, not unknown."""
     assert model.ids is not None
     values: dict[str, str | list[str]] = {
-        "aws:PrincipalAccount": account.id or model.ids.accounts.get(account.key, account.key),
+        "aws:PrincipalAccount": model.principal_id(account),
         "aws:PrincipalIsAWSService": "false",
         "aws:SecureTransport": "true",
     }
@@ -79,7 +79,7 @@ def resource_policy_effect(
 ) -> tuple[Effect, Step, frozenset[str]]:
     """The effect of one resource policy on one request, the step that says why, and the keys
     it depends on."""
-    ident = account.id or account.key
+    ident = model.principal_id(account)
     account_arn = f"arn:{model.partition}:iam::{ident}:root"
     ctx = principal_context(model, account, context)
     resource = request_resource(rtype, arn, action)

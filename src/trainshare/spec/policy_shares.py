@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from trainshare.catalog import Catalog, parse_arn
+from trainshare.catalog import Catalog, PolicyShareType, parse_arn
 from trainshare.catalog.arns import Arn
 from trainshare.errors import Severity
 from trainshare.spec.issues import Collector
@@ -210,23 +210,25 @@ class PolicyShareChecks:
 
     # -- the whole spec -----------------------------------------------------------------------
 
-    def managed_policies(
-        self, shares: Mapping[str, Share], accounts: Mapping[str, Account]
-    ) -> dict[str, ManagedPolicy]:
+    def _type_of(self, arn: str) -> PolicyShareType:
+        parsed = parse_arn(arn)
+        ptype = self.catalog.policy_share_type_for(parsed) if parsed else None
+        assert ptype is not None, arn  # only policy-shared resources are listed
+        return ptype
+
+    def managed_policies(self, shares: Mapping[str, Share]) -> dict[str, ManagedPolicy]:
         """One ManagedPolicy per owned resource; the ownership, perimeter and KMS checks."""
         out: dict[str, ManagedPolicy] = {}
         for arn, listed in self.listed.items():
             declared = self.declarations.get(arn, [])
             if not declared:
                 _, path = listed[0]
-                ptype = self.catalog.policy_share_type_for(parse_arn(arn))  # type: ignore[arg-type]
-                kind = ptype.name if ptype else "resource"
                 self.out.add(
                     "POLICY_NOT_OWNED",
                     path,
-                    f"{arn} has a single {kind} policy, and sharing it means trainshare writes "
-                    "that policy whole: every statement in it now, written by anyone else, "
-                    "would be lost",
+                    f"{arn} has a single {self._type_of(arn).name} policy, and sharing it "
+                    "means trainshare writes that policy whole: every statement in it now, "
+                    "written by anyone else, would be lost",
                     f"declare ownership where it is listed: `{{arn: {arn}, policy: managed}}`, "
                     "and keep the statements you need with `extra_statements: FILE.json`",
                 )
@@ -240,13 +242,15 @@ class PolicyShareChecks:
                     "declare it once; other shares list the bare ARN",
                 )
                 continue
-            owners = {shares[s].owner for s, _ in listed if s in shares}
-            if len(owners) > 1:
+            places = {(shares[s].owner, shares[s].region) for s, _ in listed if s in shares}
+            if len(places) > 1:
+                where = ", ".join(f"{owner} in {region}" for owner, region in sorted(places))
                 self.out.add(
                     "OWNER_MISMATCH",
                     listed[-1][1],
-                    f"{arn} is shared by shares of different owners ({', '.join(sorted(owners))})",
-                    "a resource has one owner: give these shares the same `owner`",
+                    f"{arn} is listed by shares of different owners or Regions ({where})",
+                    "a resource has one owner and one Region: give these shares the same "
+                    "`owner` and `region`",
                 )
                 continue
             declaration = declared[0]
@@ -256,11 +260,9 @@ class PolicyShareChecks:
                 continue
             first = shares[grants[0]]
             self._check_perimeter(arn, declaration, [shares[s] for s in grants])
-            ptype = self.catalog.policy_share_type_for(parse_arn(arn))  # type: ignore[arg-type]
-            assert ptype is not None
             out[arn] = ManagedPolicy(
                 arn=arn,
-                resource_type=ptype.name,
+                resource_type=self._type_of(arn).name,
                 owner=first.owner,
                 owner_id=first.owner_id,
                 region=first.region,

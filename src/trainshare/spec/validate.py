@@ -115,7 +115,7 @@ class _Validator:
         )
         check_lockout(self.out, guardrails=guardrails, units=units, accounts=accounts)
         shares = self._shares(self._mapping(data, "shares"), refs, checks_org)
-        managed = self.policy_shares.managed_policies(shares, accounts)
+        managed = self.policy_shares.managed_policies(shares)
         check_deploy_role(
             self.out,
             guardrails=guardrails,
