@@ -427,10 +427,11 @@ def judge(results: Results) -> list[str]:
             bare_s = rows["bare pulumi_aws, same count"][size].median
             out.append(
                 f"  why: the component costs {wrapper:.2f}× the same graph registered without "
-                f"it, so the excess is the graph in the Pulumi SDK: resolving the Outputs that "
-                f"link resources, and walking the account-creation throttle chain in its cycle "
-                f"check (without the throttle: {free / bare_s:.2f}×). The throttle stays: "
-                f"AWS allows 5 CreateAccount in flight, and each creation takes minutes."
+                f"it: the excess over independent resources is the graph itself inside the "
+                f"Pulumi SDK — resolving the Outputs that link resources, and its dependency "
+                f"cycle check (the profile below). Without the account-creation throttle "
+                f"(at most 5 CreateAccount in flight, which AWS requires): "
+                f"{free / bare_s:.2f}× bare."
             )
     for size, value in ratios.get("audit calls / bound", {}).items():
         out.append(

@@ -591,11 +591,9 @@ def decide_in(
     if not ok:
         return Decision(Effect.IMPLICIT_DENY, tuple(steps))
     model = evaluator.model
-    arn = parse_arn(resource)
-    region = arn.region if arn and arn.region else share.region
-    ctx, note = request_context(model, account, share, region, context)
-    resources = request_resources(model, account, resource, action, region)
-    effect, scp_steps, unknown = evaluator.scps(account, action, resources, ctx)
+    note, (effect, scp_steps, unknown) = _caller_side(
+        evaluator, share, account, resource=resource, action=action, context=context
+    )
     permission_unknown = any(s.verdict is Verdict.DEPENDS for s in steps)
     if permission_unknown and effect is Effect.ALLOW:
         effect = Effect.CONDITIONAL
@@ -632,14 +630,29 @@ def scp_effect(
     action: str,
     context: Context,
 ) -> tuple[Effect, frozenset[str]]:
-    """The caller's side alone — what `decide_in` finds at the SCPs — without building a trace."""
+    """The caller's side alone: what `decide_in` finds at the SCPs."""
+    _, (effect, _, unknown) = _caller_side(
+        evaluator, share, account, resource=resource, action=action, context=context
+    )
+    return effect, unknown
+
+
+def _caller_side(
+    evaluator: Evaluator,
+    share: ShareModel,
+    account: AccountNode,
+    *,
+    resource: str,
+    action: str,
+    context: Context,
+) -> tuple[Step, tuple[Effect, list[Step], frozenset[str]]]:
+    """The context note, and the SCP path's effect, steps and unknown keys for one request."""
     model = evaluator.model
     arn = parse_arn(resource)
     region = arn.region if arn and arn.region else share.region
-    ctx, _ = request_context(model, account, share, region, context)
+    ctx, note = request_context(model, account, share, region, context)
     resources = request_resources(model, account, resource, action, region)
-    effect, _, unknown = evaluator.scps(account, action, resources, ctx)
-    return effect, unknown
+    return note, evaluator.scps(account, action, resources, ctx)
 
 
 def evaluate(model: AccessModel, request: Request) -> Decision:
