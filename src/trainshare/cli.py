@@ -61,6 +61,12 @@ SpecArg = Annotated[
     Path, typer.Argument(help="Path of the spec, e.g. trainshare.yaml.", show_default=False)
 ]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+# Reading AWS (audit, import): the same options, the same words.
+ProfileOpt = Annotated[str | None, typer.Option(help="AWS profile of the management account.")]
+EndpointOpt = Annotated[
+    str | None, typer.Option(help="Another endpoint (an emulator), instead of AWS.")
+]
+MaxSecondsOpt = Annotated[float, typer.Option(help="Give up on a throttled call after this long.")]
 _state = {"debug": False}
 
 
@@ -420,13 +426,9 @@ def lint(
 @app.command()
 def audit(
     spec: SpecArg,
-    profile: Annotated[
-        str | None, typer.Option(help="AWS profile of the management account.")
-    ] = None,
+    profile: ProfileOpt = None,
     region: Annotated[str | None, typer.Option(help="Region for the Organizations calls.")] = None,
-    endpoint_url: Annotated[
-        str | None, typer.Option(help="Another endpoint (an emulator), instead of AWS.")
-    ] = None,
+    endpoint_url: EndpointOpt = None,
     all_accounts: Annotated[
         bool,
         typer.Option(
@@ -442,9 +444,7 @@ def audit(
     fail_on: Annotated[
         FailOn, typer.Option(help="Lowest finding severity that exits 2 (drift always does).")
     ] = FailOn.ERROR,
-    max_seconds: Annotated[
-        float, typer.Option(help="Give up on a throttled call after this long.")
-    ] = 120.0,
+    max_seconds: MaxSecondsOpt = 120.0,
     fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="table or json.")] = (
         TableFormat.TABLE
     ),
@@ -523,12 +523,8 @@ def import_(
         Path | None,
         typer.Option(help="Import this audit snapshot (audit --snapshot-out) instead of AWS."),
     ] = None,
-    profile: Annotated[
-        str | None, typer.Option(help="AWS profile of the management account.")
-    ] = None,
-    endpoint_url: Annotated[
-        str | None, typer.Option(help="Another endpoint (an emulator), instead of AWS.")
-    ] = None,
+    profile: ProfileOpt = None,
+    endpoint_url: EndpointOpt = None,
     region: Annotated[str, typer.Option(help="The organization's default Region.")] = "us-east-1",
     share_regions: Annotated[
         list[str] | None,
@@ -544,9 +540,7 @@ def import_(
     access_role: Annotated[
         str, typer.Option(help="Role assumed in member accounts to read their shares.")
     ] = "OrganizationAccountAccessRole",
-    max_seconds: Annotated[
-        float, typer.Option(help="Give up on a throttled call after this long.")
-    ] = 120.0,
+    max_seconds: MaxSecondsOpt = 120.0,
 ) -> None:
     """Describe an existing organization as a ready project: trainshare.yaml (OUs and accounts
     adopted by ID, SCPs as guardrails, RAM shares), policies/, the Pulumi program, and
