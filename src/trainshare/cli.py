@@ -20,7 +20,7 @@ from trainshare import __version__
 from trainshare.access import AccessError, Context, Request, evaluate, model_from_spec
 from trainshare.access.matrix import access_matrix
 from trainshare.catalog import GuardrailTemplate, load_catalog
-from trainshare.errors import Severity, SpecError, TrainshareError
+from trainshare.errors import PlanError, Severity, SpecError, TrainshareError
 from trainshare.plan import build_plan, plan_to_json
 from trainshare.policy import minify, render_template
 from trainshare.policy.lint import Finding, PolicyKind, lint_document, lint_text
@@ -118,6 +118,10 @@ def _load(spec: Path, fmt: Format) -> Spec:
 def validate(spec: SpecArg, fmt: FormatOpt = Format.TEXT) -> None:
     """Check a spec: every problem at once, each as file:line: field: what — how to fix."""
     loaded = _load(spec, fmt)
+    try:
+        build_plan(loaded)  # what only the composed plan can tell (a resource policy's size)
+    except PlanError as exc:
+        _fail(f"{spec}: {exc}")
     if fmt is Format.JSON:
         _print_json(issues_to_json(loaded.warnings))
         return

@@ -7,12 +7,14 @@ from __future__ import annotations
 import json
 
 import pytest
+from typer.testing import CliRunner
 
 from tests.conftest import EXAMPLE
 from trainshare.access import Context, Effect, Request, evaluate
 from trainshare.access.model import AccountNode, model_from_spec
 from trainshare.access.resource_policy import resource_policy_effect
-from trainshare.errors import Severity, SpecError
+from trainshare.cli import app
+from trainshare.errors import PlanError, Severity, SpecError
 from trainshare.plan import Join, Ref, build_plan, kinds
 from trainshare.policy.lint import PolicyKind, lint_document
 from trainshare.spec import ShareKind, load_spec
@@ -338,3 +340,27 @@ def test_an_account_created_at_deploy_time_is_granted_by_its_stand_in(write_spec
     assert document["Statement"][0]["Principal"] == {"AWS": "arn:aws:iam::(fresh):root"}
     decision = evaluate(model, Request("fresh", BUCKET, "s3:GetObject"))
     assert decision.effect is Effect.ALLOW, decision.explain()
+
+
+def test_a_policy_that_could_outgrow_the_service_limit_is_refused_before_deploy(write_spec):
+    """ECR accepts 10,240 characters; 80 OU paths at the longest IDs AWS issues do not fit."""
+    units = "".join(f"  team{i}: {{}}\n" for i in range(80))
+    repo = "arn:aws:ecr:us-east-1:222222222222:repository/images"
+    text = (
+        HEADER.replace("units:\n", "units:\n" + units)
+        + f'  images:\n    owner: data\n    access: pull\n    resources: [{{arn: "{repo}", '
+        f"policy: managed}}]\n    principals: [{', '.join(f'team{i}' for i in range(80))}]\n"
+    )
+    path = write_spec(text)
+    with pytest.raises(PlanError) as caught:
+        build_plan(load_spec(path))
+    message = str(caught.value)
+    assert message.startswith(f"{repo}: the policy composed from shares images can reach ")
+    assert message.endswith(
+        "ecr:Repository accepts 10,240 — grant fewer OU paths or accounts per resource (a "
+        "parent OU covers its children), or split the data across resources"
+    )
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exit_code == 1 and "ecr:Repository accepts 10,240" in result.stderr
+    fewer = text.replace(", ".join(f"team{i}" for i in range(80)), "team1, team2")
+    assert build_plan(load_spec(write_spec(fewer)))

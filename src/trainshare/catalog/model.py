@@ -78,6 +78,7 @@ class PolicyShareType:
     perimeter_actions: tuple[str, ...] = ()
     perimeter_resources: tuple[str, ...] = ()
     owner_statement: tuple[str, tuple[str, ...]] | None = None  # (Sid, actions)
+    max_chars: int = 0  # the longest policy the service accepts
     source: str = ""
     verified: str = "M"
 
@@ -235,6 +236,7 @@ def _policy_share_types(raw: Mapping[str, Any]) -> dict[str, PolicyShareType]:
             perimeter_actions=tuple(e["perimeter_actions"]),
             perimeter_resources=tuple(e["perimeter_resources"]),
             owner_statement=(owner["sid"], tuple(owner["actions"])) if owner else None,
+            max_chars=int(e["max_chars"]),
             source=" ".join(str(e["source"]).split()),
             verified=e["verified"],
         )

@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import TypedDict
 
 from trainshare.catalog import load_catalog, parse_arn, permission_arn
+from trainshare.errors import PlanError
 from trainshare.plan import kinds
 from trainshare.plan.graph import Join, Mode, Node, Plan, Ref, Value
 from trainshare.plan.names import (
@@ -30,7 +31,7 @@ from trainshare.plan.names import (
     share_node,
     unit_node,
 )
-from trainshare.plan.resource_policies import Id, compose, document_value
+from trainshare.plan.resource_policies import Id, compose, document_value, worst_case_length
 from trainshare.spec import (
     ROOT,
     Account,
@@ -381,7 +382,16 @@ class _Builder:
         account = MANAGEMENT if owner.id == self.org.management_account else owner.key
         provider = self._provider(account, policy.owner_id, policy.region)
         name = ptype.resource_name(arn)
-        document = compose(self.spec, catalog, policy, _PlanIds(self.spec))
+        document = document_value(compose(self.spec, catalog, policy, _PlanIds(self.spec)))
+        longest = worst_case_length(document)
+        if longest > ptype.max_chars:
+            raise PlanError(
+                f"{policy.arn}: the policy composed from shares {', '.join(policy.shares)} can "
+                f"reach {longest:,} characters with the longest IDs AWS issues; "
+                f"{ptype.name} accepts {ptype.max_chars:,} — grant fewer OU paths or accounts "
+                "per resource (a parent OU covers its children), or split the data across "
+                "resources"
+            )
         self._add(
             Node(
                 ptype.pulumi_type,
@@ -390,7 +400,7 @@ class _Builder:
                 account_id=policy.owner_id,
                 region=policy.region,
                 provider=provider,
-                inputs={ptype.name_input: name, ptype.policy_input: document_value(document)},
+                inputs={ptype.name_input: name, ptype.policy_input: document},
             )
         )
 

@@ -224,6 +224,26 @@ def _merged(parts: list[str | Ref]) -> tuple[str | Ref, ...]:
     return tuple(out)
 
 
+# The longest IDs AWS issues (Organizations API reference, ID patterns): o-[a-z0-9]{10,32},
+# r-[0-9a-z]{4,32}, ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}; account IDs are 12 digits.
+LONGEST_ID = {"organization": 34, "root": 34, "ou": 68, "account": 12}
+
+
+def worst_case_length(value: Value) -> int:
+    """The length of a document once Pulumi fills in its refs, with the longest IDs possible."""
+    if not isinstance(value, Join):
+        return len(str(value))
+    total = 0
+    for part in value.parts:
+        if isinstance(part, str):
+            total += len(part)
+        elif part.node == "organization":
+            total += LONGEST_ID["root" if part.attr.startswith("roots") else "organization"]
+        else:
+            total += LONGEST_ID["ou" if part.node.startswith("ou/") else "account"]
+    return total
+
+
 def document_text(document: Mapping[str, Any]) -> str:
     """The document as JSON text, when every ID in it is known (audit, access)."""
     value = document_value(document)
