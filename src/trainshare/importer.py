@@ -106,6 +106,9 @@ class _Importer:
             region=region,
             access_role=access_role,
         )
+        trusted = self.trusted_services()
+        if trusted:
+            document["organization"]["trusted_services"] = trusted
         for name, section in (
             ("units", units),
             ("accounts", accounts),
@@ -124,6 +127,23 @@ class _Importer:
             stream.write(f"# {note}\n")
         YAML().dump(document, stream)
         return Imported(stream.getvalue(), policies, self.notes)
+
+    def trusted_services(self) -> list[str]:
+        """Services with trusted access, but RAM's: the spec's RAM sharing owns that one
+        (SharingWithOrganization), and it is enabled whenever a share names an OU."""
+        known = load_catalog().trusted_services
+        out = []
+        for service in self.snapshot.service_access:
+            if service == RAM_SERVICE:
+                continue
+            if service in known:
+                out.append(service)
+            else:
+                self.notes.append(
+                    f"trusted access for {service} is not in trainshare's catalog: left out "
+                    "(add it to catalog/data/trusted_services.yaml if AWS lists it)"
+                )
+        return out
 
     def tree(self, parent_id: str, prefix: str) -> CommentedMap:
         out = CommentedMap()

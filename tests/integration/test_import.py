@@ -56,6 +56,7 @@ def hand_made(org, emulator):
         Content=DENY_LEAVE, Description="", Name="deny leave", Type="SERVICE_CONTROL_POLICY"
     )["Policy"]["PolicySummary"]["Id"]
     client.attach_policy(PolicyId=policy, TargetId=ml_id)
+    client.enable_aws_service_access(ServicePrincipal="backup.amazonaws.com")
     client.attach_policy(PolicyId=policy, TargetId=ids["sb1@example.com"])
     ec2 = emulator.client("ec2")
     vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
@@ -126,6 +127,8 @@ def test_import_from_the_live_org_audits_clean_and_adopts_everything(emulator, h
         f"{share_arn},{hand_made['sb2@example.com']}"
     )
     assert by_name["adopted/ram-organization-sharing"] == emulator.management_account
+    assert spec.organization.trusted_services == ("backup.amazonaws.com",)
+    assert by_name["adopted/service-access/backup.amazonaws.com"] == "backup.amazonaws.com"
 
     # the program, run with that file, imports every resource and creates none
     main = (out / "__main__.py").read_text()
