@@ -262,6 +262,8 @@ class Evaluator:
         self._independence: dict[tuple[str, str], bool] = {}
         self._groups: dict[str, int] = {}  # account key → group
         self._group_ids: dict[tuple[Any, ...], int] = {}
+        self._action_groups: dict[tuple[str, str], int] = {}  # (account, action) → group
+        self._action_group_ids: dict[tuple[Any, ...], int] = {}
         self._independent_groups: dict[tuple[int | None, str], bool] = {}
         self._patterns: dict[tuple[int | None, str], tuple[str, ...]] = {}
         self._classes: dict[tuple[tuple[str, ...], str], tuple[Any, ...]] = {}
@@ -394,6 +396,26 @@ class Evaluator:
             )
             found = self._group_ids.setdefault(policies, len(self._group_ids))
             self._groups[account.key] = found
+        return found
+
+    def action_group(self, account: AccountNode, action: str) -> int:
+        """A finer `group` for one action: accounts whose paths hold the same statements
+        *relevant to the action* at each level (others, and policy names, play no part in its
+        effect). An account's own SCPs about other services no longer set it apart."""
+        key = (account.key, action.lower())
+        found = self._action_groups.get(key)
+        if found is None:
+            signature = tuple(
+                tuple(
+                    id(stmt)
+                    for _, _, stmt in self.relevant(
+                        self.model.levels.get(name) or Level(name, "account", ()), action
+                    )
+                )
+                for name in self.model.path(account)
+            )
+            found = self._action_group_ids.setdefault(signature, len(self._action_group_ids))
+            self._action_groups[key] = found
         return found
 
     def resource_class(

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from trainshare.access.conditions import Context
+from trainshare.access.conditions import Context, evaluate_operator
 from trainshare.access.evaluate import (
     Decision,
     Evaluator,
@@ -24,7 +24,7 @@ from trainshare.access.evaluate import (
     scp_effect,
 )
 from trainshare.access.model import AccessModel, AccountNode, ShareModel
-from trainshare.access.resource_policy import resource_policy_effect
+from trainshare.access.resource_policy import principal_context, resource_policy_effect
 from trainshare.access.statements import Effect
 from trainshare.policy.lint import as_list, statements
 
@@ -129,9 +129,14 @@ def access_matrix(
             for arn, rtype in share.resources
             for action in _actions(share, rtype, wanted_actions)
         ]
-        # A resource policy sees an account's OU path, and its ID only where it names it
+        actions = {action for _, _, action in pairs}
+        # A resource policy sees an account's OU path — through its aws:PrincipalOrgPaths
+        # conditions only — and its ID only where it names it
         named = named_accounts(share.policies.values(), share.owner_id) if share.policies else None
-        seen: dict[tuple[Any, str, str], Cell] = {}  # (group, resource, action) → first cell
+        conditions = org_path_conditions(share.policies.values())
+        by_unit: dict[str, tuple[Any, ...]] = {}  # OU → outcome of each of those conditions
+        # (group, variant, resource, action) → the first cell decided
+        seen: dict[tuple[Any, Any, str, str], Cell] = {}
         for account in reached(model, share):
             if only_accounts and not ({account.key, account.id} & only_accounts):
                 continue
@@ -142,15 +147,23 @@ def access_matrix(
             variant = None
             if named is not None:
                 ident = model.principal_id(account)
-                variant = (account.unit, ident if ident in named else None)
-            mates = (group, variant)
+                outcomes = by_unit.get(account.unit)
+                if outcomes is None:
+                    ctx = principal_context(model, account, matrix.context)
+                    outcomes = tuple(
+                        evaluate_operator(op, ORG_PATHS, values, ctx) for op, values in conditions
+                    )
+                    by_unit[account.unit] = outcomes
+                variant = (outcomes, ident if ident in named else None)
+            groups = {action: matrix.evaluator.action_group(account, action) for action in actions}
             for arn, rtype, action in pairs:
-                first = seen.get((mates, arn, action))
+                group = groups[action]
+                first = seen.get((group, variant, arn, action))
                 if first is not None and first.shareable:  # a group-mate decided it already
                     cells.append(first.alike(account, matrix))
                     continue
                 cell = matrix.cell(share, rtype, account, arn, action, group=group, variant=variant)
-                seen.setdefault((mates, arn, action), cell)
+                seen.setdefault((group, variant, arn, action), cell)
                 cells.append(cell)
     return cells
 
@@ -231,8 +244,8 @@ class _Matrix:
         variant: Any = None,
     ) -> Cell:
         """`variant`: what else an effect depends on besides the group — for a share with
-        resource policies, the account's OU (its aws:PrincipalOrgPaths) and whether the
-        policies name it."""
+        resource policies, how its aws:PrincipalOrgPaths conditions judge the account's OU, and
+        whether the policies name it."""
         if group is None or not self.evaluator.independent_path(account, action, group):
             return Cell(
                 account, share.key, arn, action, self.decide(share, rtype, account, arn, action)
@@ -274,6 +287,28 @@ _PER_ACCOUNT_KEYS = frozenset(
         "aws:SourceAccount",
     )
 )
+
+
+ORG_PATHS = "aws:PrincipalOrgPaths"
+
+
+def org_path_conditions(documents: Iterable[Mapping[str, Any]]) -> list[tuple[str, Any]]:
+    """(operator, values) of every condition on aws:PrincipalOrgPaths in the documents: the only
+    way a resource policy tells one OU from another."""
+    found = []
+    for document in documents:
+        for _, stmt in statements(document):
+            block = stmt.get("Condition")
+            if not isinstance(block, Mapping):
+                continue
+            for operator, keys in block.items():
+                if isinstance(keys, Mapping):
+                    found += [
+                        (str(operator), v)
+                        for k, v in keys.items()
+                        if k.lower() == ORG_PATHS.lower()
+                    ]
+    return found
 
 
 def named_accounts(documents: Iterable[Mapping[str, Any]], owner_id: str) -> set[str] | None:
