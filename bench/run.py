@@ -165,8 +165,9 @@ def cell_count(spec: Spec) -> int:
     )
 
 
-def naive_sampled(spec: Spec, fraction: float) -> tuple[float, int]:
-    """Per-cell evaluation of a sample of the shares, extrapolated to all cells."""
+def naive_sampled(spec: Spec, fraction: float, repeat: int = 1) -> tuple[float, int]:
+    """Per-cell evaluation of a sample of the shares, extrapolated to all cells (the median of
+    `repeat` runs: a single run of this sample varied by half between runs here)."""
     model = model_from_spec(spec)
     keys = list(model.shares)[:: max(1, round(1 / fraction))]
     sample = type(model)(
@@ -178,9 +179,8 @@ def naive_sampled(spec: Spec, fraction: float) -> tuple[float, int]:
         {k: model.shares[k] for k in keys},
         ids=model.ids,
     )
-    start = time.perf_counter()
     cells = len(naive_matrix(sample))
-    elapsed = time.perf_counter() - start
+    elapsed = timed(lambda: naive_matrix(sample), repeat, memory=False).median
     return elapsed * cell_count(spec) / max(cells, 1), cells
 
 
@@ -266,7 +266,7 @@ def _pure_stages(size: str, path: Path, spec: Spec, results: Results, slowest: S
     results.ratios.setdefault("cells", {})[size] = float(cells)
     print(f"[{size}] naive per-cell access", file=sys.stderr)
     if size == "L":
-        naive, sampled = naive_sampled(spec, 0.02)
+        naive, sampled = naive_sampled(spec, 0.02, results.repeat)
         note = f"sampled {sampled:,} cells (2% of shares), extrapolated"
     else:
         naive = timed(
