@@ -306,7 +306,7 @@ def _component_stage(size: str, spec: Spec, results: Results, slowest: Slowest) 
         f"ComponentResource and its bookkeeping add); without the account-creation "
         f"throttle (at most 5 CreateAccount in flight: account k waits for account k-5) "
         f"{free_measure.median / bare_measure.median:.2f}× bare — the rest is the SDK "
-        f"resolving the Outputs that link the resources and walking that chain"
+        f"resolving the Outputs that link the resources"
     )
     if comp.median > slowest[0]:
         slowest = (comp.median, f"Pulumi component at {size}", lambda s=spec: component(s))
