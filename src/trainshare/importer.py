@@ -5,7 +5,8 @@ guardrails with their documents in `policies/`, attached where they are attached
 FullAWSAccess is not attached gets `full_aws_access: false`. Shares keep their names (the audit
 matches shares and SCPs by name), with their principals, resources and permissions. Keys are the
 AWS names; where one cannot be a key (a clash, or a reserved word), a suffix makes it unique and
-a comment keeps the original. Pure: reads a Snapshot, returns text.
+a comment keeps the original. Reads a Snapshot and returns text; the only files it touches are
+a scratch copy of the spec, loaded back to build the plan the import file names.
 
 `pulumi_import_file` names the live resources the imported spec's plan describes, in the format
 of `pulumi import --file` (logical names `<component>/<plan node name>`, parent the component):

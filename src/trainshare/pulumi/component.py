@@ -76,7 +76,8 @@ class OrgSharing(pulumi.ComponentResource):
             would replace it). Pulumi ignores an import ID once the resource is in the stack,
             so the argument may stay.
 
-    Outputs: `account_ids`, `ou_ids`, `share_arns`, `policy_ids` (dicts keyed by spec keys).
+    Outputs: `account_ids`, `ou_ids`, `share_arns` (RAM shares; policy shares create no share),
+    `policy_ids` (dicts keyed by spec keys).
     """
 
     account_ids: pulumi.Output[dict[str, str]]
@@ -123,11 +124,9 @@ class OrgSharing(pulumi.ComponentResource):
             if isinstance(self.created.get(name), pulumi.Resource)
         ]
         import_id = self.adopted.get(node.name)
-        ignore = (
-            [*node.ignore_changes, *(kinds.ADOPTION_IGNORES.get(node.kind, ()))]
-            if (import_id)
-            else list(node.ignore_changes)
-        )
+        ignore = list(node.ignore_changes)
+        if import_id:  # adopted: never replaced over an input it cannot change in place
+            ignore += kinds.ADOPTION_IGNORES.get(node.kind, ())
         options = pulumi.ResourceOptions(
             parent=self,
             provider=self._provider_for(node),
