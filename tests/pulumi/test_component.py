@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+import time
 
 import pulumi
 import pulumi_aws as aws
 import pytest
 
 from tests.conftest import EXAMPLE
-from tests.pulumi.mocks import ORG_ID, ROOT_ID
+from tests.pulumi.mocks import ORG_ID, ROOT_ID, RecordingMocks
 from trainshare.catalog import load_catalog
 from trainshare.errors import PlanError
 from trainshare.plan import Mode, build_plan, kinds, refs_in
@@ -251,3 +253,65 @@ def test_resource_policies_are_sent_with_the_ids_known_at_deploy_time(deploy):
     (repository,) = mocks.of_type(kinds.REPOSITORY_POLICY)
     assert repository.inputs["repository"] == "training/pytorch"
     assert repository.provider.endswith("org/provider/shared-services/us-east-1-id")
+
+
+class _SlowAccounts(RecordingMocks):
+    """CreateAccount takes a while; records how many are in flight at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lock = threading.Lock()
+        self.in_flight = 0
+        self.most_in_flight = 0
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        if args.typ != kinds.ACCOUNT:
+            return super().new_resource(args)
+        with self.lock:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        time.sleep(0.05)
+        with self.lock:
+            self.in_flight -= 1
+            return super().new_resource(args)
+
+
+@pytest.mark.parametrize(("limit", "most"), [(2, 2), (1, 1)])
+def test_account_creations_wait_without_depending_on_each_other(write_spec, limit, most):
+    accounts = "".join(f"  team-{i}: {{email: t{i}@example.com}}\n" for i in range(8))
+    spec = load_spec(
+        write_spec(
+            'version: 1\norganization: {management_account: "111111111111", '
+            f"limits: {{concurrent_create_account: {limit}}}}}\naccounts:\n{accounts}"
+        )
+    )
+    mocks = _SlowAccounts()
+    pulumi.runtime.set_mocks(mocks, project="trainshare-test", stack="test", preview=False)
+    options: dict[str, pulumi.ResourceOptions] = {}
+
+    @pulumi.runtime.test
+    def body():
+        pulumi.runtime.register_stack_transformation(
+            lambda args: options.setdefault(args.name, args.opts) and None
+        )
+        OrgSharing("org", spec)
+
+    body()
+    assert len(mocks.of_type(kinds.ACCOUNT)) == 8
+    assert mocks.most_in_flight == most
+    assert all(not options[f"org/account/team-{i}"].depends_on for i in range(8))
+
+
+def test_without_the_wait_creations_overlap(write_spec):
+    """The counterpart of the test above: the mock runtime does run registrations at once."""
+    accounts = "".join(f"  team-{i}: {{email: t{i}@example.com}}\n" for i in range(8))
+    spec = load_spec(
+        write_spec(
+            'version: 1\norganization: {management_account: "111111111111", '
+            "limits: {concurrent_create_account: 8}}\naccounts:\n" + accounts
+        )
+    )
+    mocks = _SlowAccounts()
+    pulumi.runtime.set_mocks(mocks, project="trainshare-test", stack="test", preview=False)
+    pulumi.runtime.test(lambda: OrgSharing("org", spec) and None)()
+    assert mocks.most_in_flight > 2

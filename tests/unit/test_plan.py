@@ -92,8 +92,9 @@ def test_accounts_are_protected_and_creations_are_throttled(write_spec):
     nodes = plan.of_kind(kinds.ACCOUNT)
     assert all(n.protect and n.retain_on_delete for n in nodes)
     assert all(n.inputs["close_on_deletion"] is False for n in nodes)
-    assert [n.depends_on for n in nodes[:6]] == [(), (), (), (), (), ("account/team-0",)]
-    assert nodes[11].depends_on == ("account/team-6",)
+    assert [n.waits_for for n in nodes[:6]] == [(), (), (), (), (), ("account/team-0",)]
+    assert nodes[11].waits_for == ("account/team-6",)
+    assert all("account/" not in " ".join(n.dependencies()) for n in nodes)  # not a dependency
 
 
 def test_created_org_lists_ram_and_enables_scps(write_spec):

@@ -226,7 +226,7 @@ class _Builder:
             if not account.created:
                 continue
             name = account_node(account.key)
-            # Chain creations so that at most `limit` are in flight.
+            # At most `limit` creations in flight: each waits for the one `limit` places before.
             throttle = (created[-limit],) if len(created) >= limit else ()
             self._add(
                 Node(
@@ -241,7 +241,7 @@ class _Builder:
                         "close_on_deletion": account.close_on_deletion,
                         "tags": {**account.tags, **MANAGED_BY},
                     },
-                    depends_on=throttle,
+                    waits_for=throttle,
                     protect=account.protect,
                     retain_on_delete=not account.close_on_deletion,
                     # The Organizations API cannot read these back (pulumi-aws Account docs): a

@@ -56,6 +56,10 @@ class Node:
     region: str
     inputs: Mapping[str, Value]
     depends_on: tuple[str, ...] = ()
+    # Registered only once these nodes exist, without depending on them: an ordering AWS needs
+    # (at most 5 CreateAccount in flight), not a relationship for Pulumi to record. A chain of
+    # real dependencies would also cost Pulumi's cycle check O(length²) per link.
+    waits_for: tuple[str, ...] = ()
     provider: str | None = None  # name of the provider node it uses
     mode: str = Mode.CREATE
     protect: bool = False
@@ -133,6 +137,7 @@ def node_to_json(node: Node) -> dict[str, Any]:
         "provider": node.provider,
         "inputs": value_to_json(dict(node.inputs)),
         "depends_on": list(node.dependencies()),
+        "waits_for": list(node.waits_for),
         "options": {
             "protect": node.protect,
             "retain_on_delete": node.retain_on_delete,

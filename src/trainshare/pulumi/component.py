@@ -7,6 +7,7 @@ of the node it names, a `Join` an `Output.concat`, and each node's kind picks it
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -17,7 +18,7 @@ import pulumi_aws as aws
 import pulumi_command
 
 from trainshare.errors import PlanError
-from trainshare.plan import Join, Mode, Node, Plan, Ref, Value, build_plan, kinds
+from trainshare.plan import Join, Mode, Node, Plan, Ref, Value, build_plan, kinds, refs_in
 from trainshare.plan.names import account_node, policy_node, share_node, unit_node
 from trainshare.spec import ShareKind, Spec, load_spec
 
@@ -115,6 +116,8 @@ class OrgSharing(pulumi.ComponentResource):
                 **inputs, opts=pulumi.InvokeOptions(parent=self, provider=self._provider_for(node))
             )
         inputs = INPUT_ADAPTERS.get(node.kind, dict)(inputs)
+        if node.waits_for:
+            inputs = self._held_back(node, inputs)
         cls = RESOURCE_CLASSES.get(node.kind)
         if cls is None:
             raise PlanError(f"{node.name}: no pulumi_aws class registered for {node.kind}")
@@ -137,6 +140,19 @@ class OrgSharing(pulumi.ComponentResource):
             import_=import_id,
         )
         return cls(f"{self._prefix}/{node.name}", opts=options, **inputs)
+
+    def _held_back(self, node: Node, inputs: dict[str, Any]) -> dict[str, Any]:
+        """Delay the node's registration until each of `node.waits_for` has been created, with
+        no dependency recorded (see `Node.waits_for`): one literal input becomes an awaitable
+        of the same value. In an update a resource's ID resolves once its create has finished,
+        so at most `concurrent_create_account` creations are in flight; in a preview, and for
+        resources that already exist, it resolves at once."""
+        key = next((k for k, v in node.inputs.items() if next(refs_in(v), None) is None), None)
+        if key is None:
+            raise PlanError(f"{node.name}: waits_for needs an input that refers to no node")
+        waited = [self.created[name] for name in node.waits_for]
+        inputs[key] = _once_created(waited, inputs[key])
+        return inputs
 
     def _provider_for(self, node: Node) -> pulumi.ProviderResource | None:
         if node.provider is None:
@@ -236,6 +252,15 @@ def _adoption(adopt: str | Path | Mapping[str, Any], component: str, plan: Plan)
             )
         ids[node_name] = str(resource_id)
     return ids
+
+
+async def _once_created(resources: list[pulumi.Resource], value: Any) -> Any:
+    for resource in resources:
+        assert isinstance(resource, pulumi.CustomResource)
+        # A failed create is reported by its own registration, and frees its slot as well.
+        with contextlib.suppress(Exception):
+            await resource.id.future()
+    return value
 
 
 def _walk(value: Any, path: tuple[str | int, ...]) -> Any:

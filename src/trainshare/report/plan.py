@@ -60,6 +60,8 @@ def _node_lines(node: Node, limits: Mapping[str, int]) -> list[str]:
             lines.append(f"{_INDENT}{key} = {_show(value)}")
     if node.depends_on:
         lines.append(f"{_INDENT}after: {', '.join(node.depends_on)}")
+    if node.waits_for:
+        lines.append(f"{_INDENT}created once these exist: {', '.join(node.waits_for)}")
     return lines
 
 
