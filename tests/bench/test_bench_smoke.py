@@ -19,7 +19,8 @@ def test_bench_runs_at_size_s_and_reports_every_stage():
         "access matrix",
         "Pulumi component (mocks)",
         "same graph without the component",
-        "bare pulumi_aws, same count",
+        "bare pulumi_aws, same resources and inputs",
+        "bare pulumi_aws, as many 2-input resources",
         "audit (8 workers)",
         "audit (1 worker)",
     ):
