@@ -18,7 +18,7 @@ from rich.console import Console
 
 from trainshare import __version__
 from trainshare.access import AccessError, Context, Request, evaluate, model_from_spec
-from trainshare.access.matrix import access_matrix
+from trainshare.access.matrix import access_rows, summarize
 from trainshare.catalog import GuardrailTemplate, load_catalog
 from trainshare.errors import PlanError, Severity, SpecError, TrainshareError
 from trainshare.plan import build_plan, plan_to_json
@@ -234,7 +234,11 @@ def access(
     # the matrix allocates its cells (about a fifth of the matrix's time at 10,000 accounts).
     gc.collect()
     gc.freeze()
-    cells = access_matrix(model, ctx, account, share, action)
+    rows = access_rows(model, ctx, account, share, action)
+    if html_file is None and fmt is TableFormat.TABLE and not (account or share or action):
+        out.print(matrix_table(model, rows.summary()))  # counts only: no Cell per decision
+        return
+    cells = list(rows.cells())
     if html_file is not None:
         html_file.write_text(render_html(model, cells, str(spec)), encoding="utf-8")
         err.print(f"wrote {html_file}", markup=False)
@@ -245,7 +249,7 @@ def access(
     elif account or share or action:
         out.print(decisions_table(cells))
     else:
-        out.print(matrix_table(model, cells))
+        out.print(matrix_table(model, summarize(cells)))
 
 
 def _explain(model: Any, question: tuple[str, str, str], ctx: Context, fmt: TableFormat) -> None:
@@ -513,7 +517,7 @@ def demo(
             out.print(found.render(), markup=False)
         _fail("the audit found drift right after deploying: please report this as a bug")
     out.print("audit: no drift, no findings", markup=False)
-    out.print(matrix_table(result.model, result.cells))
+    out.print(matrix_table(result.model, summarize(result.cells)))
     out.print(f"access report: {html_file}", markup=False)
 
 

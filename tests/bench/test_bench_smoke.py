@@ -17,6 +17,7 @@ def test_bench_runs_at_size_s_and_reports_every_stage():
         "build plan",
         "plan --format json",
         "access matrix",
+        "access matrix, a Cell per decision",
         "Pulumi component (mocks)",
         "same graph without the component",
         "bare pulumi_aws, same resources and inputs",

@@ -25,7 +25,7 @@ from trainshare.access.conditions import (
     evaluate_operator,
     glob_match,
 )
-from trainshare.access.model import AccessModel, AccountNode, Level, ShareModel
+from trainshare.access.model import AccessModel, AccountNode, AttachedPolicy, Level, ShareModel
 from trainshare.access.resource_policy import resource_policy_effect
 from trainshare.access.statements import (
     Effect,
@@ -114,7 +114,7 @@ def _shares_holding(model: AccessModel, request: Request) -> list[tuple[ShareMod
     ]
 
 
-def _share_steps(
+def share_steps(
     share: ShareModel, rtype: str, account: AccountNode, action: str
 ) -> tuple[list[Step], bool]:
     steps: list[Step] = []
@@ -257,6 +257,7 @@ class Evaluator:
     def __init__(self, model: AccessModel) -> None:
         self.model = model
         self._relevant: dict[tuple[str, str], Relevant] = {}
+        self._relevant_policies: dict[tuple[int, str], tuple[AttachedPolicy, Relevant]] = {}
         self._levels: dict[tuple[Any, ...], tuple[list[Step], LevelResult, frozenset[str]]] = {}
         self._paths: dict[tuple[Any, ...], PathPart] = {}
         self._independence: dict[tuple[str, str], bool] = {}
@@ -264,6 +265,7 @@ class Evaluator:
         self._group_ids: dict[tuple[Any, ...], int] = {}
         self._action_groups: dict[tuple[str, str], int] = {}  # (account, action) → group
         self._action_group_ids: dict[tuple[Any, ...], int] = {}
+        self._unit_signatures: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         self._independent_groups: dict[tuple[int | None, str], bool] = {}
         self._patterns: dict[tuple[int | None, str], tuple[str, ...]] = {}
         self._classes: dict[tuple[tuple[str, ...], str], tuple[Any, ...]] = {}
@@ -274,13 +276,27 @@ class Evaluator:
         found = self._relevant.get(key)
         if found is None:
             found = tuple(
-                (policy.name, index, stmt)
-                for policy in level.policies
-                for index, stmt in statements(policy.document)
-                if statement_covers_action(stmt, action)
+                item for policy in level.policies for item in self._relevant_in(policy, action)
             )
             self._relevant[key] = found
         return found
+
+    def _relevant_in(self, policy: AttachedPolicy, action: str) -> Relevant:
+        """One policy's statements covering the action, kept per policy: an SCP attached to
+        many OUs is matched against each action once."""
+        key = (id(policy), action.lower())
+        entry = self._relevant_policies.get(key)
+        if entry is None:  # the policy is kept in the entry, so its id is not reused
+            entry = (
+                policy,
+                tuple(
+                    (policy.name, index, stmt)
+                    for index, stmt in statements(policy.document)
+                    if statement_covers_action(stmt, action)
+                ),
+            )
+            self._relevant_policies[key] = entry
+        return entry[1]
 
     def _signature(
         self, relevant: Relevant, resources: Sequence[str], ctx: Context
@@ -405,18 +421,27 @@ class Evaluator:
         key = (account.key, action.lower())
         found = self._action_groups.get(key)
         if found is None:
-            signature = tuple(
-                tuple(
-                    id(stmt)
-                    for _, _, stmt in self.relevant(
-                        self.model.levels.get(name) or Level(name, "account", ()), action
-                    )
-                )
-                for name in self.model.path(account)
+            path = self.model.path(account)
+            signature = (
+                self._units_signature(path[:-1], action),
+                self._statements(path[-1], action),
             )
             found = self._action_group_ids.setdefault(signature, len(self._action_group_ids))
             self._action_groups[key] = found
         return found
+
+    def _units_signature(self, names: tuple[str, ...], action: str) -> tuple[Any, ...]:
+        """`action_group`'s signature of a path's root → OU part, kept per OU path."""
+        key = (names, action.lower())
+        found = self._unit_signatures.get(key)
+        if found is None:
+            found = tuple(self._statements(name, action) for name in names)
+            self._unit_signatures[key] = found
+        return found
+
+    def _statements(self, name: str, action: str) -> tuple[int, ...]:
+        level = self.model.levels.get(name) or Level(name, "account", ())
+        return tuple(id(stmt) for _, _, stmt in self.relevant(level, action))
 
     def resource_class(
         self, account: AccountNode, action: str, arn: str, group: int | None = None
@@ -609,7 +634,7 @@ def decide_in(
     context: Context,
 ) -> Decision:
     """The decision for one resource of one share (the matrix calls this directly)."""
-    steps, ok = _share_steps(share, rtype, account, action)
+    steps, ok = share_steps(share, rtype, account, action)
     if not ok:
         return Decision(Effect.IMPLICIT_DENY, tuple(steps))
     model = evaluator.model

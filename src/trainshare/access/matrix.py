@@ -1,16 +1,19 @@
 """The access matrix: every (account reached, share, resource, action) decision of a model.
 
-Work is shared at two depths. Accounts whose whole SCP path is the same — the same OUs, the same
-policies on the account itself — and on which nothing can tell accounts apart
-(`independent_of_account`) form a group: a (share, resource class, action) is decided once per
-group — resources of one share whose Region and Resource-pattern matches agree form a class —
-and the other accounts' cells keep only its effect, their account-specific trace being built on
-demand (`Cell.decision`). Everything else goes through one Evaluator, whose level and root→OU
-memos are exact. Accounts a share does not reach get no cells.
+A decision is put together from sides, as `decide_in` does, and each side is decided once for
+everyone who shares it: the share's (reached, granted: per share), the SCPs' (per group of
+accounts whose paths hold the same statements relevant to the action, per resource class and
+owner — across shares), and for a policy share the resource policy's (per shape of the policy
+and per outcome of what it can tell apart, `variant`). Accounts a share cannot tell apart share
+a row of cells (`AccessMatrix`); a Cell's trace is built for its own account when asked
+(`Cell.decision`). Accounts whose path can tell them apart (`independent_of_account`) go
+through the Evaluator one by one, whose level and root→OU memos are exact. Accounts a share
+does not reach get no cells.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -22,10 +25,11 @@ from trainshare.access.evaluate import (
     both_sides,
     decide_in,
     scp_effect,
+    share_steps,
 )
 from trainshare.access.model import AccessModel, AccountNode, ShareModel
 from trainshare.access.resource_policy import principal_context, resource_policy_effect
-from trainshare.access.statements import Effect
+from trainshare.access.statements import Effect, Verdict
 from trainshare.policy.lint import as_list, statements
 
 
@@ -108,6 +112,42 @@ def reached(model: AccessModel, share: ShareModel) -> list[AccountNode]:
     return model.reached(share)
 
 
+class AccessMatrix:
+    """Every decision of a matrix, factorised: one row of cells per (account, share) reached.
+    Accounts a share cannot tell apart — the same statements relevant to each action along
+    their paths, the same outcome of its resource policies' conditions — share one row, decided
+    for the first of them; `cells()` hands each account its own Cells (effects as decided,
+    traces built for that account when asked), and `summary()` counts without making them."""
+
+    def __init__(self, matrix: _Matrix, rows: list[tuple[AccountNode, str, list[Cell]]]) -> None:
+        self._matrix = matrix
+        self.rows = rows  # (account, share key, cells decided for it or for a group-mate)
+
+    def __len__(self) -> int:
+        return sum(len(cells) for _, _, cells in self.rows)
+
+    def cells(self) -> Iterator[Cell]:
+        """One Cell per decision, in the order of shares, accounts reached, resources, actions."""
+        for account, _, cells in self.rows:
+            if cells and cells[0].account is not account:
+                yield from (cell.alike(account, self._matrix) for cell in cells)
+            else:
+                yield from cells
+
+    def summary(self) -> dict[tuple[str, str], dict[Effect, int]]:
+        """(account key, share) → count of decisions per effect, as `summarize` gives it."""
+        counted: dict[int, dict[Effect, int]] = {}  # id(shared row) → counts
+        out: dict[tuple[str, str], dict[Effect, int]] = {}
+        for account, share, cells in self.rows:
+            counts = counted.get(id(cells))
+            if counts is None:
+                counts = counted[id(cells)] = _count(cells)
+            into = out.setdefault((account.key, share), dict.fromkeys(Effect, 0))
+            for effect, n in counts.items():
+                into[effect] += n
+        return out
+
+
 def access_matrix(
     model: AccessModel,
     context: Context | None = None,
@@ -115,12 +155,24 @@ def access_matrix(
     shares: Iterable[str] | None = None,
     actions: Iterable[str] | None = None,
 ) -> list[Cell]:
-    """Decisions for every reached account × share × resource × action (filtered if asked)."""
+    """Decisions for every reached account × share × resource × action (filtered if asked),
+    one Cell each (see `access_rows` for the same decisions without a Cell per account)."""
+    return list(access_rows(model, context, accounts, shares, actions).cells())
+
+
+def access_rows(
+    model: AccessModel,
+    context: Context | None = None,
+    accounts: Iterable[str] | None = None,
+    shares: Iterable[str] | None = None,
+    actions: Iterable[str] | None = None,
+) -> AccessMatrix:
+    """The matrix of `access_matrix`, factorised into rows shared by accounts alike."""
     matrix = _Matrix(Evaluator(model), context or Context())
     only_accounts = set(accounts) if accounts else None
     only_shares = set(shares) if shares else None
     wanted_actions = list(actions) if actions else None
-    cells: list[Cell] = []
+    rows: list[tuple[AccountNode, str, list[Cell]]] = []
     for share in model.shares.values():
         if only_shares and share.key not in only_shares:
             continue
@@ -129,7 +181,7 @@ def access_matrix(
             for arn, rtype in share.resources
             for action in _actions(share, rtype, wanted_actions)
         ]
-        actions = {action for _, _, action in pairs}
+        actions = list(dict.fromkeys(action for _, _, action in pairs))
         # A resource policy sees an account's OU path — through its aws:PrincipalOrgPaths
         # conditions only — and its ID only where it names it
         named = named_accounts(share.policies.values(), share.owner_id) if share.policies else None
@@ -137,12 +189,15 @@ def access_matrix(
         by_unit: dict[str, tuple[Any, ...]] = {}  # OU → outcome of each of those conditions
         # (group, variant, resource, action) → the first cell decided
         seen: dict[tuple[Any, Any, str, str], Cell] = {}
+        # (each action's group, variant) → a row every cell of which holds for the group
+        shared_rows: dict[tuple[Any, ...], list[Cell]] = {}
         for account in reached(model, share):
             if only_accounts and not ({account.key, account.id} & only_accounts):
                 continue
             group = matrix.evaluator.group(account)
             if group is None or (share.policies and named is None):
-                cells += [matrix.cell(share, r, account, a, x, group=None) for a, r, x in pairs]
+                row = [matrix.cell(share, r, account, a, x, group=None) for a, r, x in pairs]
+                rows.append((account, share.key, row))
                 continue
             variant = None
             if named is not None:
@@ -156,29 +211,66 @@ def access_matrix(
                     by_unit[account.unit] = outcomes
                 variant = (outcomes, ident if ident in named else None)
             groups = {action: matrix.evaluator.action_group(account, action) for action in actions}
+            signature = (*groups.values(), variant)
+            mates = shared_rows.get(signature)
+            if mates is not None:  # a group-mate's row: the same effects, cell by cell
+                rows.append((account, share.key, mates))
+                continue
+            row = []
             for arn, rtype, action in pairs:
                 group = groups[action]
                 first = seen.get((group, variant, arn, action))
-                if first is not None and first.shareable:  # a group-mate decided it already
-                    cells.append(first.alike(account, matrix))
+                if first is not None and first.shareable:  # decided for a group-mate already
+                    row.append(first.alike(account, matrix))
                     continue
                 cell = matrix.cell(share, rtype, account, arn, action, group=group, variant=variant)
                 seen.setdefault((group, variant, arn, action), cell)
-                cells.append(cell)
-    return cells
+                row.append(cell)
+            if all(cell.shareable for cell in row):
+                shared_rows[signature] = row
+            rows.append((account, share.key, row))
+    return AccessMatrix(matrix, rows)
+
+
+def _count(cells: Iterable[Cell]) -> dict[Effect, int]:
+    counts = dict.fromkeys(Effect, 0)
+    for cell in cells:
+        assert cell.effect is not None
+        counts[cell.effect] += 1
+    return counts
 
 
 class _Matrix:
-    """One matrix computation: the evaluator, the context, and the effects decided per group."""
+    """One matrix computation: the evaluator, the context, and each side of a decision as
+    decided once for everyone who shares it."""
 
     def __init__(self, evaluator: Evaluator, context: Context) -> None:
         self.evaluator = evaluator
         self.context = context
-        self.grouped: dict[tuple[Any, ...], tuple[Effect, frozenset[str]]] = {}
+        # (share, type, action, is the owner) → (the share reaches and grants it, only maybe)
+        self.share_sides: dict[tuple[str, str, str, bool], tuple[bool, bool]] = {}
+        # (group, resource class, owner account, action) → the SCPs' effect and unknown keys
         self.scp_sides: dict[tuple[Any, ...], tuple[Effect, frozenset[str]]] = {}
+        # (policy shape, type, action, variant) → the resource policy's effect and unknown keys
         self.policy_sides: dict[tuple[Any, ...], tuple[Effect, frozenset[str]]] = {}
+        self.shapes: dict[str, str] = {}  # resource → its policy's shape (`policy_shape`)
 
-    def _both_sides(
+    def _share_side(
+        self, share: ShareModel, rtype: str, account: AccountNode, action: str
+    ) -> tuple[bool, bool]:
+        """Whether the share reaches the account and its permission grants the action, and
+        whether that grant is only maybe (actions not in the catalog): the same for every
+        account the share reaches, its owner aside."""
+        owner = account.key == share.owner or account.id == share.owner_id
+        key = (share.key, rtype, action, owner)
+        found = self.share_sides.get(key)
+        if found is None:
+            steps, ok = share_steps(share, rtype, account, action)
+            found = (ok, any(s.verdict is Verdict.DEPENDS for s in steps))
+            self.share_sides[key] = found
+        return found
+
+    def _grouped(
         self,
         share: ShareModel,
         rtype: str,
@@ -189,19 +281,59 @@ class _Matrix:
         scp_class: tuple[Any, ...],
         variant: Any,
     ) -> Cell:
-        """A policy share's cell: the caller's side (SCPs) shared by everyone of its group, the
-        resource's side by everyone its policy cannot tell apart (`variant`), each decided once;
-        the trace on demand."""
-        scp_key = (*scp_class, share.owner_id, action)
-        caller = self.scp_sides.get(scp_key)
-        if caller is None:
-            caller = scp_effect(
-                self.evaluator, share, account, resource=arn, action=action, context=self.context
-            )
-            self.scp_sides[scp_key] = caller
-        policy_key = (arn, action, variant)
-        resource = self.policy_sides.get(policy_key)
-        if resource is None:
+        """A cell whose effect holds for everyone of its group, put together from its sides as
+        `decide_in` does, each side decided once: the share's (per share), the SCPs' (per
+        group, resource class and owner, across shares) and for a policy share the resource
+        policy's (per outcome of what it can tell apart, `variant`). The trace on demand."""
+        reached, maybe = self._share_side(share, rtype, account, action)
+        effect, keys = Effect.IMPLICIT_DENY, frozenset[str]()
+        if reached:
+            scp_key = (*scp_class, share.owner_id, action)
+            caller = self.scp_sides.get(scp_key)
+            if caller is None:
+                caller = scp_effect(
+                    self.evaluator,
+                    share,
+                    account,
+                    resource=arn,
+                    action=action,
+                    context=self.context,
+                )
+                self.scp_sides[scp_key] = caller
+            effect, keys = caller
+            if maybe and effect is Effect.ALLOW:
+                effect = Effect.CONDITIONAL
+            if share.policies:
+                resource = self._policy_side(share, rtype, account, arn, action, variant=variant)
+                effect, keys = both_sides(effect, resource[0]), keys | resource[1]
+        return Cell(
+            account,
+            share.key,
+            arn,
+            action,
+            effect=effect,
+            unknown_keys=keys,
+            matrix=self,
+            rtype=rtype,
+            shareable=True,
+        )
+
+    def _policy_side(
+        self,
+        share: ShareModel,
+        rtype: str,
+        account: AccountNode,
+        arn: str,
+        action: str,
+        *,
+        variant: Any,
+    ) -> tuple[Effect, frozenset[str]]:
+        shape = self.shapes.get(arn)
+        if shape is None:
+            shape = self.shapes[arn] = policy_shape(share.policies[arn], arn) or arn
+        key = (shape, rtype, action, variant)
+        found = self.policy_sides.get(key)
+        if found is None:
             effect, _, keys = resource_policy_effect(
                 self.evaluator.model,
                 account,
@@ -211,19 +343,9 @@ class _Matrix:
                 action=action,
                 context=self.context,
             )
-            resource = (effect, keys)
-            self.policy_sides[policy_key] = resource
-        return Cell(
-            account,
-            share.key,
-            arn,
-            action,
-            effect=both_sides(caller[0], resource[0]),
-            unknown_keys=caller[1] | resource[1],
-            matrix=self,
-            rtype=rtype,
-            shareable=True,
-        )
+            found = (effect, keys)
+            self.policy_sides[key] = found
+        return found
 
     def decide(
         self, share: ShareModel, rtype: str, account: AccountNode, arn: str, action: str
@@ -251,30 +373,9 @@ class _Matrix:
                 account, share.key, arn, action, self.decide(share, rtype, account, arn, action)
             )
         resource_class = self.evaluator.resource_class(account, action, arn, group)
-        if share.policies:
-            scp_class = (group, resource_class)
-            return self._both_sides(
-                share, rtype, account, arn, action, scp_class=scp_class, variant=variant
-            )
-        key = (group, variant, share.key, rtype, action, resource_class)
-        known = self.grouped.get(key)
-        if known is not None:  # same policies along the path: same effect, trace on demand
-            return Cell(
-                account,
-                share.key,
-                arn,
-                action,
-                effect=known[0],
-                unknown_keys=known[1],
-                matrix=self,
-                rtype=rtype,
-                shareable=True,
-            )
-        decision = self.decide(share, rtype, account, arn, action)
-        self.grouped[key] = (decision.effect, decision.unknown_keys)
-        cell = Cell(account, share.key, arn, action, decision, rtype=rtype)
-        cell.shareable = True
-        return cell
+        return self._grouped(
+            share, rtype, account, arn, action, scp_class=(group, resource_class), variant=variant
+        )
 
 
 _PER_ACCOUNT_KEYS = frozenset(
@@ -290,6 +391,32 @@ _PER_ACCOUNT_KEYS = frozenset(
 
 
 ORG_PATHS = "aws:PrincipalOrgPaths"
+
+
+def policy_shape(document: Mapping[str, Any], arn: str) -> str | None:
+    """The policy with its own resource's ARN taken out of every Resource and NotResource: two
+    resources whose policies have the same shape get the same effect for the same request on
+    each. None when a pattern is anything but `*`, the ARN, or the ARN followed by `/…` (a
+    pattern such as `bucket-2*` matches some ARNs and not others, so it must stay per ARN)."""
+
+    def placeholder(pattern: Any) -> str | None:
+        if pattern == "*":
+            return "*"
+        if isinstance(pattern, str) and (pattern == arn or pattern.startswith(arn + "/")):
+            return "\0" + pattern[len(arn) :]
+        return None
+
+    shaped = []
+    for _, stmt in statements(document):
+        shape = dict(stmt)
+        for field in ("Resource", "NotResource"):
+            if field in shape:
+                patterns = [placeholder(p) for p in as_list(shape[field])]
+                if None in patterns:
+                    return None
+                shape[field] = patterns
+        shaped.append(shape)
+    return json.dumps(shaped, sort_keys=True)
 
 
 def org_path_conditions(documents: Iterable[Mapping[str, Any]]) -> list[tuple[str, Any]]:

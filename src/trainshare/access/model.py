@@ -217,8 +217,9 @@ def model_from_spec(
 
     attached: dict[str, list[AttachedPolicy]] = {}
     for guardrail in spec.guardrails.values():
+        policy = _policy(guardrail.key, guardrail.document)  # one object wherever it is attached
         for target in guardrail.targets:
-            attached.setdefault(target, []).append(_policy(guardrail.key, guardrail.document))
+            attached.setdefault(target, []).append(policy)
     full = AttachedPolicy(FULL_AWS_ACCESS, FULL_AWS_ACCESS_DOCUMENT)
 
     def level(name: str, kind: str, keeps_full: bool) -> Level:

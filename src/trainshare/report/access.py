@@ -6,7 +6,7 @@ import csv
 import html
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich.table import Table
@@ -59,7 +59,7 @@ def cells_to_csv(cells: Sequence[Cell]) -> str:
     return buffer.getvalue()
 
 
-def _cell_text(counts: dict[Effect, int]) -> tuple[str, str]:
+def _cell_text(counts: Mapping[Effect, int]) -> tuple[str, str]:
     total = sum(counts.values())
     allowed = counts[Effect.ALLOW]
     maybe = counts[Effect.CONDITIONAL]
@@ -74,9 +74,11 @@ def _cell_text(counts: dict[Effect, int]) -> tuple[str, str]:
     return text, style
 
 
-def matrix_table(model: AccessModel, cells: Sequence[Cell]) -> Table:
-    """Accounts × shares; a cell is allowed/total actions, +N? for conditional ones."""
-    summary = summarize(cells)
+def matrix_table(
+    model: AccessModel, summary: Mapping[tuple[str, str], Mapping[Effect, int]]
+) -> Table:
+    """Accounts × shares; a cell is allowed/total actions, +N? for conditional ones. `summary`:
+    (account key, share) → decisions per effect (`summarize`, `AccessMatrix.summary`)."""
     table = Table(
         title="Effective access: allowed actions / actions granted (+N? conditional)",
         title_justify="left",
