@@ -488,6 +488,14 @@ def judge(results: Results) -> list[str]:
             f"resources, {same:.2f}× the same resources and inputs — "
             f"{verdict(max(same, small) <= 1.2)}"
         )
+        if small > 1.2:
+            out.append(
+                f"  why: the same resources with the same inputs, written in plain pulumi_aws "
+                f"with no component, provider or Output, already cost {small / same:.2f}× as "
+                f"many 2-input resources: that is the SDK serialising the plan's larger inputs "
+                f"(policy documents, tags, account settings). What trainshare adds on top is "
+                f"{same:.2f}×."
+            )
     else:
         measured = ", ".join(
             f"{size}: {small_resources[size]:.2f}× / {value:.2f}×"
