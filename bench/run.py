@@ -102,30 +102,24 @@ class _Silence(pulumi.runtime.Mocks):
 
 
 def timed(fn: Callable[[], Any], repeat: int, memory: bool = True) -> Measure:
-    """Median of `repeat` runs. Objects alive before a run (the harness's, other stages') are
-    frozen out of the garbage collector (`gc.freeze`), so a stage pays for scanning only what
-    it allocates — as in the CLI, which freezes the loaded spec before the matrix."""
-    runs = []
-    for _ in range(repeat):
-        gc.collect()
-        gc.freeze()
-        start = time.perf_counter()
-        fn()
-        runs.append(time.perf_counter() - start)
-        gc.unfreeze()
-    peak = None
+    """Median of `repeat` runs (see `side_by_side`), and with `memory` the peak of Python's
+    allocations in one more run."""
+    measure = side_by_side({"": fn}, repeat)[""]
     if memory:
         gc.collect()
         tracemalloc.start()
         fn()
-        peak = tracemalloc.get_traced_memory()[1] / 2**20
+        measure.peak_mb = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
-    return Measure(statistics.median(runs), runs, peak)
+    return measure
 
 
 def side_by_side(fns: Mapping[str, Callable[[], Any]], repeat: int) -> dict[str, Measure]:
     """Median of `repeat` rounds, each running every function once in turn: a machine that
-    slows down part-way through slows every variant alike, so their ratios stay fair."""
+    slows down part-way through slows every variant alike, so their ratios stay fair. Objects
+    alive before a run (the harness's, other stages') are frozen out of the garbage collector
+    (`gc.freeze`), so a run pays for scanning only what it allocates — as in the CLI, which
+    freezes the loaded spec before the matrix."""
     runs: dict[str, list[float]] = {name: [] for name in fns}
     for _ in range(repeat):
         for name, fn in fns.items():

@@ -235,10 +235,10 @@ def access(
     gc.collect()
     gc.freeze()
     rows = access_rows(model, ctx, account, share, action)
-    if html_file is None and fmt is TableFormat.TABLE and not (account or share or action):
-        out.print(matrix_table(model, rows.summary()))  # counts only: no Cell per decision
-        return
-    cells = list(rows.cells())
+    filtered = bool(account or share or action)
+    # the plain table counts rows; every other output wants a Cell per decision
+    needs_cells = html_file is not None or fmt is not TableFormat.TABLE or filtered
+    cells = list(rows.cells()) if needs_cells else []
     if html_file is not None:
         html_file.write_text(render_html(model, cells, str(spec)), encoding="utf-8")
         err.print(f"wrote {html_file}", markup=False)
@@ -246,10 +246,10 @@ def access(
         _print_json(cells_to_json(cells))
     elif fmt is TableFormat.CSV:
         sys.stdout.write(cells_to_csv(cells))
-    elif account or share or action:
+    elif filtered:
         out.print(decisions_table(cells))
     else:
-        out.print(matrix_table(model, summarize(cells)))
+        out.print(matrix_table(model, rows.summary()))
 
 
 def _explain(model: Any, question: tuple[str, str, str], ctx: Context, fmt: TableFormat) -> None:

@@ -6,6 +6,7 @@ import json
 import re
 import threading
 import time
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
@@ -276,8 +277,8 @@ class _SlowAccounts(RecordingMocks):
             return super().new_resource(args)
 
 
-@pytest.mark.parametrize(("limit", "most"), [(2, 2), (1, 1)])
-def test_account_creations_wait_without_depending_on_each_other(write_spec, limit, most):
+def _slow_creations(write_spec, limit: int) -> tuple[_SlowAccounts, dict[str, Any]]:
+    """Eight created accounts under `limit`, through the slow mocks: (mocks, options by name)."""
     accounts = "".join(f"  team-{i}: {{email: t{i}@example.com}}\n" for i in range(8))
     spec = load_spec(
         write_spec(
@@ -287,7 +288,7 @@ def test_account_creations_wait_without_depending_on_each_other(write_spec, limi
     )
     mocks = _SlowAccounts()
     pulumi.runtime.set_mocks(mocks, project="trainshare-test", stack="test", preview=False)
-    options: dict[str, pulumi.ResourceOptions] = {}
+    options: dict[str, Any] = {}
 
     @pulumi.runtime.test
     def body():
@@ -298,20 +299,17 @@ def test_account_creations_wait_without_depending_on_each_other(write_spec, limi
 
     body()
     assert len(mocks.of_type(kinds.ACCOUNT)) == 8
-    assert mocks.most_in_flight == most
+    return mocks, options
+
+
+@pytest.mark.parametrize("limit", [1, 2])
+def test_account_creations_wait_without_depending_on_each_other(write_spec, limit):
+    mocks, options = _slow_creations(write_spec, limit)
+    assert mocks.most_in_flight == limit
     assert all(not options[f"org/account/team-{i}"].depends_on for i in range(8))
 
 
 def test_without_the_wait_creations_overlap(write_spec):
     """The counterpart of the test above: the mock runtime does run registrations at once."""
-    accounts = "".join(f"  team-{i}: {{email: t{i}@example.com}}\n" for i in range(8))
-    spec = load_spec(
-        write_spec(
-            'version: 1\norganization: {management_account: "111111111111", '
-            "limits: {concurrent_create_account: 8}}\naccounts:\n" + accounts
-        )
-    )
-    mocks = _SlowAccounts()
-    pulumi.runtime.set_mocks(mocks, project="trainshare-test", stack="test", preview=False)
-    pulumi.runtime.test(lambda: OrgSharing("org", spec) and None)()
+    mocks, _ = _slow_creations(write_spec, 8)
     assert mocks.most_in_flight > 2

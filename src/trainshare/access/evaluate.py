@@ -374,8 +374,7 @@ class Evaluator:
         unknown: set[str] = set()
         results: list[LevelResult] = []
         for name in names:
-            level = self.model.levels.get(name) or Level(name, "account", ())
-            level_steps, result, keys = self.level(level, action, resources, ctx)
+            level_steps, result, keys = self.level(self._level(name), action, resources, ctx)
             if result is LevelResult.DENY:
                 return steps + level_steps, results, frozenset(), True
             steps += level_steps
@@ -440,8 +439,11 @@ class Evaluator:
         return found
 
     def _statements(self, name: str, action: str) -> tuple[int, ...]:
-        level = self.model.levels.get(name) or Level(name, "account", ())
-        return tuple(id(stmt) for _, _, stmt in self.relevant(level, action))
+        return tuple(id(stmt) for _, _, stmt in self.relevant(self._level(name), action))
+
+    def _level(self, name: str) -> Level:
+        """The level by name; an account with no SCPs of its own has an empty one."""
+        return self.model.levels.get(name) or Level(name, "account", ())
 
     def resource_class(
         self, account: AccountNode, action: str, arn: str, group: int | None = None
@@ -456,9 +458,7 @@ class Evaluator:
             patterns = tuple(
                 pattern
                 for name in self.model.path(account)
-                for _, _, stmt in self.relevant(
-                    self.model.levels.get(name) or Level(name, "account", ()), action
-                )
+                for _, _, stmt in self.relevant(self._level(name), action)
                 for pattern in resource_patterns(stmt)[1]
                 if pattern != "*"
             )
@@ -485,8 +485,10 @@ class Evaluator:
         key = (name, action.lower())
         found = self._independence.get(key)
         if found is None:
-            level = self.model.levels.get(name) or Level(name, "account", ())
-            found = all(independent_of_account(stmt) for _, _, stmt in self.relevant(level, action))
+            found = all(
+                independent_of_account(stmt)
+                for _, _, stmt in self.relevant(self._level(name), action)
+            )
             self._independence[key] = found
         return found
 

@@ -123,9 +123,6 @@ class AccessMatrix:
         self._matrix = matrix
         self.rows = rows  # (account, share key, cells decided for it or for a group-mate)
 
-    def __len__(self) -> int:
-        return sum(len(cells) for _, _, cells in self.rows)
-
     def cells(self) -> Iterator[Cell]:
         """One Cell per decision, in the order of shares, accounts reached, resources, actions."""
         for account, _, cells in self.rows:
