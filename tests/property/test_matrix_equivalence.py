@@ -59,7 +59,23 @@ STATEMENTS = [
         "Resource": "*",
         "Condition": {"StringEquals": {"aws:RequestedRegion": "us-east-1"}},
     },
+    # a bucket's ARN has no Region: the request's is its share's
+    {
+        "Effect": "Deny",
+        "Action": "s3:*",
+        "Resource": "*",
+        "Condition": {"StringNotEquals": {"aws:RequestedRegion": "us-east-1"}},
+    },
+    # tells the owners of shares apart
+    {
+        "Effect": "Deny",
+        "Action": "*",
+        "Resource": "*",
+        "Condition": {"StringEquals": {"aws:ResourceAccount": "100000000020"}},
+    },
 ]
+
+OWNERS = [("owner", "100000000000"), ("owner2", "100000000020")]
 
 
 ORG_PATH = "o-x/r-x/ou-ml/"
@@ -132,7 +148,10 @@ def _for_bucket(stmt: dict, arn: str) -> dict:
 
 @st.composite
 def models(draw):
-    accounts = {"owner": AccountNode("owner", "100000000000", "ml")}
+    accounts = {
+        "owner": AccountNode("owner", "100000000000", "ml"),
+        "owner2": AccountNode("owner2", "100000000020", "ops"),
+    }
     for i in range(1, draw(st.integers(1, 9))):
         unit = draw(st.sampled_from(["root", *UNITS]))
         accounts[f"a{i}"] = AccountNode(f"a{i}", f"1000000000{i:02d}", unit)
@@ -157,11 +176,12 @@ def models(draw):
             st.lists(st.sampled_from(RESOURCE_POLICY_STATEMENTS), min_size=1, max_size=3)
         )
         alike = draw(st.booleans())  # the same statements on each bucket, as trainshare writes
+        owner, owner_id = draw(st.sampled_from(OWNERS))
         shares[f"p{k}"] = ShareModel(
             key=f"p{k}",
-            owner="owner",
-            owner_id="100000000000",
-            region="us-east-1",
+            owner=owner,
+            owner_id=owner_id,
+            region=draw(st.sampled_from(["us-east-1", "eu-west-1"])),
             resources=tuple((b, "s3:Bucket") for b in sorted(buckets)),
             principals=(
                 draw(
@@ -195,12 +215,13 @@ def models(draw):
             },
         )
     for k in range(draw(st.integers(1, 3))):
+        owner, owner_id = draw(st.sampled_from(OWNERS))
         targets = draw(
             st.lists(
                 st.sampled_from(
                     [(PrincipalKind.ORGANIZATION, "root")]
                     + [(PrincipalKind.UNIT, u) for u in UNITS]
-                    + [(PrincipalKind.ACCOUNT, a) for a in accounts if a != "owner"]
+                    + [(PrincipalKind.ACCOUNT, a) for a in accounts if a != owner]
                 ),
                 min_size=1,
                 max_size=3,
@@ -209,12 +230,12 @@ def models(draw):
         )
         shares[f"s{k}"] = ShareModel(
             key=f"s{k}",
-            owner="owner",
-            owner_id="100000000000",
+            owner=owner,
+            owner_id=owner_id,
             region="us-east-1",
             resources=tuple(
                 (
-                    f"arn:aws:ec2:{region}:100000000000:capacity-reservation/cr-{k}{suffix}",
+                    f"arn:aws:ec2:{region}:{owner_id}:capacity-reservation/cr-{k}{suffix}",
                     "ec2:CapacityReservation",
                 )
                 for suffix, region in draw(

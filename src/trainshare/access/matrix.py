@@ -246,7 +246,8 @@ class _Matrix:
         self.context = context
         # (share, type, action, is the owner) → (the share reaches and grants it, only maybe)
         self.share_sides: dict[tuple[str, str, str, bool], tuple[bool, bool]] = {}
-        # (group, resource class, owner account, action) → the SCPs' effect and unknown keys
+        # (group, resource class, owner account, share's Region, action) → the SCPs' effect
+        # and unknown keys. The Region: an ARN without one (a bucket's) is requested in its share's
         self.scp_sides: dict[tuple[Any, ...], tuple[Effect, frozenset[str]]] = {}
         # (policy shape, type, action, variant) → the resource policy's effect and unknown keys
         self.policy_sides: dict[tuple[Any, ...], tuple[Effect, frozenset[str]]] = {}
@@ -285,7 +286,7 @@ class _Matrix:
         reached, maybe = self._share_side(share, rtype, account, action)
         effect, keys = Effect.IMPLICIT_DENY, frozenset[str]()
         if reached:
-            scp_key = (*scp_class, share.owner_id, action)
+            scp_key = (*scp_class, share.owner_id, share.region, action)
             caller = self.scp_sides.get(scp_key)
             if caller is None:
                 caller = scp_effect(
