@@ -267,8 +267,11 @@ class Evaluator:
         self._action_group_ids: dict[tuple[Any, ...], int] = {}
         self._unit_signatures: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         self._independent_groups: dict[tuple[int | None, str], bool] = {}
-        self._patterns: dict[tuple[int | None, str], tuple[str, ...]] = {}
-        self._classes: dict[tuple[tuple[str, ...], str], tuple[Any, ...]] = {}
+        self._patterns: dict[tuple[int | None, str], int] = {}  # (group, action) → pattern set
+        self._pattern_sets: dict[tuple[str, ...], int] = {}
+        self._pattern_list: list[tuple[str, ...]] = []  # pattern set → its patterns
+        self._classes: dict[tuple[int, str], int] = {}  # (pattern set, ARN) → class
+        self._class_ids: dict[tuple[Any, ...], int] = {}
 
     def relevant(self, level: Level, action: str) -> Relevant:
         """The level's statements whose Action/NotAction covers `action`."""
@@ -447,27 +450,35 @@ class Evaluator:
 
     def resource_class(
         self, account: AccountNode, action: str, arn: str, group: int | None = None
-    ) -> tuple[Any, ...]:
+    ) -> int:
         """All an effect on this account's path can see of a shared resource: its Region (for
         aws:RequestedRegion) and which Resource/NotResource patterns of the statements relevant
-        to the action match it. Resources of one share and type with the same class get the
-        same effect. (`group`: the account's, when the caller has it already.)"""
+        to the action match it, as a small integer. Resources of one share and type with the
+        same class get the same effect. (`group`: the account's, when the caller has it.)"""
         key = (self.group(account) if group is None else group, action.lower())
         patterns = self._patterns.get(key)
         if patterns is None:
-            patterns = tuple(
+            found_patterns = tuple(
                 pattern
                 for name in self.model.path(account)
                 for _, _, stmt in self.relevant(self._level(name), action)
                 for pattern in resource_patterns(stmt)[1]
                 if pattern != "*"
             )
+            # interned: the same patterns recur across groups, so each ARN is matched once
+            patterns = self._pattern_sets.setdefault(found_patterns, len(self._pattern_sets))
+            if patterns == len(self._pattern_list):
+                self._pattern_list.append(found_patterns)
             self._patterns[key] = patterns
         found = self._classes.get((patterns, arn))
-        if found is None:  # the same patterns recur across groups: match each ARN once
+        if found is None:
             parts = arn.split(":", 4)
             region = parts[3] if len(parts) > 3 else ""
-            found = (region, tuple(glob_match(pattern, arn) for pattern in patterns))
+            matches = (
+                region,
+                tuple(glob_match(pattern, arn) for pattern in self._pattern_list[patterns]),
+            )
+            found = self._class_ids.setdefault(matches, len(self._class_ids))
             self._classes[(patterns, arn)] = found
         return found
 
