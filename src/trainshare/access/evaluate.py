@@ -207,6 +207,15 @@ _ACCOUNT_KEYS = frozenset(
 )
 
 
+_OWNER_KEY = "aws:resourceaccount"
+
+
+def _condition_blocks(stmt: Mapping[str, Any]) -> list[Any]:
+    """The key → values blocks of a statement's Condition, one per operator."""
+    block = stmt.get("Condition")
+    return list(block.values()) if isinstance(block, Mapping) else []
+
+
 def _account_blind(pattern: str) -> bool:
     """Whether an ARN pattern matches the same for every account: `*`, or an ARN whose account
     segment is `*` or empty (the account ID only ever appears in that segment)."""
@@ -267,6 +276,7 @@ class Evaluator:
         self._action_group_ids: dict[tuple[Any, ...], int] = {}
         self._unit_signatures: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         self._independent_groups: dict[tuple[int | None, str], bool] = {}
+        self._reads_owner: dict[tuple[int | None, str], bool] = {}
         self._patterns: dict[tuple[int | None, str], int] = {}  # (group, action) → pattern set
         self._pattern_sets: dict[tuple[str, ...], int] = {}
         self._pattern_list: list[tuple[str, ...]] = []  # pattern set → its patterns
@@ -480,6 +490,23 @@ class Evaluator:
             )
             found = self._class_ids.setdefault(matches, len(self._class_ids))
             self._classes[(patterns, arn)] = found
+        return found
+
+    def reads_owner(self, account: AccountNode, action: str, group: int | None = None) -> bool:
+        """Whether a statement on the account's path relevant to the action has a condition on
+        aws:ResourceAccount: the only part of the request context that names the resource's
+        owner (`request_context`). Where none does, shares of different owners get the same
+        effect from the SCPs. Kept per (group, action), as `independent_path`."""
+        key = (self.group(account) if group is None else group, action.lower())
+        found = self._reads_owner.get(key)
+        if found is None:
+            found = any(
+                isinstance(keys, Mapping) and any(k.lower() == _OWNER_KEY for k in keys)
+                for name in self.model.path(account)
+                for _, _, stmt in self.relevant(self._level(name), action)
+                for keys in _condition_blocks(stmt)
+            )
+            self._reads_owner[key] = found
         return found
 
     def independent_path(self, account: AccountNode, action: str, group: int | None = None) -> bool:

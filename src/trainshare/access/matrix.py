@@ -246,8 +246,9 @@ class _Matrix:
         self.context = context
         # (share, type, action, is the owner) → (the share reaches and grants it, only maybe)
         self.share_sides: dict[tuple[str, str, str, bool], tuple[bool, bool]] = {}
-        # (group, resource class, owner account, share's Region, action) → the SCPs' effect
-        # and unknown keys. The Region: an ARN without one (a bucket's) is requested in its share's
+        # (group, resource class, owner where a condition reads it, share's Region, action) → the
+        # SCPs' effect and unknown keys. The Region: an ARN without one (a bucket's) is requested
+        # in its share's
         self.scp_sides: dict[tuple[Any, ...], tuple[Effect, frozenset[str]]] = {}
         # (policy shape, type, action, variant) → the resource policy's effect and unknown keys
         self.policy_sides: dict[tuple[Any, ...], tuple[Effect, frozenset[str]]] = {}
@@ -286,7 +287,9 @@ class _Matrix:
         reached, maybe = self._share_side(share, rtype, account, action)
         effect, keys = Effect.IMPLICIT_DENY, frozenset[str]()
         if reached:
-            scp_key = (*scp_class, share.owner_id, share.region, action)
+            group = scp_class[0]
+            reads_owner = self.evaluator.reads_owner(account, action, group)
+            scp_key = (*scp_class, share.owner_id if reads_owner else None, share.region, action)
             caller = self.scp_sides.get(scp_key)
             if caller is None:
                 caller = scp_effect(
