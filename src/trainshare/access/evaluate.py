@@ -452,7 +452,10 @@ class Evaluator:
         return found
 
     def _statements(self, name: str, action: str) -> tuple[int, ...]:
-        return tuple(id(stmt) for _, _, stmt in self.relevant(self._level(name), action))
+        level = self.model.levels.get(name)
+        if level is None or not level.policies:  # most accounts have no SCPs of their own
+            return ()
+        return tuple(id(stmt) for _, _, stmt in self.relevant(level, action))
 
     def _level(self, name: str) -> Level:
         """The level by name; an account with no SCPs of its own has an empty one."""
