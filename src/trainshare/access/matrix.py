@@ -184,8 +184,6 @@ def access_rows(
         named = named_accounts(share.policies.values(), share.owner_id) if share.policies else None
         conditions = org_path_conditions(share.policies.values())
         by_unit: dict[str, tuple[Any, ...]] = {}  # OU → outcome of each of those conditions
-        # (group, variant, resource, action) → the first cell decided
-        seen: dict[tuple[Any, Any, str, str], Cell] = {}
         # (each action's group, variant) → a row every cell of which holds for the group
         shared_rows: dict[tuple[Any, ...], list[Cell]] = {}
         for account in reached(model, share):
@@ -213,16 +211,10 @@ def access_rows(
             if mates is not None:  # a group-mate's row: the same effects, cell by cell
                 rows.append((account, share.key, mates))
                 continue
-            row = []
-            for arn, rtype, action in pairs:
-                group = groups[action]
-                first = seen.get((group, variant, arn, action))
-                if first is not None and first.shareable:  # decided for a group-mate already
-                    row.append(first.alike(account, matrix))
-                    continue
-                cell = matrix.cell(share, rtype, account, arn, action, group=group, variant=variant)
-                seen.setdefault((group, variant, arn, action), cell)
-                row.append(cell)
+            row = [
+                matrix.cell(share, r, account, a, x, group=groups[x], variant=variant)
+                for a, r, x in pairs
+            ]
             if all(cell.shareable for cell in row):
                 shared_rows[signature] = row
             rows.append((account, share.key, row))
@@ -252,7 +244,10 @@ class _Matrix:
         self.scp_sides: dict[tuple[Any, ...], tuple[Effect, frozenset[str]]] = {}
         # (policy shape, type, action, variant) → the resource policy's effect and unknown keys
         self.policy_sides: dict[tuple[Any, ...], tuple[Effect, frozenset[str]]] = {}
-        self.shapes: dict[str, str] = {}  # resource → its policy's shape (`policy_shape`)
+        self.shapes: dict[str, str] = {}
+        # (group, variant, share, type, action, resource class, policy shape) → effect and keys
+        self.effects: dict[tuple[Any, ...], tuple[Effect, frozenset[str]]] = {}
+        # resource → its policy's shape (`policy_shape`)
 
     def _share_side(
         self, share: ShareModel, rtype: str, account: AccountNode, action: str
@@ -329,10 +324,7 @@ class _Matrix:
         *,
         variant: Any,
     ) -> tuple[Effect, frozenset[str]]:
-        shape = self.shapes.get(arn)
-        if shape is None:
-            shape = self.shapes[arn] = policy_shape(share.policies[arn], arn) or arn
-        key = (shape, rtype, action, variant)
+        key = (self._shape(share, arn), rtype, action, variant)
         found = self.policy_sides.get(key)
         if found is None:
             effect, _, keys = resource_policy_effect(
@@ -347,6 +339,12 @@ class _Matrix:
             found = (effect, keys)
             self.policy_sides[key] = found
         return found
+
+    def _shape(self, share: ShareModel, arn: str) -> str:
+        shape = self.shapes.get(arn)
+        if shape is None:
+            shape = self.shapes[arn] = policy_shape(share.policies[arn], arn) or arn
+        return shape
 
     def decide(
         self, share: ShareModel, rtype: str, account: AccountNode, arn: str, action: str
@@ -374,9 +372,27 @@ class _Matrix:
                 account, share.key, arn, action, self.decide(share, rtype, account, arn, action)
             )
         resource_class = self.evaluator.resource_class(account, action, arn, group)
-        return self._grouped(
+        shape = self._shape(share, arn) if share.policies else None
+        key = (group, variant, share.key, rtype, action, resource_class, shape)
+        known = self.effects.get(key)
+        if known is not None:  # all its sides are the same: so is the effect
+            return Cell(
+                account,
+                share.key,
+                arn,
+                action,
+                effect=known[0],
+                unknown_keys=known[1],
+                matrix=self,
+                rtype=rtype,
+                shareable=True,
+            )
+        cell = self._grouped(
             share, rtype, account, arn, action, scp_class=(group, resource_class), variant=variant
         )
+        assert cell.effect is not None
+        self.effects[key] = (cell.effect, cell.unknown_keys)
+        return cell
 
 
 _PER_ACCOUNT_KEYS = frozenset(
