@@ -272,9 +272,8 @@ class Evaluator:
         self._independence: dict[tuple[str, str], bool] = {}
         self._groups: dict[str, int] = {}  # account key → group
         self._group_ids: dict[tuple[Any, ...], int] = {}
-        self._action_groups: dict[tuple[str, str], int] = {}  # (account, action) → group
+        self._action_groups: dict[tuple[int | str, str], int] = {}  # (group, action) → group
         self._action_group_ids: dict[tuple[Any, ...], int] = {}
-        self._unit_signatures: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         self._independent_groups: dict[tuple[int | None, str], bool] = {}
         self._reads_owner: dict[tuple[int | None, str], bool] = {}
         self._patterns: dict[tuple[int | None, str], int] = {}  # (group, action) → pattern set
@@ -429,26 +428,15 @@ class Evaluator:
     def action_group(self, account: AccountNode, action: str) -> int:
         """A finer `group` for one action: accounts whose paths hold the same statements
         *relevant to the action* at each level (others, and policy names, play no part in its
-        effect). An account's own SCPs about other services no longer set it apart."""
-        key = (account.key, action.lower())
+        effect). An account's own SCPs about other services no longer set it apart. A function
+        of the policies along the path, so kept per (group, action)."""
+        group = self.group(account)
+        key = (account.key if group is None else group, action.lower())
         found = self._action_groups.get(key)
         if found is None:
-            path = self.model.path(account)
-            signature = (
-                self._units_signature(path[:-1], action),
-                self._statements(path[-1], action),
-            )
+            signature = tuple(self._statements(name, action) for name in self.model.path(account))
             found = self._action_group_ids.setdefault(signature, len(self._action_group_ids))
             self._action_groups[key] = found
-        return found
-
-    def _units_signature(self, names: tuple[str, ...], action: str) -> tuple[Any, ...]:
-        """`action_group`'s signature of a path's root → OU part, kept per OU path."""
-        key = (names, action.lower())
-        found = self._unit_signatures.get(key)
-        if found is None:
-            found = tuple(self._statements(name, action) for name in names)
-            self._unit_signatures[key] = found
         return found
 
     def _statements(self, name: str, action: str) -> tuple[int, ...]:
