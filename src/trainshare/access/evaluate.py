@@ -272,6 +272,7 @@ class Evaluator:
         self._independence: dict[tuple[str, str], bool] = {}
         self._groups: dict[str, int] = {}  # account key → group
         self._group_ids: dict[tuple[Any, ...], int] = {}
+        self._units: dict[str, tuple[tuple[int, ...], ...]] = {}  # OU → policy ids root → OU
         self._action_groups: dict[tuple[int | str, str], int] = {}  # (group, action) → group
         self._action_group_ids: dict[tuple[Any, ...], int] = {}
         self._independent_groups: dict[tuple[int | None, str], bool] = {}
@@ -417,13 +418,17 @@ class Evaluator:
             return None
         found = self._groups.get(account.key)
         if found is None:
-            policies = tuple(
-                tuple(id(p) for p in level.policies) if level else ()
-                for level in (self.model.levels.get(name) for name in self.model.path(account))
-            )
-            found = self._group_ids.setdefault(policies, len(self._group_ids))
+            *units, own = self.model.path(account)
+            above = self._units.get(account.unit)  # the root → OU part, kept per OU
+            if above is None:
+                above = self._units[account.unit] = tuple(map(self._policy_ids, units))
+            found = self._group_ids.setdefault((above, self._policy_ids(own)), len(self._group_ids))
             self._groups[account.key] = found
         return found
+
+    def _policy_ids(self, name: str) -> tuple[int, ...]:
+        level = self.model.levels.get(name)
+        return tuple(id(p) for p in level.policies) if level else ()
 
     def action_group(self, account: AccountNode, action: str) -> int:
         """A finer `group` for one action: accounts whose paths hold the same statements
