@@ -275,9 +275,9 @@ class Evaluator:
         self._units: dict[str, tuple[tuple[int, ...], ...]] = {}  # OU → policy ids root → OU
         self._action_groups: dict[tuple[int | str, str], int] = {}  # (group, action) → group
         self._action_group_ids: dict[tuple[Any, ...], int] = {}
-        self._independent_groups: dict[tuple[int | None, str], bool] = {}
-        self._reads_owner: dict[tuple[int | None, str], bool] = {}
-        self._patterns: dict[tuple[int | None, str], int] = {}  # (group, action) → pattern set
+        self._independent_groups: dict[tuple[int, str], bool] = {}
+        self._reads_owner: dict[tuple[int, str], bool] = {}
+        self._patterns: dict[tuple[int, str], int] = {}  # (action group, action) → pattern set
         self._pattern_sets: dict[tuple[str, ...], int] = {}
         self._pattern_list: list[tuple[str, ...]] = []  # pattern set → its patterns
         self._classes: dict[tuple[int, str], int] = {}  # (pattern set, ARN) → class
@@ -454,46 +454,46 @@ class Evaluator:
         """The level by name; an account with no SCPs of its own has an empty one."""
         return self.model.levels.get(name) or Level(name, "account", ())
 
-    def resource_class(
-        self, account: AccountNode, action: str, arn: str, group: int | None = None
-    ) -> int:
-        """All an effect on this account's path can see of a shared resource: its Region (for
-        aws:RequestedRegion) and which Resource/NotResource patterns of the statements relevant
-        to the action match it, as a small integer. Resources of one share and type with the
-        same class get the same effect. (`group`: the account's, when the caller has it.)"""
-        key = (self.group(account) if group is None else group, action.lower())
-        patterns = self._patterns.get(key)
-        if patterns is None:
-            found_patterns = tuple(
+    def pattern_set(self, account: AccountNode, action: str, group: int) -> int:
+        """The Resource/NotResource patterns (other than `*`) of the statements on the path
+        relevant to the action, as a small integer; `group`: the account's `action_group` for
+        the action. Interned: the same patterns recur across groups."""
+        key = (group, action.lower())
+        found = self._patterns.get(key)
+        if found is None:
+            patterns = tuple(
                 pattern
                 for name in self.model.path(account)
                 for _, _, stmt in self.relevant(self._level(name), action)
                 for pattern in resource_patterns(stmt)[1]
                 if pattern != "*"
             )
-            # interned: the same patterns recur across groups, so each ARN is matched once
-            patterns = self._pattern_sets.setdefault(found_patterns, len(self._pattern_sets))
-            if patterns == len(self._pattern_list):
-                self._pattern_list.append(found_patterns)
-            self._patterns[key] = patterns
-        found = self._classes.get((patterns, arn))
+            found = self._pattern_sets.setdefault(patterns, len(self._pattern_sets))
+            if found == len(self._pattern_list):
+                self._pattern_list.append(patterns)
+            self._patterns[key] = found
+        return found
+
+    def resource_class(self, pattern_set: int, arn: str) -> int:
+        """All an effect can see of a shared resource: its Region (for aws:RequestedRegion) and
+        which patterns of the set match it, as a small integer. Resources of one share and type
+        with the same class get the same effect; each ARN is matched once per pattern set."""
+        found = self._classes.get((pattern_set, arn))
         if found is None:
             parts = arn.split(":", 4)
             region = parts[3] if len(parts) > 3 else ""
-            matches = (
-                region,
-                tuple(glob_match(pattern, arn) for pattern in self._pattern_list[patterns]),
-            )
+            patterns = self._pattern_list[pattern_set]
+            matches = (region, tuple(glob_match(pattern, arn) for pattern in patterns))
             found = self._class_ids.setdefault(matches, len(self._class_ids))
-            self._classes[(patterns, arn)] = found
+            self._classes[(pattern_set, arn)] = found
         return found
 
-    def reads_owner(self, account: AccountNode, action: str, group: int | None = None) -> bool:
+    def reads_owner(self, account: AccountNode, action: str, group: int) -> bool:
         """Whether a statement on the account's path relevant to the action has a condition on
         aws:ResourceAccount: the only part of the request context that names the resource's
         owner (`request_context`). Where none does, shares of different owners get the same
         effect from the SCPs. Kept per (group, action), as `independent_path`."""
-        key = (self.group(account) if group is None else group, action.lower())
+        key = (group, action.lower())
         found = self._reads_owner.get(key)
         if found is None:
             found = any(
@@ -505,10 +505,11 @@ class Evaluator:
             self._reads_owner[key] = found
         return found
 
-    def independent_path(self, account: AccountNode, action: str, group: int | None = None) -> bool:
+    def independent_path(self, account: AccountNode, action: str, group: int) -> bool:
         """Whether nothing on the account's path can tell it from others of its group; a
-        function of the group (the policies along the path) and the action, so kept per pair."""
-        key = (self.group(account) if group is None else group, action.lower())
+        function of the statements relevant to the action along the path, so kept per
+        (`group`: the account's `action_group` for the action, action)."""
+        key = (group, action.lower())
         found = self._independent_groups.get(key)
         if found is None:
             found = all(self._independent(name, action) for name in self.model.path(account))

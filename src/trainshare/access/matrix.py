@@ -191,7 +191,7 @@ def access_rows(
                 continue
             group = matrix.evaluator.group(account)
             if group is None or (share.policies and named is None):
-                row = [matrix.cell(share, r, account, a, x, group=None) for a, r, x in pairs]
+                row = matrix.row(share, account, pairs, dict.fromkeys(actions))
                 rows.append((account, share.key, row))
                 continue
             variant = None
@@ -211,10 +211,7 @@ def access_rows(
             if mates is not None:  # a group-mate's row: the same effects, cell by cell
                 rows.append((account, share.key, mates))
                 continue
-            row = [
-                matrix.cell(share, r, account, a, x, group=groups[x], variant=variant)
-                for a, r, x in pairs
-            ]
+            row = matrix.row(share, account, pairs, groups, variant)
             if all(cell.shareable for cell in row):
                 shared_rows[signature] = row
             rows.append((account, share.key, row))
@@ -353,46 +350,63 @@ class _Matrix:
             self.evaluator, share, rtype, account, resource=arn, action=action, context=self.context
         )
 
-    def cell(
+    def row(
         self,
         share: ShareModel,
-        rtype: str,
         account: AccountNode,
-        arn: str,
-        action: str,
-        *,
-        group: int | None,
+        pairs: list[tuple[str, str, str]],
+        groups: Mapping[str, int | None],
         variant: Any = None,
-    ) -> Cell:
-        """`variant`: what else an effect depends on besides the group — for a share with
-        resource policies, how its aws:PrincipalOrgPaths conditions judge the account's OU, and
-        whether the policies name it."""
-        if group is None or not self.evaluator.independent_path(account, action, group):
-            return Cell(
-                account, share.key, arn, action, self.decide(share, rtype, account, arn, action)
-            )
-        resource_class = self.evaluator.resource_class(account, action, arn, group)
-        shape = self._shape(share, arn) if share.policies else None
-        key = (group, variant, share.key, rtype, action, resource_class, shape)
-        known = self.effects.get(key)
-        if known is not None:  # all its sides are the same: so is the effect
-            return Cell(
-                account,
-                share.key,
-                arn,
-                action,
-                effect=known[0],
-                unknown_keys=known[1],
-                matrix=self,
-                rtype=rtype,
-                shareable=True,
-            )
-        cell = self._grouped(
-            share, rtype, account, arn, action, scp_class=(group, resource_class), variant=variant
-        )
-        assert cell.effect is not None
-        self.effects[key] = (cell.effect, cell.unknown_keys)
-        return cell
+    ) -> list[Cell]:
+        """The account's cells for each (resource, type, action) of the share. `groups`: the
+        account's `action_group` per action (None: decide each cell for the account alone);
+        `variant`: what else an effect depends on — for a share with resource policies, how
+        its aws:PrincipalOrgPaths conditions judge the account's OU, and whether they name it.
+        A cell whose sides all match a decided cell's takes its effect."""
+        evaluator = self.evaluator
+        patterns: dict[str, int | None] = {}  # action → its pattern set, None: not grouped
+        for action, group in groups.items():
+            patterns[action] = None
+            if group is not None and evaluator.independent_path(account, action, group):
+                patterns[action] = evaluator.pattern_set(account, action, group)
+        cells = []
+        for arn, rtype, action in pairs:
+            pattern_set = patterns[action]
+            if pattern_set is None:  # its path can tell it from its group-mates
+                decision = self.decide(share, rtype, account, arn, action)
+                cells.append(Cell(account, share.key, arn, action, decision))
+                continue
+            group = groups[action]
+            resource_class = evaluator.resource_class(pattern_set, arn)
+            shape = self._shape(share, arn) if share.policies else None
+            key = (group, variant, share.key, rtype, action, resource_class, shape)
+            known = self.effects.get(key)
+            if known is None:
+                cell = self._grouped(
+                    share,
+                    rtype,
+                    account,
+                    arn,
+                    action,
+                    scp_class=(group, resource_class),
+                    variant=variant,
+                )
+                assert cell.effect is not None
+                self.effects[key] = (cell.effect, cell.unknown_keys)
+            else:
+                cell = Cell(
+                    account,
+                    share.key,
+                    arn,
+                    action,
+                    effect=known[0],
+                    unknown_keys=known[1],
+                    matrix=self,
+                    rtype=rtype,
+                    shareable=True,
+                )
+            cells.append(cell)
+        return cells
 
 
 _PER_ACCOUNT_KEYS = frozenset(
