@@ -8,7 +8,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trainshare.access import Context
+from trainshare.access import Context, Effect
 from trainshare.access.matrix import access_matrix, access_rows, naive_matrix, summarize
 from trainshare.access.model import (
     FULL_AWS_ACCESS_DOCUMENT,
@@ -98,6 +98,18 @@ RESOURCE_POLICY_STATEMENTS = [
         "Effect": "Allow",
         "Principal": {"AWS": "arn:aws:iam::100000000003:root"},
         "Action": "s3:GetObject",
+        "Resource": "*",
+    },
+    {  # names 5 as 3 is named above; a role of 4 does not let account 4 in
+        "Effect": "Allow",
+        "Principal": {
+            "AWS": [
+                "arn:aws:iam::100000000003:root",
+                "100000000005",
+                "arn:aws:iam::100000000004:role/Reader",
+            ]
+        },
+        "Action": "s3:ListBucket",
         "Resource": "*",
     },
     {
@@ -296,3 +308,36 @@ def test_fast_matrix_equals_per_cell_evaluation(model, context):
     assert [c.decision for c in fast] == [c.decision for c in slow]
     # the factorised matrix counts, without a Cell per decision, what the cells add up to
     assert access_rows(model, context).summary() == summarize(slow)
+
+
+def test_accounts_named_alike_share_effects_and_a_role_does_not_name_its_account():
+    """Accounts 3 and 5 are named in the same statement, so the matrix decides them once; a
+    role of account 4 in that statement must not count as account 4."""
+    accounts = {
+        "owner": AccountNode("owner", "100000000000", "ml"),
+        **{f"a{i}": AccountNode(f"a{i}", f"10000000000{i}", "ops") for i in (3, 4, 5)},
+    }
+    everyone = (AttachedPolicy("FullAWSAccess", FULL_AWS_ACCESS_DOCUMENT),)
+    levels = {
+        name: Level(name, "root" if name == "root" else "unit", everyone)
+        for name in ("root", "ml", "ops")
+    }
+    levels |= {key: Level(key, "account", everyone) for key in accounts}
+    bucket = "arn:aws:s3:::b0a"
+    share = ShareModel(
+        key="p0",
+        owner="owner",
+        owner_id="100000000000",
+        region="us-east-1",
+        resources=((bucket, "s3:Bucket"),),
+        principals=((PrincipalKind.UNIT, "ops"),),
+        grants={"s3:Bucket": Grant("access read", ("s3:ListBucket",), False)},
+        allow_external=False,
+        policies={bucket: {"Version": "2012-10-17", "Statement": [RESOURCE_POLICY_STATEMENTS[3]]}},
+    )
+    ids = ModelIds("o-x", "r-x", {"ml": "ou-ml", "ops": "ou-ops"}, {})
+    model = AccessModel("aws", "999999999999", None, accounts, levels, {"p0": share}, ids=ids)
+    fast = {c.account.key: c.effect for c in access_matrix(model)}
+    assert fast == {c.account.key: c.decision.effect for c in naive_matrix(model)}
+    assert fast == {"a3": Effect.ALLOW, "a4": Effect.IMPLICIT_DENY, "a5": Effect.ALLOW}
+    assert len({id(row) for _, _, row in access_rows(model).rows}) == 2  # a3 and a5 share one

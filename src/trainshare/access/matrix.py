@@ -181,7 +181,11 @@ def access_rows(
         actions = list(dict.fromkeys(action for _, _, action in pairs))
         # A resource policy sees an account's OU path — through its aws:PrincipalOrgPaths
         # conditions only — and its ID only where it names it
-        named = named_accounts(share.policies.values(), share.owner_id) if share.policies else None
+        named = (
+            named_accounts(share.policies.values(), share.owner_id, model.partition)
+            if share.policies
+            else None
+        )
         conditions = org_path_conditions(share.policies.values())
         by_unit: dict[str, tuple[Any, ...]] = {}  # OU → outcome of each of those conditions
         # (each action's group, variant) → a row every cell of which holds for the group
@@ -204,7 +208,7 @@ def access_rows(
                         evaluate_operator(op, ORG_PATHS, values, ctx) for op, values in conditions
                     )
                     by_unit[account.unit] = outcomes
-                variant = (outcomes, ident if ident in named else None)
+                variant = (outcomes, named.get(ident))
             groups = {action: matrix.evaluator.action_group(account, action) for action in actions}
             signature = (*groups.values(), variant)
             mates = shared_rows.get(signature)
@@ -469,20 +473,28 @@ def org_path_conditions(documents: Iterable[Mapping[str, Any]]) -> list[tuple[st
     return found
 
 
-def named_accounts(documents: Iterable[Mapping[str, Any]], owner_id: str) -> set[str] | None:
-    """The accounts resource policies name as principals (IDs, or the model's stand-ins), the
-    owner aside — or None when they can tell any two accounts apart (NotPrincipal, or a
-    condition on a per-account key such as aws:PrincipalAccount)."""
-    named: set[str] = set()
-    for document in documents:
-        for _, stmt in statements(document):
+def named_accounts(
+    documents: Iterable[Mapping[str, Any]], owner_id: str, partition: str
+) -> dict[str, frozenset[tuple[int, int, Any]]] | None:
+    """Each account resource policies name as a principal (by ID, or the model's stand-in),
+    the owner aside, with where: (document, statement, True) where the statement names the
+    account itself — its ID or root ARN, what `_names_principal` matches — or the value, for
+    anything else in its account (a role). Accounts named in the same places get the same
+    effect from the policies. None when the policies can tell any two accounts apart
+    (NotPrincipal, or a condition on a per-account key such as aws:PrincipalAccount)."""
+    named: dict[str, set[tuple[int, int, Any]]] = {}
+    for d, document in enumerate(documents):
+        for s, stmt in statements(document):
             if "NotPrincipal" in stmt:
                 return None
             principal = stmt.get("Principal", "*")
             values = as_list(principal.get("AWS", [])) if isinstance(principal, Mapping) else []
             for value in values:
-                if value != "*":
-                    named.add(value.split(":")[4] if value.startswith("arn:") else value)
+                if value == "*":
+                    continue
+                ident = value.split(":")[4] if value.startswith("arn:") else value
+                itself = value in (ident, f"arn:{partition}:iam::{ident}:root")
+                named.setdefault(ident, set()).add((d, s, True if itself else value))
             block = stmt.get("Condition")
             if isinstance(block, Mapping):
                 for keys in block.values():
@@ -490,7 +502,8 @@ def named_accounts(documents: Iterable[Mapping[str, Any]], owner_id: str) -> set
                         k.lower() in _PER_ACCOUNT_KEYS for k in keys
                     ):
                         return None
-    return named - {owner_id}
+    named.pop(owner_id, None)
+    return {ident: frozenset(places) for ident, places in named.items()}
 
 
 def _actions(share: ShareModel, rtype: str, wanted: list[str] | None) -> Iterable[str]:
