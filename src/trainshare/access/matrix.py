@@ -3,12 +3,13 @@
 A decision is put together from sides, as `decide_in` does, and each side is decided once for
 everyone who shares it: the share's (reached, granted: per share), the SCPs' (per group of
 accounts whose paths hold the same statements relevant to the action, per resource class and
-owner — across shares), and for a policy share the resource policy's (per shape of the policy
-and per outcome of what it can tell apart, `variant`). Accounts a share cannot tell apart share
-a row of cells (`AccessMatrix`); a Cell's trace is built for its own account when asked
-(`Cell.decision`). Accounts whose path can tell them apart (`independent_of_account`) go
-through the Evaluator one by one, whose level and root→OU memos are exact. Accounts a share
-does not reach get no cells.
+Region, and per owner only where a condition reads aws:ResourceAccount — across shares), and
+for a policy share the resource policy's (per shape of the policy and per outcome of what it
+can tell apart, `variant`). A cell whose sides all match a decided cell's takes its effect.
+Accounts a share cannot tell apart share a row of cells (`AccessMatrix`); a Cell's trace is
+built for its own account when asked (`Cell.decision`). Accounts whose path can tell them
+apart (`independent_of_account`) go through the Evaluator one by one, whose level and root→OU
+memos are exact. Accounts a share does not reach get no cells.
 """
 
 from __future__ import annotations
@@ -180,7 +181,7 @@ def access_rows(
         ]
         actions = list(dict.fromkeys(action for _, _, action in pairs))
         # A resource policy sees an account's OU path — through its aws:PrincipalOrgPaths
-        # conditions only — and its ID only where it names it
+        # conditions only — and its ID only in the statements that name it
         named = (
             named_accounts(share.policies.values(), share.owner_id, model.partition)
             if share.policies
