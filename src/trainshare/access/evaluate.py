@@ -230,10 +230,7 @@ def independent_of_account(stmt: Mapping[str, Any]) -> bool:
     _, patterns = resource_patterns(stmt)
     if not all(_account_blind(p) for p in patterns):
         return False
-    block = stmt.get("Condition")
-    if not isinstance(block, Mapping):
-        return True
-    for keys in block.values():
+    for keys in _condition_blocks(stmt):
         for key, values in keys.items() if isinstance(keys, Mapping) else ():
             low = str(key).lower()
             if low == "aws:principalarn":
