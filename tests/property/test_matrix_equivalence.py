@@ -41,6 +41,8 @@ STATEMENTS = [
         "Resource": "arn:aws:ec2:*:*:instance/*",
         "Condition": {"StringNotLike": {"ec2:InstanceType": ["p5.*"]}},
     },
+    # relevant to every ec2 action alike, but only RunInstances is authorized against an instance
+    {"Effect": "Deny", "Action": "ec2:*", "Resource": "arn:aws:ec2:*:*:instance/*"},
     {
         "Effect": "Deny",
         "Action": "ec2:*",

@@ -31,7 +31,10 @@ from trainshare.access.evaluate import (
 from trainshare.access.model import AccessModel, AccountNode, ShareModel
 from trainshare.access.resource_policy import principal_context, resource_policy_effect
 from trainshare.access.statements import Effect, Verdict
+from trainshare.catalog import load_catalog
 from trainshare.policy.lint import as_list, statements
+
+_EFFECTS = tuple(Effect)  # iterating an Enum class is slow; a matrix counts per row
 
 
 class Cell:
@@ -140,7 +143,10 @@ class AccessMatrix:
             counts = counted.get(id(cells))
             if counts is None:
                 counts = counted[id(cells)] = _count(cells)
-            into = out.setdefault((account.key, share), dict.fromkeys(Effect, 0))
+            into = out.get((account.key, share))
+            if into is None:  # rows are one per (account, share): this is the common case
+                out[account.key, share] = dict(counts)
+                continue
             for effect, n in counts.items():
                 into[effect] += n
         return out
@@ -191,6 +197,7 @@ def access_rows(
         by_unit: dict[str, tuple[Any, ...]] = {}  # OU → outcome of each of those conditions
         # (each action's group, variant) → a row every cell of which holds for the group
         shared_rows: dict[tuple[Any, ...], list[Cell]] = {}
+        by_group: dict[int, tuple[dict[str, int], tuple[int, ...]]] = {}
         for account in reached(model, share):
             if only_accounts and not ({account.key, account.id} & only_accounts):
                 continue
@@ -210,8 +217,13 @@ def access_rows(
                     )
                     by_unit[account.unit] = outcomes
                 variant = (outcomes, named.get(ident))
-            groups = {action: matrix.evaluator.action_group(account, action) for action in actions}
-            signature = (*groups.values(), variant)
+            found = by_group.get(group)
+            if found is None:  # each action's group: a function of the account's group
+                groups = {
+                    action: matrix.evaluator.action_group(account, action) for action in actions
+                }
+                found = by_group[group] = (groups, tuple(groups.values()))
+            groups, signature = found[0], (found[1], variant)
             mates = shared_rows.get(signature)
             if mates is not None:  # a group-mate's row: the same effects, cell by cell
                 rows.append((account, share.key, mates))
@@ -224,7 +236,7 @@ def access_rows(
 
 
 def _count(cells: Iterable[Cell]) -> dict[Effect, int]:
-    counts = dict.fromkeys(Effect, 0)
+    counts = dict.fromkeys(_EFFECTS, 0)
     for cell in cells:
         assert cell.effect is not None
         counts[cell.effect] += 1
@@ -240,10 +252,11 @@ class _Matrix:
         self.context = context
         # (share, type, action, is the owner) → (the share reaches and grants it, only maybe)
         self.share_sides: dict[tuple[str, str, str, bool], tuple[bool, bool]] = {}
-        # (group, resource class, owner where a condition reads it, share's Region, action) → the
-        # SCPs' effect and unknown keys. The Region: an ARN without one (a bucket's) is requested
-        # in its share's
+        # (action group, resource class, owner where a condition reads it, share's Region, the
+        # action's other resources) → the SCPs' effect and unknown keys. The Region: an ARN
+        # without one (a bucket's) is requested in its share's
         self.scp_sides: dict[tuple[Any, ...], tuple[Effect, frozenset[str]]] = {}
+        self.extra_resources = load_catalog().action_resources
         # (policy shape, type, action, variant) → the resource policy's effect and unknown keys
         self.policy_sides: dict[tuple[Any, ...], tuple[Effect, frozenset[str]]] = {}
         self.shapes: dict[str, str] = {}
@@ -286,7 +299,10 @@ class _Matrix:
         if reached:
             group = scp_class[0]
             reads_owner = self.evaluator.reads_owner(account, action, group)
-            scp_key = (*scp_class, share.owner_id if reads_owner else None, share.region, action)
+            # Not the action: its group holds the statements relevant to it, and what else it
+            # is authorized against (`request_resources`) is all it adds to the request
+            extra = self.extra_resources.get(action, ())
+            scp_key = (*scp_class, share.owner_id if reads_owner else None, share.region, extra)
             caller = self.scp_sides.get(scp_key)
             if caller is None:
                 caller = scp_effect(

@@ -120,6 +120,9 @@ class AccessModel:
     # such as `ou-(ml/training)` where they are known only once deployed
     ids: ModelIds | None = None
     _paths: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
+    _unit_paths: dict[str, tuple[str, ...]] = field(  # OU → root … OU
+        default_factory=dict, repr=False, compare=False
+    )
     _holding: dict[str, list[tuple[ShareModel, str]]] = field(
         default_factory=dict, repr=False, compare=False
     )
@@ -167,12 +170,14 @@ class AccessModel:
         """Level names root → OUs → account (Organizations user guide, SCP evaluation)."""
         cached = self._paths.get(account.key)
         if cached is None:
-            units: list[str] = []
-            if account.unit and account.unit != ROOT:
-                parts = account.unit.split("/")
-                units = ["/".join(parts[: i + 1]) for i in range(len(parts))]
-            cached = (ROOT, *units, account.key)
-            self._paths[account.key] = cached
+            above = self._unit_paths.get(account.unit)
+            if above is None:
+                units: list[str] = []
+                if account.unit and account.unit != ROOT:
+                    parts = account.unit.split("/")
+                    units = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+                above = self._unit_paths[account.unit] = (ROOT, *units)
+            cached = self._paths[account.key] = (*above, account.key)
         return cached
 
     def principal_id(self, account: AccountNode) -> str:
