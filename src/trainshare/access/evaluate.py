@@ -262,14 +262,19 @@ class Evaluator:
 
     def __init__(self, model: AccessModel) -> None:
         self.model = model
-        self._relevant: dict[tuple[str, str], Relevant] = {}
+        # (id of a level's policies, action) → those policies, their statements relevant to the
+        # action, and the statements' ids. Levels holding the same policies share one tuple
+        # (`model_from_spec`), so share this
+        self._relevant: dict[tuple[int, str], tuple[Any, Relevant, tuple[int, ...]]] = {}
         self._relevant_policies: dict[tuple[int, str], tuple[AttachedPolicy, Relevant]] = {}
         self._levels: dict[tuple[Any, ...], tuple[list[Step], LevelResult, frozenset[str]]] = {}
         self._paths: dict[tuple[Any, ...], PathPart] = {}
-        self._independence: dict[tuple[str, str], bool] = {}
+        self._independence: dict[tuple[int, str], bool] = {}  # (id of policies, action)
         self._groups: dict[str, int] = {}  # account key → group
         self._group_ids: dict[tuple[Any, ...], int] = {}
-        self._units: dict[str, tuple[tuple[int, ...], ...]] = {}  # OU → policy ids root → OU
+        # OU → the policies at each level root → OU
+        self._units: dict[str, tuple[tuple[AttachedPolicy, ...], ...]] = {}
+        self._group_levels: list[tuple[tuple[AttachedPolicy, ...], ...]] = []  # group → those
         self._action_groups: dict[tuple[int | str, str], int] = {}  # (group, action) → group
         self._action_group_ids: dict[tuple[Any, ...], int] = {}
         self._independent_groups: dict[tuple[int, str], bool] = {}
@@ -282,12 +287,18 @@ class Evaluator:
 
     def relevant(self, level: Level, action: str) -> Relevant:
         """The level's statements whose Action/NotAction covers `action`."""
-        key = (level.name, action.lower())
+        return self._relevant_at(level.policies, action)[1]
+
+    def _relevant_at(
+        self, policies: tuple[AttachedPolicy, ...], action: str
+    ) -> tuple[Any, Relevant, tuple[int, ...]]:
+        key = (id(policies), action.lower())
         found = self._relevant.get(key)
-        if found is None:
-            found = tuple(
-                item for policy in level.policies for item in self._relevant_in(policy, action)
+        if found is None:  # the policies are kept in the entry, so their id is not reused
+            relevant = tuple(
+                item for policy in policies for item in self._relevant_in(policy, action)
             )
+            found = (policies, relevant, tuple(id(stmt) for _, _, stmt in relevant))
             self._relevant[key] = found
         return found
 
@@ -409,8 +420,9 @@ class Evaluator:
     def group(self, account: AccountNode) -> int | None:
         """Accounts of one group get the same effects wherever their path is account-independent:
         the same policies at each level root → OUs → account (names play no part in an effect,
-        only in the trace). A small integer, interned per distinct sequence of policies.
-        Management and external accounts are never grouped."""
+        only in the trace). A small integer, interned per distinct sequence of policies (by the
+        identity of each level's tuple of them, which `model_from_spec` shares between levels
+        holding the same policies). Management and external accounts are never grouped."""
         if account.management or account.external:
             return None
         found = self._groups.get(account.key)
@@ -418,14 +430,15 @@ class Evaluator:
             *units, own = self.model.path(account)
             above = self._units.get(account.unit)  # the root → OU part, kept per OU
             if above is None:
-                above = self._units[account.unit] = tuple(map(self._policy_ids, units))
-            found = self._group_ids.setdefault((above, self._policy_ids(own)), len(self._group_ids))
+                above = self._units[account.unit] = tuple(self._level(u).policies for u in units)
+            levels = (*above, self._level(own).policies)
+            key = tuple(map(id, levels))
+            found = self._group_ids.get(key)
+            if found is None:
+                found = self._group_ids[key] = len(self._group_levels)
+                self._group_levels.append(levels)  # and so keeps the ids of the key in use
             self._groups[account.key] = found
         return found
-
-    def _policy_ids(self, name: str) -> tuple[int, ...]:
-        level = self.model.levels.get(name)
-        return tuple(id(p) for p in level.policies) if level else ()
 
     def action_group(self, account: AccountNode, action: str) -> int:
         """A finer `group` for one action: accounts whose paths hold the same statements
@@ -436,16 +449,15 @@ class Evaluator:
         key = (account.key if group is None else group, action.lower())
         found = self._action_groups.get(key)
         if found is None:
-            signature = tuple(self._statements(name, action) for name in self.model.path(account))
+            levels = (
+                self._group_levels[group]
+                if group is not None
+                else tuple(self._level(name).policies for name in self.model.path(account))
+            )
+            signature = tuple(self._relevant_at(p, action)[2] if p else () for p in levels)
             found = self._action_group_ids.setdefault(signature, len(self._action_group_ids))
             self._action_groups[key] = found
         return found
-
-    def _statements(self, name: str, action: str) -> tuple[int, ...]:
-        level = self.model.levels.get(name)
-        if level is None or not level.policies:  # most accounts have no SCPs of their own
-            return ()
-        return tuple(id(stmt) for _, _, stmt in self.relevant(level, action))
 
     def _level(self, name: str) -> Level:
         """The level by name; an account with no SCPs of its own has an empty one."""
@@ -514,12 +526,13 @@ class Evaluator:
         return found
 
     def _independent(self, name: str, action: str) -> bool:
-        key = (name, action.lower())
+        policies = self._level(name).policies
+        key = (id(policies), action.lower())
         found = self._independence.get(key)
         if found is None:
             found = all(
                 independent_of_account(stmt)
-                for _, _, stmt in self.relevant(self._level(name), action)
+                for _, _, stmt in self._relevant_at(policies, action)[1]
             )
             self._independence[key] = found
         return found

@@ -185,7 +185,7 @@ def access_rows(
             for arn, rtype in share.resources
             for action in _actions(share, rtype, wanted_actions)
         ]
-        actions = list(dict.fromkeys(action for _, _, action in pairs))
+        actions = tuple(dict.fromkeys(action for _, _, action in pairs))
         # A resource policy sees an account's OU path — through its aws:PrincipalOrgPaths
         # conditions only — and its ID only in the statements that name it
         named = (
@@ -197,7 +197,6 @@ def access_rows(
         by_unit: dict[str, tuple[Any, ...]] = {}  # OU → outcome of each of those conditions
         # (each action's group, variant) → a row every cell of which holds for the group
         shared_rows: dict[tuple[Any, ...], list[Cell]] = {}
-        by_group: dict[int, tuple[dict[str, int], tuple[int, ...]]] = {}
         for account in reached(model, share):
             if only_accounts and not ({account.key, account.id} & only_accounts):
                 continue
@@ -217,13 +216,8 @@ def access_rows(
                     )
                     by_unit[account.unit] = outcomes
                 variant = (outcomes, named.get(ident))
-            found = by_group.get(group)
-            if found is None:  # each action's group: a function of the account's group
-                groups = {
-                    action: matrix.evaluator.action_group(account, action) for action in actions
-                }
-                found = by_group[group] = (groups, tuple(groups.values()))
-            groups, signature = found[0], (found[1], variant)
+            groups, in_order = matrix.action_groups(account, group, actions)
+            signature = (in_order, variant)
             mates = shared_rows.get(signature)
             if mates is not None:  # a group-mate's row: the same effects, cell by cell
                 rows.append((account, share.key, mates))
@@ -260,9 +254,22 @@ class _Matrix:
         # (policy shape, type, action, variant) → the resource policy's effect and unknown keys
         self.policy_sides: dict[tuple[Any, ...], tuple[Effect, frozenset[str]]] = {}
         self.shapes: dict[str, str] = {}
+        self._action_groups: dict[tuple[Any, ...], tuple[dict[str, int], tuple[int, ...]]] = {}
         # (group, variant, share, type, action, resource class, policy shape) → effect and keys
         self.effects: dict[tuple[Any, ...], tuple[Effect, frozenset[str]]] = {}
         # resource → its policy's shape (`policy_shape`)
+
+    def action_groups(
+        self, account: AccountNode, group: int, actions: tuple[str, ...]
+    ) -> tuple[dict[str, int], tuple[int, ...]]:
+        """Each action's `action_group` for the account, and those groups in order: a function
+        of the account's `group` and the actions, so kept per both, across shares."""
+        key = (group, actions)
+        found = self._action_groups.get(key)
+        if found is None:
+            groups = {action: self.evaluator.action_group(account, action) for action in actions}
+            found = self._action_groups[key] = (groups, tuple(groups.values()))
+        return found
 
     def _share_side(
         self, share: ShareModel, rtype: str, account: AccountNode, action: str

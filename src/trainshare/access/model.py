@@ -227,8 +227,12 @@ def model_from_spec(
             attached.setdefault(target, []).append(policy)
     full = AttachedPolicy(FULL_AWS_ACCESS, FULL_AWS_ACCESS_DOCUMENT)
 
+    interned: dict[tuple[int, ...], tuple[AttachedPolicy, ...]] = {}
+
     def level(name: str, kind: str, keeps_full: bool) -> Level:
-        return Level(name, kind, (*([full] if keeps_full else []), *attached.get(name, [])))
+        policies = (*([full] if keeps_full else []), *attached.get(name, []))
+        # levels holding the same policies share one tuple: the Evaluator's memos go by it
+        return Level(name, kind, interned.setdefault(tuple(map(id, policies)), policies))
 
     levels = {ROOT: level(ROOT, "root", True)}
     levels |= {p: level(p, "unit", u.full_aws_access) for p, u in spec.units.items()}
