@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from trainshare.access.conditions import Context, evaluate_operator
 from trainshare.access.evaluate import (
@@ -37,6 +37,19 @@ from trainshare.policy.lint import as_list, statements
 _EFFECTS = tuple(Effect)  # iterating an Enum class is slow; a matrix counts per row
 
 
+class Known(NamedTuple):
+    """An effect decided once for everyone of a group of accounts: a row's entry where the
+    account's path cannot tell it from its group-mates (its trace is built when asked)."""
+
+    effect: Effect
+    unknown_keys: frozenset[str]
+
+
+# A row's entry per (resource, type, action) of its share: decided for the group, or for the
+# account alone (its path can tell it apart), trace and all
+Entry = Known | Decision
+
+
 class Cell:
     """One decision of the matrix; its trace is computed when first asked for."""
 
@@ -49,7 +62,6 @@ class Cell:
         "resource",
         "rtype",
         "share",
-        "shareable",
         "unknown_keys",
     )
 
@@ -65,29 +77,13 @@ class Cell:
         unknown_keys: frozenset[str] = frozenset(),
         matrix: _Matrix | None = None,
         rtype: str = "",
-        shareable: bool = False,
     ) -> None:
         self.account, self.share, self.resource, self.action = account, share, resource, action
         self._decision = decision
         self._matrix = matrix  # to compute the decision later (no closure per cell)
         self.rtype = rtype
-        self.shareable = shareable  # its effect holds for every account of its group
         self.effect = decision.effect if decision is not None else effect
         self.unknown_keys = decision.unknown_keys if decision is not None else unknown_keys
-
-    def alike(self, account: AccountNode, matrix: _Matrix) -> Cell:
-        """The same decision for a group-mate: the effect now, the trace when asked for."""
-        return Cell(
-            account,
-            self.share,
-            self.resource,
-            self.action,
-            effect=self.effect,
-            unknown_keys=self.unknown_keys,
-            matrix=matrix,
-            rtype=self.rtype,
-            shareable=True,
-        )
 
     @property
     def decision(self) -> Decision:
@@ -117,32 +113,50 @@ def reached(model: AccessModel, share: ShareModel) -> list[AccountNode]:
 
 
 class AccessMatrix:
-    """Every decision of a matrix, factorised: one row of cells per (account, share) reached.
-    Accounts a share cannot tell apart — the same statements relevant to each action along
-    their paths, the same outcome of its resource policies' conditions — share one row, decided
-    for the first of them; `cells()` hands each account its own Cells (effects as decided,
-    traces built for that account when asked), and `summary()` counts without making them."""
+    """Every decision of a matrix, factorised: one row per (account, share) reached, an entry
+    per (resource, type, action) of the share (`pairs`). Accounts a share cannot tell apart —
+    the same statements relevant to each action along their paths, the same outcome of its
+    resource policies' conditions — share one row, decided for the first of them; `cells()`
+    hands each account its own Cells (effects as decided, traces built for that account when
+    asked), and `summary()` counts without making them."""
 
-    def __init__(self, matrix: _Matrix, rows: list[tuple[AccountNode, str, list[Cell]]]) -> None:
+    def __init__(
+        self,
+        matrix: _Matrix,
+        pairs: Mapping[str, list[tuple[str, str, str]]],
+        rows: list[tuple[AccountNode, str, list[Entry]]],
+    ) -> None:
         self._matrix = matrix
-        self.rows = rows  # (account, share key, cells decided for it or for a group-mate)
+        self.pairs = pairs  # share key → its (resource, type, action), in the order of entries
+        self.rows = rows  # (account, share key, entries decided for it or for a group-mate)
 
     def cells(self) -> Iterator[Cell]:
         """One Cell per decision, in the order of shares, accounts reached, resources, actions."""
-        for account, _, cells in self.rows:
-            if cells and cells[0].account is not account:
-                yield from (cell.alike(account, self._matrix) for cell in cells)
-            else:
-                yield from cells
+        matrix = self._matrix
+        for account, share, row in self.rows:
+            for (arn, rtype, action), entry in zip(self.pairs[share], row, strict=True):
+                if isinstance(entry, Known):
+                    yield Cell(
+                        account,
+                        share,
+                        arn,
+                        action,
+                        effect=entry.effect,
+                        unknown_keys=entry.unknown_keys,
+                        matrix=matrix,
+                        rtype=rtype,
+                    )
+                else:
+                    yield Cell(account, share, arn, action, entry)
 
     def summary(self) -> dict[tuple[str, str], dict[Effect, int]]:
         """(account key, share) → count of decisions per effect, as `summarize` gives it."""
         counted: dict[int, dict[Effect, int]] = {}  # id(shared row) → counts
         out: dict[tuple[str, str], dict[Effect, int]] = {}
-        for account, share, cells in self.rows:
-            counts = counted.get(id(cells))
+        for account, share, row in self.rows:
+            counts = counted.get(id(row))
             if counts is None:
-                counts = counted[id(cells)] = _count(cells)
+                counts = counted[id(row)] = _count(entry.effect for entry in row)
             into = out.get((account.key, share))
             if into is None:  # rows are one per (account, share): this is the common case
                 out[account.key, share] = dict(counts)
@@ -176,11 +190,12 @@ def access_rows(
     only_accounts = set(accounts) if accounts else None
     only_shares = set(shares) if shares else None
     wanted_actions = list(actions) if actions else None
-    rows: list[tuple[AccountNode, str, list[Cell]]] = []
+    rows: list[tuple[AccountNode, str, list[Entry]]] = []
+    all_pairs: dict[str, list[tuple[str, str, str]]] = {}
     for share in model.shares.values():
         if only_shares and share.key not in only_shares:
             continue
-        pairs = [
+        pairs = all_pairs[share.key] = [
             (arn, rtype, action)
             for arn, rtype in share.resources
             for action in _actions(share, rtype, wanted_actions)
@@ -196,13 +211,13 @@ def access_rows(
         conditions = org_path_conditions(share.policies.values())
         by_unit: dict[str, tuple[Any, ...]] = {}  # OU → outcome of each of those conditions
         # (each action's group, variant) → a row every cell of which holds for the group
-        shared_rows: dict[tuple[Any, ...], list[Cell]] = {}
+        shared_rows: dict[tuple[Any, ...], list[Entry]] = {}
         for account in reached(model, share):
             if only_accounts and not ({account.key, account.id} & only_accounts):
                 continue
             group = matrix.evaluator.group(account)
             if group is None or (share.policies and named is None):
-                row = matrix.row(share, account, pairs, dict.fromkeys(actions))
+                row, _ = matrix.row(share, account, pairs, dict.fromkeys(actions))
                 rows.append((account, share.key, row))
                 continue
             variant = None
@@ -215,25 +230,25 @@ def access_rows(
                         evaluate_operator(op, ORG_PATHS, values, ctx) for op, values in conditions
                     )
                     by_unit[account.unit] = outcomes
-                variant = (outcomes, named.get(ident))
+                variant = matrix.variant(outcomes, named.get(ident))
             groups, in_order = matrix.action_groups(account, group, actions)
             signature = (in_order, variant)
             mates = shared_rows.get(signature)
             if mates is not None:  # a group-mate's row: the same effects, cell by cell
                 rows.append((account, share.key, mates))
                 continue
-            row = matrix.row(share, account, pairs, groups, variant)
-            if all(cell.shareable for cell in row):
+            row, shared = matrix.row(share, account, pairs, groups, variant)
+            if shared:
                 shared_rows[signature] = row
             rows.append((account, share.key, row))
-    return AccessMatrix(matrix, rows)
+    return AccessMatrix(matrix, all_pairs, rows)
 
 
-def _count(cells: Iterable[Cell]) -> dict[Effect, int]:
+def _count(effects: Iterable[Effect | None]) -> dict[Effect, int]:
     counts = dict.fromkeys(_EFFECTS, 0)
-    for cell in cells:
-        assert cell.effect is not None
-        counts[cell.effect] += 1
+    for effect in effects:
+        assert effect is not None
+        counts[effect] += 1
     return counts
 
 
@@ -253,11 +268,17 @@ class _Matrix:
         self.extra_resources = load_catalog().action_resources
         # (policy shape, type, action, variant) → the resource policy's effect and unknown keys
         self.policy_sides: dict[tuple[Any, ...], tuple[Effect, frozenset[str]]] = {}
-        self.shapes: dict[str, str] = {}
+        self.shapes: dict[str, str] = {}  # resource → its policy's shape (`policy_shape`)
         self._action_groups: dict[tuple[Any, ...], tuple[dict[str, int], tuple[int, ...]]] = {}
         # (group, variant, share, type, action, resource class, policy shape) → effect and keys
-        self.effects: dict[tuple[Any, ...], tuple[Effect, frozenset[str]]] = {}
-        # resource → its policy's shape (`policy_shape`)
+        self.effects: dict[tuple[Any, ...], Known] = {}
+        self.variants: dict[tuple[Any, ...], int] = {}
+
+    def variant(self, outcomes: tuple[Any, ...], named: Any) -> int:
+        """What a share's resource policies can tell of an account besides its group — how
+        their aws:PrincipalOrgPaths conditions judge its OU, and where they name it — as a
+        small integer (it is part of every key of the account's row)."""
+        return self.variants.setdefault((outcomes, named), len(self.variants))
 
     def action_groups(
         self, account: AccountNode, group: int, actions: tuple[str, ...]
@@ -295,9 +316,9 @@ class _Matrix:
         action: str,
         *,
         scp_class: tuple[Any, ...],
-        variant: Any,
-    ) -> Cell:
-        """A cell whose effect holds for everyone of its group, put together from its sides as
+        variant: int | None,
+    ) -> Known:
+        """An effect that holds for everyone of its group, put together from its sides as
         `decide_in` does, each side decided once: the share's (per share), the SCPs' (per
         group, resource class and owner, across shares) and for a policy share the resource
         policy's (per outcome of what it can tell apart, `variant`). The trace on demand."""
@@ -327,17 +348,7 @@ class _Matrix:
             if share.policies:
                 resource = self._policy_side(share, rtype, account, arn, action, variant=variant)
                 effect, keys = both_sides(effect, resource[0]), keys | resource[1]
-        return Cell(
-            account,
-            share.key,
-            arn,
-            action,
-            effect=effect,
-            unknown_keys=keys,
-            matrix=self,
-            rtype=rtype,
-            shareable=True,
-        )
+        return Known(effect, keys)
 
     def _policy_side(
         self,
@@ -347,7 +358,7 @@ class _Matrix:
         arn: str,
         action: str,
         *,
-        variant: Any,
+        variant: int | None,
     ) -> tuple[Effect, frozenset[str]]:
         key = (self._shape(share, arn), rtype, action, variant)
         found = self.policy_sides.get(key)
@@ -384,33 +395,34 @@ class _Matrix:
         account: AccountNode,
         pairs: list[tuple[str, str, str]],
         groups: Mapping[str, int | None],
-        variant: Any = None,
-    ) -> list[Cell]:
-        """The account's cells for each (resource, type, action) of the share. `groups`: the
-        account's `action_group` per action (None: decide each cell for the account alone);
-        `variant`: what else an effect depends on — for a share with resource policies, how
-        its aws:PrincipalOrgPaths conditions judge the account's OU, and whether they name it.
-        A cell whose sides all match a decided cell's takes its effect."""
+        variant: int | None = None,
+    ) -> tuple[list[Entry], bool]:
+        """The account's entries for each (resource, type, action) of the share, and whether
+        they hold for its group-mates too. `groups`: the account's `action_group` per action
+        (None: decide each cell for the account alone); `variant`: what a share's resource
+        policies can tell of the account besides (`_Matrix.variant`). An entry whose sides all
+        match a decided one's is that one."""
         evaluator = self.evaluator
         patterns: dict[str, int | None] = {}  # action → its pattern set, None: not grouped
         for action, group in groups.items():
             patterns[action] = None
             if group is not None and evaluator.independent_path(account, action, group):
                 patterns[action] = evaluator.pattern_set(account, action, group)
-        cells = []
+        shared = None not in patterns.values()
+        effects, shapes = self.effects, self.shapes if share.policies else None
+        entries: list[Entry] = []
         for arn, rtype, action in pairs:
             pattern_set = patterns[action]
             if pattern_set is None:  # its path can tell it from its group-mates
-                decision = self.decide(share, rtype, account, arn, action)
-                cells.append(Cell(account, share.key, arn, action, decision))
+                entries.append(self.decide(share, rtype, account, arn, action))
                 continue
             group = groups[action]
             resource_class = evaluator.resource_class(pattern_set, arn)
-            shape = self._shape(share, arn) if share.policies else None
+            shape = None if shapes is None else shapes.get(arn) or self._shape(share, arn)
             key = (group, variant, share.key, rtype, action, resource_class, shape)
-            known = self.effects.get(key)
+            known = effects.get(key)
             if known is None:
-                cell = self._grouped(
+                known = effects[key] = self._grouped(
                     share,
                     rtype,
                     account,
@@ -419,22 +431,8 @@ class _Matrix:
                     scp_class=(group, resource_class),
                     variant=variant,
                 )
-                assert cell.effect is not None
-                self.effects[key] = (cell.effect, cell.unknown_keys)
-            else:
-                cell = Cell(
-                    account,
-                    share.key,
-                    arn,
-                    action,
-                    effect=known[0],
-                    unknown_keys=known[1],
-                    matrix=self,
-                    rtype=rtype,
-                    shareable=True,
-                )
-            cells.append(cell)
-        return cells
+            entries.append(known)
+        return entries, shared
 
 
 _PER_ACCOUNT_KEYS = frozenset(
