@@ -20,15 +20,14 @@ from __future__ import annotations
 
 import base64
 import ipaddress
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from functools import cache
 from typing import Any
 
 from trainshare.policy.lint import KNOWN_OPERATORS, as_list, parse_operator
+from trainshare.policy.wildcards import glob_match
 
 
 class Match(StrEnum):
@@ -103,17 +102,6 @@ _NEGATED = {
     "ArnNotEquals": "ArnEquals",
     "ArnNotLike": "ArnLike",
 }
-
-
-@cache
-def _glob(pattern: str, ignore_case: bool = False) -> re.Pattern[str]:
-    """IAM wildcards: `*` any run, `?` one character; everything else literal."""
-    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.compile(f"^{body}$", re.DOTALL | (re.IGNORECASE if ignore_case else 0))
-
-
-def glob_match(pattern: str, value: str) -> bool:
-    return _glob(pattern).match(value) is not None
 
 
 def _number(text: str) -> float | None:

@@ -23,7 +23,6 @@ from trainshare.access.conditions import (
     Outcome,
     evaluate_condition,
     evaluate_operator,
-    glob_match,
 )
 from trainshare.access.model import AccessModel, AccountNode, AttachedPolicy, Level, ShareModel
 from trainshare.access.resource_policy import resource_policy_effect
@@ -37,7 +36,8 @@ from trainshare.access.statements import (
 from trainshare.catalog import load_catalog, parse_arn
 from trainshare.errors import TrainshareError
 from trainshare.policy.lint import as_list, statements
-from trainshare.policy.match import action_matches, statement_covers_action
+from trainshare.policy.match import statement_covers_action
+from trainshare.policy.wildcards import action_matches, glob_match
 from trainshare.spec import ROOT, PrincipalKind
 
 

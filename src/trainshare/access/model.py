@@ -131,15 +131,17 @@ class AccessModel:
 
     def reached(self, share: ShareModel) -> list[AccountNode]:
         """Accounts the share reaches (not its owner), in model order; by index, not by scan."""
-        if not self._under:
+        if not self._under:  # OU → the accounts at or below it (in any order: sorted below)
+            by_unit: dict[str, list[AccountNode]] = {}
             for account in self.accounts.values():
-                if account.external:
-                    continue
-                self._under.setdefault(ROOT, []).append(account)
-                if account.unit and account.unit != ROOT:
-                    parts = account.unit.split("/")
+                if not account.external:
+                    by_unit.setdefault(account.unit, []).append(account)
+            for unit, members in by_unit.items():
+                self._under.setdefault(ROOT, []).extend(members)
+                if unit and unit != ROOT:
+                    parts = unit.split("/")
                     for i in range(len(parts)):
-                        self._under.setdefault("/".join(parts[: i + 1]), []).append(account)
+                        self._under.setdefault("/".join(parts[: i + 1]), []).extend(members)
         found: dict[str, AccountNode] = {}
         for kind, target in share.principals:
             if kind in (PrincipalKind.ORGANIZATION, PrincipalKind.UNIT):

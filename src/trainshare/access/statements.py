@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from trainshare.access.conditions import Context, Match, Outcome, evaluate_condition, glob_match
+from trainshare.access.conditions import Context, Match, Outcome, evaluate_condition
 from trainshare.policy.lint import as_list
 from trainshare.policy.match import statement_covers_action
+from trainshare.policy.wildcards import glob_match
 
 
 class Effect(StrEnum):

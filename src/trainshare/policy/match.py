@@ -6,17 +6,13 @@ Resource ARNs match case-sensitively (reference_policies_elements_action, _resou
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Mapping
 from typing import Any
 
 from trainshare.policy.lint import as_list, parse_operator
+from trainshare.policy.wildcards import action_matches, glob_match
 
 _NEGATED_ARN_OPERATORS = {"ArnNotLike", "ArnNotEquals", "StringNotLike", "StringNotEquals"}
-
-
-def action_matches(pattern: str, action: str) -> bool:
-    return fnmatch.fnmatchcase(action.lower(), pattern.lower())
 
 
 def statement_covers_action(stmt: Mapping[str, Any], action: str) -> bool:
@@ -46,7 +42,7 @@ def exempts_principal(stmt: Mapping[str, Any], principal_arn: str) -> bool:
             like = operator.base.endswith("Like")
             for value in as_list(values):
                 if isinstance(value, str) and (
-                    fnmatch.fnmatchcase(principal_arn, value) if like else value == principal_arn
+                    glob_match(value, principal_arn) if like else value == principal_arn
                 ):
                     return True
     return False
