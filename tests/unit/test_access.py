@@ -4,12 +4,15 @@ account is exempt). Given a spec, when a request is evaluated, then the effect a
 
 from __future__ import annotations
 
+import gc
 import json
 import textwrap
 
 import pytest
 
 from trainshare.access import AccessError, Context, Effect, Request, evaluate, model_from_spec
+from trainshare.access.evaluate import Evaluator
+from trainshare.access.matrix import access_matrix, access_rows, collector_paused
 from trainshare.spec import load_spec
 
 CR = "arn:aws:ec2:us-east-1:222222222222:capacity-reservation/cr-1"
@@ -242,3 +245,30 @@ def test_unknown_account_or_resource_is_an_error(write_spec):
         decide(m, "nobody")
     with pytest.raises(AccessError, match="is not a resource of any share"):
         decide(m, "vision", resource="arn:aws:ec2:us-east-1:222222222222:subnet/subnet-9")
+
+
+def test_a_matrix_is_built_with_the_collector_paused_and_its_state_restored(
+    write_spec, monkeypatch
+):
+    seen = []
+    real_group = Evaluator.group
+
+    def group(self, account):
+        seen.append(gc.isenabled())
+        return real_group(self, account)
+
+    monkeypatch.setattr(Evaluator, "group", group)
+    m = model(write_spec)
+    assert gc.isenabled()
+    cells = access_matrix(m)
+    assert seen and not any(seen)  # paused while the rows were decided
+    assert gc.isenabled() and {c.account.key for c in cells} == {"vision", "lab"}
+    gc.disable()
+    try:
+        access_rows(m)
+        assert not gc.isenabled()  # left off: it was off before
+    finally:
+        gc.enable()
+    with pytest.raises(RuntimeError), collector_paused():
+        raise RuntimeError
+    assert gc.isenabled()
