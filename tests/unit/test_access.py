@@ -272,3 +272,28 @@ def test_a_matrix_is_built_with_the_collector_paused_and_its_state_restored(
     with pytest.raises(RuntimeError), collector_paused():
         raise RuntimeError
     assert gc.isenabled()
+
+
+def test_one_evaluator_decides_a_group_under_each_context_it_is_given(write_spec):
+    m = model(
+        write_spec,
+        "gpu-types: {template: restrict-instance-types, params: "
+        "{instance_types: [p5.*]}, targets: [ml/training]}\n",
+    )
+    evaluator = Evaluator(m)
+    vision = m.accounts["vision"]
+
+    def effect(**context):
+        action = "ec2:RunInstances"
+        return evaluator.group_scps(
+            m.shares["gpu"],
+            vision,
+            resource=CR,
+            action=action,
+            action_group=evaluator.action_group(vision, action),
+            context=Context.of(context),
+        )
+
+    assert effect() == (Effect.CONDITIONAL, frozenset({"ec2:InstanceType"}))
+    assert effect(**{"ec2:InstanceType": "m5.large"}) == (Effect.DENY, frozenset())
+    assert effect(**{"ec2:InstanceType": "p5.48xlarge"}) == (Effect.ALLOW, frozenset())

@@ -268,6 +268,8 @@ class Evaluator:
         self._relevant: dict[tuple[int, str], tuple[Any, Relevant, tuple[int, ...]]] = {}
         self._relevant_policies: dict[tuple[int, str], tuple[AttachedPolicy, Relevant]] = {}
         self._levels: dict[tuple[Any, ...], tuple[list[Step], LevelResult, frozenset[str]]] = {}
+        # what a level can see of a request → its result and unknown keys (`group_scps`)
+        self._level_results: dict[tuple[Any, ...], tuple[LevelResult, frozenset[str]]] = {}
         self._paths: dict[tuple[Any, ...], PathPart] = {}
         self._independence: dict[tuple[int, str], bool] = {}  # (id of policies, action)
         self._groups: dict[str, int] = {}  # account key → group
@@ -380,13 +382,62 @@ class Evaluator:
             own = self._path_part(path[-1:], action, resources, ctx)
             steps, results = steps + own[0], results + own[1]
             unknown, denied = unknown | own[2], own[3]
-        if denied:
-            return Effect.DENY, steps, frozenset()
-        if LevelResult.NONE in results:
-            return Effect.IMPLICIT_DENY, steps, frozenset()
-        if LevelResult.MAYBE in results:
-            return Effect.CONDITIONAL, steps, unknown
-        return Effect.ALLOW, steps, frozenset()
+        effect, keys = _path_effect(results, unknown, denied)
+        return effect, steps, keys
+
+    def group_scps(
+        self,
+        share: ShareModel,
+        account: AccountNode,
+        *,
+        resource: str,
+        action: str,
+        action_group: int,
+        context: Context,
+    ) -> tuple[Effect, frozenset[str]]:
+        """The effect and unknown keys `scps` finds for the request, for every account of its
+        action group whose path cannot tell it apart (`independent_path`). Each level's result
+        is kept per what the level can see of the request: its statements relevant to the
+        action, how the resource matches the path's patterns (`resource_class`), the Region,
+        the action's other resources, the owner where a statement reads aws:ResourceAccount,
+        and the context given. So levels holding the same policies — the root, an OU above
+        many groups — are decided once for all actions and groups that see them alike."""
+        pattern_set = self.pattern_set(account, action, action_group)
+        region = request_region(share, resource)
+        owner = share.owner_id if self.reads_owner(account, action, action_group) else None
+        extra = load_catalog().action_resources.get(action, ())
+        common = (
+            pattern_set,
+            self.resource_class(pattern_set, resource),
+            region,
+            extra,
+            owner,
+            _shared_context(context),
+        )
+        results: list[LevelResult] = []
+        unknown: set[str] = set()
+        request: tuple[list[str], Context] | None = None
+        group = self.group(account)
+        assert group is not None  # only accounts of the organization are grouped
+        for policies in self._group_levels[group]:
+            _, relevant, ids = self._relevant_at(policies, action)
+            key = (ids, common)
+            found = self._level_results.get(key)
+            if found is None:
+                if request is None:  # built once, and only for a level not decided yet
+                    ctx, _ = request_context(self.model, account, share, region, context)
+                    request = (
+                        request_resources(self.model, account, resource, action, region),
+                        ctx,
+                    )
+                where = Level("(a group's level)", "unit", policies)  # its steps are not kept
+                _, result, keys = _level_steps(where, relevant, action, *request)
+                found = self._level_results[key] = (result, keys)
+            if found[0] is LevelResult.DENY:
+                return _path_effect(results, frozenset(), True)
+            results.append(found[0])
+            unknown |= found[1]
+        return _path_effect(results, frozenset(unknown), False)
 
     def _path_part(
         self, names: Sequence[str], action: str, resources: Sequence[str], ctx: Context
@@ -606,6 +657,20 @@ def _level_steps(
     return [first, *denies], result, frozenset(unknown)
 
 
+def _path_effect(
+    results: Sequence[LevelResult], unknown: frozenset[str], denied: bool
+) -> tuple[Effect, frozenset[str]]:
+    """A path's effect from its levels' results: an explicit Deny anywhere, else a level with
+    no Allow, else an open question (and its keys), else allowed."""
+    if denied:
+        return Effect.DENY, frozenset()
+    if LevelResult.NONE in results:
+        return Effect.IMPLICIT_DENY, frozenset()
+    if LevelResult.MAYBE in results:
+        return Effect.CONDITIONAL, unknown
+    return Effect.ALLOW, frozenset()
+
+
 # -- the request --------------------------------------------------------------------------------
 
 
@@ -618,6 +683,13 @@ def request_resources(
     return [resource] + [
         t.format(partition=model.partition, region=region, account=ident) for t in templates
     ]
+
+
+def request_region(share: ShareModel, resource: str) -> str:
+    """The Region a request for the resource is made in: its ARN's, or for an ARN without one
+    (a bucket's) its share's."""
+    arn = parse_arn(resource)
+    return arn.region if arn and arn.region else share.region
 
 
 def request_context(
@@ -715,22 +787,6 @@ def both_sides(caller: Effect, resource: Effect) -> Effect:
     return max(caller, resource, key=_SEVERITY.index)
 
 
-def scp_effect(
-    evaluator: Evaluator,
-    share: ShareModel,
-    account: AccountNode,
-    *,
-    resource: str,
-    action: str,
-    context: Context,
-) -> tuple[Effect, frozenset[str]]:
-    """The caller's side alone: what `decide_in` finds at the SCPs."""
-    _, (effect, _, unknown) = _caller_side(
-        evaluator, share, account, resource=resource, action=action, context=context
-    )
-    return effect, unknown
-
-
 def _caller_side(
     evaluator: Evaluator,
     share: ShareModel,
@@ -742,8 +798,7 @@ def _caller_side(
 ) -> tuple[Step, tuple[Effect, list[Step], frozenset[str]]]:
     """The context note, and the SCP path's effect, steps and unknown keys for one request."""
     model = evaluator.model
-    arn = parse_arn(resource)
-    region = arn.region if arn and arn.region else share.region
+    region = request_region(share, resource)
     ctx, note = request_context(model, account, share, region, context)
     resources = request_resources(model, account, resource, action, region)
     return note, evaluator.scps(account, action, resources, ctx)

@@ -27,7 +27,6 @@ from trainshare.access.evaluate import (
     Request,
     both_sides,
     decide_in,
-    scp_effect,
     share_steps,
 )
 from trainshare.access.model import AccessModel, AccountNode, ShareModel
@@ -364,15 +363,14 @@ class _Matrix:
             scp_key = (*scp_class, share.owner_id if reads_owner else None, share.region, extra)
             caller = self.scp_sides.get(scp_key)
             if caller is None:
-                caller = scp_effect(
-                    self.evaluator,
+                caller = self.scp_sides[scp_key] = self.evaluator.group_scps(
                     share,
                     account,
                     resource=arn,
                     action=action,
+                    action_group=group,
                     context=self.context,
                 )
-                self.scp_sides[scp_key] = caller
             effect, keys = caller
             if maybe and effect is Effect.ALLOW:
                 effect = Effect.CONDITIONAL
