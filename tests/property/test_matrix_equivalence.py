@@ -8,8 +8,15 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trainshare.access import Context, Effect
-from trainshare.access.matrix import access_matrix, access_rows, naive_matrix, summarize
+from trainshare.access import Context, Effect, Request, evaluate
+from trainshare.access.matrix import (
+    access_matrix,
+    access_rows,
+    naive_matrix,
+    reached,
+    share_actions,
+    summarize,
+)
 from trainshare.access.model import (
     FULL_AWS_ACCESS_DOCUMENT,
     AccessModel,
@@ -161,7 +168,7 @@ def _for_bucket(stmt: dict, arn: str) -> dict:
 
 
 @st.composite
-def models(draw):
+def models(draw, unknown_permissions=False):
     accounts = {
         "owner": AccountNode("owner", "100000000000", "ml"),
         "owner2": AccountNode("owner2", "100000000020", "ops"),
@@ -267,7 +274,15 @@ def models(draw):
             grants={
                 "ec2:CapacityReservation": Grant(
                     "P",
-                    tuple(draw(st.lists(st.sampled_from(ACTIONS), min_size=1, unique=True))),
+                    # None: a permission whose actions the catalog does not know
+                    draw(
+                        st.one_of(
+                            st.none(),
+                            st.lists(st.sampled_from(ACTIONS), min_size=1, unique=True).map(tuple),
+                        )
+                        if unknown_permissions
+                        else st.lists(st.sampled_from(ACTIONS), min_size=1, unique=True).map(tuple)
+                    ),
                     False,
                 )
             },
@@ -310,6 +325,34 @@ def test_fast_matrix_equals_per_cell_evaluation(model, context):
     assert [c.decision for c in fast] == [c.decision for c in slow]
     # the factorised matrix counts, without a Cell per decision, what the cells add up to
     assert access_rows(model, context).summary() == summarize(slow)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    models(unknown_permissions=True),
+    contexts,
+    st.lists(st.sampled_from([*ACTIONS, "s3:ListBucket"]), min_size=1, max_size=2, unique=True),
+)
+def test_a_matrix_of_some_actions_equals_per_cell_evaluation(model, context, actions):
+    """Actions asked for, whether the permission grants them or not, or its actions are not
+    known (the share's side is then only maybe)."""
+    fast = access_matrix(model, context, actions=actions)
+    slow = [
+        (
+            account.key,
+            share.key,
+            arn,
+            action,
+            evaluate(model, Request(account.key, arn, action, context, share.key)),
+        )
+        for share in model.shares.values()
+        for account in reached(model, share)
+        for arn, action in share_actions(share, actions)
+    ]
+    assert [(c.account.key, c.share, c.resource, c.action) for c in fast] == [k[:4] for k in slow]
+    assert [(c.effect, c.unknown_keys) for c in fast] == [
+        (d.effect, d.unknown_keys) for *_, d in slow
+    ]
 
 
 def test_accounts_named_alike_share_effects_and_a_role_does_not_name_its_account():

@@ -24,7 +24,14 @@ from trainshare.access.conditions import (
     evaluate_condition,
     evaluate_operator,
 )
-from trainshare.access.model import AccessModel, AccountNode, AttachedPolicy, Level, ShareModel
+from trainshare.access.model import (
+    AccessModel,
+    AccountNode,
+    AttachedPolicy,
+    Grant,
+    Level,
+    ShareModel,
+)
 from trainshare.access.resource_policy import resource_policy_effect
 from trainshare.access.statements import (
     Effect,
@@ -114,6 +121,14 @@ def _shares_holding(model: AccessModel, request: Request) -> list[tuple[ShareMod
     ]
 
 
+def granting(grant: Grant, action: str) -> list[str] | None:
+    """The permission's actions that cover `action`; None when they are not in the catalog
+    (the grant is then only maybe)."""
+    if grant.actions is None:
+        return None
+    return [a for a in grant.actions if action_matches(a, action)]
+
+
 def share_steps(
     share: ShareModel, rtype: str, account: AccountNode, action: str
 ) -> tuple[list[Step], bool]:
@@ -152,7 +167,7 @@ def share_steps(
             )
         )
         return steps, True
-    granted = [a for a in grant.actions if action_matches(a, action)]
+    granted = granting(grant, action) or []
     caveat = " (assumed: the catalog marks these actions unverified)" if grant.assumed else ""
     if not granted:
         steps.append(

@@ -27,11 +27,11 @@ from trainshare.access.evaluate import (
     Request,
     both_sides,
     decide_in,
-    share_steps,
+    granting,
 )
 from trainshare.access.model import AccessModel, AccountNode, ShareModel
 from trainshare.access.resource_policy import principal_context, resource_policy_effect
-from trainshare.access.statements import Effect, Verdict
+from trainshare.access.statements import Effect
 from trainshare.catalog import load_catalog
 from trainshare.policy.lint import as_list, statements
 
@@ -289,8 +289,8 @@ class _Matrix:
     def __init__(self, evaluator: Evaluator, context: Context) -> None:
         self.evaluator = evaluator
         self.context = context
-        # (share, type, action, is the owner) → (the share reaches and grants it, only maybe)
-        self.share_sides: dict[tuple[str, str, str, bool], tuple[bool, bool]] = {}
+        # (share, type, action) → (the share's permission grants it, only maybe)
+        self.share_sides: dict[tuple[str, str, str], tuple[bool, bool]] = {}
         # (action group, resource class, owner where a condition reads it, share's Region, the
         # action's other resources) → the SCPs' effect and unknown keys. The Region: an ARN
         # without one (a bucket's) is requested in its share's
@@ -322,18 +322,15 @@ class _Matrix:
             found = self._action_groups[key] = (groups, tuple(groups.values()))
         return found
 
-    def _share_side(
-        self, share: ShareModel, rtype: str, account: AccountNode, action: str
-    ) -> tuple[bool, bool]:
-        """Whether the share reaches the account and its permission grants the action, and
-        whether that grant is only maybe (actions not in the catalog): the same for every
-        account the share reaches, its owner aside."""
-        owner = account.key == share.owner or account.id == share.owner_id
-        key = (share.key, rtype, action, owner)
+    def _share_side(self, share: ShareModel, rtype: str, action: str) -> tuple[bool, bool]:
+        """Whether the share's permission grants the action, and whether only maybe (its
+        actions are not in the catalog): the same for every account of a row, since rows are
+        made for the accounts the share reaches (`AccessModel.reached`: never its owner)."""
+        key = (share.key, rtype, action)
         found = self.share_sides.get(key)
         if found is None:
-            steps, ok = share_steps(share, rtype, account, action)
-            found = (ok, any(s.verdict is Verdict.DEPENDS for s in steps))
+            actions = granting(share.grants[rtype], action)
+            found = (True, True) if actions is None else (bool(actions), False)
             self.share_sides[key] = found
         return found
 
@@ -352,9 +349,9 @@ class _Matrix:
         `decide_in` does, each side decided once: the share's (per share), the SCPs' (per
         group, resource class and owner, across shares) and for a policy share the resource
         policy's (per outcome of what it can tell apart, `variant`). The trace on demand."""
-        reached, maybe = self._share_side(share, rtype, account, action)
+        granted, maybe = self._share_side(share, rtype, action)
         effect, keys = Effect.IMPLICIT_DENY, frozenset[str]()
-        if reached:
+        if granted:
             group = scp_class[0]
             reads_owner = self.evaluator.reads_owner(account, action, group)
             # Not the action: its group holds the statements relevant to it, and what else it
