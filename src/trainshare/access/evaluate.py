@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from trainshare.access.conditions import (
     Context,
@@ -267,6 +267,18 @@ def _shared_context(ctx: Context) -> tuple[Any, ...]:
     )
 
 
+class PathFacts(NamedTuple):
+    """What the statements relevant to an action along a path (an `action_group`) let the
+    matrix share between accounts and shares."""
+
+    pattern_set: int  # their Resource/NotResource patterns other than `*`, interned
+    independent: bool  # none can tell an account from others of its group
+    # one has a condition on aws:ResourceAccount: the only part of the request context that
+    # names the resource's owner (`request_context`); where none does, shares of different
+    # owners get the same effect from the SCPs
+    reads_owner: bool
+
+
 class Evaluator:
     """Decisions for one model, with the work shared between requests.
 
@@ -294,9 +306,7 @@ class Evaluator:
         self._group_levels: list[tuple[tuple[AttachedPolicy, ...], ...]] = []  # group → those
         self._action_groups: dict[tuple[int | str, str], int] = {}  # (group, action) → group
         self._action_group_ids: dict[tuple[Any, ...], int] = {}
-        self._independent_groups: dict[tuple[int, str], bool] = {}
-        self._reads_owner: dict[tuple[int, str], bool] = {}
-        self._patterns: dict[tuple[int, str], int] = {}  # (action group, action) → pattern set
+        self._facts: list[PathFacts] = []  # action group → its facts
         self._pattern_sets: dict[tuple[str, ...], int] = {}
         self._pattern_list: list[tuple[str, ...]] = []  # pattern set → its patterns
         self._classes: dict[tuple[int, str], int] = {}  # (pattern set, ARN) → class
@@ -411,15 +421,16 @@ class Evaluator:
         context: Context,
     ) -> tuple[Effect, frozenset[str]]:
         """The effect and unknown keys `scps` finds for the request, for every account of its
-        action group whose path cannot tell it apart (`independent_path`). Each level's result
+        action group whose path cannot tell it apart (`PathFacts.independent`). Each level's result
         is kept per what the level can see of the request: its statements relevant to the
         action, how the resource matches the path's patterns (`resource_class`), the Region,
         the action's other resources, the owner where a statement reads aws:ResourceAccount,
         and the context given. So levels holding the same policies — the root, an OU above
         many groups — are decided once for all actions and groups that see them alike."""
-        pattern_set = self.pattern_set(account, action, action_group)
+        facts = self.facts(action_group)
+        pattern_set = facts.pattern_set
         region = request_region(share, resource)
-        owner = share.owner_id if self.reads_owner(account, action, action_group) else None
+        owner = share.owner_id if facts.reads_owner else None
         extra = load_catalog().action_resources.get(action, ())
         common = (
             pattern_set,
@@ -520,34 +531,44 @@ class Evaluator:
                 if group is not None
                 else tuple(self._level(name).policies for name in self.model.path(account))
             )
-            signature = tuple(self._relevant_at(p, action)[2] if p else () for p in levels)
-            found = self._action_group_ids.setdefault(signature, len(self._action_group_ids))
+            relevant = [self._relevant_at(p, action) for p in levels]
+            signature = tuple(ids for _, _, ids in relevant)
+            found = self._action_group_ids.get(signature)
+            if found is None:
+                found = self._action_group_ids[signature] = len(self._facts)
+                self._facts.append(
+                    self._path_facts([stmt for _, items, _ in relevant for _, _, stmt in items])
+                )
             self._action_groups[key] = found
         return found
+
+    def facts(self, action_group: int) -> PathFacts:
+        """What the statements of an `action_group` let the matrix share (see PathFacts)."""
+        return self._facts[action_group]
+
+    def _path_facts(self, statements: list[Mapping[str, Any]]) -> PathFacts:
+        patterns = tuple(
+            pattern
+            for stmt in statements
+            for pattern in resource_patterns(stmt)[1]
+            if pattern != "*"
+        )
+        pattern_set = self._pattern_sets.setdefault(patterns, len(self._pattern_sets))
+        if pattern_set == len(self._pattern_list):
+            self._pattern_list.append(patterns)
+        return PathFacts(
+            pattern_set,
+            all(independent_of_account(stmt) for stmt in statements),
+            any(
+                isinstance(keys, Mapping) and any(k.lower() == _OWNER_KEY for k in keys)
+                for stmt in statements
+                for keys in _condition_blocks(stmt)
+            ),
+        )
 
     def _level(self, name: str) -> Level:
         """The level by name; an account with no SCPs of its own has an empty one."""
         return self.model.levels.get(name) or Level(name, "account", ())
-
-    def pattern_set(self, account: AccountNode, action: str, group: int) -> int:
-        """The Resource/NotResource patterns (other than `*`) of the statements on the path
-        relevant to the action, as a small integer; `group`: the account's `action_group` for
-        the action. Interned: the same patterns recur across groups."""
-        key = (group, action.lower())
-        found = self._patterns.get(key)
-        if found is None:
-            patterns = tuple(
-                pattern
-                for name in self.model.path(account)
-                for _, _, stmt in self.relevant(self._level(name), action)
-                for pattern in resource_patterns(stmt)[1]
-                if pattern != "*"
-            )
-            found = self._pattern_sets.setdefault(patterns, len(self._pattern_sets))
-            if found == len(self._pattern_list):
-                self._pattern_list.append(patterns)
-            self._patterns[key] = found
-        return found
 
     def resource_class(self, pattern_set: int, arn: str) -> int:
         """All an effect can see of a shared resource: its Region (for aws:RequestedRegion) and
@@ -561,34 +582,6 @@ class Evaluator:
             matches = (region, tuple(glob_match(pattern, arn) for pattern in patterns))
             found = self._class_ids.setdefault(matches, len(self._class_ids))
             self._classes[(pattern_set, arn)] = found
-        return found
-
-    def reads_owner(self, account: AccountNode, action: str, group: int) -> bool:
-        """Whether a statement on the account's path relevant to the action has a condition on
-        aws:ResourceAccount: the only part of the request context that names the resource's
-        owner (`request_context`). Where none does, shares of different owners get the same
-        effect from the SCPs. Kept per (group, action), as `independent_path`."""
-        key = (group, action.lower())
-        found = self._reads_owner.get(key)
-        if found is None:
-            found = any(
-                isinstance(keys, Mapping) and any(k.lower() == _OWNER_KEY for k in keys)
-                for name in self.model.path(account)
-                for _, _, stmt in self.relevant(self._level(name), action)
-                for keys in _condition_blocks(stmt)
-            )
-            self._reads_owner[key] = found
-        return found
-
-    def independent_path(self, account: AccountNode, action: str, group: int) -> bool:
-        """Whether nothing on the account's path can tell it from others of its group; a
-        function of the statements relevant to the action along the path, so kept per
-        (`group`: the account's `action_group` for the action, action)."""
-        key = (group, action.lower())
-        found = self._independent_groups.get(key)
-        if found is None:
-            found = all(self._independent(name, action) for name in self.model.path(account))
-            self._independent_groups[key] = found
         return found
 
     def _independent(self, name: str, action: str) -> bool:

@@ -353,7 +353,7 @@ class _Matrix:
         effect, keys = Effect.IMPLICIT_DENY, frozenset[str]()
         if granted:
             group = scp_class[0]
-            reads_owner = self.evaluator.reads_owner(account, action, group)
+            reads_owner = self.evaluator.facts(group).reads_owner
             # Not the action: its group holds the statements relevant to it, and what else it
             # is authorized against (`request_resources`) is all it adds to the request
             extra = self.extra_resources.get(action, ())
@@ -432,8 +432,10 @@ class _Matrix:
         patterns: dict[str, int | None] = {}  # action → its pattern set, None: not grouped
         for action, group in groups.items():
             patterns[action] = None
-            if group is not None and evaluator.independent_path(account, action, group):
-                patterns[action] = evaluator.pattern_set(account, action, group)
+            if group is not None:
+                facts = evaluator.facts(group)
+                if facts.independent:
+                    patterns[action] = facts.pattern_set
         shared = None not in patterns.values()
         effects, shapes = self.effects, self.shapes if share.policies else None
         entries: list[Entry] = []
