@@ -107,12 +107,18 @@ def timed(fn: Callable[[], Any], repeat: int, memory: bool = True) -> Measure:
     allocations in one more run."""
     measure = side_by_side({"": fn}, repeat)[""]
     if memory:
-        gc.collect()
-        tracemalloc.start()
-        fn()
-        measure.peak_mb = tracemalloc.get_traced_memory()[1] / 2**20
-        tracemalloc.stop()
+        measure.peak_mb = peak_mb(fn)
     return measure
+
+
+def peak_mb(fn: Callable[[], Any]) -> float:
+    """The peak of Python's allocations during one run of `fn`."""
+    gc.collect()
+    tracemalloc.start()
+    fn()
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    return peak
 
 
 def side_by_side(fns: Mapping[str, Callable[[], Any]], repeat: int) -> dict[str, Measure]:
@@ -203,9 +209,9 @@ def cell_count(spec: Spec) -> int:
     )
 
 
-def naive_sampled(spec: Spec, fraction: float, repeat: int = 1) -> tuple[float, int]:
-    """Per-cell evaluation of a sample of the shares, extrapolated to all cells (the median of
-    `repeat` runs: a single run of this sample varied by half between runs here)."""
+def naive_sample(spec: Spec, fraction: float) -> tuple[Callable[[], Any], int]:
+    """Per-cell evaluation of a sample of the shares (every `1/fraction`th), to be timed and
+    extrapolated to all cells, and how many cells the sample has."""
     model = model_from_spec(spec)
     keys = list(model.shares)[:: max(1, round(1 / fraction))]
     sample = type(model)(
@@ -217,9 +223,7 @@ def naive_sampled(spec: Spec, fraction: float, repeat: int = 1) -> tuple[float, 
         {k: model.shares[k] for k in keys},
         ids=model.ids,
     )
-    cells = len(naive_matrix(sample))
-    elapsed = timed(lambda: naive_matrix(sample), repeat, memory=False).median
-    return elapsed * cell_count(spec) / max(cells, 1), cells
+    return (lambda: naive_matrix(sample)), len(naive_matrix(sample))
 
 
 def lower_bound(snapshot: Snapshot) -> int:
@@ -291,8 +295,6 @@ def _pure_stages(size: str, path: Path, spec: Spec, results: Results, slowest: S
         "load + validate": lambda p=path: load_spec(p),
         "build plan": lambda s=spec: build_plan(s),
         "plan --format json": lambda s=spec: json.dumps(plan_to_json(build_plan(s))),
-        "access matrix": lambda s=spec: access_rows(model_from_spec(s)).summary(),
-        "access matrix, a Cell per decision": lambda s=spec: access_matrix(model_from_spec(s)),
     }
     for stage, fn in stage_runs.items():
         print(f"[{size}] {stage}", file=sys.stderr)
@@ -301,6 +303,26 @@ def _pure_stages(size: str, path: Path, spec: Spec, results: Results, slowest: S
         if measure.median > slowest[0]:
             slowest = (measure.median, f"{stage} at {size}", fn)
     cells = cell_count(spec)
+    if size == "L":
+        naive_fn, sampled = naive_sample(spec, 0.02)
+        note = f"sampled {sampled:,} cells (2% of shares), extrapolated"
+    else:
+        naive_fn, sampled = (lambda s=spec: naive_matrix(model_from_spec(s))), cells
+        note = "every cell"
+    matrix_runs = {
+        "access matrix": lambda s=spec: access_rows(model_from_spec(s)).summary(),
+        "access matrix, a Cell per decision": lambda s=spec: access_matrix(model_from_spec(s)),
+    }
+    # The matrix and the per-cell evaluation in interleaved rounds: their ratio is taken side
+    # by side, so a machine slowing down part-way through slows both alike
+    print(f"[{size}] access matrix, and per-cell access side by side", file=sys.stderr)
+    measures = side_by_side({**matrix_runs, "per-cell": naive_fn}, results.repeat)
+    for stage, fn in matrix_runs.items():
+        measure = measures[stage]
+        measure.peak_mb = peak_mb(fn)
+        results.rows.setdefault(stage, {})[size] = measure
+        if measure.median > slowest[0]:
+            slowest = (measure.median, f"{stage} at {size}", fn)
     factorised_model = model_from_spec(spec)
     factorised = access_rows(factorised_model)
     distinct = {id(row): len(row) for _, _, row in factorised.rows}
@@ -314,22 +336,15 @@ def _pure_stages(size: str, path: Path, spec: Spec, results: Results, slowest: S
     evaluator = Evaluator(factorised_model)
     groups = {evaluator.group(a) for a in factorised_model.accounts.values()} - {None}
     results.ratios.setdefault("groups", {})[size] = float(len(groups))
-    print(f"[{size}] naive per-cell access", file=sys.stderr)
-    if size == "L":
-        naive, sampled = naive_sampled(spec, 0.02, results.repeat)
-        note = f"sampled {sampled:,} cells (2% of shares), extrapolated"
-    else:
-        naive = timed(
-            lambda s=spec: naive_matrix(model_from_spec(s)), results.repeat, memory=False
-        ).median
-        note = "every cell"
+    naive = measures["per-cell"].median * cells / max(sampled, 1)
     fast = results.rows["access matrix"][size].median
     objects = results.rows["access matrix, a Cell per decision"][size].median
     results.ratios.setdefault("matrix speed-up", {})[size] = naive / fast
     results.ratios.setdefault("matrix speed-up, a Cell per decision", {})[size] = naive / objects
     results.notes.setdefault("access: per-cell (naive)", {})[size] = (
-        f"{naive:.2f} s ({note}); the matrix is {naive / fast:.1f}× faster, "
-        f"{naive / objects:.1f}× with a Cell object per decision (as JSON, CSV and HTML need)"
+        f"{naive:.2f} s ({note}; in rounds interleaved with the matrix's); the matrix is "
+        f"{naive / fast:.1f}× faster, {naive / objects:.1f}× with a Cell object per decision "
+        "(as JSON, CSV and HTML need)"
     )
     return slowest
 
@@ -477,9 +492,9 @@ def judge(results: Results) -> list[str]:
                 f"group-mates' rows): {m.median / decided * 1e6:.0f} µs each against "
                 f"{m.median * speed / cells * 1e6:.0f} µs per cell from scratch. Most decided "
                 "cells are a lookup of an effect already decided; the time goes to deciding "
-                "each side the first time it is met (the SCP path for a new group, resource "
-                "class and action; a resource policy for a new shape; the statements relevant "
-                "to an action for a new group), each about as costly as a cell from scratch. "
+                "each side the first time it is met (an SCP level for a new set of relevant "
+                "statements and resource class; a resource policy for a new shape; the "
+                "statements relevant to an action for a new group) and to building the model. "
                 f"The synthetic org's SCPs, attached at random, make {ratios['groups']['L']:,.0f} "
                 "groups of accounts with different SCP paths, and rows are per share.",
             )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.run import SIZES, naive_sampled, render, run
+from bench.run import SIZES, cell_count, naive_sample, render, run
 from typer.testing import CliRunner
 
 from trainshare.cli import app
@@ -49,8 +49,8 @@ def test_synthetic_specs_are_deterministic_and_valid(tmp_path):
     assert kinds.count("policy") == 1 and kinds.count("ram") == 5  # 20% policy shares
     assert SIZES["L"].accounts == 10_000
     # the sampled per-cell baseline (used at L) runs on policy shares too
-    seconds, sampled = naive_sampled(spec, 0.5)
-    assert seconds > 0 and sampled > 0
+    evaluate, sampled = naive_sample(spec, 0.5)
+    assert len(evaluate()) == sampled and 0 < sampled < cell_count(spec)
 
 
 def test_synth_command_writes_a_valid_spec_and_never_overwrites(tmp_path):

@@ -291,7 +291,7 @@ class Evaluator:
         self.model = model
         # (id of a level's policies, action) → those policies, their statements relevant to the
         # action, and the statements' ids. Levels holding the same policies share one tuple
-        # (`model_from_spec`), so share this
+        # (`model_from_spec`), and so one entry
         self._relevant: dict[tuple[int, str], tuple[Any, Relevant, tuple[int, ...]]] = {}
         self._relevant_policies: dict[tuple[int, str], tuple[AttachedPolicy, Relevant]] = {}
         self._levels: dict[tuple[Any, ...], tuple[list[Step], LevelResult, frozenset[str]]] = {}
