@@ -26,10 +26,10 @@ from trainshare.policy import minify, render_template
 from trainshare.policy.lint import Finding, PolicyKind, lint_document, lint_text
 from trainshare.report import issues_to_json, render_issues, render_plan
 from trainshare.report.access import (
+    access_table,
     cells_to_csv,
     cells_to_json,
     decisions_table,
-    matrix_table,
     render_html,
 )
 from trainshare.spec import Spec, load_spec
@@ -249,7 +249,7 @@ def access(
     elif filtered:
         out.print(decisions_table(cells))
     else:
-        out.print(matrix_table(model, rows.summary()))
+        out.print(access_table(model, rows.summary()))
 
 
 def _explain(model: Any, question: tuple[str, str, str], ctx: Context, fmt: TableFormat) -> None:
@@ -517,7 +517,7 @@ def demo(
             out.print(found.render(), markup=False)
         _fail("the audit found drift right after deploying: please report this as a bug")
     out.print("audit: no drift, no findings", markup=False)
-    out.print(matrix_table(result.model, summarize(result.cells)))
+    out.print(access_table(result.model, summarize(result.cells)))
     out.print(f"access report: {html_file}", markup=False)
 
 

@@ -9,7 +9,11 @@ import json
 from typer.testing import CliRunner
 
 from tests.conftest import EXAMPLE, check_golden
+from trainshare.access import Effect, model_from_spec
+from trainshare.access.matrix import access_rows
 from trainshare.cli import app
+from trainshare.spec import load_spec
+from trainshare.synth import SynthParams, write_synthetic
 
 runner = CliRunner(env={"COLUMNS": "120", "NO_COLOR": "1"})
 SPEC = str(EXAMPLE.relative_to(EXAMPLE.parents[2]))
@@ -104,3 +108,28 @@ def test_html_report_is_written(monkeypatch, tmp_path):
     assert result.exit_code == 0
     assert f"wrote {target}" in result.stderr
     assert '<table id="matrix">' in target.read_text()
+
+
+def test_an_organization_too_large_for_a_grid_gets_a_row_per_share(tmp_path):
+    """25 shares are more columns than a screen holds: a row per share instead, its counts
+    those of the matrix."""
+    path = write_synthetic(tmp_path, SynthParams(accounts=40, units=6, shares=25, owners=4))
+    result = runner.invoke(app, ["access", str(path)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.stdout.split())  # the title wraps at 120 columns
+    assert (
+        "Effective access per share (41 accounts × 25 shares is too large a grid to show): "
+        "decisions by effect; --share, --account or --action narrow it to single decisions, "
+        "--format csv|json and --html give every one"
+    ) in out
+    model = model_from_spec(load_spec(path))
+    summary = access_rows(model).summary()
+    for key, share in model.shares.items():
+        counts = [c for (_, s), c in summary.items() if s == key]
+        allowed = sum(c[Effect.ALLOW] for c in counts)
+        denied = sum(c[Effect.DENY] + c[Effect.IMPLICIT_DENY] for c in counts)
+        row = next(line for line in result.stdout.splitlines() if f"│ {key} " in line)
+        cells = [c.strip() for c in row.strip("│ ").split("│")]
+        assert cells[:3] == [key, share.owner, str(len(counts))]
+        maybe = sum(c[Effect.CONDITIONAL] for c in counts)
+        assert cells[3:] == [f"{allowed:,}", f"{maybe:,}", f"{denied:,}"]
