@@ -15,6 +15,11 @@ class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
 
+    def blocks(self, fail_on: Severity) -> bool:
+        """Whether a finding of this severity fails a run (exit 2) whose lowest blocking
+        severity is `fail_on` (the commands' --fail-on)."""
+        return self is Severity.ERROR or fail_on is Severity.WARNING
+
 
 @dataclass(frozen=True, slots=True)
 class SpecIssue:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 from typer.testing import CliRunner
 
@@ -168,3 +170,32 @@ def test_lint_missing_file_exits_1(tmp_path):
     result = runner.invoke(app, ["lint", str(tmp_path / "nope.json")])
     assert result.exit_code == 1
     assert "cannot read" in result.stderr
+
+
+def test_startup_loads_neither_boto3_nor_moto_nor_pulumi():
+    # given the CLI package imported as the console script imports it
+    # when validate, plan or access would start
+    code = (
+        "import sys, trainshare.cli; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'boto3', 'botocore', 'moto', 'pulumi', 'pulumi_aws'}))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    # then none of the heavy libraries is loaded: audit, demo and import load them when run
+    assert done.stdout.strip() == "[]"
+
+
+def test_an_error_from_below_the_cli_is_one_line_and_exit_1(tmp_path):
+    # given a snapshot that does not exist (SnapshotError, raised by the snapshot layer)
+    missing = tmp_path / "nope.json"
+    result = runner.invoke(app, ["audit", str(EXAMPLE), "--snapshot", str(missing)])
+    assert result.exit_code == 1
+    assert result.stderr == f"error: cannot read {missing}: No such file or directory\n"
+
+
+def test_debug_lets_the_error_through_with_its_traceback(tmp_path):
+    missing = tmp_path / "nope.json"
+    result = runner.invoke(app, ["--debug", "audit", str(EXAMPLE), "--snapshot", str(missing)])
+    assert result.exit_code == 1
+    assert type(result.exception).__name__ == "SnapshotError"
+    assert str(result.exception) == f"cannot read {missing}: No such file or directory"

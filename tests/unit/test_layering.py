@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import REPO
 
 SRC = REPO / "src" / "trainshare"
-PURE = ["spec", "catalog", "policy", "plan", "report", "errors.py", "cli.py"]
+PURE = ["spec", "catalog", "policy", "plan", "report", "errors.py", "cli"]
 FORBIDDEN = ("pulumi", "pulumi_aws", "boto3", "botocore")
 
 

@@ -54,8 +54,7 @@ class AuditReport:
     findings: list[Finding] = field(default_factory=list)
 
     def blocking(self, threshold: Severity) -> bool:
-        levels = [Severity.ERROR] if threshold is Severity.ERROR else list(Severity)
-        return bool(self.drift) or any(f.severity in levels for f in self.findings)
+        return bool(self.drift) or any(f.severity.blocks(threshold) for f in self.findings)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -11,7 +11,7 @@ from typing import Any
 
 from rich.table import Table
 
-from trainshare.access import AccessModel, Effect
+from trainshare.access import AccessModel, Decision, Effect
 from trainshare.access.matrix import Cell, summarize
 
 _STYLE = {"all": "green", "some": "yellow", "none": "red"}
@@ -31,6 +31,28 @@ def cells_to_json(cells: Sequence[Cell]) -> dict[str, Any]:
             for c in cells
         ]
     }
+
+
+def explanations_to_json(
+    account: str, share: str, action: str, decisions: Sequence[tuple[str, Decision]]
+) -> dict[str, Any]:
+    """`access --explain` as JSON: one decision per resource of the share (ARN, Decision)."""
+    return {
+        "decisions": [
+            {"account": account, "share": share, "resource": arn, "action": action, **d.to_json()}
+            for arn, d in decisions
+        ]
+    }
+
+
+def render_explanations(
+    account: str, share: str, action: str, decisions: Sequence[tuple[str, Decision]]
+) -> str:
+    """`access --explain` as text: per resource, the question and effect, then the trace."""
+    return "\n".join(
+        f"{account} → {action} on {arn} (share {share}): {d.effect.value}\n{d.explain()}"
+        for arn, d in decisions
+    )
 
 
 def cells_to_csv(cells: Sequence[Cell]) -> str:

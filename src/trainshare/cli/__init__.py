@@ -1,0 +1,96 @@
+"""The `trainshare` command: parse arguments, call the layers, print, exit.
+
+Exit codes: 0 success; 1 bad input or an error (every problem is printed, located); 2 blocking
+findings (`lint`) or drift and findings (`audit`).
+
+Adding a command:
+1. Write `cli/<name>.py` with one function per command: typer options as annotated parameters
+   (shared ones — SpecArg, FormatOpt, ProfileOpt… — from `cli/common.py`), the docstring as its
+   help. Load a spec with `common.load`; shape output in `report/`, print it here with
+   `common.out`/`common.print_json`.
+2. Let a `TrainshareError` (or a subclass) from the layers below propagate: `_register` runs
+   every command inside `common.reported()`, which prints it as `error: …` and exits 1. Call
+   `common.fail(message)` for bad input the command notices itself. Never catch an error only
+   to print it.
+3. Import boto3, moto or pulumi (anything reaching `trainshare.audit`, `emulator`, `pulumi`)
+   inside the function, not at the top: every command module is imported at startup.
+4. Register it below with `_register`, in the order `trainshare --help` lists it (a group:
+   its own `typer.Typer`, as `guardrails`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+import typer
+
+from trainshare import __version__
+from trainshare.cli import (
+    access,
+    audit,
+    common,
+    demo,
+    guardrails,
+    importing,
+    init,
+    lint,
+    synth,
+    validate,
+)
+from trainshare.cli.common import out, reporting
+
+app = typer.Typer(
+    name="trainshare",
+    help="Share AI-training resources (GPU capacity, subnets, datasets, models) across the "
+    "accounts of an AWS Organization, as Pulumi code.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"trainshare {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    common.state["debug"] = debug
+
+
+def _register(group: typer.Typer, command: Callable[..., None], name: str | None = None) -> None:
+    group.command(name)(reporting(command))
+
+
+_register(app, validate.validate)
+_register(app, validate.plan)
+_register(app, access.access)
+_register(app, lint.lint)
+_register(app, audit.audit)
+_register(app, demo.demo)
+_register(app, importing.import_, "import")
+_register(app, synth.synth)
+_register(app, init.init)
+guardrails_app = typer.Typer(help=guardrails.HELP, no_args_is_help=True)
+_register(guardrails_app, guardrails.guardrails_list, "list")
+_register(guardrails_app, guardrails.guardrails_show, "show")
+app.add_typer(guardrails_app, name="guardrails")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

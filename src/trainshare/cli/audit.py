@@ -1,0 +1,80 @@
+"""`audit`: the live organization (read-only) diffed against the spec, with risky findings.
+
+boto3 loads only when this command runs (validate, plan and access start without it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from trainshare.cli.common import (
+    EndpointOpt,
+    Format,
+    MaxSecondsOpt,
+    ProfileOpt,
+    SpecArg,
+    TableFormat,
+    err,
+    load,
+    out,
+    print_json,
+)
+from trainshare.errors import Severity
+
+
+def audit(
+    spec: SpecArg,
+    profile: ProfileOpt = None,
+    region: Annotated[str | None, typer.Option(help="Region for the Organizations calls.")] = None,
+    endpoint_url: EndpointOpt = None,
+    all_accounts: Annotated[
+        bool,
+        typer.Option(
+            "--all-accounts", help="Read the shares of every account, not only the spec's owners."
+        ),
+    ] = False,
+    snapshot_out: Annotated[
+        Path | None, typer.Option(help="Write the snapshot (JSON, no credentials) here.")
+    ] = None,
+    snapshot: Annotated[
+        Path | None, typer.Option(help="Diff this snapshot offline instead of reading AWS.")
+    ] = None,
+    fail_on: Annotated[
+        Severity, typer.Option(help="Lowest finding severity that exits 2 (drift always does).")
+    ] = Severity.ERROR,
+    max_seconds: MaxSecondsOpt = 120.0,
+    fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="table or json.")] = (
+        TableFormat.TABLE
+    ),
+) -> None:
+    """Read the live organization (read-only), diff it against the spec, report risky findings.
+
+    Exit 0 clean, 2 drift or findings at or above --fail-on, 1 error."""
+    loaded = load(spec, Format.JSON if fmt is TableFormat.JSON else Format.TEXT)
+    from trainshare.audit import ClientFactory, diff, read_snapshot
+    from trainshare.report.audit import render_audit
+    from trainshare.snapshot import Snapshot
+
+    if snapshot is not None:
+        live = Snapshot.read(snapshot)
+    else:
+        factory = ClientFactory.for_profile(profile, region, endpoint_url, max_seconds)
+        with err.status("reading the organization…") as status:
+            live = read_snapshot(loaded, factory, all_accounts, progress=status.update)
+        err.print(f"read with {sum(factory.calls.values())} API calls", markup=False)
+    if snapshot_out is not None:
+        snapshot_out.write_text(live.to_json(), encoding="utf-8")
+        err.print(f"wrote {snapshot_out}", markup=False)
+    report = diff(loaded, live)
+    if fmt is TableFormat.JSON:
+        print_json(report.to_json())
+    else:
+        lines = render_audit(report)
+        if not lines:
+            out.print(f"no drift: the organization matches {spec}", markup=False)
+        for line in lines:
+            out.print(line, markup=False)
+    if report.blocking(fail_on):
+        raise typer.Exit(2)

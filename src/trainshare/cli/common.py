@@ -1,0 +1,101 @@
+"""What every command shares: the consoles, the option types, JSON printing, loading a spec, and
+the one error path (`reported`): a `TrainshareError` becomes `error: …` on stderr and exit 1.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+
+from trainshare.errors import Severity, SpecError, TrainshareError
+from trainshare.report import issues_to_json, render_issues
+from trainshare.spec import Spec, load_spec
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+P = ParamSpec("P")
+R = TypeVar("R")
+# set by the app's callback (--debug) before any command runs
+state = {"debug": False}
+
+
+class Format(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+class TableFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+SpecArg = Annotated[
+    Path, typer.Argument(help="Path of the spec, e.g. trainshare.yaml.", show_default=False)
+]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+# Reading AWS (audit, import): the same options, the same words.
+ProfileOpt = Annotated[str | None, typer.Option(help="AWS profile of the management account.")]
+EndpointOpt = Annotated[
+    str | None, typer.Option(help="Another endpoint (an emulator), instead of AWS.")
+]
+MaxSecondsOpt = Annotated[float, typer.Option(help="Give up on a throttled call after this long.")]
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def fail(message: str) -> NoReturn:
+    """Bad input the command itself noticed: `error: message` on stderr, exit 1."""
+    err.print(f"[bold red]error:[/] {message}", markup=True)
+    raise typer.Exit(1)
+
+
+@contextmanager
+def reported(prefix: str = "") -> Iterator[None]:
+    """The one error path: a TrainshareError (any subclass) raised inside becomes
+    `error: {prefix}{message}` and exit 1; with --debug it propagates (a traceback)."""
+    try:
+        yield
+    except TrainshareError as exc:
+        if state["debug"]:
+            raise
+        fail(f"{prefix}{exc}")
+
+
+def reporting(command: Callable[P, R]) -> Callable[P, R]:
+    """A command run inside `reported()`: `__init__` registers every command through this, so a
+    command raises TrainshareError and never catches it only to print it."""
+
+    @functools.wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        with reported():
+            return command(*args, **kwargs)
+
+    return run
+
+
+def load(spec: Path, fmt: Format) -> Spec:
+    """Load and validate; on errors print every one (located) and exit 1."""
+    try:
+        loaded = load_spec(spec)
+    except SpecError as exc:
+        if fmt is Format.JSON:
+            print_json(issues_to_json(exc.issues))
+            raise typer.Exit(1) from None
+        err.print(render_issues(exc.issues), markup=False)
+        errors = sum(1 for i in exc.issues if i.severity is Severity.ERROR)
+        fail(f"{spec}: {errors} error(s); nothing was planned or deployed")
+    if fmt is Format.TEXT and loaded.warnings:
+        err.print(render_issues(loaded.warnings), markup=False)
+    return loaded

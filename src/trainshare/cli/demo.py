@@ -1,0 +1,40 @@
+"""`demo`: the whole loop against an embedded emulator (pulumi and moto load only here)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from trainshare.access.matrix import summarize
+from trainshare.cli.common import Format, fail, load, out
+from trainshare.report.access import access_table
+from trainshare.report.audit import render_audit
+
+
+def demo(
+    spec: Annotated[Path, typer.Argument(help="The spec to deploy.")] = Path(
+        "examples/ml-platform/trainshare.yaml"
+    ),
+    html_file: Annotated[Path, typer.Option("--html", help="Where to write the access report.")] = (
+        Path("trainshare-access.html")
+    ),
+    keep: Annotated[
+        bool, typer.Option("--keep", help="Leave the emulator running and print its endpoint.")
+    ] = False,
+) -> None:
+    """The whole loop, locally: the real Pulumi program against an embedded AWS emulator, then
+    audit (expect no drift) and the access matrix. Needs no AWS account and no network."""
+    loaded = load(spec, Format.TEXT)
+    from trainshare.emulator.demo import run_demo
+
+    result = run_demo(loaded, html_file, lambda line: out.print(line, markup=False), keep)
+    lines = render_audit(result.report)
+    if lines:
+        for line in lines:
+            out.print(line, markup=False)
+        fail("the audit found drift right after deploying: please report this as a bug")
+    out.print("audit: no drift, no findings", markup=False)
+    out.print(access_table(result.model, summarize(result.cells)))
+    out.print(f"access report: {html_file}", markup=False)

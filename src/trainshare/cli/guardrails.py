@@ -1,0 +1,82 @@
+"""`guardrails list` and `guardrails show`: the SCP templates trainshare ships."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+
+from trainshare.catalog import GuardrailTemplate, load_catalog
+from trainshare.cli.common import Format, FormatOpt, err, fail, out, print_json
+from trainshare.policy import minify, render_template
+from trainshare.policy.lint import PolicyKind, lint_document
+from trainshare.report.guardrails import render_templates, rendered_to_json, templates_to_json
+
+HELP = "The SCP templates trainshare ships (catalog/guardrails)."
+
+
+def guardrails_list(fmt: FormatOpt = Format.TEXT) -> None:
+    """Every template with a one-line description."""
+    templates = load_catalog().guardrails
+    if fmt is Format.JSON:
+        print_json(templates_to_json(templates))
+    else:
+        out.print(render_templates(templates), markup=False)
+
+
+def _param_value(template: GuardrailTemplate, name: str, text: str) -> object:
+    kind = template.params[name].type if name in template.params else "string"
+    if kind == "string_list":
+        if text.startswith("["):
+            return json.loads(text)
+        return [item.strip() for item in text.split(",") if item.strip()]
+    if kind == "bool":
+        if text.lower() not in ("true", "false"):
+            fail(f"--param {name}: expected true or false, got {text!r}")
+        return text.lower() == "true"
+    return text
+
+
+def guardrails_show(
+    name: Annotated[str, typer.Argument(help="Template name (see `guardrails list`).")],
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", "-p", help="NAME=VALUE; lists as a,b,c or JSON. Repeatable."),
+    ] = None,
+    access_role: Annotated[str, typer.Option(help="The deploy role the template exempts.")] = (
+        "OrganizationAccountAccessRole"
+    ),
+    fmt: FormatOpt = Format.TEXT,
+) -> None:
+    """Render a template: the minified document AWS receives, its size, and lint findings."""
+    catalog = load_catalog()
+    template = catalog.guardrails.get(name)
+    if template is None:
+        fail(f"no guardrail template {name!r}; `trainshare guardrails list` shows them")
+    params: dict[str, object] = {}
+    for assignment in param or []:
+        key, sep, value = assignment.partition("=")
+        if not sep:
+            fail(f"--param {assignment!r}: write NAME=VALUE")
+        params[key] = _param_value(template, key, value)
+    document, problems = render_template(
+        template, params, {"access_role": access_role, "partition": "aws"}
+    )
+    if document is None:
+        for problem in problems:
+            err.print(f"--param {problem.param}: {problem.message} — {problem.fix}", markup=False)
+        fail(f"cannot render {name!r}")
+    text = minify(document)
+    limit = catalog.limits["scp_max_chars"].value
+    findings = lint_document(document, PolicyKind.SCP, f"template {name}")
+    if fmt is Format.JSON:
+        print_json(rendered_to_json(name, document, text, limit, findings))
+        return
+    sys.stdout.write(text + "\n")
+    err.print(
+        f"{name}: {len(text):,} / {limit:,} characters minified ({template.source})", markup=False
+    )
+    for item in findings:
+        err.print(item.render(), markup=False)

@@ -1,0 +1,22 @@
+"""`init`: a ready Pulumi project around a commented spec that validates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from trainshare.cli.common import out
+
+
+def init(
+    folder: Annotated[Path, typer.Argument(help="Folder for the new project (created if needed).")],
+) -> None:
+    """Scaffold a ready Pulumi project: Pulumi.yaml, __main__.py, requirements.txt and a
+    commented trainshare.yaml that validates. Never overwrites a file."""
+    from trainshare.scaffold import init_project
+
+    for path in init_project(folder):
+        out.print(f"wrote {path}", markup=False)
+    out.print(f"next: edit {folder / 'trainshare.yaml'}, then trainshare validate it", markup=False)

@@ -1,0 +1,46 @@
+"""`lint`: standalone policy files checked the way `validate` checks a spec's documents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from trainshare.cli.common import Format, FormatOpt, err, fail, out, print_json
+from trainshare.errors import Severity
+from trainshare.policy.lint import Finding, PolicyKind, lint_text
+
+
+def lint(
+    files: Annotated[list[Path], typer.Argument(help="Policy JSON files.", show_default=False)],
+    kind: Annotated[PolicyKind, typer.Option("--type", help="scp or resource policy.")] = (
+        PolicyKind.SCP
+    ),
+    fail_on: Annotated[Severity, typer.Option(help="Lowest severity that exits 2.")] = (
+        Severity.ERROR
+    ),
+    fmt: FormatOpt = Format.TEXT,
+) -> None:
+    """Lint standalone policy files: unknown actions and keys, type mismatches, size, Sids.
+
+    Exit 0 clean, 2 with findings at or above --fail-on, 1 when a file cannot be read."""
+    findings: list[Finding] = []
+    for file in files:
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            fail(f"cannot read {file}: {getattr(exc, 'strerror', None) or exc}")
+        findings += lint_text(text, kind, str(file))
+    if fmt is Format.JSON:
+        print_json({"findings": [f.to_json() for f in findings]})
+    else:
+        for item in findings:
+            out.print(item.render(), markup=False)
+        errors = sum(1 for f in findings if f.severity is Severity.ERROR)
+        err.print(
+            f"{len(files)} file(s): {errors} error(s), {len(findings) - errors} warning(s)",
+            markup=False,
+        )
+    if any(f.severity.blocks(fail_on) for f in findings):
+        raise typer.Exit(2)

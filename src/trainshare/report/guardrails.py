@@ -1,0 +1,52 @@
+"""The shipped SCP templates (`guardrails list`, `guardrails show`) as text or JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from trainshare.catalog import GuardrailTemplate
+from trainshare.policy.lint import Finding
+
+
+def render_templates(templates: Mapping[str, GuardrailTemplate]) -> str:
+    """One line a template: its name, padded to the longest, and its description."""
+    width = max(len(name) for name in templates)
+    return "\n".join(f"{t.name:<{width}}  {t.description}" for t in templates.values())
+
+
+def templates_to_json(templates: Mapping[str, GuardrailTemplate]) -> dict[str, Any]:
+    return {
+        "templates": [
+            {
+                "name": t.name,
+                "description": t.description,
+                "source": t.source,
+                "params": {
+                    p.name: {
+                        "type": p.type,
+                        "required": p.required,
+                        "default": p.default,
+                        "description": p.description,
+                    }
+                    for p in t.params.values()
+                },
+            }
+            for t in templates.values()
+        ]
+    }
+
+
+def rendered_to_json(
+    name: str, document: Mapping[str, Any], minified: str, limit: int, findings: Sequence[Finding]
+) -> dict[str, Any]:
+    """A rendered template: the document, what AWS receives (minified), its size against the
+    limit, and the linter's findings."""
+    return {
+        "name": name,
+        "document": document,
+        "minified": minified,
+        "size": len(minified),
+        "limit": limit,
+        "findings": [f.to_json() for f in findings],
+    }
