@@ -100,10 +100,10 @@ def test_shares_use_the_owner_provider_which_assumes_the_access_role(deploy):
     mocks, _, _ = _component(deploy)
     for reg in mocks.registrations:
         if reg.type.startswith("aws:ram/") and reg.type != kinds.SHARING_WITH_ORGANIZATION:
-            assert "::org/provider/shared-services/us-east-1::" in (reg.provider or "")
+            assert "::org/provider/222222222222/us-east-1::" in (reg.provider or "")
         elif reg.type.startswith("aws:organizations/"):
-            assert "::org/provider/management/us-east-1::" in (reg.provider or "")
-    owner = mocks.named("org/provider/shared-services/us-east-1").inputs
+            assert "::org/provider/111111111111/us-east-1::" in (reg.provider or "")
+    owner = mocks.named("org/provider/222222222222/us-east-1").inputs
     assert json.loads(owner["assumeRoles"]) == [
         {
             "roleArn": "arn:aws:iam::222222222222:role/OrganizationAccountAccessRole",
@@ -253,7 +253,7 @@ def test_resource_policies_are_sent_with_the_ids_known_at_deploy_time(deploy):
     assert paths(models[0]) == [f"{ORG_ID}/{ROOT_ID}/{ml}/{research}/*"]
     (repository,) = mocks.of_type(kinds.REPOSITORY_POLICY)
     assert repository.inputs["repository"] == "training/pytorch"
-    assert repository.provider.endswith("org/provider/shared-services/us-east-1-id")
+    assert repository.provider.endswith("org/provider/222222222222/us-east-1-id")
 
 
 class _SlowAccounts(RecordingMocks):

@@ -39,7 +39,7 @@ def test_org_principals_are_arns_and_wait_for_org_sharing():
 def test_shares_are_made_by_their_owner_with_explicit_settings():
     plan = build_plan(load_spec(EXAMPLE))
     share = plan["share/gpu-capacity"]
-    assert share.provider == "provider/shared-services/us-east-1"
+    assert share.provider == "provider/222222222222/us-east-1"
     assert share.inputs["allow_external_principals"] is False
     assert share.inputs["permission_arns"] == [
         "arn:aws:ram::aws:permission/AWSRAMDefaultPermissionCapacityReservation"
@@ -56,7 +56,7 @@ def test_shares_are_made_by_their_owner_with_explicit_settings():
         ],
     }
     # Organizations resources use the management account's own credentials, pinned to it.
-    assert plan["provider/management/us-east-1"].inputs == {
+    assert plan["provider/111111111111/us-east-1"].inputs == {
         "region": "us-east-1",
         "allowed_account_ids": ["111111111111"],
     }

@@ -24,6 +24,7 @@ from trainshare.plan.graph import Join, Mode, Node, Plan, Ref, Value
 from trainshare.plan.names import (
     account_node,
     detach_full_access_node,
+    legacy_provider_node,
     policy_node,
     provider_node,
     resource_policy_node,
@@ -134,11 +135,12 @@ class _Builder:
         )
 
     def _provider(self, account: str, account_id: str, region: str) -> str:
-        """One explicit provider per (account, Region); member accounts assume `access_role`."""
+        """One explicit provider per (account ID, Region); member accounts assume `access_role`.
+        Named by the ID, so a renamed account key keeps its provider (and what uses it)."""
         key = (account_id, region)
         if key in self.providers:
             return self.providers[key]
-        name = provider_node(account, region)
+        name = provider_node(account_id, region)
         inputs: dict[str, Value] = {"region": region, "allowed_account_ids": [account_id]}
         if account_id != self.org.management_account:
             role = f"arn:{self.org.partition}:iam::{account_id}:role/{self.org.access_role}"
@@ -151,6 +153,7 @@ class _Builder:
                 account_id=account_id,
                 region=region,
                 inputs=inputs,
+                aliases=(legacy_provider_node(account, region),),
             )
         )
         self.providers[key] = name

@@ -65,6 +65,11 @@ class Node:
     protect: bool = False
     retain_on_delete: bool = False
     ignore_changes: tuple[str, ...] = ()
+    # Adopted, not created: the ID of the live resource, imported on the first `pulumi up`
+    # (Pulumi's `import` resource option; ignored once the resource is in the stack).
+    import_id: str | None = None
+    # Earlier logical names of this node: Pulumi keeps the resource when its name changes.
+    aliases: tuple[str, ...] = ()
 
     def refs(self) -> Iterator[Ref]:
         """Every Ref in the inputs (the implicit dependencies)."""
@@ -142,6 +147,8 @@ def node_to_json(node: Node) -> dict[str, Any]:
             "protect": node.protect,
             "retain_on_delete": node.retain_on_delete,
             "ignore_changes": list(node.ignore_changes),
+            "import": node.import_id,
+            "aliases": list(node.aliases),
         },
     }
 

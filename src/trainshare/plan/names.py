@@ -21,7 +21,15 @@ def share_node(key: str) -> str:
     return f"share/{key}"
 
 
-def provider_node(account: str, region: str) -> str:
+def provider_node(account_id: str, region: str) -> str:
+    """Keyed by the account's ID, not its spec key: renaming an owner's key must not move what
+    it owns onto a new provider (a provider's URN is part of its resources' identity)."""
+    return f"provider/{account_id}/{region}"
+
+
+def legacy_provider_node(account: str, region: str) -> str:
+    """The name providers had before they were keyed by account ID (`provider/<account key or
+    management>/<region>`): kept as an alias so stacks deployed then keep their providers."""
     return f"provider/{account}/{region}"
 
 

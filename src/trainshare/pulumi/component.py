@@ -20,6 +20,7 @@ import pulumi_command
 from trainshare.errors import PlanError
 from trainshare.plan import Join, Mode, Node, Plan, Ref, Value, build_plan, kinds, refs_in
 from trainshare.plan.names import account_node, policy_node, share_node, unit_node
+from trainshare.pulumi.credentials import AwsBase, resolve_base
 from trainshare.spec import ShareKind, Spec, load_spec
 
 TYPE_TOKEN = kinds.COMPONENT
@@ -45,20 +46,6 @@ RESOURCE_CLASSES: Mapping[str, Callable[..., pulumi.Resource]] = {
 }
 
 
-def _provider_inputs(inputs: dict[str, Any]) -> dict[str, Any]:
-    # Nested inputs must be the SDK's Args classes: a plain dict is sent with its snake_case keys
-    # untranslated (`role_arn`, not `roleArn`), and the provider would not assume the role.
-    roles = inputs.get("assume_roles")
-    if roles:
-        inputs["assume_roles"] = [aws.ProviderAssumeRoleArgs(**role) for role in roles]
-    return inputs
-
-
-# kind → how plan inputs become keyword arguments, where they need more than resolving refs.
-INPUT_ADAPTERS: Mapping[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
-    kinds.PROVIDER: _provider_inputs,
-}
-
 INVOKES: Mapping[str, Callable[..., pulumi.Output[Any]]] = {
     kinds.GET_ORGANIZATION: aws.organizations.get_organization_output,
 }
@@ -76,6 +63,12 @@ class OrgSharing(pulumi.ComponentResource):
             created, and ignores the inputs in `kinds.ADOPTION_IGNORES` (a change to them
             would replace it). Pulumi ignores an import ID once the resource is in the stack,
             so the argument may stay.
+        provider: the base every AWS provider the component creates starts from: an
+            `aws.ProviderArgs` (everything it sets, its `assume_roles` as the chain to the
+            management account), or an `aws.Provider` (used as is for the management account;
+            member-account providers inherit its profile and keys). Default: an `aws` provider
+            in `opts.providers`/`opts.provider`, else the stack's `aws:*` config
+            (`aws:profile`, `aws:sharedCredentialsFiles`, `aws:assumeRoles`, …).
 
     Outputs: `account_ids`, `ou_ids`, `share_arns` (RAM shares; policy shares create no share),
     `policy_ids` (dicts keyed by spec keys).
@@ -92,8 +85,11 @@ class OrgSharing(pulumi.ComponentResource):
         spec: Spec | str | Path,
         opts: pulumi.ResourceOptions | None = None,
         adopt: str | Path | Mapping[str, Any] | None = None,
+        *,
+        provider: aws.Provider | aws.ProviderArgs | None = None,
     ) -> None:
         super().__init__(TYPE_TOKEN, name, {}, opts)
+        self.aws: AwsBase = resolve_base(provider, opts)
         self.spec = spec if isinstance(spec, Spec) else load_spec(spec)
         self.plan: Plan = build_plan(self.spec)
         self._prefix = name
@@ -115,7 +111,10 @@ class OrgSharing(pulumi.ComponentResource):
             return invoke(
                 **inputs, opts=pulumi.InvokeOptions(parent=self, provider=self._provider_for(node))
             )
-        inputs = INPUT_ADAPTERS.get(node.kind, dict)(inputs)
+        if node.kind == kinds.PROVIDER:
+            if self._is_base(node):
+                return self.aws.provider
+            inputs = self.aws.provider_args(inputs)
         if node.waits_for:
             inputs = self._held_back(node, inputs)
         cls = RESOURCE_CLASSES.get(node.kind)
@@ -126,7 +125,7 @@ class OrgSharing(pulumi.ComponentResource):
             for name in node.depends_on
             if isinstance(self.created.get(name), pulumi.Resource)
         ]
-        import_id = self.adopted.get(node.name)
+        import_id = node.import_id or self.adopted.get(node.name)
         ignore = list(node.ignore_changes)
         if import_id:  # adopted: never replaced over an input it cannot change in place
             ignore += kinds.ADOPTION_IGNORES.get(node.kind, ())
@@ -138,8 +137,20 @@ class OrgSharing(pulumi.ComponentResource):
             retain_on_delete=node.retain_on_delete,
             ignore_changes=ignore or None,
             import_=import_id,
+            aliases=[pulumi.Alias(name=f"{self._prefix}/{alias}") for alias in node.aliases]
+            or None,
         )
         return cls(f"{self._prefix}/{node.name}", opts=options, **inputs)
+
+    def _is_base(self, node: Node) -> bool:
+        """The management account's provider in the organization's Region, when the user gave
+        an explicit provider: theirs is used as is."""
+        org = self.spec.organization
+        return (
+            self.aws.provider is not None
+            and node.account_id == org.management_account
+            and node.region == org.region
+        )
 
     def _held_back(self, node: Node, inputs: dict[str, Any]) -> dict[str, Any]:
         """Delay the node's registration until each of `node.waits_for` has been created, with

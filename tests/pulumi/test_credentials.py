@@ -1,0 +1,126 @@
+"""The providers OrgSharing creates follow Pulumi's conventions: they inherit the stack's `aws:*`
+config (an explicit provider would not: pulumi/pulumi-aws#1307), or start from an explicit base."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pulumi
+import pulumi_aws as aws
+import pytest
+
+from tests.conftest import EXAMPLE
+from trainshare.plan import kinds
+from trainshare.pulumi import OrgSharing
+
+MGMT_PROVIDER = "org/provider/111111111111/us-east-1"
+OWNER_PROVIDER = "org/provider/222222222222/us-east-1"
+OWNER_ROLE = {
+    "roleArn": "arn:aws:iam::222222222222:role/OrganizationAccountAccessRole",
+    "sessionName": "trainshare",
+}
+STACK_ROLE = {
+    "roleArn": "arn:aws:iam::111111111111:role/platform-deployer",
+    "externalId": "ext-42",
+    "sessionName": "ci",
+}
+
+
+@pytest.fixture
+def stack_config() -> Iterator[dict[str, str]]:
+    """The stack's config for one test (pulumi.runtime's config map), emptied afterwards."""
+    values: dict[str, str] = {}
+    yield values
+    pulumi.runtime.set_all_config({})
+
+
+def _run(deploy, config: dict[str, str], **kwargs):
+    pulumi.runtime.set_all_config(dict(config))
+    mocks, options, _ = deploy(lambda: OrgSharing("org", EXAMPLE, **kwargs) and None)
+    providers = {r.name: r for r in mocks.of_type(kinds.PROVIDER)}
+    return mocks, options, providers
+
+
+def _roles(inputs) -> list[dict[str, str]]:
+    roles = inputs.get("assumeRoles")
+    return json.loads(roles) if isinstance(roles, str) else list(roles or [])
+
+
+def test_every_provider_carries_the_stack_profile_and_credentials_files(deploy, stack_config):
+    stack_config.update(
+        {
+            "aws:profile": "org-admin",
+            "aws:region": "eu-west-1",
+            "aws:sharedCredentialsFiles": '["/secure/credentials"]',
+        }
+    )
+    _, _, providers = _run(deploy, stack_config)
+    assert set(providers) == {MGMT_PROVIDER, OWNER_PROVIDER}
+    for name, provider in providers.items():
+        assert provider.inputs["profile"] == "org-admin", name
+        assert json.loads(provider.inputs["sharedCredentialsFiles"]) == ["/secure/credentials"]
+        # the spec says where its resources live: its Region wins over the stack's default
+        assert provider.inputs["region"] == "us-east-1", name
+    assert _roles(providers[MGMT_PROVIDER].inputs) == []
+    assert _roles(providers[OWNER_PROVIDER].inputs) == [OWNER_ROLE]
+    assert json.loads(providers[OWNER_PROVIDER].inputs["allowedAccountIds"]) == ["222222222222"]
+
+
+def test_the_stack_assume_role_chain_comes_first_in_every_provider(deploy, stack_config):
+    stack_config.update({"aws:assumeRoles": json.dumps([STACK_ROLE])})
+    _, _, providers = _run(deploy, stack_config)
+    assert _roles(providers[MGMT_PROVIDER].inputs) == [STACK_ROLE]
+    # member accounts: through the management account's role, then the member's own
+    assert _roles(providers[OWNER_PROVIDER].inputs) == [STACK_ROLE, OWNER_ROLE]
+
+
+def test_the_single_assume_role_of_older_stacks_is_read_too(deploy, stack_config):
+    stack_config.update({"aws:assumeRole": json.dumps(STACK_ROLE)})
+    _, _, providers = _run(deploy, stack_config)
+    assert _roles(providers[OWNER_PROVIDER].inputs) == [STACK_ROLE, OWNER_ROLE]
+
+
+def test_an_assumed_role_without_its_arn_is_refused(deploy, stack_config):
+    stack_config.update({"aws:assumeRoles": '[{"sessionName": "ci"}]'})
+    with pytest.raises(Exception) as caught:
+        _run(deploy, stack_config)
+    assert "aws:assumeRoles: each assumed role needs a roleArn, got {'sessionName': 'ci'}" in str(
+        caught.value
+    )
+
+
+def test_provider_args_are_the_base_of_every_provider(deploy, stack_config):
+    stack_config.update({"aws:profile": "ignored-when-a-base-is-given"})
+    base = aws.ProviderArgs(
+        profile="ops",
+        shared_config_files=["/etc/aws/config"],
+        assume_roles=[aws.ProviderAssumeRoleArgs(role_arn=STACK_ROLE["roleArn"])],
+    )
+    _, _, providers = _run(deploy, stack_config, provider=base)
+    for provider in providers.values():
+        assert provider.inputs["profile"] == "ops"
+        assert json.loads(provider.inputs["sharedConfigFiles"]) == ["/etc/aws/config"]
+    assert _roles(providers[MGMT_PROVIDER].inputs) == [{"roleArn": STACK_ROLE["roleArn"]}]
+    assert _roles(providers[OWNER_PROVIDER].inputs) == [
+        {"roleArn": STACK_ROLE["roleArn"]},
+        OWNER_ROLE,
+    ]
+
+
+def test_an_explicit_provider_in_opts_is_used_for_the_management_account(deploy, stack_config):
+    def program():
+        base = aws.Provider("base", profile="break-glass", region="us-east-1")
+        OrgSharing("org", EXAMPLE, opts=pulumi.ResourceOptions(providers={"aws": base}))
+
+    pulumi.runtime.set_all_config({})
+    mocks, _, _ = deploy(program)
+    names = {r.name for r in mocks.of_type(kinds.PROVIDER)}
+    assert names == {"base", OWNER_PROVIDER}  # no management provider of its own
+    for reg in mocks.registrations:
+        if reg.type.startswith("aws:organizations/"):
+            assert "::base::" in (reg.provider or ""), reg.name
+    # member-account providers inherit what the base exposes, and add their own role
+    owner = mocks.named(OWNER_PROVIDER).inputs
+    assert owner["profile"] == "break-glass"
+    assert _roles(owner) == [OWNER_ROLE]
