@@ -46,6 +46,12 @@ RESOURCE_CLASSES: Mapping[str, Callable[..., pulumi.Resource]] = {
 }
 
 
+# kind → how plan inputs become keyword arguments, where they need more than resolving refs.
+# (The component's own providers start from its base instead: `AwsBase.provider_args`.)
+INPUT_ADAPTERS: Mapping[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    kinds.PROVIDER: AwsBase().provider_args,
+}
+
 INVOKES: Mapping[str, Callable[..., pulumi.Output[Any]]] = {
     kinds.GET_ORGANIZATION: aws.organizations.get_organization_output,
 }
