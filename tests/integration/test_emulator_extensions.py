@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
+from trainshare.emulator.capacity import adopt_reservation
 from trainshare.emulator.extensions import (
     organizations_adopts_existing_account,
     organizations_adopts_existing_ou,
@@ -20,6 +21,7 @@ FG = f"arn:aws:sagemaker:us-east-1:{OWNER}:feature-group/vision"
 def owner_ram(emulator, org):
     _, root = org
     organizations_adopts_existing_account("111111111111", OWNER, "owner", "o@example.com", root)
+    adopt_reservation(OWNER, "us-east-1", CR.rsplit("/", 1)[1])
     return emulator.client("ram", OWNER)
 
 

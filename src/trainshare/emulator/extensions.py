@@ -30,6 +30,7 @@ from moto.utilities.utils import get_partition
 
 from trainshare.catalog import load_catalog, parse_arn, permission_arn
 from trainshare.catalog.model import permission_name
+from trainshare.emulator.capacity_wire import ec2_serves_capacity as serve_capacity
 
 _APPLIED: set[str] = set()
 
@@ -346,6 +347,14 @@ def sagemaker_model_package_group_policies() -> None:
     SageMakerResponse.delete_model_package_group_policy = delete  # type: ignore[attr-defined]
 
 
+def ec2_serves_capacity() -> None:
+    """Capacity Reservations, Capacity Blocks, interruptible reservations, launches into them and
+    billing assignment; RAM sharing them by AWS's rules (emulator/capacity.py says which)."""
+    if not _once("capacity"):
+        return
+    serve_capacity()
+
+
 def apply_extensions() -> None:
     sagemaker_model_package_group_policies()
     ram_shares_ai_resource_types()
@@ -354,3 +363,4 @@ def apply_extensions() -> None:
     ram_keeps_share_permissions()
     ram_org_sharing_enables_trusted_access()
     ram_update_changes_only_what_is_given()
+    ec2_serves_capacity()  # last: it wraps the RAM extensions above

@@ -19,6 +19,7 @@ from moto.moto_api._internal.models import moto_api_backend
 from moto.organizations.models import organizations_backends
 from moto.server import ThreadedMotoServer
 
+from trainshare.emulator import capacity
 from trainshare.emulator.extensions import apply_extensions
 
 FAKE_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
@@ -65,6 +66,7 @@ def running_emulator(management_account: str = "111111111111") -> Iterator[Emula
     # moto keeps its state in module globals: every emulator starts from an empty world.
     moto_api_backend.reset()
     organizations_backends.master_accounts.clear()
+    capacity.reset()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no per-request log lines
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()

@@ -1,17 +1,19 @@
 """Seed the emulator with the world a spec assumes exists: the organization (unless the spec
-creates it), the OUs and accounts it adopts by ID, and the resources its policy shares grant on
-(buckets, keys, repositories, model package groups)."""
+creates it), the OUs and accounts it adopts by ID, the resources its policy shares grant on
+(buckets, keys, repositories, model package groups) and the capacity reservations its RAM shares
+share."""
 
 from __future__ import annotations
 
 from trainshare.catalog import parse_arn
+from trainshare.emulator.capacity import adopt_reservation
 from trainshare.emulator.extensions import (
     kms_adopts_existing_key,
     organizations_adopts_existing_account,
     organizations_adopts_existing_ou,
 )
 from trainshare.emulator.server import Emulator
-from trainshare.spec import ROOT, Spec
+from trainshare.spec import ROOT, ShareKind, Spec
 
 
 def seed_world(emulator: Emulator, spec: Spec) -> list[str]:
@@ -19,7 +21,7 @@ def seed_world(emulator: Emulator, spec: Spec) -> list[str]:
     seeded: list[str] = []
     org = emulator.client("organizations")
     if spec.organization.create:
-        return seed_policy_resources(emulator, spec)
+        return seed_policy_resources(emulator, spec) + seed_capacity(spec)
     org.create_organization(FeatureSet="ALL")
     root = org.list_roots()["Roots"][0]["Id"]
     org.enable_policy_type(RootId=root, PolicyType="SERVICE_CONTROL_POLICY")
@@ -48,6 +50,7 @@ def seed_world(emulator: Emulator, spec: Spec) -> list[str]:
         )
         seeded.append(f"account {key} ({account.id})")
     seeded += seed_policy_resources(emulator, spec)
+    seeded += seed_capacity(spec)
     return seeded
 
 
@@ -71,4 +74,20 @@ def seed_policy_resources(emulator: Emulator, spec: Spec) -> list[str]:
                 ModelPackageGroupName=arn.resource.removeprefix("model-package-group/")
             )
         seeded.append(f"{policy.resource_type} {policy.arn}")
+    return seeded
+
+
+def seed_capacity(spec: Spec) -> list[str]:
+    """The capacity reservations of the spec's RAM shares, in their owners' accounts and
+    Regions (RAM shares only reservations that exist and that the sharer owns)."""
+    seeded = []
+    for share in spec.shares.values():
+        if share.kind is not ShareKind.RAM:
+            continue
+        for resource in share.resources:
+            if resource.resource_type != "ec2:CapacityReservation":
+                continue
+            reservation_id = resource.arn.rsplit("/", 1)[-1]
+            adopt_reservation(share.owner_id, share.region, reservation_id)
+            seeded.append(f"capacity reservation {resource.arn}")
     return seeded
