@@ -71,7 +71,7 @@ OWNER_STATEMENTS = json.dumps(
 )
 
 
-def policy_of(plan, name="policy/s3/acme-data"):
+def policy_of(plan, name="policy/s3/222222222222/us-east-1/acme-data"):
     node = plan[name]
     value = node.inputs["policy"]
     text = str(value) if isinstance(value, Join) else value
@@ -83,7 +83,9 @@ def test_every_share_touching_a_resource_is_one_document_with_stable_sids(write_
     assert spec.shares["readers"].kind is ShareKind.POLICY
     assert spec.managed_policies[BUCKET].shares == ("readers", "writers")
     plan = build_plan(spec)
-    assert [n.name for n in plan.of_kind(kinds.BUCKET_POLICY)] == ["policy/s3/acme-data"]
+    assert [n.name for n in plan.of_kind(kinds.BUCKET_POLICY)] == [
+        "policy/s3/222222222222/us-east-1/acme-data"
+    ]
     node, document, value = policy_of(plan)
     assert node.kind == kinds.BUCKET_POLICY and node.inputs["bucket"] == "acme-data"
     assert (
@@ -174,7 +176,7 @@ def test_a_key_policy_keeps_the_owner_administering_its_key(write_spec):
     principals: [root]
 """
     plan = build_plan(load(write_spec, shares))
-    node = plan["policy/kms/k-1"]
+    node = plan["policy/kms/222222222222/us-east-1/k-1"]
     document = json.loads(str(node.inputs["policy"]))
     owner, grant, perimeter = document["Statement"]
     assert owner == {

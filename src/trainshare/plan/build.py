@@ -15,18 +15,23 @@ Rules that shape the graph (AWS-FACTS.md §1-§4):
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from typing import TypedDict
 
 from trainshare.catalog import load_catalog, parse_arn, permission_arn
 from trainshare.errors import PlanError
 from trainshare.plan import kinds
-from trainshare.plan.graph import Join, Mode, Node, Plan, Ref, Value
+from trainshare.plan.graph import Join, Mode, Node, Plan, Ref, Value, in_dependency_order
 from trainshare.plan.names import (
     account_node,
+    attachment_node,
     detach_full_access_node,
     legacy_provider_node,
+    legacy_resource_policy_node,
     policy_node,
+    principal_node,
     provider_node,
+    resource_association_node,
     resource_policy_node,
     service_access_node,
     share_node,
@@ -110,15 +115,17 @@ class _Builder:
                         },
                     )
                 )
+        self._arrival = _arrival(self.spec)
         self._accounts()
         self._guardrails()
         self._detach_full_aws_access()
         for share in self.spec.shares.values():
             if share.kind is ShareKind.RAM:
                 self._share(share)
+        self._legacy_names = _legacy_policy_names(self.spec)
         for policy in self.spec.managed_policies.values():
             self._resource_policy(policy)
-        return Plan(tuple(self.nodes))
+        return Plan(in_dependency_order(self.nodes))
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -244,6 +251,7 @@ class _Builder:
                         "close_on_deletion": account.close_on_deletion,
                         "tags": {**account.tags, **MANAGED_BY},
                     },
+                    depends_on=self._arrival[account.unit],
                     waits_for=throttle,
                     protect=account.protect,
                     retain_on_delete=not account.close_on_deletion,
@@ -278,7 +286,7 @@ class _Builder:
                 self._add(
                     Node(
                         kinds.POLICY_ATTACHMENT,
-                        f"{policy}/attach/{target}",
+                        attachment_node(guardrail.key, target),
                         **self._mgmt(),
                         inputs={
                             "policy_id": Ref(policy, "id"),
@@ -303,7 +311,7 @@ class _Builder:
         for target in levels:
             target_id = self._target_id(target)
             attached = tuple(
-                f"{policy_node(g.key)}/attach/{target}"
+                attachment_node(g.key, target)
                 for g in self.spec.guardrails.values()
                 if target in g.targets
             )
@@ -349,11 +357,10 @@ class _Builder:
             )
         )
         for resource in share.resources:
-            arn = resource.arn.split(":", 5)
             self._add(
                 Node(
                     kinds.RESOURCE_ASSOCIATION,
-                    f"{name}/resource/{arn[2]}/{arn[5]}",
+                    resource_association_node(share.key, resource.arn),
                     **where,
                     inputs={"resource_arn": resource.arn, "resource_share_arn": Ref(name, "arn")},
                 )
@@ -363,7 +370,7 @@ class _Builder:
             self._add(
                 Node(
                     kinds.PRINCIPAL_ASSOCIATION,
-                    f"{name}/principal/{principal.target}",
+                    principal_node(share.key, principal.target),
                     **where,
                     inputs={
                         "principal": self._principal(principal),
@@ -395,15 +402,21 @@ class _Builder:
                 "per resource (a parent OU covers its children), or split the data across "
                 "resources"
             )
+        legacy = legacy_resource_policy_node(ptype.service, name)
+        # Kept on delete: deleting a resource policy leaves the resource with none (a KMS key
+        # with AWS's default), so the owner's statements and the perimeter would go with it,
+        # and a replacement would leave a window with no policy at all.
         self._add(
             Node(
                 ptype.pulumi_type,
-                resource_policy_node(ptype.service, name),
+                resource_policy_node(ptype.service, policy.owner_id, policy.region, name),
                 account=owner.key,
                 account_id=policy.owner_id,
                 region=policy.region,
                 provider=provider,
                 inputs={ptype.name_input: name, ptype.policy_input: document},
+                retain_on_delete=True,
+                aliases=(legacy,) if self._legacy_names[legacy] == 1 else (),
             )
         )
 
@@ -421,6 +434,45 @@ class _Builder:
             account: Account = self.spec.accounts[principal.target]
             return account.id if account.id else Ref(account_node(account.key), "id")
         return principal.target
+
+
+def _arrival(spec: Spec) -> defaultdict[str, tuple[str, ...]]:
+    """Per OU path (or root): what must be in place before an account arrives there — the
+    guardrails attached to it and to every level above it, the FullAWSAccess detach of each,
+    and the shares that name the OU itself. An account moved (or created) before them would
+    sit in the OU without its guardrails, or without what it was moved there to use."""
+    guarding: defaultdict[str, list[str]] = defaultdict(list)
+    for guardrail in spec.guardrails.values():
+        for target in guardrail.targets:
+            guarding[target].append(attachment_node(guardrail.key, target))
+    for unit in spec.units.values():
+        if not unit.full_aws_access:
+            guarding[unit.path].append(detach_full_access_node(unit.path))
+    shared: defaultdict[str, list[str]] = defaultdict(list)
+    for share in spec.shares.values():
+        if share.kind is ShareKind.RAM:
+            for principal in share.principals:
+                if principal.kind is PrincipalKind.UNIT:
+                    shared[principal.target].append(principal_node(share.key, principal.target))
+    above: dict[str, tuple[str, ...]] = {ROOT: tuple(guarding[ROOT])}
+    arrival: defaultdict[str, tuple[str, ...]] = defaultdict(tuple, {ROOT: above[ROOT]})
+    for path, unit in spec.units.items():  # parents before children
+        above[path] = (*above[unit.parent], *guarding[path])
+        arrival[path] = (*above[path], *shared[path])
+    return arrival
+
+
+def _legacy_policy_names(spec: Spec) -> Counter[str]:
+    """How many managed policies each pre-Region name would cover: only a name that stood for
+    one resource is aliased (two would claim one old resource)."""
+    catalog = load_catalog()
+    names: Counter[str] = Counter()
+    for policy in spec.managed_policies.values():
+        ptype = catalog.policy_share_types[policy.resource_type]
+        arn = parse_arn(policy.arn)
+        assert arn is not None
+        names[legacy_resource_policy_node(ptype.service, ptype.resource_name(arn))] += 1
+    return names
 
 
 class _PlanIds:

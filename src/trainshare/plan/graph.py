@@ -6,10 +6,13 @@ Pure data. The Pulumi component turns a `Ref` into the Output of the node it nam
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Union
+
+from trainshare.errors import PlanError
 
 _ATTR_PART = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
 
@@ -104,7 +107,10 @@ class Plan:
     _by_name: dict[str, Node] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_by_name", {n.name: n for n in self.nodes})
+        by_name = {n.name: n for n in self.nodes}
+        if len(by_name) != len(self.nodes):
+            raise _duplicate_name(self.nodes)
+        object.__setattr__(self, "_by_name", by_name)
 
     def __getitem__(self, name: str) -> Node:
         return self._by_name[name]
@@ -117,6 +123,55 @@ class Plan:
 
     def of_kind(self, kind: str) -> list[Node]:
         return [n for n in self.nodes if n.kind == kind]
+
+
+def in_dependency_order(nodes: list[Node]) -> tuple[Node, ...]:
+    """`nodes` reordered so that each comes after everything it depends on, otherwise keeping
+    the order given (a stable topological sort: O(N log N + E)). A dependency on a name that
+    is not among `nodes` is ignored; a cycle is a PlanError naming a node on it."""
+    index = {node.name: i for i, node in enumerate(nodes)}
+    waiting = [0] * len(nodes)
+    dependents: list[list[int]] = [[] for _ in nodes]
+    for i, node in enumerate(nodes):
+        for name in dict.fromkeys((*node.dependencies(), *node.waits_for)):
+            j = index.get(name)
+            if j is not None:
+                waiting[i] += 1
+                dependents[j].append(i)
+    ready = [i for i, count in enumerate(waiting) if count == 0]
+    heapq.heapify(ready)
+    out: list[Node] = []
+    while ready:
+        i = heapq.heappop(ready)
+        out.append(nodes[i])
+        for k in dependents[i]:
+            waiting[k] -= 1
+            if waiting[k] == 0:
+                heapq.heappush(ready, k)
+    if len(out) != len(nodes):
+        stuck = next(node.name for i, node in enumerate(nodes) if waiting[i])
+        raise PlanError(f"{stuck}: its dependencies form a cycle")
+    return tuple(out)
+
+
+def _duplicate_name(nodes: tuple[Node, ...]) -> PlanError:
+    """Two nodes under one logical name would be one Pulumi URN: `pulumi up` rejects the
+    second registration, so the plan refuses it first, naming both."""
+    seen: dict[str, Node] = {}
+    for node in nodes:
+        first = seen.setdefault(node.name, node)
+        if first is not node:
+            break
+    return PlanError(
+        f"two resources would have the logical name {node.name!r}: {describe(first)} and "
+        f"{describe(node)}; rename one of the spec entries that make them"
+    )
+
+
+def describe(node: Node) -> str:
+    """`aws:ecr/repositoryPolicy:RepositoryPolicy in shared-services (222222222222) us-east-1`."""
+    ident = f" ({node.account_id})" if node.account_id else ""
+    return f"{node.kind} in {node.account}{ident} {node.region}"
 
 
 def value_to_json(value: Value) -> Any:

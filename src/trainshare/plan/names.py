@@ -17,8 +17,24 @@ def policy_node(key: str) -> str:
     return f"scp/{key}"
 
 
+def attachment_node(guardrail: str, target: str) -> str:
+    """A guardrail attached to `root`, an OU path or an account key."""
+    return f"{policy_node(guardrail)}/attach/{target}"
+
+
 def share_node(key: str) -> str:
     return f"share/{key}"
+
+
+def resource_association_node(share: str, arn: str) -> str:
+    """`share/<key>/resource/<service>/<resource part of the ARN>`."""
+    parts = arn.split(":", 5)
+    return f"{share_node(share)}/resource/{parts[2]}/{parts[5]}"
+
+
+def principal_node(share: str, target: str) -> str:
+    """A share's principal: `root`, an OU path, an account key or a 12-digit ID."""
+    return f"{share_node(share)}/principal/{target}"
 
 
 def provider_node(account_id: str, region: str) -> str:
@@ -41,6 +57,14 @@ def detach_full_access_node(target: str) -> str:
     return f"scp/FullAWSAccess/detach/{target}"
 
 
-def resource_policy_node(service: str, name: str) -> str:
-    """The policy of a resource a policy share grants on: `policy/s3/<bucket>`."""
+def resource_policy_node(service: str, account_id: str, region: str, name: str) -> str:
+    """The policy of a resource a policy share grants on, named with what makes the resource
+    unique: one repository name exists in every account and Region (`policy/ecr/<account>/
+    <region>/<name>`). S3 bucket names are global, yet named alike for one rule."""
+    return f"policy/{service}/{account_id}/{region}/{name}"
+
+
+def legacy_resource_policy_node(service: str, name: str) -> str:
+    """The name trainshare gave a resource policy before it named the account and Region: the
+    component aliases it, so a stack deployed then keeps its policies."""
     return f"policy/{service}/{name}"
