@@ -76,7 +76,7 @@ def test_demo_deploys_audits_and_reports(tmp_path):
     )
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert "deployed 25 resources" in out
+    assert "deployed 32 resources" in out
     assert "audit: no drift, no findings" in out
     assert "+ ResourceShare            demo/share/gpu-capacity" in out
     assert f"access report: {html}" in out

@@ -33,7 +33,7 @@ def deployed(emulator):
 
 def test_deployed_example_audits_clean_and_offline_gives_the_same_answer(emulator, deployed):
     mocks, outputs = deployed
-    assert len(mocks.created) == 25
+    assert len(mocks.created) == 32
     snapshot, report = audit_emulator(emulator, SPEC)
     assert report.drift == [] and report.findings == []
     offline = Snapshot.from_json(snapshot.to_json())

@@ -128,3 +128,32 @@ def test_update_changes_only_what_is_given(owner_ram):
     ) == ("gpu", True)
     renamed = owner_ram.update_resource_share(resourceShareArn=arn, name="gpu-2")
     assert renamed["resourceShare"]["allowExternalPrincipals"] is True
+
+
+PIPELINE = f"arn:aws:sagemaker:us-east-1:{OWNER}:pipeline/train"
+READ = "arn:aws:ram::aws:permission/AWSRAMDefaultPermissionSageMakerPipeline"
+EXECUTE = "arn:aws:ram::aws:permission/AWSRAMPermissionSageMakerPipelineAllowExecution"
+
+
+def test_a_permission_is_replaced_only_while_no_resource_of_its_type_is_shared(owner_ram):
+    # Given a share holding a pipeline under the type's default permission
+    arn = owner_ram.create_resource_share(name="s", resourceArns=[PIPELINE])["resourceShare"][
+        "resourceShareArn"
+    ]
+    # When the permission is replaced with the pipeline still in the share, AWS refuses
+    with pytest.raises(ClientError) as caught:
+        owner_ram.associate_resource_share_permission(
+            resourceShareArn=arn, permissionArn=EXECUTE, replace=True
+        )
+    assert caught.value.response["Error"]["Code"] == "OperationNotPermittedException"
+    # and without `replace` it refuses whatever the share holds
+    owner_ram.disassociate_resource_share(resourceShareArn=arn, resourceArns=[PIPELINE])
+    owner_ram.associate_resource_share_permission(resourceShareArn=arn, permissionArn=READ)
+    with pytest.raises(ClientError, match="set replace to true"):
+        owner_ram.associate_resource_share_permission(resourceShareArn=arn, permissionArn=EXECUTE)
+    # Then, with no pipeline in the share, the replacement is made
+    owner_ram.associate_resource_share_permission(
+        resourceShareArn=arn, permissionArn=EXECUTE, replace=True
+    )
+    listed = owner_ram.list_resource_share_permissions(resourceShareArn=arn)["permissions"]
+    assert [p["arn"] for p in listed] == [EXECUTE]

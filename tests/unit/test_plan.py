@@ -41,9 +41,12 @@ def test_shares_are_made_by_their_owner_with_explicit_settings():
     share = plan["share/gpu-capacity"]
     assert share.provider == "provider/222222222222/us-east-1"
     assert share.inputs["allow_external_principals"] is False
-    assert share.inputs["permission_arns"] == [
+    assert "permission_arns" not in share.inputs  # replace-forcing: set by its own command
+    assert share.ignore_changes == ("permissionArns",)
+    permission = plan["share/gpu-capacity/permission/ec2/CapacityReservation"]
+    assert permission.inputs["environment"]["TRAINSHARE_PERMISSION_ARN"] == (  # type: ignore[index]
         "arn:aws:ram::aws:permission/AWSRAMDefaultPermissionCapacityReservation"
-    ]
+    )
     provider = plan[share.provider]
     assert provider.inputs == {
         "region": "us-east-1",

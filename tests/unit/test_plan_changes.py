@@ -127,3 +127,28 @@ def test_an_account_arrives_after_its_ous_guardrails_and_shares(write_spec):
     assert all(order.index(d) < order.index("account/vision") for d in account.depends_on)
     # what targets the account itself comes after it
     assert order.index("account/vision") < order.index("scp/on-vision/attach/vision")
+
+
+def test_a_managed_policy_is_recorded_before_it_is_written(write_spec):
+    text = (
+        HEADER
+        + "shares:\n"
+        + _models_share("east", EAST, "us-east-1").replace(
+            "policy: managed}", "policy: managed, extra_statements: [{Sid: Mine}]}"
+        )
+    )
+    plan = build_plan(load_spec(write_spec(text)))
+    policy = plan["policy/ecr/222222222222/us-east-1/models"]
+    keeper = plan["policy/ecr/222222222222/us-east-1/models/keep"]
+    assert policy.depends_on == (keeper.name,)
+    environment = keeper.inputs["environment"]
+    assert isinstance(environment, dict)
+    # trainshare's own statements tell a policy it wrote before from the one it found
+    assert environment["TRAINSHARE_OWN_SIDS"] == "EastOrgPaths TrainshareDataPerimeter"
+    # where it found none, the owner's own statements are what it leaves
+    assert environment["TRAINSHARE_KEEP"] == (
+        '{"Version":"2012-10-17","Statement":[{"Sid":"Mine"}]}'
+    )
+    assert environment["TRAINSHARE_ROLE_ARN"] == (
+        "arn:aws:iam::222222222222:role/OrganizationAccountAccessRole"
+    )

@@ -81,6 +81,10 @@ class PolicyShareType:
     max_chars: int = 0  # the longest policy the service accepts
     source: str = ""
     verified: str = "M"
+    # AWS CLI calls that read, write and delete the resource's policy (`{name}` is the
+    # resource's name, "$1" the document): what trainshare runs to keep and restore the policy
+    # it found. `delete` is empty where the resource always has a policy (KMS keys).
+    cli: Mapping[str, str] = field(default_factory=dict)
 
     def matches(self, arn: Arn) -> bool:
         return arn.service == self.service and arn.resource.startswith(self.resource_prefix)
@@ -239,6 +243,7 @@ def _policy_share_types(raw: Mapping[str, Any]) -> dict[str, PolicyShareType]:
             max_chars=int(e["max_chars"]),
             source=" ".join(str(e["source"]).split()),
             verified=e["verified"],
+            cli={op: str(e["cli"].get(op) or "") for op in ("get", "put", "delete", "missing")},
         )
     return out
 

@@ -26,6 +26,7 @@ from typing import Any
 import pulumi
 from botocore.exceptions import ClientError
 
+from trainshare.catalog import load_catalog
 from trainshare.emulator.server import Emulator
 from trainshare.errors import TrainshareError
 
@@ -272,8 +273,14 @@ _FULL_ACCESS_COMMAND = re.compile(
 
 
 def _command(m: EmulatorMocks, t: Target, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """Only the command trainshare's plan runs: detaching FullAWSAccess, where an answer of
-    PolicyNotAttachedException counts as done, as it does in the shell."""
+    """Only the commands trainshare's plan runs: detaching FullAWSAccess, where an answer of
+    PolicyNotAttachedException counts as done, as it does in the shell; and those that say
+    what they do in `TRAINSHARE_ACTION` (trainshare.plan.commands), played from their
+    environment with the calls their scripts make."""
+    environment = _json_or_value(i.get("environment")) or {}
+    action = _ACTIONS.get(str(environment.get("TRAINSHARE_ACTION", "")))
+    if action is not None:
+        return action(m, _command_target(m, environment), environment)
     found = _FULL_ACCESS_COMMAND.search(i.get("create") or "")
     if found is None or found["verb"] != "detach":
         raise EmulatorError(f"the emulator does not run the command {i.get('create')!r}")
@@ -285,6 +292,80 @@ def _command(m: EmulatorMocks, t: Target, i: dict[str, Any]) -> tuple[str, dict[
         if exc.response.get("Error", {}).get("Code") != found["done"]:
             raise
     return f"detach-{found['target']}", {"stdout": ""}
+
+
+def _command_target(m: EmulatorMocks, environment: dict[str, Any]) -> Target:
+    match = re.match(r"^arn:[\w-]+:iam::(\d{12}):role/", environment.get("TRAINSHARE_ROLE_ARN", ""))
+    account = match.group(1) if match else m.emulator.management_account
+    return Target(account, environment.get("TRAINSHARE_REGION") or "us-east-1")
+
+
+def _ram_permission(m: EmulatorMocks, t: Target, env: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    ram = m.client("ram", t)
+    share, wanted = env["TRAINSHARE_SHARE_ARN"], env["TRAINSHARE_PERMISSION_ARN"]
+    of_type = set(env["TRAINSHARE_TYPE_PERMISSIONS"].split())
+    listed = ram.list_resource_share_permissions(resourceShareArn=share)["permissions"]
+    current = next((p["arn"] for p in listed if p["arn"] in of_type), None)
+    rid = f"{share},{env['TRAINSHARE_PERMISSION_ARN']}"
+    if current == wanted:
+        return rid, {"stdout": ""}
+    if current is None:
+        ram.associate_resource_share_permission(resourceShareArn=share, permissionArn=wanted)
+        return rid, {"stdout": ""}
+    spec = set(env["TRAINSHARE_RESOURCES"].split())
+    associations = ram.get_resource_share_associations(
+        associationType="RESOURCE", resourceShareArns=[share]
+    )["resourceShareAssociations"]
+    held = [
+        a["associatedEntity"]
+        for a in associations
+        if a["status"] == "ASSOCIATED" and a["associatedEntity"] in spec
+    ]
+    if held:
+        ram.disassociate_resource_share(resourceShareArn=share, resourceArns=held)
+    ram.associate_resource_share_permission(
+        resourceShareArn=share, permissionArn=wanted, replace=True
+    )
+    if held:
+        ram.associate_resource_share(resourceShareArn=share, resourceArns=held)
+    return rid, {"stdout": ""}
+
+
+# policy-share type → (service, the call reading its policy, its argument, the answer's key)
+_POLICY_GETTERS: dict[str, tuple[str, str, str, str, dict[str, str]]] = {
+    "s3:Bucket": ("s3", "get_bucket_policy", "Bucket", "Policy", {}),
+    "kms:Key": ("kms", "get_key_policy", "KeyId", "Policy", {"PolicyName": "default"}),
+    "ecr:Repository": ("ecr", "get_repository_policy", "repositoryName", "policyText", {}),
+    "sagemaker:ModelPackageGroup": (
+        "sagemaker",
+        "get_model_package_group_policy",
+        "ModelPackageGroupName",
+        "ResourcePolicy",
+        {},
+    ),
+}
+
+
+def _keep_policy(m: EmulatorMocks, t: Target, env: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The first run of `keep-policy`: what it prints is the policy found, unless trainshare's."""
+    ptype = env["TRAINSHARE_POLICY_TYPE"]
+    service, call, argument, key, extra = _POLICY_GETTERS[ptype]
+    rid = f"keep-{ptype}-{env['TRAINSHARE_NAME']}"
+    try:
+        found = str(
+            getattr(m.client(service, t), call)(**{argument: env["TRAINSHARE_NAME"]}, **extra)[key]
+        )
+    except ClientError as exc:
+        missing = load_catalog().policy_share_types[ptype].cli["missing"]
+        if missing and exc.response.get("Error", {}).get("Code") == missing:
+            return rid, {"stdout": ""}
+        raise
+    if any(f'"{sid}"' in found for sid in str(env.get("TRAINSHARE_OWN_SIDS", "")).split()):
+        return rid, {"stdout": ""}
+    return rid, {"stdout": found}
+
+
+_ACTIONS: dict[str, Handler] = {"ram-permission": _ram_permission, "keep-policy": _keep_policy}
 
 
 _HANDLERS: dict[str, Handler] = {

@@ -11,6 +11,7 @@ import json
 import re
 from typing import Any
 
+from moto.core.exceptions import JsonRESTError
 from moto.core.utils import utcnow
 from moto.kms.models import kms_backends
 from moto.organizations.models import (
@@ -22,7 +23,7 @@ from moto.organizations.models import (
 from moto.organizations.utils import DEFAULT_SCP_POLICY_ID
 from moto.ram import models as ram_models
 from moto.ram import urls as ram_urls
-from moto.ram.exceptions import UnknownResourceException
+from moto.ram.exceptions import InvalidParameterException, UnknownResourceException
 from moto.ram.responses import ResourceAccessManagerResponse
 from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.responses import SageMakerResponse
@@ -177,6 +178,63 @@ def ram_keeps_share_permissions() -> None:
     setattr(ram_models.ResourceShare, "__init__", init)  # noqa: B010
     ResourceAccessManagerResponse.list_resource_share_permissions = list_permissions  # type: ignore[attr-defined]
     ram_urls.url_paths["{0}/listresourcesharepermissions$"] = ResourceAccessManagerResponse.dispatch
+
+
+def ram_replaces_a_permission_only_without_its_resources() -> None:
+    """AssociateResourceSharePermission sets the permission of one resource type: with
+    `replace` false only where the type has none; with `replace` true only while no resource
+    of that type is in the share (RAM API reference, AssociateResourceSharePermission). The
+    error code AWS answers in the second case is not documented: OperationNotPermitted is
+    assumed. moto has no such call."""
+    if not _once("associate-permission"):
+        return
+
+    def associate_permission(self: Any) -> str:
+        params = self.request_params
+        share = _share(self.ram_backend, params.get("resourceShareArn"))
+        wanted = str(params.get("permissionArn") or "")
+        catalog = load_catalog()
+        permission = catalog.permission(permission_name(wanted))
+        if permission is None:
+            raise InvalidParameterException(f"{wanted} is not a permission RAM knows")
+        rtype = catalog.resource_types[permission.resource_type]
+        explicit = [a for a in share.permission_arns if permission_name(a) in rtype.permissions]
+        held = [r for r in share.resource_arns if _is_of(catalog, r, rtype.name)]
+        current = explicit[0] if explicit else None
+        if current is None and held and rtype.default_permission:
+            current = permission_arn(rtype.default_permission, share.partition)
+        if current != wanted:
+            if current is not None and not params.get("replace"):
+                raise InvalidParameterException(
+                    f"the resource share already has a permission for {rtype.name}; "
+                    "set replace to true to replace it"
+                )
+            if current is not None and held:
+                raise _OperationNotPermittedError(
+                    f"the permission for {rtype.name} can be replaced only while no resource "
+                    "of that type is in the resource share"
+                )
+            share.permission_arns = [a for a in share.permission_arns if a not in explicit]
+            share.permission_arns.append(wanted)
+        return json.dumps({"returnValue": True})
+
+    ResourceAccessManagerResponse.associate_resource_share_permission = associate_permission  # type: ignore[attr-defined]
+    ram_urls.url_paths["{0}/associateresourcesharepermission$"] = (
+        ResourceAccessManagerResponse.dispatch
+    )
+
+
+class _OperationNotPermittedError(JsonRESTError):
+    code = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__("OperationNotPermittedException", message)
+
+
+def _is_of(catalog: Any, arn: str, resource_type: str) -> bool:
+    parsed = parse_arn(arn)
+    found = catalog.resource_type_for(parsed) if parsed else None
+    return found is not None and found.name == resource_type
 
 
 def _share(backend: Any, arn: str | None) -> Any:
@@ -361,6 +419,7 @@ def apply_extensions() -> None:
     ram_accepts_org_and_ou_principals_from_members()
     ram_associates_and_disassociates()
     ram_keeps_share_permissions()
+    ram_replaces_a_permission_only_without_its_resources()
     ram_org_sharing_enables_trusted_access()
     ram_update_changes_only_what_is_given()
     ec2_serves_capacity()  # last: it wraps the RAM extensions above

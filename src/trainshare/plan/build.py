@@ -15,17 +15,20 @@ Rules that shape the graph (AWS-FACTS.md §1-§4):
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
-from typing import TypedDict
+from typing import Any, TypedDict
 
-from trainshare.catalog import load_catalog, parse_arn, permission_arn
+from trainshare.catalog import PolicyShareType, load_catalog, parse_arn, permission_arn
 from trainshare.errors import PlanError
 from trainshare.plan import kinds
+from trainshare.plan.commands import keep_policy_inputs, ram_permission_inputs, where_inputs
 from trainshare.plan.graph import Join, Mode, Node, Plan, Ref, Value, in_dependency_order
 from trainshare.plan.names import (
     account_node,
     attachment_node,
     detach_full_access_node,
+    keep_policy_node,
     legacy_provider_node,
     legacy_resource_policy_node,
     policy_node,
@@ -35,6 +38,7 @@ from trainshare.plan.names import (
     resource_policy_node,
     service_access_node,
     share_node,
+    share_permission_node,
     unit_node,
 )
 from trainshare.plan.resource_policies import Id, compose, document_value, worst_case_length
@@ -80,6 +84,7 @@ class _Builder:
         self.org = spec.organization
         self.nodes: list[Node] = []
         self.providers: dict[tuple[str, str], str] = {}
+        self._provider_nodes: dict[str, Node] = {}
 
     def build(self) -> Plan:
         self.management_provider = self._provider(
@@ -131,6 +136,8 @@ class _Builder:
 
     def _add(self, node: Node) -> Node:
         self.nodes.append(node)
+        if node.kind == kinds.PROVIDER:
+            self._provider_nodes[node.name] = node
         return node
 
     def _mgmt(self) -> _Where:
@@ -342,20 +349,23 @@ class _Builder:
             account=owner.key, account_id=share.owner_id, region=share.region, provider=provider
         )
         name = share_node(share.key)
-        partition = self.org.partition
         self._add(
             Node(
                 kinds.RESOURCE_SHARE,
                 name,
                 **where,
+                # No `permission_arns`: it forces a replacement (a new ARN, every consumer cut
+                # off until re-associated). Each type's permission is its own node, changed in
+                # place; the ignore keeps stacks that sent it from a replacement.
                 inputs={
                     "name": share.key,
                     "allow_external_principals": share.allow_external,
-                    "permission_arns": [permission_arn(p, partition) for p in share.permissions],
                     "tags": {**share.tags, **MANAGED_BY},
                 },
+                ignore_changes=("permissionArns",),
             )
         )
+        permission_of_type = self._share_permissions(share, where)
         for resource in share.resources:
             self._add(
                 Node(
@@ -363,6 +373,8 @@ class _Builder:
                     resource_association_node(share.key, resource.arn),
                     **where,
                     inputs={"resource_arn": resource.arn, "resource_share_arn": Ref(name, "arn")},
+                    # a resource joins the share once its type's permission is the spec's
+                    depends_on=(permission_of_type[resource.resource_type],),
                 )
             )
         for principal in share.principals:
@@ -380,6 +392,50 @@ class _Builder:
                 )
             )
 
+    def _share_permissions(self, share: Share, where: _Where) -> dict[str, str]:
+        """One command per resource type that keeps the spec's permission on the share (see
+        `trainshare.plan.commands`); resource type → its node's name."""
+        catalog = load_catalog()
+        partition = self.org.partition
+        out: dict[str, str] = {}
+        for permission in share.permissions:
+            found = catalog.permission(permission)
+            assert found is not None  # validated
+            rtype = catalog.resource_types[found.resource_type]
+            node = share_permission_node(share.key, rtype.name)
+            self._add(
+                Node(
+                    kinds.COMMAND,
+                    node,
+                    account=where["account"],
+                    account_id=where["account_id"],
+                    region=where["region"],
+                    inputs=ram_permission_inputs(
+                        Ref(share_node(share.key), "arn"),
+                        permission_arn(permission, partition),
+                        [permission_arn(p, partition) for p in rtype.permissions],
+                        [r.arn for r in share.resources if r.resource_type == rtype.name],
+                        self._command_where(where),
+                    ),
+                )
+            )
+            out[rtype.name] = node
+        return out
+
+    def _command_where(self, where: _Where) -> dict[str, Value]:
+        """A command's account and Region: the role the owner's provider assumes, if any."""
+        provider = self._provider_nodes.get(where["provider"] or "")
+        roles: Any = provider.inputs.get("assume_roles") if provider else None
+        if not roles:
+            return where_inputs(where["region"], None)
+        role = roles[-1]  # the owner's own role: the last of a chain
+        return where_inputs(
+            where["region"],
+            str(role["role_arn"]),
+            str(role.get("session_name") or SESSION_NAME),
+            str(role.get("external_id") or ""),
+        )
+
     # -- policy shares ------------------------------------------------------------------------
 
     def _resource_policy(self, policy: ManagedPolicy) -> None:
@@ -392,7 +448,8 @@ class _Builder:
         account = MANAGEMENT if owner.id == self.org.management_account else owner.key
         provider = self._provider(account, policy.owner_id, policy.region)
         name = ptype.resource_name(arn)
-        document = document_value(compose(self.spec, catalog, policy, _PlanIds(self.spec)))
+        composed = compose(self.spec, catalog, policy, _PlanIds(self.spec))
+        document = document_value(composed)
         longest = worst_case_length(document)
         if longest > ptype.max_chars:
             raise PlanError(
@@ -402,6 +459,23 @@ class _Builder:
                 "per resource (a parent OU covers its children), or split the data across "
                 "resources"
             )
+        node_name = resource_policy_node(ptype.service, policy.owner_id, policy.region, name)
+        where = _Where(
+            account=owner.key, account_id=policy.owner_id, region=policy.region, provider=provider
+        )
+        keeper = keep_policy_node(node_name)
+        self._add(
+            Node(
+                kinds.COMMAND,
+                keeper,
+                account=owner.key,
+                account_id=policy.owner_id,
+                region=policy.region,
+                inputs=keep_policy_inputs(
+                    ptype, name, *_kept(ptype, policy, composed), self._command_where(where)
+                ),
+            )
+        )
         legacy = legacy_resource_policy_node(ptype.service, name)
         # Kept on delete: deleting a resource policy leaves the resource with none (a KMS key
         # with AWS's default), so the owner's statements and the perimeter would go with it,
@@ -409,12 +483,13 @@ class _Builder:
         self._add(
             Node(
                 ptype.pulumi_type,
-                resource_policy_node(ptype.service, policy.owner_id, policy.region, name),
+                node_name,
                 account=owner.key,
                 account_id=policy.owner_id,
                 region=policy.region,
                 provider=provider,
                 inputs={ptype.name_input: name, ptype.policy_input: document},
+                depends_on=(keeper,),  # the policy found is recorded before it is replaced
                 retain_on_delete=True,
                 aliases=(legacy,) if self._legacy_names[legacy] == 1 else (),
             )
@@ -460,6 +535,22 @@ def _arrival(spec: Spec) -> defaultdict[str, tuple[str, ...]]:
         above[path] = (*above[unit.parent], *guarding[path])
         arrival[path] = (*above[path], *shared[path])
     return arrival
+
+
+def _kept(
+    ptype: PolicyShareType, policy: ManagedPolicy, composed: dict[str, Any]
+) -> tuple[list[str], str]:
+    """The Sids trainshare writes on the resource, and the document to leave there when it
+    stops managing a policy it found none of: the owner's statements (for a key, with the
+    statement that lets the owner administer it), or "" (no policy) when there are none."""
+    statements = composed["Statement"]
+    owners = (1 if ptype.owner_statement else 0) + len(policy.extra_statements)
+    own = [str(s["Sid"]) for s in statements[owners:] if "Sid" in s]
+    if ptype.owner_statement:
+        own.insert(0, ptype.owner_statement[0])
+    kept = statements[:owners]
+    keep = json.dumps({"Version": "2012-10-17", "Statement": kept}, separators=(",", ":"))
+    return own, keep if kept else ""
 
 
 def _legacy_policy_names(spec: Spec) -> Counter[str]:

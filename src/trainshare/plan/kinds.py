@@ -34,9 +34,7 @@ RESOURCE_POLICIES = frozenset(
 COMMAND = "command:local:Command"
 
 # Inputs ignored on a resource the component adopted (`OrgSharing(adopt=...)`), because changing
-# them replaces the resource instead of updating it: `permission_arns` is ForceNew in
-# terraform-provider-aws (internal/service/ram/resource_share.go, checked 2026-11-29), and
-# replacing a live share deletes it — every consumer loses access until the new share's
-# associations are made. Change an adopted share's permissions with RAM itself
-# (ReplacePermissionAssociations); `trainshare audit` compares them with the spec.
-ADOPTION_IGNORES: dict[str, tuple[str, ...]] = {RESOURCE_SHARE: ("permissionArns",)}
+# them replaces the resource instead of updating it. A share's `permission_arns` (ForceNew in
+# terraform-provider-aws internal/service/ram/resource_share.go, checked 2026-11-29) is ignored
+# on every share: permissions are set in place by their own command (plan/commands.py).
+ADOPTION_IGNORES: dict[str, tuple[str, ...]] = {}

@@ -32,6 +32,16 @@ def resource_association_node(share: str, arn: str) -> str:
     return f"{share_node(share)}/resource/{parts[2]}/{parts[5]}"
 
 
+def share_permission_node(share: str, resource_type: str) -> str:
+    """The command keeping a share's permission for one RAM resource type (`ec2:Subnet`)."""
+    return f"{share_node(share)}/permission/{resource_type.replace(':', '/')}"
+
+
+def keep_policy_node(policy: str) -> str:
+    """The command that records a resource's policy before trainshare's, and restores it."""
+    return f"{policy}/keep"
+
+
 def principal_node(share: str, target: str) -> str:
     """A share's principal: `root`, an OU path, an account key or a 12-digit ID."""
     return f"{share_node(share)}/principal/{target}"

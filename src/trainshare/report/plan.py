@@ -46,6 +46,16 @@ def _node_lines(node: Node, limits: Mapping[str, int]) -> list[str]:
     if flags:
         head += "  (" + ", ".join(flags) + ")"
     lines = [head]
+    environment = node.inputs.get("environment")
+    if node.kind == kinds.COMMAND and isinstance(environment, Mapping):
+        # a fixed script (trainshare.plan.commands): what it does is its action and variables
+        lines.append(f"{_INDENT}runs: {environment.get('TRAINSHARE_ACTION')}")
+        lines += [
+            f"{_INDENT}{key} = {_show(value)}"
+            for key, value in environment.items()
+            if key != "TRAINSHARE_ACTION" and value not in ("", None)
+        ]
+        return lines + _order_lines(node)
     for key, value in node.inputs.items():
         document = key == "content" or (
             node.kind in kinds.RESOURCE_POLICIES and key in ("policy", "resource_policy")
@@ -58,6 +68,11 @@ def _node_lines(node: Node, limits: Mapping[str, int]) -> list[str]:
             lines += [f"{_INDENT}  {line}" for line in pretty.splitlines()]
         else:
             lines.append(f"{_INDENT}{key} = {_show(value)}")
+    return lines + _order_lines(node)
+
+
+def _order_lines(node: Node) -> list[str]:
+    lines = []
     if node.depends_on:
         lines.append(f"{_INDENT}after: {', '.join(node.depends_on)}")
     if node.waits_for:
