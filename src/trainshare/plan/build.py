@@ -41,6 +41,7 @@ from trainshare.plan.names import (
     share_permission_node,
     unit_node,
 )
+from trainshare.plan.renames import FormerNames
 from trainshare.plan.resource_policies import Id, compose, document_value, worst_case_length
 from trainshare.spec import (
     ROOT,
@@ -85,6 +86,7 @@ class _Builder:
         self.nodes: list[Node] = []
         self.providers: dict[tuple[str, str], str] = {}
         self._provider_nodes: dict[str, Node] = {}
+        self._was = FormerNames(spec)
 
     def build(self) -> Plan:
         self.management_provider = self._provider(
@@ -118,6 +120,7 @@ class _Builder:
                             "parent_id": self._target_id(unit.parent),
                             "tags": {**unit.tags, **MANAGED_BY},
                         },
+                        aliases=self._was.aliases(unit_node, self._was.unit(unit.path)),
                     )
                 )
         self._arrival = _arrival(self.spec)
@@ -251,7 +254,7 @@ class _Builder:
                     name,
                     **self._mgmt(),
                     inputs={
-                        "name": account.key,
+                        "name": account.aws_name,
                         "email": account.email,
                         "parent_id": self._target_id(account.unit),
                         "role_name": self.org.access_role,
@@ -260,6 +263,7 @@ class _Builder:
                     },
                     depends_on=self._arrival[account.unit],
                     waits_for=throttle,
+                    aliases=self._was.aliases(account_node, self._was.account(account.key)),
                     protect=account.protect,
                     retain_on_delete=not account.close_on_deletion,
                     # The Organizations API cannot read these back (pulumi-aws Account docs): a
@@ -287,6 +291,7 @@ class _Builder:
                         "tags": dict(MANAGED_BY),
                     },
                     depends_on=(ORGANIZATION,),
+                    aliases=self._was.aliases(policy_node, self._was.guardrail(guardrail.key)),
                 )
             )
             for target in guardrail.targets:
@@ -299,6 +304,11 @@ class _Builder:
                             "policy_id": Ref(policy, "id"),
                             "target_id": self._target_id(target),
                         },
+                        aliases=self._was.aliases(
+                            attachment_node,
+                            self._was.guardrail(guardrail.key),
+                            self._was.target(target),
+                        ),
                     )
                 )
 
@@ -336,6 +346,7 @@ class _Builder:
                         ),
                     },
                     depends_on=attached,
+                    aliases=self._was.aliases(detach_full_access_node, self._was.target(target)),
                 )
             )
 
@@ -363,6 +374,8 @@ class _Builder:
                     "tags": {**share.tags, **MANAGED_BY},
                 },
                 ignore_changes=("permissionArns",),
+                protect=share.protect,
+                aliases=self._was.aliases(share_node, self._was.share(share.key)),
             )
         )
         permission_of_type = self._share_permissions(share, where)
@@ -375,6 +388,12 @@ class _Builder:
                     inputs={"resource_arn": resource.arn, "resource_share_arn": Ref(name, "arn")},
                     # a resource joins the share once its type's permission is the spec's
                     depends_on=(permission_of_type[resource.resource_type],),
+                    # a protected share's consumers are not cut off by deleting an association
+                    # first (Pulumi deletes dependents before what they depend on)
+                    protect=share.protect,
+                    aliases=self._was.aliases(
+                        resource_association_node, self._was.share(share.key), (resource.arn,)
+                    ),
                 )
             )
         for principal in share.principals:
@@ -389,6 +408,12 @@ class _Builder:
                         "resource_share_arn": Ref(name, "arn"),
                     },
                     depends_on=(RAM_ORG_SHARING,) if needs_org_sharing else (),
+                    protect=share.protect,
+                    aliases=self._was.aliases(
+                        principal_node,
+                        self._was.share(share.key),
+                        self._was.target(principal.target),
+                    ),
                 )
             )
 
@@ -416,6 +441,9 @@ class _Builder:
                         [permission_arn(p, partition) for p in rtype.permissions],
                         [r.arn for r in share.resources if r.resource_type == rtype.name],
                         self._command_where(where),
+                    ),
+                    aliases=self._was.aliases(
+                        share_permission_node, self._was.share(share.key), (rtype.name,)
                     ),
                 )
             )

@@ -69,9 +69,16 @@ class OrganizationSpec(_Model):
     limits: LimitOverrides = LimitOverrides()
 
 
+Key = Annotated[str, Field(min_length=1, max_length=512)]
+
+
 class AccountSpec(_Model):
     id: AccountId | None = None
     email: str | None = None
+    # The account's AWS name (CreateAccount AccountName); default the key. Changing it replaces
+    # the account (pulumi-aws #6242), so a key can be renamed while the name stays.
+    name: str | None = None
+    renamed_from: Key | None = None  # the key it had: the component keeps its resources
     unit: str = "root"
     tags: Tags = {}
     protect: bool = True
@@ -85,6 +92,7 @@ class GuardrailSpec(_Model):
     document: str | None = None
     description: Annotated[str, Field(max_length=512)] | None = None
     targets: Annotated[list[str], Field(min_length=1)]
+    renamed_from: Key | None = None
 
 
 class ResourceSpec(_Model):
@@ -107,6 +115,9 @@ class ShareSpec(_Model):
     allow_external: bool = False
     access: str | None = None
     tags: Tags = {}
+    renamed_from: Key | None = None
+    # Pulumi's `protect` on the share and its associations; default true for capacity
+    protect: bool | None = None
 
 
 class SpecDocument(_Model):

@@ -26,6 +26,7 @@ class Unit:
     id: str | None  # set when the OU exists already (adopted, not created)
     full_aws_access: bool
     tags: Mapping[str, str]
+    renamed_from: str | None = None  # the path it had (`renamed_from:` in the spec)
 
     @property
     def depth(self) -> int:
@@ -42,6 +43,12 @@ class Account:
     protect: bool
     close_on_deletion: bool
     full_aws_access: bool = True  # False: FullAWSAccess is detached (allow-list strategy)
+    name: str | None = None  # its AWS name when not the key
+    renamed_from: str | None = None  # the key it had
+
+    @property
+    def aws_name(self) -> str:
+        return self.name or self.key
 
     @property
     def created(self) -> bool:
@@ -57,6 +64,7 @@ class Guardrail:
     document: str  # minified JSON, exactly what is uploaded
     targets: tuple[str, ...]  # ROOT, OU paths, account keys
     template: str | None
+    renamed_from: str | None = None
 
 
 class PrincipalKind(StrEnum):
@@ -114,6 +122,8 @@ class Share:
     allow_external: bool
     tags: Mapping[str, str]
     kind: ShareKind = ShareKind.RAM
+    renamed_from: str | None = None
+    protect: bool = False  # Pulumi's protect on the share and its associations
 
 
 @dataclass(frozen=True, slots=True)

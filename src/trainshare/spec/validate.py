@@ -18,6 +18,7 @@ from trainshare.catalog.model import permission_name
 from trainshare.errors import Severity, SpecError
 from trainshare.policy import minify, render_template
 from trainshare.policy.lint import Finding, PolicyKind, lint_document, lint_text
+from trainshare.spec.changes import check_renames, share_protected
 from trainshare.spec.issues import Collector, did_you_mean
 from trainshare.spec.model import (
     AccountSpec,
@@ -48,7 +49,7 @@ from trainshare.spec.scp_checks import check_deploy_role, check_lockout, check_s
 from trainshare.yamlsource import Located, Path_, read_yaml
 
 _TOP_KEYS = ("version", "organization", "units", "accounts", "guardrails", "shares")
-_UNIT_RESERVED = ("id", "full_aws_access", "tags")
+_UNIT_RESERVED = ("id", "full_aws_access", "tags", "renamed_from")
 _ORG_ALIASES = (ROOT, "organization")
 # Organizations API reference: OrganizationalUnitId pattern.
 _OU_ID = re.compile(r"^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$")
@@ -116,6 +117,9 @@ class _Validator:
         check_lockout(self.out, guardrails=guardrails, units=units, accounts=accounts)
         shares = self._shares(self._mapping(data, "shares"), refs, checks_org)
         managed = self.policy_shares.managed_policies(shares)
+        check_renames(
+            self.out, units=units, accounts=accounts, guardrails=guardrails, shares=shares
+        )
         check_deploy_role(
             self.out,
             guardrails=guardrails,
@@ -315,8 +319,23 @@ class _Validator:
             )
             full_access = True
         tags = self._tags(body.get("tags", {}), (*ypath, "tags"))
+        renamed_from = body.get("renamed_from")
+        if renamed_from is not None and not (isinstance(renamed_from, str) and renamed_from):
+            self.out.add(
+                "WRONG_TYPE",
+                (*ypath, "renamed_from"),
+                "renamed_from is the OU's former path",
+                "write `renamed_from: ml/old-name`",
+            )
+            renamed_from = None
         return Unit(
-            path=path, name=name, parent=parent, id=ou_id, full_aws_access=full_access, tags=tags
+            path=path,
+            name=name,
+            parent=parent,
+            id=ou_id,
+            full_aws_access=full_access,
+            tags=tags,
+            renamed_from=renamed_from,
         )
 
     def _tags(self, raw: Any, path: Path_) -> dict[str, str]:
@@ -367,13 +386,14 @@ class _Validator:
                     'add `id: "123456789012"` or `email: team@example.com`',
                 )
                 continue
-            if spec.id is None and not _ACCOUNT_NAME.match(key):
+            aws_name = spec.name or key
+            if (spec.id is None or spec.name is not None) and not _ACCOUNT_NAME.match(aws_name):
                 self.out.add(
                     "INVALID_VALUE",
-                    path,
-                    f"account name {key!r} must be 1-50 printable ASCII characters "
+                    (*path, "name") if spec.name is not None else path,
+                    f"account name {aws_name!r} must be 1-50 printable ASCII characters "
                     "(CreateAccount AccountName)",
-                    "shorten the key",
+                    "shorten it, or give the account a `name:`",
                 )
             if spec.email is not None:
                 self._check_email(key, spec.email, (*path, "email"), emails)
@@ -404,6 +424,8 @@ class _Validator:
                 protect=spec.protect,
                 close_on_deletion=spec.close_on_deletion,
                 full_aws_access=spec.full_aws_access,
+                name=spec.name,
+                renamed_from=spec.renamed_from,
             )
             if org is not None and spec.id == org.management_account and spec.unit != ROOT:
                 self.out.add(
@@ -498,6 +520,7 @@ class _Validator:
                 document=document,
                 targets=targets,
                 template=spec.template,
+                renamed_from=spec.renamed_from,
             )
         return out
 
@@ -676,6 +699,8 @@ class _Validator:
             permissions=permissions,
             allow_external=spec.allow_external,
             tags=dict(spec.tags),
+            renamed_from=spec.renamed_from,
+            protect=share_protected(spec.protect, resources),
         )
 
     def _is_policy_resource(self, item: str | ResourceSpec) -> bool:
@@ -717,6 +742,7 @@ class _Validator:
             principals=principals,
             allow_external=spec.allow_external,
             tags={},
+            renamed_from=spec.renamed_from,
         )
 
     def _resources(
