@@ -43,7 +43,8 @@ PARAM_VALUES = {
 
 @st.composite
 def template_and_params(draw):
-    template = draw(st.sampled_from(list(CATALOG.guardrails.values())))
+    scps = [t for t in CATALOG.guardrails.values() if t.type == "scp"]
+    template = draw(st.sampled_from(scps))
     params = {}
     for name, spec in template.params.items():
         if spec.required or draw(st.booleans()):

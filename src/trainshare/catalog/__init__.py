@@ -1,18 +1,23 @@
 """Facts about AWS, kept as data with a source and a date (see the YAML files beside this one).
 
 Loaded once per process; nothing here is copied into code. Adding a RAM resource type is one
-entry in `data/ram_resource_types.yaml`; adding a guardrail is one file in `guardrails/`.
+entry in `data/ram_resource_types.yaml`; adding a guardrail is one file in `guardrails/`; adding an
+Organizations policy type is one entry in `data/policy_types.yaml` (and its grammar in
+`policy_syntax/` when it is not IAM's).
 """
 
 from trainshare.catalog.arns import Arn, is_organization_arn, ou_id_of, parse_arn
 from trainshare.catalog.model import (
+    AwsManagedPolicy,
     Catalog,
     FindingKind,
     GuardrailParam,
     GuardrailTemplate,
     Limit,
     ManagedPermission,
+    ManagementSyntax,
     PolicyShareType,
+    PolicyType,
     ResourceType,
     load_catalog,
     permission_arn,
@@ -20,13 +25,16 @@ from trainshare.catalog.model import (
 
 __all__ = [
     "Arn",
+    "AwsManagedPolicy",
     "Catalog",
     "FindingKind",
     "GuardrailParam",
     "GuardrailTemplate",
     "Limit",
     "ManagedPermission",
+    "ManagementSyntax",
     "PolicyShareType",
+    "PolicyType",
     "ResourceType",
     "is_organization_arn",
     "load_catalog",

@@ -132,6 +132,54 @@ class GuardrailTemplate:
     source: str
     params: Mapping[str, GuardrailParam]
     document: Mapping[str, Any]
+    type: str = "scp"  # a key of Catalog.policy_types
+
+
+@dataclass(frozen=True, slots=True)
+class AwsManagedPolicy:
+    """The policy AWS attaches to every root, OU and account once the type is enabled."""
+
+    name: str
+    id: str
+    detachable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ManagementSyntax:
+    """The grammar of a management policy type (catalog/policy_syntax/<type>.yaml)."""
+
+    top: str  # the one key the document starts with
+    child_control: tuple[str, ...]  # values @@operators_allowed_for_child_policies may hold
+    schema: Mapping[str, Any]  # the key tree; see catalog/policy_syntax/README.md
+    source: str
+    checked: str
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyType:
+    """An Organizations policy type (catalog/data/policy_types.yaml): what a guardrail's `type:`
+    names. `max_chars` and `per_target` are limit names (catalog limits, overridable)."""
+
+    key: str  # scp, rcp, ai-opt-out, tag, declarative-ec2, backup
+    aws_name: str  # SERVICE_CONTROL_POLICY, …
+    title: str
+    category: str  # authorization | management
+    syntax: str  # iam-scp | iam-rcp | policy_syntax/<file>
+    max_chars: str
+    per_target: str
+    per_organization: int
+    aws_managed: AwsManagedPolicy | None
+    management_account: bool  # whether it affects the management account
+    effective_policy: bool  # DescribeEffectivePolicy answers for it
+    trusted_access_required: tuple[str, ...]
+    trusted_access_optional: tuple[str, ...]
+    source: str
+    verified: str
+    management_syntax: ManagementSyntax | None = None
+
+    @property
+    def is_management(self) -> bool:
+        return self.category == "management"
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +205,12 @@ class Catalog:
     action_resources: Mapping[str, tuple[str, ...]]  # action → extra resource ARN templates
     trusted_services: frozenset[str]  # principals that support Organizations trusted access
     perimeter_sid: str = "TrainshareDataPerimeter"
+    policy_types: Mapping[str, PolicyType] = field(default_factory=dict)  # by key (scp, rcp, …)
+    trusted_services_checked: str = ""  # the date the trusted-access list was transcribed
+
+    def policy_type(self, aws_name: str) -> PolicyType | None:
+        """The type whose Organizations name is `aws_name` (SERVICE_CONTROL_POLICY, …)."""
+        return next((t for t in self.policy_types.values() if t.aws_name == aws_name), None)
 
     def resource_type_for(self, arn: Arn) -> ResourceType | None:
         return next((t for t in self.resource_types.values() if t.matches(arn)), None)
@@ -265,7 +319,44 @@ def _guardrail(name: str, raw: Mapping[str, Any]) -> GuardrailTemplate:
         source=" ".join(str(raw["source"]).split()),
         params=params,
         document=raw["document"],
+        type=str(raw.get("type", "scp")),
     )
+
+
+def _policy_types(raw: Mapping[str, Any]) -> dict[str, PolicyType]:
+    out = {}
+    for key, e in raw["types"].items():
+        managed = e.get("aws_managed")
+        syntax = str(e["syntax"])
+        management = None
+        if syntax.startswith("policy_syntax/"):
+            grammar = _read(syntax)
+            management = ManagementSyntax(
+                top=str(grammar["top"]),
+                child_control=tuple(grammar["child_control"]),
+                schema=grammar["schema"],
+                source=" ".join(str(grammar["source"]).split()),
+                checked=str(grammar["checked"]),
+            )
+        out[key] = PolicyType(
+            key=key,
+            aws_name=e["aws_name"],
+            title=e["title"],
+            category=e["category"],
+            syntax=syntax,
+            max_chars=e["max_chars"],
+            per_target=e["per_target"],
+            per_organization=int(e["per_organization"]),
+            aws_managed=AwsManagedPolicy(**managed) if managed else None,
+            management_account=bool(e["management_account"]),
+            effective_policy=bool(e["effective_policy"]),
+            trusted_access_required=tuple(e["trusted_access"]["required"]),
+            trusted_access_optional=tuple(e["trusted_access"]["optional"]),
+            source=" ".join(str(e["source"]).split()),
+            verified=e["verified"],
+            management_syntax=management,
+        )
+    return out
 
 
 @functools.cache
@@ -293,6 +384,7 @@ def load_catalog() -> Catalog:
         for item in sorted(guardrail_dir.iterdir(), key=lambda i: i.name)
         if item.name.endswith(".yaml")
     }
+    trusted = _read("data/trusted_services.yaml")
     return Catalog(
         checked=str(ram["checked"]),
         resource_types=_resource_types(ram["resource_types"]),
@@ -302,7 +394,9 @@ def load_catalog() -> Catalog:
         regions=dict(_read("data/regions.yaml")["regions"]),
         guardrails=guardrails,
         global_condition_keys=dict(_read("data/global_condition_keys.yaml")["keys"]),
-        trusted_services=frozenset(_read("data/trusted_services.yaml")["services"]),
+        trusted_services=frozenset(trusted["services"]),
+        trusted_services_checked=str(trusted["checked"]),
+        policy_types=_policy_types(_read("data/policy_types.yaml")),
         action_resources={
             action: tuple(arns) for action, arns in _read("data/action_resources.yaml").items()
         },

@@ -1,13 +1,18 @@
 """Render a guardrail template (catalog/guardrails/*.yaml) into a policy document.
 
 A template's document is ordinary policy JSON with three additions, all resolved here:
-`{"$param": NAME}` (optionally with `"$prefix"`) stands for a parameter's value; a statement with
+`{"$param": NAME}` (optionally with `"$prefix"` and `"$suffix"`) stands for a parameter's value,
+and a list parameter inside a list is spliced into it; a statement with
 `"$when": NAME` is kept only when that bool parameter is true; one with `"$each": NAME` is repeated
 for each item of that list parameter, with `${item}` and `${item_sid}` set; `${access_role}`,
 `${partition}` and string parameters (`${tag_key}`) are replaced in keys and strings. IAM policy
 variables such as `${aws:username}` are left as they are. A condition whose values render to an
 empty list is dropped, since an empty condition
 value list is rejected by AWS.
+
+`${org_id}` is the organization's ID (`o-…`): replaced when the spec names it
+(`organization.id`), else left as `ORG_ID_PLACEHOLDER` for the plan to fill in at deploy time
+(resource control policies name the organization they fence).
 """
 
 from __future__ import annotations
@@ -18,6 +23,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from trainshare.catalog import GuardrailTemplate
+
+ORG_ID_PLACEHOLDER = "${org_id}"
+# An organization ID is `o-` and 10 to 32 lowercase letters or digits (Organizations API
+# reference, Organization.Id pattern ^o-[a-z0-9]{10,32}$): the longest the placeholder can become.
+ORG_ID_MAX_CHARS = 34
 
 
 def _fits(kind: str, value: Any) -> bool:
@@ -81,9 +91,10 @@ def _render(node: Any, values: Mapping[str, Any], context: Mapping[str, str]) ->
     if isinstance(node, dict):
         if "$param" in node:
             value = values[node["$param"]]
-            prefix = node.get("$prefix", "")
+            prefix = _substitute(node.get("$prefix", ""), context)
+            suffix = node.get("$suffix", "")
             if isinstance(value, list):
-                return [prefix + _substitute(v, context) for v in value]
+                return [prefix + _substitute(v, context) + suffix for v in value]
             return _render(value, values, context)
         out: dict[str, Any] = {}
         for key, child in node.items():
@@ -107,6 +118,9 @@ def _render_item(node: Any, values: Mapping[str, Any], context: Mapping[str, str
     """A list item: a statement may be conditional (`$when`) or repeated (`$each`)."""
     if not isinstance(node, dict):
         return [_render(node, values, context)]
+    if "$param" in node:  # a list parameter splices into the list it stands in
+        rendered = _render(node, values, context)
+        return rendered if isinstance(rendered, list) else [rendered]
     when, each = node.get("$when"), node.get("$each")
     body = {k: v for k, v in node.items() if k not in ("$when", "$each")}
     if when is not None and not values.get(str(when)):

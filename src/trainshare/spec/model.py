@@ -56,6 +56,16 @@ class LimitOverrides(_Model):
     tags_per_entity: Annotated[int, Field(gt=0)] | None = None
     ram_resources_per_share: Annotated[int, Field(gt=0)] | None = None
     ram_principals_per_share: Annotated[int, Field(gt=0)] | None = None
+    rcp_max_chars: Annotated[int, Field(gt=0)] | None = None
+    rcps_per_target: Annotated[int, Field(gt=0)] | None = None
+    ai_opt_out_max_chars: Annotated[int, Field(gt=0)] | None = None
+    ai_opt_out_policies_per_target: Annotated[int, Field(gt=0)] | None = None
+    tag_policy_max_chars: Annotated[int, Field(gt=0)] | None = None
+    tag_policies_per_target: Annotated[int, Field(gt=0)] | None = None
+    declarative_ec2_max_chars: Annotated[int, Field(gt=0)] | None = None
+    declarative_ec2_policies_per_target: Annotated[int, Field(gt=0)] | None = None
+    backup_policy_max_chars: Annotated[int, Field(gt=0)] | None = None
+    backup_policies_per_target: Annotated[int, Field(gt=0)] | None = None
 
 
 class OrganizationSpec(_Model):
