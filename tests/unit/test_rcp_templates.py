@@ -51,7 +51,9 @@ def test_rcp_template_follows_the_rcp_grammar_and_fits(name):
         assert "*" not in actions
         assert {a.split(":")[0] for a in actions} <= COVERED
     text = minify(document)
-    worst = len(text) + text.count(ORG_ID_PLACEHOLDER) * (ORG_ID_MAX_CHARS - len(ORG_ID_PLACEHOLDER))
+    worst = len(text) + text.count(ORG_ID_PLACEHOLDER) * (
+        ORG_ID_MAX_CHARS - len(ORG_ID_PLACEHOLDER)
+    )
     assert worst <= 0.9 * CATALOG.limits["rcp_max_chars"].value
 
 
