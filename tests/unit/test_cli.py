@@ -96,9 +96,11 @@ def test_guardrails_list_shows_every_template_with_a_description():
     result = runner.invoke(app, ["guardrails", "list"])
     assert result.exit_code == 0
     lines = result.stdout.strip().splitlines()
-    assert len(lines) == 9
-    assert lines[1].split()[0] == "deny-external-sharing"
+    assert len(lines) == 13
+    assert lines[1].split()[:2] == ["deny-external-sharing", "scp"]
     assert "RAM shares cannot be opened to principals outside the organization" in lines[1]
+    secure = next(line for line in lines if line.startswith("rcp-secure-transport"))
+    assert secure.split()[1] == "rcp"
 
 
 def test_guardrails_show_prints_the_minified_document_and_its_size():
@@ -199,3 +201,11 @@ def test_debug_lets_the_error_through_with_its_traceback(tmp_path):
     assert result.exit_code == 1
     assert type(result.exception).__name__ == "SnapshotError"
     assert str(result.exception) == f"cannot read {missing}: No such file or directory"
+
+
+def test_guardrails_show_lints_an_rcp_template_as_an_rcp_against_its_own_limit():
+    result = runner.invoke(app, ["guardrails", "show", "rcp-secure-transport"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["Statement"][0]["Principal"] == "*"
+    assert result.stderr.startswith("rcp-secure-transport: 248 / 5,120 characters minified")
+    assert "RCP_" not in result.stderr and "PRINCIPAL_IN_SCP" not in result.stderr

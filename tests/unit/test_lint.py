@@ -188,8 +188,28 @@ AUDIT = {
 }  # tests/unit/test_audit_diff.py, tests/integration/test_policy_share_audit.py
 
 
+MANAGEMENT = {
+    "POLICY_TOO_LARGE",
+    "POLICY_NEAR_SIZE_LIMIT",
+    "MGMT_POLICY_STRUCTURE",
+    "MGMT_POLICY_UNKNOWN_KEY",
+    "MGMT_POLICY_KEY_NOT_LISTED",
+    "MGMT_POLICY_OPERATOR",
+    "MGMT_POLICY_VALUE",
+    "TAG_POLICY_KEY_MISMATCH",
+    "TAG_POLICY_WILDCARD",
+}  # tests/unit/test_management_policies.py
+RCP = {
+    "RCP_ALLOW_STATEMENT",
+    "RCP_PRINCIPAL",
+    "RCP_UNSUPPORTED_ELEMENT",
+    "RCP_BARE_WILDCARD",
+    "RCP_SERVICE_NOT_COVERED",
+}  # tests/unit/test_rcp_lint.py
+
+
 def test_every_catalogued_code_has_a_case():
-    covered = {c[0] for c in CASES} | ORG_LEVEL | AUDIT
+    covered = {c[0] for c in CASES} | ORG_LEVEL | AUDIT | MANAGEMENT | RCP
     assert covered == set(load_catalog().findings)
 
 

@@ -1,4 +1,4 @@
-"""`guardrails list` and `guardrails show`: the SCP templates trainshare ships."""
+"""`guardrails list` and `guardrails show`: the guardrail templates trainshare ships."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from trainshare.catalog import GuardrailTemplate, load_catalog
 from trainshare.cli.common import Format, FormatOpt, err, fail, out, print_json
 from trainshare.policy import minify, render_template
 from trainshare.policy.lint import PolicyKind, lint_document
+from trainshare.policy.rcp import lint_rcp
 from trainshare.report.guardrails import render_templates, rendered_to_json, templates_to_json
 
-HELP = "The SCP templates trainshare ships (catalog/guardrails)."
+HELP = "The guardrail templates trainshare ships (catalog/guardrails): SCPs and RCPs."
 
 
 def guardrails_list(fmt: FormatOpt = Format.TEXT) -> None:
@@ -50,7 +51,9 @@ def guardrails_show(
     ),
     fmt: FormatOpt = Format.TEXT,
 ) -> None:
-    """Render a template: the minified document AWS receives, its size, and lint findings."""
+    """Render a template: the minified document AWS receives, its size, and lint findings.
+    An RCP's `${org_id}` stays as it is: the spec's `organization.id`, or the deployed
+    organization's ID, takes its place."""
     catalog = load_catalog()
     template = catalog.guardrails.get(name)
     if template is None:
@@ -69,8 +72,11 @@ def guardrails_show(
             err.print(f"--param {problem.param}: {problem.message} — {problem.fix}", markup=False)
         fail(f"cannot render {name!r}")
     text = minify(document)
-    limit = catalog.limits["scp_max_chars"].value
-    findings = lint_document(document, PolicyKind.SCP, f"template {name}")
+    limit = catalog.limits[catalog.policy_types[template.type].max_chars].value
+    if template.type == "rcp":
+        findings = lint_rcp(document, f"template {name}")
+    else:
+        findings = lint_document(document, PolicyKind.SCP, f"template {name}")
     if fmt is Format.JSON:
         print_json(rendered_to_json(name, document, text, limit, findings))
         return

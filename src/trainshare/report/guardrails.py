@@ -1,4 +1,4 @@
-"""The shipped SCP templates (`guardrails list`, `guardrails show`) as text or JSON."""
+"""The shipped guardrail templates, SCPs and RCPs (`guardrails list`, `guardrails show`)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from trainshare.policy.lint import Finding
 
 
 def render_templates(templates: Mapping[str, GuardrailTemplate]) -> str:
-    """One line a template: its name, padded to the longest, and its description."""
+    """One line a template: its name, padded to the longest, its type and its description."""
     width = max(len(name) for name in templates)
-    return "\n".join(f"{t.name:<{width}}  {t.description}" for t in templates.values())
+    return "\n".join(f"{t.name:<{width}}  {t.type:<4} {t.description}" for t in templates.values())
 
 
 def templates_to_json(templates: Mapping[str, GuardrailTemplate]) -> dict[str, Any]:
@@ -20,6 +20,7 @@ def templates_to_json(templates: Mapping[str, GuardrailTemplate]) -> dict[str, A
         "templates": [
             {
                 "name": t.name,
+                "type": t.type,
                 "description": t.description,
                 "source": t.source,
                 "params": {
