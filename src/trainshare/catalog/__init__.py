@@ -18,9 +18,11 @@ from trainshare.catalog.model import (
     ManagementSyntax,
     PolicyShareType,
     PolicyType,
+    ReplaceRule,
     ResourceType,
     load_catalog,
     permission_arn,
+    replace_rules,
 )
 
 __all__ = [
@@ -35,10 +37,12 @@ __all__ = [
     "ManagementSyntax",
     "PolicyShareType",
     "PolicyType",
+    "ReplaceRule",
     "ResourceType",
     "is_organization_arn",
     "load_catalog",
     "ou_id_of",
     "parse_arn",
     "permission_arn",
+    "replace_rules",
 ]

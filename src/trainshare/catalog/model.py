@@ -107,6 +107,33 @@ class PolicyShareType:
 
 
 @dataclass(frozen=True, slots=True)
+class ReplaceRule:
+    """Inputs of one resource kind whose change replaces the resource (replace_inputs.yaml)."""
+
+    kind: str
+    inputs: tuple[str, ...]
+    why: str
+    source: str
+    verified: str
+
+
+@functools.cache
+def replace_rules() -> Mapping[str, ReplaceRule]:
+    """Resource kind (Pulumi type token) → what replaces it, read once from the package data."""
+    raw = _read("data/replace_inputs.yaml")
+    return {
+        kind: ReplaceRule(
+            kind=kind,
+            inputs=tuple(entry["inputs"]),
+            why=str(entry["why"]),
+            source=str(entry["source"]),
+            verified=str(entry["verified"]),
+        )
+        for kind, entry in raw["kinds"].items()
+    }
+
+
+@dataclass(frozen=True, slots=True)
 class Limit:
     name: str
     value: int

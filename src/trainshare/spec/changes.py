@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from trainshare.errors import Severity
+from trainshare.errors import Severity, SpecIssue
 from trainshare.spec.issues import Collector
-from trainshare.spec.resolved import ROOT, Account, Guardrail, Share, SharedResource, Unit
-from trainshare.yamlsource import Path_
+from trainshare.spec.resolved import ROOT, Account, Guardrail, Share, SharedResource, Spec, Unit
+from trainshare.yamlsource import Located, Path_
 
 # RAM types whose removal from a share cuts consumers off running capacity: protected by
 # default (a share's `protect:`). Capacity Blocks for ML are capacity reservations too.
@@ -121,4 +121,121 @@ def _check_account_name(out: Collector, account: Account) -> None:
             f"account {account.key!r} (was {old!r}) would be named {account.key!r} in AWS "
             "instead: a new name replaces the account, which is protected, so `pulumi up` fails",
             f"add `name: {old}` to keep its AWS name",
+        )
+
+
+def compare_specs(
+    old: Spec, new: Spec, source: Located, *, allow_unshare: bool = False
+) -> list[SpecIssue]:
+    """What only the previous spec can tell (`validate --against OLD`): a key that vanished
+    while another appeared with the same identity and no `renamed_from` (the resource would be
+    replaced, not renamed); an OU removed while accounts trainshare does not move stay in it
+    (AWS refuses to delete it, after its SCPs are detached); a share of capacity removed, or an
+    association of a protected share (consumers cut off; `pulumi up` refuses what is
+    protected)."""
+    out = Collector(source)
+    _undeclared_renames(out, old, new)
+    _removed_units(out, old, new)
+    _unshared(out, old, new, allow_unshare)
+    return out.sorted()
+
+
+def _former_keys(entries: Mapping[str, str | None]) -> set[str]:
+    return {old for old in entries.values() if old is not None}
+
+
+def _undeclared_renames(out: Collector, old: Spec, new: Spec) -> None:
+    def report(section: str, gone: str, key: str, same: str) -> None:
+        out.add(
+            "UNDECLARED_RENAME",
+            (section, key),
+            f"{gone!r} is no longer in `{section}` and {key!r} is new, with the same {same}: "
+            f"without `renamed_from` the resource is replaced, not renamed",
+            f"add `renamed_from: {gone}` to {key!r}",
+            Severity.WARNING,
+        )
+
+    taken = _former_keys({a.key: a.renamed_from for a in new.accounts.values()})
+    by_identity = {a.id or a.email: k for k, a in old.accounts.items() if a.id or a.email}
+    for key, account in new.accounts.items():
+        gone = by_identity.get(account.id or account.email or "")
+        if gone and gone not in new.accounts and gone not in taken and not account.renamed_from:
+            report("accounts", gone, key, "ID" if account.id else "email")
+    units_old = {u.id: p for p, u in old.units.items() if u.id}
+    taken = {old_path(p, new.units) for p in new.units}
+    for path, unit in new.units.items():
+        gone = units_old.get(unit.id or "")
+        if gone and gone not in new.units and gone not in taken:
+            report("units", gone, path, "OU ID")
+    taken = _former_keys({s.key: s.renamed_from for s in new.shares.values()})
+    shares_old = {_share_identity(s): k for k, s in old.shares.items()}
+    for key, share in new.shares.items():
+        gone = shares_old.get(_share_identity(share))
+        if gone and gone not in new.shares and gone not in taken and not share.renamed_from:
+            report("shares", gone, key, "owner, Region and resource ARNs")
+    taken = _former_keys({g.key: g.renamed_from for g in new.guardrails.values()})
+    documents = {g.document: k for k, g in old.guardrails.items()}
+    for key, guardrail in new.guardrails.items():
+        gone = documents.get(guardrail.document)
+        if gone and gone not in new.guardrails and gone not in taken and not guardrail.renamed_from:
+            report("guardrails", gone, key, "policy document")
+
+
+def _share_identity(share: Share) -> tuple[str, str, frozenset[str]]:
+    return (share.owner_id, share.region, frozenset(r.arn for r in share.resources))
+
+
+def _removed_units(out: Collector, old: Spec, new: Spec) -> None:
+    kept = {old_path(p, new.units) for p in new.units}
+    for path in old.units:
+        if path in kept:
+            continue
+        staying = [
+            key
+            for key, account in old.accounts.items()
+            if account.unit == path or account.unit.startswith(f"{path}/")
+            if not _moved_by_trainshare(new.accounts, account)
+        ]
+        if staying:
+            out.add(
+                "OU_REMOVED_WITH_ACCOUNTS",
+                ("units",),
+                f"OU {path!r} is removed, but it still holds "
+                f"{', '.join(repr(k) for k in staying)}, which trainshare does not move: AWS "
+                "refuses to delete an OU that holds accounts, after `pulumi up` has detached "
+                "its guardrails",
+                "keep the OU until they are moved (an account with `id` and `email` is moved "
+                "by trainshare to its `unit`)",
+            )
+
+
+def _moved_by_trainshare(accounts: Mapping[str, Account], was: Account) -> bool:
+    """Whether the new spec manages the account (so `pulumi up` moves it out first)."""
+    for account in accounts.values():
+        if (was.id and account.id == was.id) or (was.email and account.email == was.email):
+            return account.email is not None
+    return False
+
+
+def _unshared(out: Collector, old: Spec, new: Spec, allow_unshare: bool) -> None:
+    taken = _former_keys({s.key: s.renamed_from for s in new.shares.values()})
+    for key, share in old.shares.items():
+        if key in new.shares or key in taken:
+            continue
+        capacity = any(r.resource_type in CAPACITY_TYPES for r in share.resources)
+        if not (capacity or share.protect):
+            continue
+        steps = (
+            "it is protected, so `pulumi up` stops at it: deploy it once with `protect: false`, "
+            "or `pulumi state unprotect` its URNs"
+            if share.protect
+            else "`pulumi up` deletes it"
+        )
+        out.add(
+            "UNSHARE",
+            ("shares",),
+            f"share {key!r} is removed: its consumers lose "
+            f"{'the capacity it shares' if capacity else 'what it shares'}; {steps}",
+            "keep it, or pass --allow-unshare if that is the intent",
+            Severity.WARNING if allow_unshare else Severity.ERROR,
         )
