@@ -4,9 +4,11 @@ Two parsers, one result. The fast path composes the node tree with libyaml (PyYA
 composer: a 10,000-account spec in 0.4 s instead of 4.5 s) and resolves plain scalars with YAML
 1.2's core schema (`resolve_scalar`), so `yes`, `on` and `012` stay strings as YAML 1.2 says.
 libyaml implements YAML 1.1 and refuses a few 1.2 texts (an unquoted `arn:…` inside `[…]`); then
-ruamel.yaml's round-trip loader (pure Python, YAML 1.2) reads the file instead, and reports the
-errors. Either way the tree is walked once into plain dicts/lists/scalars with a `{path: line}`
-table, so any later check can say where in the file a problem is.
+ruamel.yaml's composer (pure Python, YAML 1.2) reads the file instead, and reports the errors.
+Either way the node tree is walked once (`_Walker`) into plain dicts/lists/scalars with a
+`{path: line}` table, so any later check can say where in the file a problem is, and within
+bounded cost: nesting, aliases and the values they copy, number lengths; tags other than the
+core schema's are refused.
 """
 
 from __future__ import annotations
@@ -17,12 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.constructor import DuplicateKeyError
+from ruamel.yaml import YAML, nodes
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.reader import ReaderError
 
+from trainshare import inputs
 from trainshare.errors import SpecError, SpecIssue
 
 Path_ = tuple[str | int, ...]
@@ -61,11 +62,15 @@ _SPECIAL_FLOAT = {
 
 
 def resolve_scalar(text: str) -> Any:
-    """A plain (unquoted) scalar's value under the YAML 1.2 core schema."""
+    """A plain (unquoted) scalar's value under the YAML 1.2 core schema. A number longer than
+    `inputs.MAX_NUMBER_CHARS` raises ValueError (converting it could take seconds)."""
     if _NULL.match(text):
         return None
     if text in _BOOL:
         return _BOOL[text]
+    numeric = _INT.match(text) or _OCT.match(text) or _HEX.match(text) or _FLOAT.match(text)
+    if numeric and len(text) > inputs.MAX_NUMBER_CHARS:
+        raise ValueError(f"a number of {len(text)} characters")
     if _INT.match(text):
         return int(text)
     if _OCT.match(text):
@@ -79,46 +84,172 @@ def resolve_scalar(text: str) -> Any:
     return text
 
 
-class _UnusualError(Exception):
-    """Something the fast path does not interpret itself (ruamel reads the text instead)."""
+# What an input may cost (README, "Limits on what an input can cost"): a billion-laughs file of a
+# few lines would otherwise expand to gigabytes, and a recursive alias never ends.
+MAX_DEPTH = inputs.MAX_DEPTH  # nested mappings and sequences
+MAX_ALIASES = 1_000  # uses of `*anchor` in one file
+MAX_ALIAS_NODES = 100_000  # values those uses copy, all together
 
 
-class _DuplicateError(Exception):
-    def __init__(self, key: str, line: int) -> None:
-        self.key, self.line = key, line
+class _RefusedError(Exception):
+    def __init__(self, line: int | None, code: str, message: str, fix: str) -> None:
+        self.line, self.code, self.message, self.fix = line, code, message, fix
 
 
-def _from_nodes(node: Any, path: Path_, lines: dict[Path_, int]) -> Any:
-    """Walk a libyaml node tree into plain data (YAML 1.2 scalars) and lines."""
-    if isinstance(node, yaml.MappingNode):
-        out: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise _UnusualError  # a complex key (`? [a, b]`)
-            key = _from_nodes(key_node, (), {})
-            if key in out:
-                raise _DuplicateError(str(key), key_node.start_mark.line + 1)
-            child = (*path, str(key))
-            lines[child] = key_node.start_mark.line + 1
-            out[key] = _from_nodes(value_node, child, lines)
-        return out
-    if isinstance(node, yaml.SequenceNode):
-        items: list[Any] = []
-        for index, item in enumerate(node.value):
-            lines[(*path, index)] = item.start_mark.line + 1
-            items.append(_from_nodes(item, (*path, index), lines))
-        return items
-    if not node.style and node.tag in _IMPLICIT_TAGS:  # plain: libyaml gives "" or None
-        return resolve_scalar(node.value)
-    if node.style and node.tag == "tag:yaml.org,2002:str":
-        return node.value  # quoted
-    raise _UnusualError  # an explicit tag (`!!binary`, `!custom`)
-
-
-_IMPLICIT_TAGS = frozenset(
+_CORE_SCALAR_TAGS = frozenset(
     f"tag:yaml.org,2002:{t}"
     for t in ("null", "bool", "int", "float", "str", "timestamp", "value", "merge")
 )
+_STR_TAG = "tag:yaml.org,2002:str"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_UNSUPPORTED_TAG_FIX = (
+    "remove the tag: trainshare reads plain YAML (strings, numbers, true/false, null, lists "
+    "and mappings)"
+)
+
+
+class _Walker:
+    """A node tree (libyaml's or ruamel's: the same shape) into plain data and a line table,
+    within the limits above. Aliases are the same node object met again: each use is counted,
+    and so is every value it copies; meeting a node inside itself is a recursive alias."""
+
+    def __init__(self, mapping: type, sequence: type) -> None:
+        self.mapping, self.sequence = mapping, sequence
+        self.lines: dict[Path_, int] = {(): 1}
+        self.seen: set[int] = set()  # collection nodes already walked once
+        self.open: set[int] = set()  # collection nodes being walked (the path to here)
+        self.aliases = 0
+        self.copied = 0
+        self.use_line = 1  # where the alias being copied is used
+
+    def walk(self, node: Any, path: Path_, depth: int, copy: bool) -> Any:
+        if copy:
+            self.copied += 1
+            if self.copied > MAX_ALIAS_NODES:
+                raise _RefusedError(
+                    self.use_line,
+                    "YAML_ALIASES",
+                    f"aliases copy more than {MAX_ALIAS_NODES:,} values",
+                    "write the repeated values out, or use fewer aliases of large anchors",
+                )
+        if isinstance(node, self.mapping | self.sequence):
+            return self._collection(node, path, depth, copy)
+        return _scalar(node)
+
+    def _collection(self, node: Any, path: Path_, depth: int, copy: bool) -> Any:
+        ident = id(node)
+        if ident in self.open:
+            raise _RefusedError(
+                self.lines.get(path, _line(node)),
+                "YAML_ALIASES",
+                "an alias refers to the anchor it is inside (a recursive alias)",
+                "an anchor's value cannot contain its own alias",
+            )
+        if ident in self.seen:
+            if not copy:
+                self.use_line = self._key_line(path, node)
+            self.aliases += 1
+            if self.aliases > MAX_ALIASES:
+                raise _RefusedError(
+                    self.use_line,
+                    "YAML_ALIASES",
+                    f"more than {MAX_ALIASES:,} aliases",
+                    "write the repeated values out",
+                )
+            copy = True
+        if depth >= MAX_DEPTH:
+            message = f"mappings and lists are nested more than {MAX_DEPTH} deep"
+            raise _RefusedError(_line(node), "YAML_TOO_DEEP", message, "flatten the document")
+        self.seen.add(ident)
+        self.open.add(ident)
+        try:
+            if isinstance(node, self.mapping):
+                return self._mapping(node, path, depth, copy)
+            return self._sequence(node, path, depth, copy)
+        finally:
+            self.open.discard(ident)
+
+    def _key_line(self, path: Path_, node: Any) -> int:
+        """The line of the nearest key above an alias: a node met through an alias carries the
+        anchor's line, not the alias's."""
+        for end in range(len(path), 0, -1):
+            if isinstance(path[end - 1], str):
+                return self.lines.get(path[:end], _line(node))
+        return _line(node)
+
+    def _mapping(self, node: Any, path: Path_, depth: int, copy: bool) -> dict[Any, Any]:
+        if node.tag != _MAP_TAG:
+            raise _tag_refused(node)
+        out: dict[Any, Any] = {}
+        lines = self.lines
+        for key_node, value_node in node.value:
+            if isinstance(key_node, self.mapping | self.sequence):
+                raise _RefusedError(
+                    _line(key_node),
+                    "YAML_COMPLEX_KEY",
+                    "a list or a mapping is used as a key",
+                    "keys are names: write a plain string",
+                )
+            key = _scalar(key_node)
+            if key in out:
+                raise _RefusedError(
+                    _line(key_node),
+                    "DUPLICATE_KEY",
+                    f"key {str(key)!r} appears twice in the same mapping",
+                    "each key may appear once; merge the two entries or rename one",
+                )
+            child = (*path, str(key))
+            lines[child] = key_node.start_mark.line + 1
+            out[key] = self.walk(value_node, child, depth + 1, copy)
+        return out
+
+    def _sequence(self, node: Any, path: Path_, depth: int, copy: bool) -> list[Any]:
+        if node.tag != _SEQ_TAG:
+            raise _tag_refused(node)
+        items: list[Any] = []
+        for index, item in enumerate(node.value):
+            child = (*path, index)
+            self.lines[child] = item.start_mark.line + 1
+            items.append(self.walk(item, child, depth + 1, copy))
+        return items
+
+
+def _line(node: Any) -> int:
+    return int(node.start_mark.line) + 1
+
+
+def _scalar(node: Any) -> Any:
+    tag = node.tag
+    if not node.style and tag in _CORE_SCALAR_TAGS:  # plain: YAML 1.2's core schema decides
+        try:
+            return resolve_scalar(node.value)
+        except ValueError:
+            raise _RefusedError(
+                _line(node),
+                "YAML_NUMBER",
+                f"a number of {len(node.value):,} characters (at most {inputs.MAX_NUMBER_CHARS})",
+                "quote it if it is a name; no value of a spec needs such a number",
+            ) from None
+    if node.style and tag == _STR_TAG:
+        return node.value  # quoted, or a block scalar
+    raise _tag_refused(node)
+
+
+def _tag_refused(node: Any) -> _RefusedError:
+    tag = str(node.tag).replace("tag:yaml.org,2002:", "!!")
+    return _RefusedError(
+        _line(node), "YAML_TAG", f"the tag {tag} is not supported", _UNSUPPORTED_TAG_FIX
+    )
+
+
+def _walk(node: Any, file: str, mapping: type, sequence: type) -> Located:
+    walker = _Walker(mapping, sequence)
+    try:
+        data = walker.walk(node, (), 0, False) if node is not None else None
+    except _RefusedError as refused:
+        raise _refused(file, refused.line, refused.code, refused.message, refused.fix) from None
+    return Located(data=data, file=file, lines=walker.lines)
 
 
 def _fast(text: str, file: str) -> Located | None:
@@ -128,49 +259,13 @@ def _fast(text: str, file: str) -> Located | None:
         return None
     try:
         node = yaml.compose(text, Loader=loader)
+    except yaml.MarkedYAMLError as exc:
+        if "maximum nesting depth" in str(exc.problem):  # libyaml stops at 1,000 levels
+            raise _too_deep(file, exc.problem_mark.line + 1 if exc.problem_mark else None) from None
+        return None
     except yaml.YAMLError:
         return None
-    lines: dict[Path_, int] = {(): 1}
-    try:
-        data = _from_nodes(node, (), lines) if node is not None else None
-    except _UnusualError:
-        return None
-    except _DuplicateError as dup:
-        raise _refused(
-            file,
-            dup.line,
-            "DUPLICATE_KEY",
-            f"key {dup.key!r} appears twice in the same mapping",
-            "each key may appear once; merge the two entries or rename one",
-        ) from None
-    return Located(data=data, file=file, lines=lines)
-
-
-def _plain(node: Any, path: Path_, lines: dict[Path_, int]) -> Any:
-    if isinstance(node, CommentedMap):
-        out: dict[Any, Any] = {}
-        for key, value in node.items():
-            line, _col = node.lc.key(key)
-            child = (*path, str(key))
-            lines[child] = line + 1
-            out[key] = _plain(value, child, lines)
-        return out
-    if isinstance(node, CommentedSeq):
-        items: list[Any] = []
-        for index, value in enumerate(node):
-            line, _col = node.lc.item(index)
-            lines[(*path, index)] = line + 1
-            items.append(_plain(value, (*path, index), lines))
-        return items
-    if isinstance(node, str):
-        return str(node)  # drop ruamel's ScalarString subclasses
-    if isinstance(node, bool):
-        return bool(node)
-    if isinstance(node, int):
-        return int(node)
-    if isinstance(node, float):
-        return float(node)
-    return node
+    return _walk(node, file, yaml.MappingNode, yaml.SequenceNode)
 
 
 def _refused(file: str, line: int | None, code: str, message: str, fix: str) -> SpecError:
@@ -180,35 +275,23 @@ def _refused(file: str, line: int | None, code: str, message: str, fix: str) -> 
 
 
 def load_yaml(text: str, file: str) -> Located:
-    """Parse YAML text; a syntax error or duplicate key is a located `SpecError`."""
+    """Parse YAML text; a syntax error, a duplicate key, or input past the limits above is a
+    located `SpecError`."""
     fast = _fast(text, file)
     return fast if fast is not None else load_yaml_ruamel(text, file)
 
 
 def load_yaml_ruamel(text: str, file: str) -> Located:
-    """The pure-Python YAML 1.2 path (ruamel.yaml round-trip), with its error reporting."""
+    """The pure-Python YAML 1.2 path (ruamel.yaml's composer), with its error reporting."""
     reader = YAML(typ="rt", pure=True)
-    reader.allow_duplicate_keys = False
+    reader.max_depth = MAX_DEPTH + 1  # ruamel ≥ 0.19 counts the scalars too; older: recursion
     try:
-        raw = reader.load(text)
-    except DuplicateKeyError as exc:
-        mark = exc.problem_mark
-        raise _refused(
-            file,
-            mark.line + 1 if mark else None,
-            "DUPLICATE_KEY",
-            f"{_duplicate_key(exc.problem)} appears twice in the same mapping",
-            "each key may appear once; merge the two entries or rename one",
-        ) from None
+        node = reader.compose(text)
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        raise _refused(
-            file,
-            mark.line + 1 if mark else None,
-            "YAML_SYNTAX",
-            f"not valid YAML: {exc.problem or exc.context}",
-            "fix the YAML syntax at this line (indentation, quotes, colons)",
-        ) from None
+        if type(exc).__name__ == "MaxDepthExceededError":
+            mark = exc.problem_mark
+            raise _too_deep(file, mark.line + 1 if mark else None) from None
+        raise _syntax_error(text, file, exc) from None
     except ReaderError as exc:
         raise _refused(
             file,
@@ -217,28 +300,45 @@ def load_yaml_ruamel(text: str, file: str) -> Located:
             f"character #x{exc.character:04x} is not allowed in YAML",
             "remove the control character (often pasted from a terminal)",
         ) from None
+    except RecursionError:
+        raise _too_deep(file, None) from None
     except YAMLError as exc:  # anything else ruamel refuses: still a located spec error
         raise _refused(
             file, 1, "YAML_SYNTAX", f"not valid YAML: {exc}", "fix the YAML syntax"
         ) from None
-    lines: dict[Path_, int] = {(): 1}
-    return Located(data=_plain(raw, (), lines), file=file, lines=lines)
+    return _walk(node, file, nodes.MappingNode, nodes.SequenceNode)
+
+
+def _too_deep(file: str, line: int | None) -> SpecError:
+    message = f"mappings and lists are nested more than {MAX_DEPTH} deep"
+    return _refused(file, line, "YAML_TOO_DEEP", message, "flatten the document")
+
+
+def _syntax_error(text: str, file: str, exc: MarkedYAMLError) -> SpecError:
+    """Where the parser noticed the problem, and where the structure it was reading began
+    (the mapping a stray list item broke, the quote that never closed)."""
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else None
+    message = f"not valid YAML: {exc.problem or exc.context}"
+    context = exc.context_mark
+    if exc.problem and exc.context and context is not None and context.line + 1 != line:
+        source = text.splitlines()[context.line] if context.line < text.count("\n") + 1 else ""
+        shown = f" (`{source.strip()[:60]}`)" if source.strip() else ""
+        message += f", {exc.context} that starts at line {context.line + 1}{shown}"
+    return _refused(
+        file,
+        line,
+        "YAML_SYNTAX",
+        message,
+        "fix the YAML syntax there (indentation, quotes, colons)",
+    )
 
 
 def read_yaml(path: Path) -> Located:
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = inputs.read_text(path, inputs.SPEC)
+    except inputs.InputError as exc:
         raise _refused(
-            str(path),
-            None,
-            "SPEC_UNREADABLE",
-            f"cannot read the spec: {exc}",
-            "check the path and that the file is UTF-8 text",
+            exc.source, exc.line, "SPEC_UNREADABLE", exc.message, exc.fix or "check the path"
         ) from None
     return load_yaml(text, str(path))
-
-
-def _duplicate_key(problem: str | None) -> str:
-    match = re.search(r'found duplicate key "([^"]*)"', problem or "")
-    return f"key {match.group(1)!r}" if match else "a key"

@@ -219,7 +219,9 @@ def test_unreadable_snapshot_is_a_clear_error(tmp_path):
         app, ["import", "--snapshot", str(tmp_path / "nope.json"), "--out", str(tmp_path / "o")]
     )
     assert missing.exit_code == 1
-    assert f"cannot read {tmp_path / 'nope.json'}: No such file or directory" in missing.stderr
+    assert f"{tmp_path / 'nope.json'}: cannot read the snapshot: No such file or directory" in (
+        missing.stderr
+    )
     broken = runner.invoke(
         app, ["import", "--snapshot", str(tmp_path / "snap.json"), "--out", str(tmp_path / "o")]
     )

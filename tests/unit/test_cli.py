@@ -192,7 +192,9 @@ def test_an_error_from_below_the_cli_is_one_line_and_exit_1(tmp_path):
     missing = tmp_path / "nope.json"
     result = runner.invoke(app, ["audit", str(EXAMPLE), "--snapshot", str(missing)])
     assert result.exit_code == 1
-    assert result.stderr == f"error: cannot read {missing}: No such file or directory\n"
+    assert result.stderr == (
+        f"error: {missing}: cannot read the snapshot: No such file or directory\n"
+    )
 
 
 def test_debug_lets_the_error_through_with_its_traceback(tmp_path):
@@ -200,7 +202,9 @@ def test_debug_lets_the_error_through_with_its_traceback(tmp_path):
     result = runner.invoke(app, ["--debug", "audit", str(EXAMPLE), "--snapshot", str(missing)])
     assert result.exit_code == 1
     assert type(result.exception).__name__ == "SnapshotError"
-    assert str(result.exception) == f"cannot read {missing}: No such file or directory"
+    assert (
+        str(result.exception) == f"{missing}: cannot read the snapshot: No such file or directory"
+    )
 
 
 def test_guardrails_show_lints_an_rcp_template_as_an_rcp_against_its_own_limit():

@@ -9,7 +9,18 @@ import pytest
 from tests.conftest import REPO
 
 SRC = REPO / "src" / "trainshare"
-PURE = ["spec", "catalog", "policy", "plan", "report", "errors.py", "cli"]
+PURE = [
+    "spec",
+    "catalog",
+    "policy",
+    "plan",
+    "report",
+    "errors.py",
+    "cli",
+    "inputs.py",
+    "yamlsource.py",
+    "snapshot.py",
+]
 FORBIDDEN = ("pulumi", "pulumi_aws", "boto3", "botocore")
 
 
@@ -34,6 +45,12 @@ def test_pure_layer_imports_no_pulumi_or_boto3(layer):
         if m.split(".")[0] in FORBIDDEN
     ]
     assert offenders == []
+
+
+def test_inputs_is_the_bottom_layer():
+    """Every reader uses `inputs`: it may import nothing of trainshare's but `errors`."""
+    ours = [m for m in imported_modules(SRC / "inputs.py") if m.split(".")[0] == "trainshare"]
+    assert ours == ["trainshare.errors"]
 
 
 def test_the_check_would_catch_an_import(tmp_path):

@@ -245,7 +245,7 @@ CASES = [
         "POLICY_FILE_MISSING",
         "guardrails.g.document",
         12,
-        "cannot read 'nope.json': No such file or directory",
+        "'nope.json': cannot read the policy document: No such file or directory",
     ),
 ]
 

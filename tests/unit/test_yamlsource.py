@@ -3,10 +3,12 @@ YAML 1.2 — including the texts where YAML 1.1 would differ."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from trainshare.errors import SpecError
-from trainshare.yamlsource import _fast, load_yaml, load_yaml_ruamel, resolve_scalar
+from trainshare.yamlsource import _fast, load_yaml, load_yaml_ruamel, read_yaml, resolve_scalar
 
 TEXTS = [
     "a: 1\nb: -2\nc: 1.5\nd: true\ne: ~\nf: x\n",
@@ -50,18 +52,27 @@ def test_unquoted_arns_in_flow_lists_read_the_same():
     )
 
 
-@pytest.mark.parametrize("text", ["? [a, b]\n: c\n", "a: !!binary aGk=\n", 'a: !!int "5"\n'])
-def test_complex_keys_and_explicit_tags_are_left_to_ruamel(text):
-    # Found by review: a complex key crashed the fast path, and !!binary read as a string.
-    assert _fast(text, "f") is None
-    try:
-        expected = load_yaml_ruamel(text, "f").data
-    except SpecError as exc:
-        with pytest.raises(SpecError):
-            load_yaml(text, "f")
-        assert exc.issues
-    else:
-        assert load_yaml(text, "f").data == expected
+@pytest.mark.parametrize(
+    ("text", "code", "message"),
+    [
+        ("? [a, b]\n: c\n", "YAML_COMPLEX_KEY", "a list or a mapping is used as a key"),
+        ("a: !!binary aGk=\n", "YAML_TAG", "the tag !!binary is not supported"),
+        ('a: !!int "5"\n', "YAML_TAG", "the tag !!int is not supported"),
+        ("a: !!omap [{b: 1}]\n", "YAML_TAG", "the tag !!omap is not supported"),
+        ("a: !!set {b, c}\n", "YAML_TAG", "the tag !!set is not supported"),
+        ("a:\n  b: !custom 1\n", "YAML_TAG", "the tag !custom is not supported"),
+    ],
+)
+@pytest.mark.parametrize("loader", [load_yaml, load_yaml_ruamel])
+def test_complex_keys_and_tags_are_located_errors_on_both_paths(loader, text, code, message):
+    # Found by review: a complex key crashed the fast path, and !!binary read as a string;
+    # issue #16: !!omap and custom tags reached the validator as ruamel objects.
+    with pytest.raises(SpecError) as caught:
+        loader(text, "f.yaml")
+    (issue,) = caught.value.issues
+    line = 1 if code == "YAML_COMPLEX_KEY" else text.count("\n")
+    assert (issue.code, issue.line, issue.message) == (code, line, message)
+    assert issue.fix.startswith(("remove the tag", "keys are names"))
 
 
 def test_duplicate_keys_are_located_on_both_paths():
@@ -74,3 +85,103 @@ def test_duplicate_keys_are_located_on_both_paths():
             3,
             "key 'a' appears twice in the same mapping",
         )
+
+
+LAUGHS = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(9)
+)
+
+
+@pytest.mark.parametrize("loader", [load_yaml, load_yaml_ruamel])
+@pytest.mark.parametrize(
+    ("text", "code", "line", "message"),
+    [
+        # billion laughs: 10 levels of 10 aliases each would be 10^10 strings
+        (LAUGHS, "YAML_ALIASES", 4, "more than 1,000 aliases"),
+        ("a: &x [1, *x]\n", "YAML_ALIASES", 1, "an alias refers to the anchor it is inside"),
+        ("a: &x {b: *x}\n", "YAML_ALIASES", 1, "an alias refers to the anchor it is inside"),
+        (
+            "a: &x [1]\n" + "".join(f"k{i}: *x\n" for i in range(1001)),
+            "YAML_ALIASES",
+            1002,
+            "more than 1,000 aliases",
+        ),
+        ("a: " + "[" * 80 + "]" * 80 + "\n", "YAML_TOO_DEEP", 1, "nested more than 64 deep"),
+        (
+            "a: &a [" + ", ".join(["x"] * 2000) + "]\n" + "".join(f"k{i}: *a\n" for i in range(60)),
+            "YAML_ALIASES",
+            52,
+            "aliases copy more than 100,000 values",
+        ),
+        ("a:\n  b: 1" + "0" * 5000 + "\n", "YAML_NUMBER", 2, "a number of 5,001 characters"),
+        ("a: 0x" + "f" * 100 + "\n", "YAML_NUMBER", 1, "a number of 102 characters"),
+    ],
+)
+def test_inputs_past_the_limits_are_located_errors(loader, text, code, line, message):
+    """Issue #16: each of these crashed, recursed forever or ate gigabytes."""
+    with pytest.raises(SpecError) as caught:
+        loader(text, "f.yaml")
+    (issue,) = caught.value.issues
+    assert issue.code == code
+    assert issue.line == line
+    assert message in issue.message
+
+
+def test_nesting_deeper_than_libyaml_allows_is_a_located_error():
+    # libyaml stops at 1,000 levels; ruamel's composer recurses: neither may crash
+    with pytest.raises(SpecError) as caught:
+        load_yaml("a: " + "[" * 5000 + "]" * 5000 + "\n", "f.yaml")
+    (issue,) = caught.value.issues
+    assert issue.code == "YAML_TOO_DEEP"
+
+
+def test_aliases_within_the_limits_still_read():
+    text = (
+        "p: &p [ml/training, ml/research]\nshares:\n  a: {principals: *p}\n  b: {principals: *p}\n"
+    )
+    data = load_yaml(text, "f").data
+    assert data["shares"] == {
+        "a": {"principals": ["ml/training", "ml/research"]},
+        "b": {"principals": ["ml/training", "ml/research"]},
+    }
+
+
+def test_a_syntax_error_names_where_the_structure_went_wrong():
+    text = "version: 1\nunits:\n  ml:\n    training: {}\n  - stray\n"
+    with pytest.raises(SpecError) as caught:
+        load_yaml(text, "f.yaml")
+    (issue,) = caught.value.issues
+    assert (issue.code, issue.line) == ("YAML_SYNTAX", 5)
+    assert issue.message == (
+        "not valid YAML: expected <block end>, but found '-', while parsing a block mapping "
+        "that starts at line 3 (`ml:`)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        (
+            "/dev/zero",
+            "a spec may be at most 16,777,216 bytes (16 MiB); this one is more than that",
+        ),
+        ("/", "is a folder, not a spec file"),
+        ("nul\0here.yaml", "the path contains a NUL byte"),
+    ],
+)
+def test_unreadable_specs_are_located_errors(path, message):
+    with pytest.raises(SpecError) as caught:
+        read_yaml(Path(path) if "\0" not in path else path)  # type: ignore[arg-type]
+    (issue,) = caught.value.issues
+    assert issue.code == "SPEC_UNREADABLE"
+    assert issue.message == message
+
+
+def test_a_latin_1_spec_names_the_line_of_the_first_bad_byte(tmp_path):
+    spec = tmp_path / "trainshare.yaml"
+    spec.write_bytes("version: 1\n# caf\xe9\n".encode("latin-1"))
+    with pytest.raises(SpecError) as caught:
+        read_yaml(spec)
+    (issue,) = caught.value.issues
+    assert (issue.code, issue.line) == ("SPEC_UNREADABLE", 2)
+    assert issue.message == "the spec is not UTF-8 text: byte 0xe9 cannot be decoded"

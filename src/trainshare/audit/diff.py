@@ -187,7 +187,9 @@ class _Differ:
         self._full_aws_access()
 
     def _full_aws_access(self) -> None:
-        full = next((p for p in self.live.policies if p.name == "FullAWSAccess"), None)
+        full = next(
+            (p for p in self.live.policies if p.name == "FullAWSAccess" and p.aws_managed), None
+        )
         if full is None:
             return
         levels = [(p, u.full_aws_access, self.unit_ids.get(p)) for p, u in self.spec.units.items()]

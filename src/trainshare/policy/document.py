@@ -10,6 +10,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from trainshare.inputs import InputError, load_json
+
 _VERSIONS = ("2012-10-17", "2008-10-17")
 _EFFECTS = ("Allow", "Deny")
 _STATEMENT_KEYS = frozenset(
@@ -37,17 +39,16 @@ class PolicyProblem:
 
 
 def parse_policy(text: str) -> tuple[dict[str, Any] | None, list[PolicyProblem]]:
-    """Parse JSON text into a document; a syntax error is a problem, never an exception."""
+    """Parse JSON text into a document; a syntax error is a problem, never an exception. Strict
+    JSON (`inputs.load_json`): NaN, Infinity, huge numbers and deep nesting are problems too."""
     try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return None, [
-            PolicyProblem(
-                where=f"line {exc.lineno} column {exc.colno}",
-                message=f"not valid JSON: {exc.msg}",
-                fix="fix the JSON syntax (a missing comma or quote is the usual cause)",
-            )
-        ]
+        value = load_json(text, "policy")
+    except InputError as exc:
+        where = f"line {exc.line}" if exc.line is not None else "(document)"
+        if exc.column is not None:
+            where += f" column {exc.column}"
+        message = exc.message.replace("not JSON:", "not valid JSON:", 1)
+        return None, [PolicyProblem(where=where, message=message, fix=exc.fix)]
     if not isinstance(value, dict):
         return None, [
             PolicyProblem("(document)", "a policy must be a JSON object", 'write {"Version": …}')

@@ -8,7 +8,6 @@ of the node it names, a `Join` an `Output.concat`, and each node's kind picks it
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_command
 
+from trainshare import inputs
 from trainshare.errors import PlanError
 from trainshare.plan import Join, Mode, Node, Plan, Ref, Value, build_plan, kinds, refs_in
 from trainshare.plan.names import account_node, policy_node, share_node, unit_node
@@ -246,15 +246,21 @@ def _adoption(adopt: str | Path | Mapping[str, Any], component: str, plan: Plan)
     """Plan node name → import ID, from an import file; refuses one that disagrees with the plan
     (a resource of another type under the same name would be imported as the wrong thing)."""
     if isinstance(adopt, Mapping):
-        document = adopt
+        document: Any = adopt
     else:
         try:
-            document = json.loads(Path(adopt).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
+            document = inputs.read_json(adopt, inputs.IMPORT_FILE)
+        except inputs.InputError as exc:
             raise PlanError(f"cannot read the import file {adopt}: {exc}") from None
+    entries = document.get("resources") if isinstance(document, Mapping) else None
+    if not isinstance(entries, list) or not all(isinstance(e, Mapping) for e in entries):
+        raise PlanError(
+            f"{adopt}: an import file is an object whose `resources` is a list of objects "
+            "(`pulumi import --file`'s format); regenerate it with `trainshare import`"
+        )
     prefix = f"{component}/"
     ids: dict[str, str] = {}
-    for entry in document.get("resources", []):
+    for entry in entries:
         name, resource_id = str(entry.get("name", "")), entry.get("id")
         if not name.startswith(prefix) or not resource_id:
             continue  # the component itself, or another program's resource

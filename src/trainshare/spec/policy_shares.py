@@ -10,12 +10,12 @@ declared as managed is an error saying what would be lost.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from trainshare import inputs
 from trainshare.catalog import Catalog, PolicyShareType, parse_arn
 from trainshare.catalog.arns import Arn
 from trainshare.errors import Severity
@@ -283,17 +283,16 @@ class PolicyShareChecks:
         if isinstance(given, str):
             file = self.base_dir / given
             try:
-                statements = json.loads(file.read_text(encoding="utf-8"))
-            except OSError as exc:
+                text = inputs.read_text(file, inputs.POLICY)
+            except inputs.InputError as exc:
                 self.out.add(
-                    "FILE_NOT_FOUND",
-                    path,
-                    f"cannot read {file}: {exc.strerror}",
-                    "the path is relative to the spec",
+                    "FILE_NOT_FOUND", path, str(exc), exc.fix or "the path is relative to the spec"
                 )
                 return None
-            except ValueError as exc:
-                self.out.add("INVALID_JSON", path, f"{file} is not JSON ({exc})", "fix the file")
+            try:
+                statements = inputs.load_json(text, str(file))
+            except inputs.InputError as exc:
+                self.out.add("INVALID_JSON", path, str(exc), "fix the file")
                 return None
             if isinstance(statements, dict):
                 statements = statements.get("Statement", [])

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from trainshare import inputs
 from trainshare.catalog import Catalog, load_catalog, parse_arn
 from trainshare.catalog.model import permission_name
 from trainshare.errors import Severity, SpecError
@@ -589,13 +590,14 @@ class _Validator:
 
     def _document_text(self, relative: str, path: Path_) -> str | None:
         try:
-            return (self.base_dir / relative).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+            return inputs.read_text(self.base_dir / relative, inputs.POLICY)
+        except inputs.InputError as exc:
+            where = f"{relative!r}" + (f" line {exc.line}" if exc.line is not None else "")
             self.out.add(
                 "POLICY_FILE_MISSING",
                 path,
-                f"cannot read {relative!r}: {getattr(exc, 'strerror', None) or exc}",
-                "the path is relative to the spec file's folder",
+                f"{where}: {exc.message}",
+                exc.fix or "the path is relative to the spec file's folder",
             )
             return None
 
