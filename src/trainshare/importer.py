@@ -20,25 +20,35 @@ import io
 import json
 import re
 import tempfile
-from dataclasses import dataclass, field
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
 from trainshare.catalog import is_organization_arn, load_catalog, ou_id_of, parse_arn
 from trainshare.catalog.model import permission_name
-from trainshare.errors import TrainshareError
+from trainshare.errors import Severity, SpecError, TrainshareError
+from trainshare.inputs import InputError, load_json
 from trainshare.plan import Join, Node, Plan, Ref, Value, build_plan, kinds
 from trainshare.plan.build import ORGANIZATION, RAM_SERVICE
+from trainshare.plan.names import policy_node, share_node
 from trainshare.scaffold import project_name, render_project, write_files
-from trainshare.snapshot import Snapshot
+from trainshare.snapshot import Account, Snapshot
 from trainshare.spec import Spec, load_spec
+
+_T = TypeVar("_T")
 
 IMPORT_FILE = "pulumi-import.json"
 
-_RESERVED = {"root", "organization"}
+# Names a spec reads as something else: the whole organization, and an OU's own settings.
+_ORG_ALIASES = frozenset({"root", "organization"})
+_UNIT_RESERVED = frozenset({"id", "full_aws_access", "tags"})
+_TWELVE_DIGITS = re.compile(r"^\d{12}$")
+_MAX_NAME = 128  # OU names and SCP names (Organizations API reference)
+_MAX_FILE_STEM = 100  # well under the 255 bytes file systems allow, with room for a suffix
 
 
 class ImportRefusedError(TrainshareError):
@@ -50,19 +60,38 @@ class Imported:
     spec_text: str
     policies: dict[str, str]  # relative path → JSON text
     notes: list[str] = field(default_factory=list)  # what was renamed or left out, in words
+    # plan node name → the live ID it adopts, for what is matched by ID rather than by name
+    adopt: dict[str, str] = field(default_factory=dict)
 
 
-def _unique(name: str, taken: set[str], notes: list[str], what: str) -> str:
-    key = re.sub(r"/", "-", name) or "unnamed"
-    if key.lower() in _RESERVED:
-        key = f"{key}-1"
-    base, n = key, 2
-    while key in taken:
-        key, n = f"{base}-{n}", n + 1
-    taken.add(key)
-    if key != name:
-        notes.append(f"{what} {name!r} is written as {key!r}")
-    return key
+class _Keys:
+    """Spec keys for names from AWS: each unique, none read as something else.
+
+    A name is kept as its key when the spec can hold it; otherwise `/` becomes `-` (it separates
+    levels of OU paths and plan names) and a suffix makes the key unique, and `refused` (a
+    reserved word, a name that would resolve to another object) is never given out.
+    """
+
+    def __init__(self, what: str, notes: list[str], *, fold: bool = False, limit: int = 0):
+        self.what, self.notes, self.fold, self.limit = what, notes, fold, limit
+        self.taken: set[str] = set()
+
+    def _norm(self, key: str) -> str:
+        return key.casefold() if self.fold else key
+
+    def take(self, name: str, refused: Callable[[str], bool] = lambda _: False) -> str:
+        base = name.replace("/", "-") or "unnamed"
+        key, n = base, 1 if refused(base) else 2
+        while (
+            self._norm(key) in self.taken or refused(key) or (self.limit and len(key) > self.limit)
+        ):
+            suffix = f"-{n}"
+            stem = base[: self.limit - len(suffix)] if self.limit else base
+            key, n = f"{stem}{suffix}", n + 1
+        self.taken.add(self._norm(key))
+        if key != name:
+            self.notes.append(f"{self.what} {name!r} is written as {key!r}")
+        return key
 
 
 def import_snapshot(
@@ -86,6 +115,7 @@ class _Importer:
         self.notes: list[str] = []
         self.paths: dict[str, str] = {snapshot.root_id: "root"}  # OU ID → path
         self.keys: dict[str, str] = {}  # account ID → key
+        self.adopt: dict[str, str] = {}  # plan node name → live ID
         self.children: dict[str, list[Any]] = {}
         for unit in snapshot.units:
             self.children.setdefault(unit.parent_id, []).append(unit)
@@ -95,12 +125,7 @@ class _Importer:
         accounts = self.accounts()
         self.full_aws_access(units, accounts)
         guardrails, policies = self.guardrails()
-        shares = CommentedMap()
-        taken: set[str] = set()
-        for share in sorted(self.snapshot.shares, key=lambda s: (s.owner, s.name)):
-            body = _share(share, self.keys, self.paths, load_catalog(), self.notes)
-            if body is not None:
-                shares[_unique(share.name, taken, self.notes, "share")] = body
+        shares = self.shares()
         document = CommentedMap(version=1)
         document["organization"] = CommentedMap(
             management_account=self.snapshot.management_account,
@@ -125,9 +150,9 @@ class _Importer:
             f"{self.snapshot.taken_at or 'at an unknown time'}).\n"
         )
         for note in self.notes:
-            stream.write(f"# {note}\n")
+            stream.write(f"# {_one_line(note)}\n")
         YAML().dump(document, stream)
-        return Imported(stream.getvalue(), policies, self.notes)
+        return Imported(stream.getvalue(), policies, self.notes, self.adopt)
 
     def trusted_services(self) -> list[str]:
         """Services with trusted access, but RAM's: the spec's RAM sharing owns that one
@@ -147,10 +172,18 @@ class _Importer:
         return out
 
     def tree(self, parent_id: str, prefix: str) -> CommentedMap:
+        """The OUs under `parent_id`. Siblings differing only by case would be refused
+        (OU_NAME_CLASH); an OU's own settings and, at the top, `root`, `organization` and
+        12-digit names (read as an account ID in principals) are never OU keys."""
         out = CommentedMap()
-        taken: set[str] = set()
+        keys = _Keys("OU", self.notes, fold=True, limit=_MAX_NAME)
+
+        def refused(key: str) -> bool:
+            top = not prefix and (key in _ORG_ALIASES or bool(_TWELVE_DIGITS.match(key)))
+            return top or key in _UNIT_RESERVED
+
         for unit in sorted(self.children.get(parent_id, []), key=lambda u: (u.name, u.id)):
-            key = _unique(unit.name, taken, self.notes, "OU")
+            key = keys.take(unit.name, refused)
             path = f"{prefix}/{key}" if prefix else key
             self.paths[unit.id] = path
             body = CommentedMap(id=unit.id)
@@ -159,19 +192,27 @@ class _Importer:
         return out
 
     def accounts(self) -> CommentedMap:
+        """Accounts by ID, keyed by name where the name cannot be read as something else: an
+        OU path (AMBIGUOUS_NAME), `root`, or another account's ID."""
         accounts = CommentedMap()
-        taken: set[str] = set()
-        for account in sorted(self.snapshot.accounts, key=lambda a: (a.name, a.id)):
-            key = _unique(account.name, taken, self.notes, "account")
+        keys = _Keys("account", self.notes)
+        ou_paths = set(self.paths.values())
+        listed = list(self.snapshot.accounts)
+        mgmt = self.snapshot.management_account
+        if all(a.id != mgmt for a in listed):  # the spec needs the management account
+            listed.append(Account(mgmt, "management", "", "ACTIVE", self.snapshot.root_id))
+        for account in sorted(listed, key=lambda a: (a.name, a.id)):
+
+            def refused(key: str, own: str = account.id) -> bool:
+                digits = bool(_TWELVE_DIGITS.match(key)) and key != own
+                return key in _ORG_ALIASES or key in ou_paths or digits
+
+            key = keys.take(account.name, refused)
             self.keys[account.id] = key
             body = CommentedMap(id=account.id)
             if self.paths.get(account.parent_id, "root") != "root":
                 body["unit"] = self.paths[account.parent_id]
             accounts[key] = body
-        mgmt = self.snapshot.management_account
-        if mgmt not in self.keys:
-            self.keys[mgmt] = _unique("management", taken, self.notes, "account")
-            accounts[self.keys[mgmt]] = CommentedMap(id=mgmt)
         return accounts
 
     def full_aws_access(self, units: CommentedMap, accounts: CommentedMap) -> None:
@@ -189,21 +230,59 @@ class _Importer:
                 accounts[self.keys[account.id]]["full_aws_access"] = False
 
     def guardrails(self) -> tuple[CommentedMap, dict[str, str]]:
+        """Each SCP a guardrail with its own document file, adopted by its ID."""
         guardrails = CommentedMap()
         policies: dict[str, str] = {}
-        taken: set[str] = set()
+        keys = _Keys("SCP", self.notes, limit=_MAX_NAME)
+        files = _Keys("SCP document", [], fold=True, limit=_MAX_FILE_STEM)  # case-blind disks
         for policy in sorted(
-            (p for p in self.snapshot.policies if not p.aws_managed), key=lambda p: p.name
+            (p for p in self.snapshot.policies if not p.aws_managed), key=lambda p: (p.name, p.id)
         ):
             if not policy.targets:
-                self.notes.append(f"SCP {policy.name} is attached nowhere: left out")
+                self.notes.append(f"SCP {policy.name!r} is attached nowhere: left out")
                 continue
-            key = _unique(policy.name, taken, self.notes, "SCP")
-            file = f"policies/{re.sub(r'[^A-Za-z0-9_.-]+', '-', key)}.json"
-            policies[file] = json.dumps(json.loads(policy.content), indent=2) + "\n"
-            targets = sorted(self.paths.get(t) or self.keys.get(t) or t for t in policy.targets)
-            guardrails[key] = CommentedMap(document=file, targets=targets)
+            try:
+                document = load_json(policy.content, f"SCP {policy.name!r}")
+            except InputError as exc:
+                self.notes.append(f"{exc}: left out")
+                continue
+            targets = []
+            for target in policy.targets:
+                ref = self.paths.get(target) or self.keys.get(target)
+                if ref is None:
+                    self.notes.append(
+                        f"SCP {policy.name!r} is attached to {target}, which is not in the "
+                        "organization read: that attachment is left out"
+                    )
+                else:
+                    targets.append(ref)
+            key = keys.take(policy.name)
+            stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", key).strip(".-") or "policy"
+            file = f"policies/{files.take(stem)}.json"
+            policies[file] = json.dumps(document, indent=2) + "\n"
+            body = CommentedMap()
+            if key != policy.name:
+                body["name"] = policy.name
+            body.update(document=file, targets=sorted(targets))
+            guardrails[key] = body
+            self.adopt[policy_node(key)] = policy.id
         return guardrails, policies
+
+    def shares(self) -> CommentedMap:
+        """Each RAM share under its own key, adopted by its ARN (AWS lets shares share a name)."""
+        shares = CommentedMap()
+        keys = _Keys("share", self.notes)
+        catalog = load_catalog()
+        for share in sorted(self.snapshot.shares, key=lambda s: (s.owner, s.name, s.region, s.arn)):
+            body = _share(share, self.keys, self.paths, catalog, self.notes)
+            if body is None:
+                continue
+            key = keys.take(share.name)
+            if key != share.name:
+                body.insert(0, "name", share.name)
+            shares[key] = body
+            self.adopt[share_node(key)] = share.arn
+        return shares
 
 
 def _level(units: CommentedMap, path: str) -> CommentedMap:
@@ -263,8 +342,19 @@ def project_files(imported: Imported, snapshot: Snapshot, folder: Path) -> dict[
             (base / name).parent.mkdir(parents=True, exist_ok=True)
             (base / name).write_text(text, encoding="utf-8")
         (base / "trainshare.yaml").write_text(imported.spec_text, encoding="utf-8")
-        spec = load_spec(base / "trainshare.yaml")
-    import_file = pulumi_import_file(spec, snapshot, project_name(folder))
+        try:
+            spec = load_spec(base / "trainshare.yaml")
+        except SpecError as exc:
+            problems = "\n".join(
+                replace(i, file=str(folder / Path(i.file).relative_to(base))).render()
+                for i in exc.issues
+                if i.severity is Severity.ERROR
+            )
+            raise ImportRefusedError(
+                f"the spec written from this organization would not validate; nothing was "
+                f"written (please report this as a bug, with these lines):\n{problems}"
+            ) from None
+    import_file = pulumi_import_file(spec, snapshot, project_name(folder), imported.adopt)
     texts = render_project(folder, imported.spec_text, IMPORT_FILE)
     texts.update({folder / name: text for name, text in imported.policies.items()})
     texts[folder / IMPORT_FILE] = json.dumps(import_file, indent=2) + "\n"
@@ -273,21 +363,30 @@ def project_files(imported: Imported, snapshot: Snapshot, folder: Path) -> dict[
 
 def write_imported(imported: Imported, snapshot: Snapshot, folder: Path) -> list[Path]:
     """Write the project into `folder`; refuses, writing nothing, to overwrite any file."""
-    return write_files(project_files(imported, snapshot, folder))
+    return write_files(project_files(imported, snapshot, folder), root=folder)
+
+
+def _one_line(text: str) -> str:
+    """A note as one comment line, whatever characters the names in it hold."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 # -- adoption into Pulumi ---------------------------------------------------------------------
 
 
-def pulumi_import_file(spec: Spec, snapshot: Snapshot, component: str) -> dict[str, Any]:
+def pulumi_import_file(
+    spec: Spec, snapshot: Snapshot, component: str, pinned: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """The `pulumi import --file` document for every node of `spec`'s plan that exists live.
 
     IDs are in each type's import format (pulumi_aws docs, "Import"): policy ID; `target:policy`;
     share ARN; `shareArn,resourceArn`; `shareArn,principal`; the management account ID; the
     service principal. Providers and the FullAWSAccess command are not imported: providers hold
-    no cloud state, and the command accepts "already done" as success.
+    no cloud state, and the command accepts "already done" as success. `pinned` gives the live
+    ID of plan nodes known by ID (what `import_snapshot` adopted); the others are matched by
+    name, and a name two live objects share adopts neither.
     """
-    ids = import_ids(build_plan(spec), snapshot)
+    ids = import_ids(build_plan(spec), snapshot, pinned or {})
     resources: list[dict[str, Any]] = [
         {"type": kinds.COMPONENT, "name": component, "component": True}
     ]
@@ -298,16 +397,21 @@ def pulumi_import_file(spec: Spec, snapshot: Snapshot, component: str) -> dict[s
     return {"resources": resources}
 
 
-def import_ids(plan: Plan, snapshot: Snapshot) -> dict[str, tuple[str, str]]:
+def import_ids(
+    plan: Plan, snapshot: Snapshot, pinned: Mapping[str, str] | None = None
+) -> dict[str, tuple[str, str]]:
     """Plan node name → (type token, import ID), for the nodes whose resource exists live."""
-    return _Adoption(snapshot).ids(plan)
+    return _Adoption(snapshot, pinned or {}).ids(plan)
 
 
 class _Adoption:
-    def __init__(self, snapshot: Snapshot) -> None:
+    def __init__(self, snapshot: Snapshot, pinned: Mapping[str, str]) -> None:
         self.snapshot = snapshot
-        self.policies = {p.name: p for p in snapshot.policies if not p.aws_managed}
-        self.shares = {(s.owner, s.region, s.name): s for s in snapshot.shares}
+        self.pinned = pinned
+        self.policies = _unique_by(
+            (p for p in snapshot.policies if not p.aws_managed), lambda p: p.name
+        )
+        self.shares = _unique_by(snapshot.shares, lambda s: (s.owner, s.region, s.name))
         self.found: dict[str, tuple[str, str]] = {}
 
     def ids(self, plan: Plan) -> dict[str, tuple[str, str]]:
@@ -336,6 +440,8 @@ class _Adoption:
 
     def match(self, node: Node) -> str | None:
         inputs, snap = node.inputs, self.snapshot
+        if node.name in self.pinned and node.kind in (kinds.POLICY, kinds.RESOURCE_SHARE):
+            return self.pinned[node.name]
         if node.kind == kinds.POLICY:
             policy = self.policies.get(str(inputs["name"]))
             return policy.id if policy is not None else None
@@ -363,3 +469,15 @@ class _Adoption:
             service = str(inputs["service_principal"])
             return service if service in snap.service_access else None
         return None
+
+
+def _unique_by(items: Iterable[_T], key: Callable[[_T], Hashable]) -> dict[Hashable, _T]:
+    """Items by `key`, leaving out every key two items share (matching it would be a guess)."""
+    out: dict[Hashable, _T] = {}
+    shared: set[Hashable] = set()
+    for item in items:
+        k = key(item)
+        if k in out:
+            shared.add(k)
+        out[k] = item
+    return {k: v for k, v in out.items() if k not in shared}

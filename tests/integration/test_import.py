@@ -252,3 +252,36 @@ def test_a_missing_permission_names_the_call_and_the_policy(
 
 def _deny(request, **_):
     return error_response(request, "AccessDeniedException", "not allowed")
+
+
+def test_scps_whose_names_collide_or_change_are_each_adopted(org, emulator, tmp_path):
+    """Issue #16: `a b`, `a-b` and `a:b` shared one document and `team/deny-gpu` (written as
+    `team-deny-gpu`) was not adopted; each now keeps its document and is imported by its ID."""
+    client, root = org
+    ml = client.create_organizational_unit(ParentId=root, Name="ml")["OrganizationalUnit"]["Id"]
+    ids = {}
+    for n, name in enumerate(("a b", "a-b", "a:b", "team/deny-gpu")):
+        content = json.loads(DENY_LEAVE)
+        content["Statement"][0]["Sid"] = f"Deny{n}"
+        policy = client.create_policy(
+            Content=json.dumps(content), Description="", Name=name, Type="SERVICE_CONTROL_POLICY"
+        )["Policy"]["PolicySummary"]["Id"]
+        client.attach_policy(PolicyId=policy, TargetId=ml)
+        ids[name] = policy
+    out = tmp_path / "adopted"
+    result = run_import(emulator, out)
+    assert result.exit_code == 0, result.output
+    spec = load_spec(out / "trainshare.yaml")
+    by_name = {g.name: g for g in spec.guardrails.values()}
+    assert set(by_name) == set(ids)
+    for n, name in enumerate(ids):
+        assert json.loads(by_name[name].document)["Statement"][0]["Sid"] == f"Deny{n}"
+    document = json.loads((out / "pulumi-import.json").read_text())
+    adopted = {r["name"]: r["id"] for r in document["resources"][1:]}
+    assert {adopted[f"adopted/scp/{g.key}"]: g.name for g in spec.guardrails.values()} == {
+        v: k for k, v in ids.items()
+    }
+    mocks, _ = deploy(emulator, spec, lambda _: None, adopt=document, name="adopted")
+    assert mocks.created == []
+    _, after = audit_emulator(emulator, spec)
+    assert after.drift == [] and after.findings == []

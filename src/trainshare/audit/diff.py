@@ -18,7 +18,7 @@ from trainshare.errors import Severity
 from trainshare.plan.resource_policies import compose
 from trainshare.policy.lint import Finding, as_list, finding, has_allow, statements
 from trainshare.snapshot import ResourceShare, Snapshot
-from trainshare.spec import ROOT, PrincipalKind, ShareKind, Spec
+from trainshare.spec import ROOT, PrincipalKind, Share, ShareKind, Spec
 
 LAKE_FORMATION_PREFIX = "LakeFormation"  # LF creates and owns these shares (optimize-ram.md)
 
@@ -162,9 +162,9 @@ class _Differ:
     def _policies(self) -> None:
         by_name = {p.name: p for p in self.live.policies if not p.aws_managed}
         for key, guardrail in self.spec.guardrails.items():
-            live = by_name.get(key)
+            live = by_name.get(guardrail.name)
             if live is None:
-                self.drift(DriftKind.MISSING, "scp", key, "no SCP with this name")
+                self.drift(DriftKind.MISSING, "scp", key, f"no SCP named {guardrail.name}")
                 continue
             if _normal(live.content) != _normal(guardrail.document):
                 self.drift(DriftKind.CHANGED, "scp", key, "its content differs from the spec's")
@@ -218,23 +218,26 @@ class _Differ:
 
     def _shares(self) -> None:
         org_ids = {a.id for a in self.live.accounts} | {self.live.management_account}
-        live_by_key = {(s.owner, s.region, s.name): s for s in self.live.shares}
+        live_by_key: dict[tuple[str, str, str], list[ResourceShare]] = {}
+        for item in self.live.shares:
+            live_by_key.setdefault((item.owner, item.region, item.name), []).append(item)
         managed: set[str] = set()
         partition = self.spec.organization.partition
         for key, share in self.spec.shares.items():
             if share.kind is not ShareKind.RAM:
                 continue  # its grants are statements in resource policies: `_resource_policies`
-            live = live_by_key.get((share.owner_id, share.region, key))
+            principals = {self._expected_principal(p.kind, p.target) for p in share.principals}
+            candidates = live_by_key.get((share.owner_id, share.region, share.name), [])
+            live = _same_share(share, principals, [c for c in candidates if c.arn not in managed])
             if live is None:
                 self.drift(
                     DriftKind.MISSING,
                     "share",
                     key,
-                    f"no share named {key} in {share.owner_id}/{share.region}",
+                    f"no share named {share.name} in {share.owner_id}/{share.region}",
                 )
                 continue
             managed.add(live.arn)
-            principals = {self._expected_principal(p.kind, p.target) for p in share.principals}
             self._compare_set(
                 "share-principal", key, principals - {None}, {a.entity for a in live.principals}
             )
@@ -476,6 +479,20 @@ def _is_perimeter(stmt: dict[str, Any], org_id: str) -> bool:
                 if key.lower() == "aws:principalorgid" and as_list(values) == [org_id]:
                     return True
     return False
+
+
+def _same_share(
+    share: Share, principals: set[str | None], candidates: list[ResourceShare]
+) -> ResourceShare | None:
+    """The live share of the spec's share's name, owner and Region. AWS lets shares have one
+    name: then the one with the spec's resources and principals, else the first not yet matched
+    (its differences are then reported as drift)."""
+    for live in candidates:
+        if {a.entity for a in live.resources} == {r.arn for r in share.resources} and {
+            a.entity for a in live.principals
+        } == principals - {None}:
+            return live
+    return candidates[0] if candidates else None
 
 
 def _where(share: ResourceShare) -> str:

@@ -284,7 +284,7 @@ class _Builder:
                     policy,
                     **self._mgmt(),
                     inputs={
-                        "name": guardrail.key,
+                        "name": guardrail.name,
                         "description": guardrail.description,
                         "type": "SERVICE_CONTROL_POLICY",
                         "content": guardrail.document,
@@ -369,7 +369,7 @@ class _Builder:
                 # off until re-associated). Each type's permission is its own node, changed in
                 # place; the ignore keeps stacks that sent it from a replacement.
                 inputs={
-                    "name": share.key,
+                    "name": share.name,
                     "allow_external_principals": share.allow_external,
                     "tags": {**share.tags, **MANAGED_BY},
                 },

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from importlib import resources
 from pathlib import Path
@@ -56,24 +57,50 @@ def render_project(
     return texts
 
 
-def write_files(texts: dict[Path, str]) -> list[Path]:
-    """Write every file, or — if any already exists — none of them."""
-    existing = [t for t in texts if t.exists()]
+def write_files(texts: dict[Path, str], root: Path | None = None) -> list[Path]:
+    """Write every file, or — if any already exists — none of them.
+
+    A file is created, never opened if it exists: a symbolic link in its place, even one that
+    points nowhere, counts as existing (the write would land wherever it points). Under `root`
+    (the project's folder) no folder on the way to a file may be a symbolic link either.
+    """
+    existing = [t for t in texts if os.path.lexists(t)]
     if existing:
         names = ", ".join(str(t) for t in existing)
         raise ScaffoldError(
             f"{names} already exist(s); nothing was written — choose an empty "
             "folder or move those files"
         )
+    if root is not None:
+        _refuse_linked_folders(texts, root)
+    target = root or Path()
     try:
         for target, text in texts.items():
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+            with os.fdopen(os.open(target, flags, 0o644), "w", encoding="utf-8") as stream:
+                stream.write(text)
     except OSError as exc:
         raise ScaffoldError(f"cannot write {target}: {exc.strerror}") from None
     return list(texts)
 
 
+def _refuse_linked_folders(texts: dict[Path, str], root: Path) -> None:
+    for target in texts:
+        try:
+            inside = target.parent.relative_to(root)
+        except ValueError:
+            continue
+        folder = root
+        for part in inside.parts:
+            folder = folder / part
+            if folder.is_symlink():
+                raise ScaffoldError(
+                    f"{folder} is a symbolic link: files written through it would land outside "
+                    f"{root}; nothing was written — remove the link or choose another folder"
+                )
+
+
 def init_project(folder: Path) -> list[Path]:
     """Write the project into `folder`; refuse, writing nothing, if any file already exists."""
-    return write_files(render_project(folder))
+    return write_files(render_project(folder), root=folder)

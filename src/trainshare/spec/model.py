@@ -96,7 +96,15 @@ class AccountSpec(_Model):
     full_aws_access: bool = True
 
 
+# An SCP's or a RAM share's name in AWS where it cannot be the key (`trainshare import` writes it
+# for names with `/`, and for shares that have one name): CreatePolicy Name is 1-128 characters;
+# CreateResourceShare documents no limit.
+PolicyName = Annotated[str, Field(min_length=1, max_length=128)]
+ShareName = Annotated[str, Field(min_length=1)]
+
+
 class GuardrailSpec(_Model):
+    name: PolicyName | None = None
     template: str | None = None
     params: dict[str, Any] = {}
     document: str | None = None
@@ -117,6 +125,7 @@ class ResourceSpec(_Model):
 
 
 class ShareSpec(_Model):
+    name: ShareName | None = None
     owner: str
     region: str | None = None
     resources: Annotated[list[str | ResourceSpec], Field(min_length=1)]

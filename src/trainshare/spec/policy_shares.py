@@ -383,6 +383,7 @@ def policy_share(key: str, owner: Account, region: str, **fields: Any) -> Share:
     """A resolved policy share (no RAM permissions, never external-capable by RAM rules)."""
     return Share(
         key=key,
+        name=key,
         owner=owner.key,
         owner_id=owner.id or "",
         region=region,

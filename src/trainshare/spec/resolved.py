@@ -60,6 +60,7 @@ class Guardrail:
     """A service control policy: its minified document and where it is attached."""
 
     key: str
+    name: str  # its name in AWS: the key, unless the spec's `name` says otherwise
     description: str
     document: str  # minified JSON, exactly what is uploaded
     targets: tuple[str, ...]  # ROOT, OU paths, account keys
@@ -113,6 +114,7 @@ class ManagedPolicy:
 @dataclass(frozen=True, slots=True)
 class Share:
     key: str
+    name: str  # a RAM share's name in AWS: the key, unless the spec's `name` says otherwise
     owner: str  # account key
     owner_id: str
     region: str

@@ -517,6 +517,7 @@ class _Validator:
             )
             out[key] = Guardrail(
                 key=key,
+                name=spec.name or key,
                 description=description,
                 document=document,
                 targets=targets,
@@ -693,6 +694,7 @@ class _Validator:
             return None
         return Share(
             key=key,
+            name=spec.name or key,
             owner=owner.key,
             owner_id=owner.id,
             region=region,
@@ -726,6 +728,13 @@ class _Validator:
             key, spec, path, owner_id=owner.id, region=region, org=org
         )
         principals = self._principals(spec, path, refs, owner, None)
+        if spec.name is not None:
+            self.out.add(
+                "INVALID_VALUE",
+                (*path, "name"),
+                "`name` is the name of a RAM share in AWS; a policy share creates no share",
+                "remove `name`",
+            )
         if spec.tags:
             self.out.add(
                 "TAGS_ON_POLICY_SHARE",
