@@ -439,6 +439,8 @@ class _Adoption:
         return None
 
     def match(self, node: Node) -> str | None:
+        if node.import_id is not None:  # adopted by the spec itself (an OU or account `id`)
+            return node.import_id
         inputs, snap = node.inputs, self.snapshot
         if node.name in self.pinned and node.kind in (kinds.POLICY, kinds.RESOURCE_SHARE):
             return self.pinned[node.name]

@@ -146,7 +146,11 @@ def test_adopted_ou_principal_is_built_from_the_org_id(write_spec):
         )
     )
     plan = build_plan(spec)
-    assert "ou/platform" not in plan, "an adopted OU is referenced, never created"
+    unit = plan["ou/platform"]  # adopted: imported by ID, never created or replaced
+    assert unit.import_id == "ou-ab12-11111111"
+    assert (unit.retain_on_delete, unit.ignore_changes) == (True, ("parentId",))
+    assert unit.inputs["parent_id"] == Ref("organization", "roots[0].id")
+    assert "account/owner" not in plan, "an account with only `id` is a reference"
     assert plan["share/net/principal/platform"].inputs["principal"] == Join(
         ("arn:aws:organizations::111111111111:ou/", Ref("organization", "id"), "/ou-ab12-11111111")
     )

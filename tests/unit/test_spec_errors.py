@@ -640,5 +640,15 @@ def test_existing_account_in_an_ou_trainshare_creates_is_a_warning(write_spec):
     assert [(w.code, w.field) for w in spec.warnings] == [
         ("EXISTING_ACCOUNT_IN_NEW_OU", "accounts.shared-services.unit")
     ]
+    (warning,) = spec.warnings
+    assert warning.message == (
+        "existing account 'shared-services' is placed in OU 'ml', which trainshare creates; an "
+        "account declared with only its `id` is a reference, never moved, so audit reports the "
+        "placement until you move it"
+    )
+    assert warning.fix.startswith("add the account's `email`")
     adopted = placed.replace("  ml:\n", "  ml:\n    id: ou-ab12-11111111\n")
     assert load_spec(write_spec(adopted)).warnings == ()
+    # with its email the account is managed: `pulumi up` moves it, nothing to warn about
+    managed = placed.replace("unit: ml}", "unit: ml, email: shared@example.com}")
+    assert load_spec(write_spec(managed)).warnings == ()

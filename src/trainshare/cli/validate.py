@@ -29,6 +29,8 @@ from trainshare.report import (
     render_issues,
     render_plan,
 )
+from trainshare.report.plan import moves
+from trainshare.snapshot import Snapshot
 from trainshare.spec import Spec, load_spec
 from trainshare.spec.changes import compare_specs
 from trainshare.yamlsource import read_yaml
@@ -100,9 +102,17 @@ def plan(
     fmt: FormatOpt = Format.TEXT,
     against: AgainstOpt = None,
     allow_unshare: AllowUnshareOpt = False,
+    snapshot: Annotated[
+        Path | None,
+        typer.Option(
+            help="The live organization (an `audit --snapshot-out` file): shows which adopted "
+            "accounts `pulumi up` moves, and from where."
+        ),
+    ] = None,
 ) -> None:
-    """Show what `pulumi up` will create, per account and Region, with every policy document;
-    with --against OLD, what it changes in the stack deployed from OLD, and why."""
+    """Show what `pulumi up` will create (+) and adopt (=), per account and Region, with every
+    policy document; with --against OLD, what it changes in the stack deployed from OLD, and
+    why; with --snapshot, which adopted accounts it moves."""
     loaded = load(spec, fmt)
     graph = build_plan(loaded)
     if against is not None:
@@ -113,7 +123,11 @@ def plan(
             return
         out.print(render_changes(changes, str(against), str(spec)), markup=False, end="")
         return
+    moved = moves(loaded, Snapshot.read(snapshot)) if snapshot is not None else None
     if fmt is Format.JSON:
-        print_json(plan_to_json(graph))
+        document = plan_to_json(graph)
+        if moved is not None:
+            document["moves"] = moved
+        print_json(document)
         return
-    out.print(render_plan(graph, loaded.limits, str(spec)), markup=False, end="")
+    out.print(render_plan(graph, loaded.limits, str(spec), moved), markup=False, end="")

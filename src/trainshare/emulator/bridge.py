@@ -72,12 +72,18 @@ class EmulatorMocks(pulumi.runtime.Mocks):
         handler = _HANDLERS.get(args.typ)
         if handler is None:
             raise EmulatorError(f"the emulator does not support {args.typ} ({args.name})")
-        if args.resource_id:  # `import_`: Pulumi reads the live resource and changes nothing
+        if args.resource_id:
+            # `import_`: Pulumi reads the live resource, then (since Pulumi 3.174, pulumi#19339)
+            # updates in place what the program sets differently — an adopted account's parent
+            # (MoveAccount), an adopted OU's name. Inputs it ignores never reach here changed.
             rid = args.resource_id
             self.imported.append((args.typ, args.name, rid))
             self.progress(f"= {args.typ.rsplit(':', 1)[-1]:<24} {args.name}  ({rid})")
-            arn = {"arn": rid} if args.typ == "aws:ram/resourceShare:ResourceShare" else {}
-            return rid, {**dict(args.inputs), **arn}
+            state = {"arn": rid} if args.typ == "aws:ram/resourceShare:ResourceShare" else {}
+            update = _UPDATES.get(args.typ)
+            if update is not None:
+                state.update(update(self, self._target(args.provider), rid, dict(args.inputs)))
+            return rid, {**dict(args.inputs), **state}
         target = self._target(args.provider)
         rid, state = handler(self, target, dict(args.inputs))
         self.created.append((args.typ, args.name, rid))
@@ -264,6 +270,44 @@ def _model_package_group_policy(
         ModelPackageGroupName=name, ResourcePolicy=i["resourcePolicy"]
     )
     return name, {}
+
+
+# -- updates of imported resources (what the provider's Update does) ---------------------------
+
+Update = Callable[[EmulatorMocks, Target, str, dict[str, Any]], dict[str, Any]]
+
+
+def _tag(org: Any, resource_id: str, tags: Any) -> None:
+    if tags:
+        org.tag_resource(ResourceId=resource_id, Tags=_tags(tags))
+
+
+def _update_account(m: EmulatorMocks, t: Target, rid: str, i: dict[str, Any]) -> dict[str, Any]:
+    """terraform-provider-aws account.go Update: MoveAccount when parent_id changes; tags."""
+    org = m.client("organizations", t)
+    parent = org.list_parents(ChildId=rid)["Parents"][0]["Id"]
+    if i.get("parentId") and i["parentId"] != parent:
+        org.move_account(AccountId=rid, SourceParentId=parent, DestinationParentId=i["parentId"])
+        m.progress(f"~ {'Account':<24} {rid}  moved from {parent} to {i['parentId']}")
+    _tag(org, rid, i.get("tags"))
+    return {"arn": org.describe_account(AccountId=rid)["Account"]["Arn"]}
+
+
+def _update_unit(m: EmulatorMocks, t: Target, rid: str, i: dict[str, Any]) -> dict[str, Any]:
+    """organizational_unit.go Update: UpdateOrganizationalUnit when the name changes; tags."""
+    org = m.client("organizations", t)
+    unit = org.describe_organizational_unit(OrganizationalUnitId=rid)["OrganizationalUnit"]
+    if i.get("name") and i["name"] != unit["Name"]:
+        org.update_organizational_unit(OrganizationalUnitId=rid, Name=i["name"])
+        m.progress(f"~ {'OrganizationalUnit':<24} {rid}  renamed {unit['Name']} → {i['name']}")
+    _tag(org, rid, i.get("tags"))
+    return {"arn": unit["Arn"]}
+
+
+_UPDATES: dict[str, Update] = {
+    "aws:organizations/account:Account": _update_account,
+    "aws:organizations/organizationalUnit:OrganizationalUnit": _update_unit,
+}
 
 
 _FULL_ACCESS_COMMAND = re.compile(

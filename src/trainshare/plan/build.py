@@ -52,6 +52,7 @@ from trainshare.spec import (
     Share,
     ShareKind,
     Spec,
+    Unit,
 )
 
 MANAGED_BY = {"managed-by": "trainshare"}
@@ -60,6 +61,20 @@ ORGANIZATION = "organization"
 RAM_SERVICE = "ram.amazonaws.com"
 RAM_ORG_SHARING = "ram-organization-sharing"
 SESSION_NAME = "trainshare"
+# Inputs of adopted resources that AWS cannot change in place (ForceNew in
+# terraform-provider-aws account.go and organizational_unit.go, read 2026-12): a difference
+# would propose a replacement — deleting the account from the organization, or the OU.
+# `closeOnDeletion`/`createGovcloud` only act on create and delete, which an adopted account
+# never goes through.
+ADOPTED_ACCOUNT_IGNORES = (
+    "name",
+    "email",
+    "roleName",
+    "iamUserAccessToBilling",
+    "closeOnDeletion",
+    "createGovcloud",
+)
+ADOPTED_UNIT_IGNORES = ("parentId",)
 # The AWS-managed FullAWSAccess SCP has this fixed ID in every organization (Organizations user
 # guide, orgs_manage_policies_scps_strategies: "p-FullAWSAccess").
 FULL_AWS_ACCESS = "p-FullAWSAccess"
@@ -109,20 +124,7 @@ class _Builder:
                 )
             )
         for unit in self.spec.units.values():
-            if unit.id is None:
-                self._add(
-                    Node(
-                        kinds.ORGANIZATIONAL_UNIT,
-                        unit_node(unit.path),
-                        **self._mgmt(),
-                        inputs={
-                            "name": unit.name,
-                            "parent_id": self._target_id(unit.parent),
-                            "tags": {**unit.tags, **MANAGED_BY},
-                        },
-                        aliases=self._was.aliases(unit_node, self._was.unit(unit.path)),
-                    )
-                )
+            self._unit(unit)
         self._arrival = _arrival(self.spec)
         self._accounts()
         self._guardrails()
@@ -237,9 +239,35 @@ class _Builder:
                 )
             )
 
-    # -- accounts -----------------------------------------------------------------------------
+    # -- OUs and accounts ---------------------------------------------------------------------
+
+    def _unit(self, unit: Unit) -> None:
+        """An OU to create, or — with its `id` — an existing one adopted by ID and managed (its
+        name and tags update in place). AWS cannot move an OU (`parent_id` is ForceNew in
+        terraform-provider-aws organizational_unit.go): an adopted OU ignores a change of
+        parent instead of being replaced, and is kept on delete, as it predates the stack."""
+        adopted = unit.id is not None
+        self._add(
+            Node(
+                kinds.ORGANIZATIONAL_UNIT,
+                unit_node(unit.path),
+                **self._mgmt(),
+                inputs={
+                    "name": unit.name,
+                    "parent_id": self._target_id(unit.parent),
+                    "tags": {**unit.tags, **MANAGED_BY},
+                },
+                aliases=self._was.aliases(unit_node, self._was.unit(unit.path)),
+                retain_on_delete=adopted,
+                ignore_changes=ADOPTED_UNIT_IGNORES if adopted else (),
+                import_id=unit.id,
+            )
+        )
 
     def _accounts(self) -> None:
+        for account in self.spec.accounts.values():
+            if account.adopted:
+                self._adopted_account(account)
         limit = self.spec.limits["concurrent_create_account"]
         created: list[str] = []
         for account in self.spec.accounts.values():
@@ -272,6 +300,32 @@ class _Builder:
                 )
             )
             created.append(name)
+
+    def _adopted_account(self, account: Account) -> None:
+        """An existing account declared with `id` and `email`: imported by ID, protected and
+        kept on delete (never closed: trainshare did not create it), its `unit` its parent — a
+        change moves it (`parent_id` updates through MoveAccount, terraform-provider-aws
+        account.go). Name, email, role name and billing access are ForceNew there: ignored, so
+        adopting never proposes a replacement."""
+        self._add(
+            Node(
+                kinds.ACCOUNT,
+                account_node(account.key),
+                **self._mgmt(),
+                inputs={
+                    "name": account.aws_name,
+                    "email": account.email,
+                    "parent_id": self._target_id(account.unit),
+                    "tags": {**account.tags, **MANAGED_BY},
+                },
+                depends_on=self._arrival[account.unit],
+                aliases=self._was.aliases(account_node, self._was.account(account.key)),
+                protect=account.protect,
+                retain_on_delete=True,
+                ignore_changes=ADOPTED_ACCOUNT_IGNORES,
+                import_id=account.id,
+            )
+        )
 
     # -- guardrails ---------------------------------------------------------------------------
 

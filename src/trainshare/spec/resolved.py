@@ -23,7 +23,7 @@ class Unit:
     path: str
     name: str
     parent: str  # parent path, or ROOT
-    id: str | None  # set when the OU exists already (adopted, not created)
+    id: str | None  # set when the OU exists already (adopted by ID and managed, not created)
     full_aws_access: bool
     tags: Mapping[str, str]
     renamed_from: str | None = None  # the path it had (`renamed_from:` in the spec)
@@ -36,7 +36,7 @@ class Unit:
 @dataclass(frozen=True, slots=True)
 class Account:
     key: str
-    id: str | None  # set for existing accounts (referenced, never created)
+    id: str | None  # set for existing accounts (adopted with `email`, else referenced)
     email: str | None
     unit: str  # OU path or ROOT
     tags: Mapping[str, str]
@@ -53,6 +53,12 @@ class Account:
     @property
     def created(self) -> bool:
         return self.id is None
+
+    @property
+    def adopted(self) -> bool:
+        """An existing account trainshare manages: declared with its `id` and `email`, imported
+        by ID, moved to its `unit`. With `id` only it is a reference, never changed."""
+        return self.id is not None and self.email is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -438,15 +438,16 @@ class _Validator:
                     Severity.WARNING,
                 )
             new_unit = units.get(spec.unit)
-            if spec.id is not None and new_unit is not None and new_unit.id is None:
+            referenced = spec.id is not None and spec.email is None
+            if referenced and new_unit is not None and new_unit.id is None:
                 self.out.add(
                     "EXISTING_ACCOUNT_IN_NEW_OU",
                     (*path, "unit"),
                     f"existing account {key!r} is placed in OU {spec.unit!r}, which trainshare "
-                    "creates; trainshare never moves existing accounts, so audit reports the "
-                    "placement until you move it",
-                    f"after the first deploy: aws organizations move-account --account-id "
-                    f"{spec.id} …, or give the OU its `id` if it exists",
+                    "creates; an account declared with only its `id` is a reference, never "
+                    "moved, so audit reports the placement until you move it",
+                    "add the account's `email` (as `trainshare import` writes it): trainshare "
+                    "then adopts the account and `pulumi up` moves it",
                     Severity.WARNING,
                 )
             if spec.close_on_deletion and spec.id is None:
