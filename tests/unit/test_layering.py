@@ -15,6 +15,7 @@ PURE = [
     "policy",
     "plan",
     "report",
+    "capacity",
     "errors.py",
     "cli",
     "inputs.py",

@@ -186,6 +186,17 @@ AUDIT = {
     "ACCOUNT_OUTSIDE_SPEC",
     "OPEN_TO_OUTSIDE_ORG",
 }  # tests/unit/test_audit_diff.py, tests/integration/test_policy_share_audit.py
+CAPACITY = {
+    "OPEN_RESERVATION_SHARED",
+    "IDLE_SHARED_CAPACITY",
+    "RESERVATION_ENDING",
+    "CONSUMER_CANNOT_LAUNCH",
+    "UNSHARED_CONSUMER",
+    "CAPACITY_STATEMENT_MISMATCH",
+    "CAPACITY_RESERVATION_MISSING",
+    "RESERVATION_ENDED",
+    "BILLING_OWNER_NOT_ASSIGNED",
+}  # tests/unit/test_capacity_view.py, tests/integration/test_cli_capacity.py
 
 
 MANAGEMENT = {
@@ -209,7 +220,7 @@ RCP = {
 
 
 def test_every_catalogued_code_has_a_case():
-    covered = {c[0] for c in CASES} | ORG_LEVEL | AUDIT | MANAGEMENT | RCP
+    covered = {c[0] for c in CASES} | ORG_LEVEL | AUDIT | MANAGEMENT | RCP | CAPACITY
     assert covered == set(load_catalog().findings)
 
 

@@ -27,6 +27,9 @@ ALSO_ALLOWED = frozenset({"sts:AssumeRole", "sts:GetCallerIdentity"})
 # The largest page each service's List/Get calls return (Organizations API reference: MaxResults
 # 1-20; RAM API reference: maxResults 1-500): the fewest calls for the whole picture.
 PAGE_SIZES = {"organizations": ("MaxResults", 20), "ram": ("maxResults", 500)}
+# Where the signing name is not the IAM service prefix (Service Authorization Reference:
+# CloudWatch's actions are cloudwatch:*, its endpoint and signing name "monitoring").
+IAM_PREFIXES = {"monitoring": "cloudwatch"}
 RETRYABLE = frozenset(
     {
         "TooManyRequestsException",
@@ -100,7 +103,8 @@ class ClientFactory:
         attempt = 0
         method = getattr(client, operation)
         api = client.meta.method_to_api_mapping[operation]
-        name = f"{client.meta.service_model.signing_name}:{api}"  # as IAM names the action
+        service = client.meta.service_model.signing_name
+        name = f"{IAM_PREFIXES.get(service, service)}:{api}"  # as IAM names the action
         while True:
             with self._lock:
                 self.calls[name] += 1

@@ -29,6 +29,7 @@ from trainshare import __version__
 from trainshare.cli import (
     access,
     audit,
+    capacity,
     common,
     demo,
     guardrails,
@@ -78,6 +79,7 @@ _register(app, validate.plan)
 _register(app, access.access)
 _register(app, lint.lint)
 _register(app, audit.audit)
+_register(app, capacity.capacity)
 _register(app, demo.demo)
 _register(app, importing.import_, "import")
 _register(app, synth.synth)

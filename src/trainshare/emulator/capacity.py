@@ -250,12 +250,14 @@ class CapacityWorld:
         return datetime.now(UTC) + self.offset
 
     def advance(self, delta: timedelta) -> None:
-        """Move the clock forward; the reservations publish their metrics every five minutes of
-        the skipped time, as EC2 does (capacity-reservation-cw-metrics)."""
+        """Move the clock forward; the reservations publish their metrics at every five-minute
+        mark of the skipped time, as EC2 does (capacity-reservation-cw-metrics). Nothing else
+        publishes: a fresh reservation has no datapoint yet."""
         with self.lock:
             start = self.now()
             self.offset += delta
-            moment = start + METRIC_STEP
+            epoch = datetime(2000, 1, 1, tzinfo=UTC)
+            moment = start + (METRIC_STEP - (start - epoch) % METRIC_STEP)
             while moment <= self.now():
                 for reservation in self.reservations.values():
                     self.publish(reservation, moment)
@@ -272,7 +274,6 @@ class CapacityWorld:
             self.reservations[reservation.id] = reservation
             if reservation.match == "open":
                 self.absorb(reservation)
-            self.publish(reservation, self.now())
             return reservation
 
     def get(self, reservation_id: str) -> Reservation:
@@ -371,7 +372,6 @@ class CapacityWorld:
             for reservation in list(self.reservations.values()):
                 if reservation.region == region:
                     self.absorb(reservation)
-                    self.publish(reservation, self.now())
 
     def release_unreachable(self, region: str) -> None:
         """unsharing-cr: consumers' instances keep running, outside the reserved capacity, and
@@ -385,7 +385,6 @@ class CapacityWorld:
                     for a, i in reservation.instances
                     if a == reservation.owner or self.shared_with(reservation, a)
                 ]
-                self.publish(reservation, self.now())
 
     # -- launching --------------------------------------------------------------------------
 
@@ -429,7 +428,9 @@ class CapacityWorld:
     # -- metrics ----------------------------------------------------------------------------
 
     def publish(self, reservation: Reservation, moment: datetime) -> None:
-        """The four usage metrics of an active reservation, in its owner's account."""
+        """The four usage metrics of an active reservation, in its owner's account, at a
+        five-minute mark of the emulator's clock (`advance`): EC2 publishes every five minutes,
+        and nothing for a reservation active less than five minutes."""
         if reservation.state(moment) != "active":
             return
         used = reservation.used()

@@ -215,7 +215,6 @@ def modify_capacity_reservation(self: Any) -> ActionResult:
         if match:
             reservation.match = match
             WORLD.absorb(reservation)
-        WORLD.publish(reservation, WORLD.now())
         return ActionResult({"Return": True})
 
 
@@ -439,7 +438,6 @@ def create_interruptible_capacity_reservation_allocation(self: Any) -> ActionRes
         source.total -= count
         source.allocation = interruptible.id
         WORLD.add(interruptible)
-        WORLD.publish(source, now)
         return ActionResult(
             {
                 "SourceCapacityReservationId": source.id,
@@ -491,8 +489,6 @@ def update_interruptible_capacity_reservation_allocation(self: Any) -> ActionRes
             ec2_backends[account][interruptible.region].terminate_instances([instance_id])
         source.total -= grow
         interruptible.total = target
-        WORLD.publish(source, now)
-        WORLD.publish(interruptible, now)
         return ActionResult(
             {
                 "InterruptibleCapacityReservationId": interruptible.id,
@@ -768,7 +764,6 @@ def _wrap_run_instances(original: Handler) -> Handler:
             if chosen is not None:
                 for instance in instances:
                     WORLD.assign(chosen, self.current_account, instance)
-                WORLD.publish(chosen, WORLD.now())
             elif (preference or "open") in ("open", "capacity-reservations-only") and not market:
                 _run_in_open(self, instances, preference == "capacity-reservations-only")
             return result
@@ -786,7 +781,6 @@ def _run_in_open(self: Any, instances: list[Any], only: bool) -> None:
         ]
         if candidates:
             WORLD.assign(candidates[0], account, instance)
-            WORLD.publish(candidates[0], WORLD.now())
         else:
             homeless.append(instance.id)
     if only and homeless:
@@ -797,21 +791,6 @@ def _run_in_open(self: Any, instances: list[Any], only: bool) -> None:
             f"No open Capacity Reservation with matching attributes has room for "
             f"{len(homeless)} instance(s)",
         )
-
-
-def _publishing(original: Handler) -> Handler:
-    """Terminating or stopping gives the instance's place back (capacity-blocks-launch: "the
-    available capacity ... will update to show another instance available")."""
-
-    def handler(self: Any) -> ActionResult:
-        result = original(self)
-        with WORLD.lock:
-            for reservation in WORLD.reservations.values():
-                if reservation.region == self.region:
-                    WORLD.publish(reservation, WORLD.now())
-        return result
-
-    return handler
 
 
 # -- RAM -----------------------------------------------------------------------------------------
@@ -914,6 +893,4 @@ def ec2_serves_capacity() -> None:
     for name, handler in HANDLERS.items():
         setattr(EC2Response, name, handler)
     setattr(EC2Response, "run_instances", _wrap_run_instances(EC2Response.run_instances))  # noqa: B010
-    setattr(EC2Response, "terminate_instances", _publishing(EC2Response.terminate_instances))  # noqa: B010
-    setattr(EC2Response, "stop_instances", _publishing(EC2Response.stop_instances))  # noqa: B010
     _ram_checks_capacity()

@@ -3,6 +3,7 @@
 from trainshare.spec.resolved import (
     ROOT,
     Account,
+    CapacityStatement,
     Guardrail,
     ManagedPolicy,
     Organization,
@@ -20,6 +21,7 @@ from trainshare.yamlsource import load_yaml
 __all__ = [
     "ROOT",
     "Account",
+    "CapacityStatement",
     "Guardrail",
     "ManagedPolicy",
     "Organization",

@@ -90,10 +90,27 @@ class Principal:
 
 
 @dataclass(frozen=True, slots=True)
+class CapacityStatement:
+    """What the spec states about a shared Capacity Reservation, which its ARN cannot tell
+    (`capacity:` on the resource; catalog/data/capacity_kinds.yaml has each kind's rules).
+    `trainshare capacity` and `audit` check it against the live reservation."""
+
+    kind: str  # on-demand | capacity-block | interruptible
+    match: str  # open | targeted
+    tenancy: str = "default"
+    instance_type: str | None = None
+    availability_zone: str | None = None
+    platform: str | None = None
+    end: str | None = None  # ISO 8601, UTC
+    ultraserver: str | None = None  # the UltraServer type of a Capacity Block
+
+
+@dataclass(frozen=True, slots=True)
 class SharedResource:
     arn: str
     resource_type: str  # RAM type (ec2:CapacityReservation) or policy-share type (s3:Bucket)
     access: str | None = None  # policy shares: the catalog level granted on it
+    capacity: CapacityStatement | None = None  # a Capacity Reservation: what the spec states
 
 
 class ShareKind(StrEnum):
@@ -132,6 +149,9 @@ class Share:
     kind: ShareKind = ShareKind.RAM
     renamed_from: str | None = None
     protect: bool = False  # Pulumi's protect on the share and its associations
+    # a share of capacity: the account (key) that pays for the unused part of its reservations
+    # once it accepts (EC2 user guide, assign-billing)
+    billing_owner: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

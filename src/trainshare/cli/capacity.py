@@ -1,0 +1,121 @@
+"""`capacity`: what the shared GPU capacity is doing — each reservation or Capacity Block the spec
+shares, who runs in it, what sits idle and who pays for it (read-only, like `audit`).
+
+boto3 loads only when this command reads AWS."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from trainshare.cli.common import (
+    EndpointOpt,
+    Format,
+    MaxSecondsOpt,
+    ProfileOpt,
+    SpecArg,
+    TableFormat,
+    err,
+    load,
+    out,
+    print_json,
+)
+from trainshare.errors import Severity
+
+LOOKBACK_HOURS = 168  # the hourly history a snapshot keeps: --idle-hours can be at most this
+
+
+def capacity(
+    spec: SpecArg,
+    profile: ProfileOpt = None,
+    region: Annotated[str | None, typer.Option(help="Region for the Organizations calls.")] = None,
+    endpoint_url: EndpointOpt = None,
+    snapshot_out: Annotated[
+        Path | None, typer.Option(help="Write the capacity snapshot (JSON, no credentials) here.")
+    ] = None,
+    snapshot: Annotated[
+        Path | None,
+        typer.Option(help="Report on this capacity snapshot offline instead of reading AWS."),
+    ] = None,
+    idle_instances: Annotated[
+        int,
+        typer.Option(min=1, help="IDLE_SHARED_CAPACITY: at least this many instances idle …"),
+    ] = 1,
+    idle_hours: Annotated[
+        int,
+        typer.Option(
+            min=1, max=LOOKBACK_HOURS, help="… in every hour of the last this many hours."
+        ),
+    ] = 24,
+    ending_days: Annotated[
+        float,
+        typer.Option(
+            min=0, help="RESERVATION_ENDING: ends within this many days (consumers in it)."
+        ),
+    ] = 7.0,
+    fail_on: Annotated[
+        Severity, typer.Option(help="Lowest finding severity that exits 2.")
+    ] = Severity.WARNING,
+    max_seconds: MaxSecondsOpt = 120.0,
+    fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="Output format.")] = (
+        TableFormat.TABLE
+    ),
+    html_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--html", help="Also write a self-contained HTML page (a bar per reservation)."
+        ),
+    ] = None,
+) -> None:
+    """Each shared Capacity Reservation or Capacity Block: owner, kind, type, AZ, matching, state,
+    end, total and available instances, the accounts running in it, the billing owner and the
+    idle instance-hours; findings as `audit` has them.
+
+    Exit 0 no findings, 2 findings at or above --fail-on (default: any), 1 error."""
+    loaded = load(spec, Format.TEXT if fmt is TableFormat.TABLE else Format.JSON)
+    from trainshare.access import model_from_spec
+    from trainshare.capacity.model import CapacitySnapshot
+    from trainshare.capacity.view import Thresholds, capacity_view, created_account_ids
+    from trainshare.report.capacity import (
+        capacity_table,
+        capacity_to_csv,
+        render_capacity_html,
+        render_findings,
+    )
+
+    if snapshot is not None:
+        live = CapacitySnapshot.read(snapshot)
+    else:
+        from trainshare.audit import ClientFactory
+        from trainshare.audit.capacity import read_capacity
+
+        factory = ClientFactory.for_profile(profile, region, endpoint_url, max_seconds)
+        with err.status("reading the shared capacity…") as status:
+            live = read_capacity(
+                loaded, factory, progress=status.update, lookback_hours=LOOKBACK_HOURS
+            )
+        err.print(f"read with {sum(factory.calls.values())} API calls", markup=False)
+    if snapshot_out is not None:
+        snapshot_out.write_text(live.to_json(), encoding="utf-8")
+        err.print(f"wrote {snapshot_out}", markup=False)
+    model = model_from_spec(loaded, live.organization_id or None, created_account_ids(loaded, live))
+    report = capacity_view(loaded, live, model, Thresholds(idle_instances, idle_hours, ending_days))
+    if html_file is not None:
+        html_file.write_text(render_capacity_html(report, str(spec)), encoding="utf-8")
+        err.print(f"wrote {html_file}", markup=False)
+    if fmt is TableFormat.JSON:
+        print_json(report.to_json())
+    elif fmt is TableFormat.CSV:
+        sys.stdout.write(capacity_to_csv(report))
+    else:
+        if not report.reservations:
+            out.print(f"{spec} shares no Capacity Reservation", markup=False)
+        else:
+            out.print(capacity_table(report))
+        for line in render_findings(report):
+            out.print(line, markup=False)
+    if report.blocking(fail_on):
+        raise typer.Exit(2)
