@@ -188,3 +188,14 @@ def test_a_snapshot_reads_back_as_written_and_refuses_another_version(tmp_path):
         f"{path}: capacity snapshot version 7, this trainshare reads version 1 (write one with "
         "`trainshare capacity --snapshot-out`)"
     )
+
+
+def test_a_snapshot_with_a_field_of_the_wrong_type_names_the_field(tmp_path):
+    data = json.loads(snapshot(live()).to_json())
+    data["reservations"][0]["total"] = "four"
+    with pytest.raises(CapacitySnapshotError) as info:
+        CapacitySnapshot.from_json(json.dumps(data), "cap.json")
+    assert str(info.value).startswith(
+        "cap.json: malformed capacity snapshot: reservations[0].total: Input should be a valid "
+        "integer"
+    )

@@ -8,8 +8,10 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
+from pydantic import TypeAdapter, ValidationError
+
+from trainshare import inputs
 from trainshare.errors import TrainshareError
 
 VERSION = 1
@@ -108,10 +110,12 @@ class CapacitySnapshot:
 
     @staticmethod
     def from_json(text: str, source: str = "capacity snapshot") -> CapacitySnapshot:
+        """Strict JSON (`inputs.load_json`: bounded numbers and nesting), then its schema: every
+        field of its type, nothing missing; a problem names its field."""
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise CapacitySnapshotError(f"{source}: not JSON ({exc})") from None
+            data = inputs.load_json(text, source)
+        except inputs.InputError as exc:
+            raise CapacitySnapshotError(str(exc)) from None
         if not isinstance(data, dict) or data.get("version") != VERSION:
             version = data.get("version") if isinstance(data, dict) else None
             raise CapacitySnapshotError(
@@ -119,38 +123,22 @@ class CapacitySnapshot:
                 f"version {VERSION} (write one with `trainshare capacity --snapshot-out`)"
             )
         try:
-            return _build(data)
-        except (KeyError, TypeError, ValueError) as exc:
-            raise CapacitySnapshotError(f"{source}: malformed capacity snapshot ({exc})") from None
+            return _SCHEMA.validate_python(data)
+        except ValidationError as exc:
+            first = exc.errors(include_url=False)[0]
+            where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"])
+            raise CapacitySnapshotError(
+                f"{source}: malformed capacity snapshot: {where.lstrip('.')}: {first['msg']}"
+                f"{f' (and {exc.error_count() - 1} more)' if exc.error_count() > 1 else ''}"
+            ) from None
 
     @staticmethod
     def read(path: Path) -> CapacitySnapshot:
         try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise CapacitySnapshotError(f"cannot read {path}: {exc.strerror}") from None
+            text = inputs.read_text(path, inputs.SNAPSHOT)
+        except inputs.InputError as exc:
+            raise CapacitySnapshotError(str(exc)) from None
         return CapacitySnapshot.from_json(text, str(path))
 
 
-def _build(data: dict[str, Any]) -> CapacitySnapshot:
-    def reservation(r: dict[str, Any]) -> LiveReservation:
-        return LiveReservation(
-            **{
-                **r,
-                "usage": tuple(Usage(**u) for u in r.get("usage", [])),
-                "billing_requests": tuple(
-                    BillingRequest(**b) for b in r.get("billing_requests", [])
-                ),
-                "hourly_available": tuple(r.get("hourly_available", [])),
-            }
-        )
-
-    return CapacitySnapshot(
-        taken_at=str(data["taken_at"]),
-        management_account=str(data["management_account"]),
-        organization_id=str(data["organization_id"]),
-        reservations=tuple(reservation(r) for r in data["reservations"]),
-        missing=tuple(str(m) for m in data.get("missing", [])),
-        accounts=tuple(OrgAccount(**a) for a in data.get("accounts", [])),
-        lookback_hours=int(data.get("lookback_hours", 0)),
-    )
+_SCHEMA: TypeAdapter[CapacitySnapshot] = TypeAdapter(CapacitySnapshot)
