@@ -31,6 +31,7 @@ from moto.utilities.utils import get_partition
 
 from trainshare.catalog import load_catalog, parse_arn, permission_arn
 from trainshare.catalog.model import permission_name
+from trainshare.emulator import org_policies
 from trainshare.emulator.capacity_wire import ec2_serves_capacity as serve_capacity
 
 _APPLIED: set[str] = set()
@@ -278,6 +279,7 @@ def organizations_adopts_existing_account(
     backend.accounts.append(account)
     # AWS attaches FullAWSAccess to every account; moto does so in its own CreateAccount.
     backend.attach_policy(PolicyId=DEFAULT_SCP_POLICY_ID, TargetId=account_id)
+    org_policies.attach_rcp_full_aws_access(backend, account_id)
     partition = get_partition(backend.org.region)
     organizations_backends.master_accounts[account_id] = (management_account, partition)
 
@@ -295,6 +297,7 @@ def organizations_adopts_existing_ou(
     unit.id = ou_id  # its ARN is derived from the ID
     backend.ou.append(unit)
     backend.attach_policy(PolicyId=DEFAULT_SCP_POLICY_ID, TargetId=ou_id)
+    org_policies.attach_rcp_full_aws_access(backend, ou_id)
     return unit
 
 
@@ -413,7 +416,15 @@ def ec2_serves_capacity() -> None:
     serve_capacity()
 
 
+def organizations_enforces_policy_types() -> None:
+    """Every Organizations policy type of the catalog, RCPFullAWSAccess attached once RCPs are
+    enabled, sizes, grammars and per-target limits enforced (emulator/org_policies.py says
+    which, with AWS's sources)."""
+    org_policies.apply()
+
+
 def apply_extensions() -> None:
+    organizations_enforces_policy_types()
     sagemaker_model_package_group_policies()
     ram_shares_ai_resource_types()
     ram_accepts_org_and_ou_principals_from_members()
