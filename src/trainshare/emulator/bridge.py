@@ -409,7 +409,26 @@ def _keep_policy(m: EmulatorMocks, t: Target, env: dict[str, Any]) -> tuple[str,
     return rid, {"stdout": found}
 
 
-_ACTIONS: dict[str, Handler] = {"ram-permission": _ram_permission, "keep-policy": _keep_policy}
+def _enable_policy_type(
+    m: EmulatorMocks, t: Target, env: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    """`enable-policy-type` (plan/org_policies.py): enabled, or already enabled."""
+    kind = env["TRAINSHARE_POLICY_TYPE"]
+    try:
+        m.client("organizations", t).enable_policy_type(
+            RootId=env["TRAINSHARE_ROOT_ID"], PolicyType=kind
+        )
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "PolicyTypeAlreadyEnabledException":
+            raise
+    return f"enable-{kind}", {"stdout": ""}
+
+
+_ACTIONS: dict[str, Handler] = {
+    "ram-permission": _ram_permission,
+    "keep-policy": _keep_policy,
+    "enable-policy-type": _enable_policy_type,
+}
 
 
 _HANDLERS: dict[str, Handler] = {

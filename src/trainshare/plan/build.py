@@ -41,6 +41,16 @@ from trainshare.plan.names import (
     share_permission_node,
     unit_node,
 )
+from trainshare.plan.org_policies import (
+    adopted_types_to_enable,
+    attach_order,
+    content_value,
+    enable_type_inputs,
+    enable_type_node,
+    enabled_policy_types,
+    gates_arrival,
+    required_trusted_access,
+)
 from trainshare.plan.renames import FormerNames
 from trainshare.plan.resource_policies import Id, compose, document_value, worst_case_length
 from trainshare.spec import (
@@ -194,6 +204,7 @@ class _Builder:
         services = list(self.org.trusted_services)
         if self.spec.shares_with_org_units and RAM_SERVICE not in services:
             services.append(RAM_SERVICE)
+        services += [s for s in required_trusted_access(self.spec) if s not in services]
         return sorted(services)
 
     def _organization(self) -> None:
@@ -203,7 +214,7 @@ class _Builder:
                 "aws_service_access_principals": list(self._trusted_services()),
             }
             if self.spec.guardrails:
-                inputs["enabled_policy_types"] = ["SERVICE_CONTROL_POLICY"]
+                inputs["enabled_policy_types"] = list(enabled_policy_types(self.spec))
             # Deleting the organization is never what a user of this tool wants.
             self._add(
                 Node(
@@ -221,10 +232,25 @@ class _Builder:
         # that resource, not also as a service principal). Trusted access may predate
         # trainshare and serve others, so it is kept on delete.
         # Assumption: the SCP policy type is already enabled on an adopted organization;
-        # `audit` reports it when it is not.
+        # `audit` reports it when it is not. Other types are enabled by a command each
+        # (plan/org_policies.py), kept on delete.
         self._add(
             Node(kinds.GET_ORGANIZATION, ORGANIZATION, **self._mgmt(), inputs={}, mode=Mode.READ)
         )
+        for ptype in adopted_types_to_enable(self.spec):
+            self._add(
+                Node(
+                    kinds.COMMAND,
+                    enable_type_node(ptype.aws_name),
+                    account=MANAGEMENT,
+                    account_id=self.org.management_account,
+                    region=self.org.region,
+                    inputs=enable_type_inputs(
+                        ptype.aws_name, Ref(ORGANIZATION, "roots[0].id"), self.org.region
+                    ),
+                    retain_on_delete=True,
+                )
+            )
         for service in self._trusted_services():
             if service == RAM_SERVICE and self.spec.shares_with_org_units:
                 continue
@@ -330,8 +356,13 @@ class _Builder:
     # -- guardrails ---------------------------------------------------------------------------
 
     def _guardrails(self) -> None:
+        catalog = load_catalog()
+        adopted = {t.key for t in adopted_types_to_enable(self.spec)} if not self.org.create else ()
         for guardrail in self.spec.guardrails.values():
-            policy = policy_node(guardrail.key)
+            kind = guardrail.type
+            ptype = catalog.policy_types[kind]
+            policy = policy_node(guardrail.key, kind)
+            enabled = (enable_type_node(ptype.aws_name),) if kind in adopted else ()
             self._add(
                 Node(
                     kinds.POLICY,
@@ -340,26 +371,32 @@ class _Builder:
                     inputs={
                         "name": guardrail.name,
                         "description": guardrail.description,
-                        "type": "SERVICE_CONTROL_POLICY",
-                        "content": guardrail.document,
+                        "type": ptype.aws_name,
+                        "content": content_value(guardrail, Ref(ORGANIZATION, "id")),
                         "tags": dict(MANAGED_BY),
                     },
                     depends_on=(ORGANIZATION,),
-                    aliases=self._was.aliases(policy_node, self._was.guardrail(guardrail.key)),
+                    aliases=self._was.aliases(
+                        lambda key, k=kind: policy_node(key, k), self._was.guardrail(guardrail.key)
+                    ),
                 )
             )
-            for target in guardrail.targets:
+            for target, after in attach_order(self.spec, guardrail).items():
                 self._add(
                     Node(
                         kinds.POLICY_ATTACHMENT,
-                        attachment_node(guardrail.key, target),
+                        attachment_node(guardrail.key, target, kind),
                         **self._mgmt(),
                         inputs={
                             "policy_id": Ref(policy, "id"),
                             "target_id": self._target_id(target),
                         },
+                        depends_on=(
+                            *enabled,
+                            *(attachment_node(guardrail.key, t, kind) for t in after),
+                        ),
                         aliases=self._was.aliases(
-                            attachment_node,
+                            lambda key, at, k=kind: attachment_node(key, at, k),
                             self._was.guardrail(guardrail.key),
                             self._was.target(target),
                         ),
@@ -384,7 +421,7 @@ class _Builder:
             attached = tuple(
                 attachment_node(g.key, target)
                 for g in self.spec.guardrails.values()
-                if target in g.targets
+                if target in g.targets and g.type == "scp"
             )
             self._add(
                 Node(
@@ -600,8 +637,10 @@ def _arrival(spec: Spec) -> defaultdict[str, tuple[str, ...]]:
     sit in the OU without its guardrails, or without what it was moved there to use."""
     guarding: defaultdict[str, list[str]] = defaultdict(list)
     for guardrail in spec.guardrails.values():
+        if not gates_arrival(guardrail):
+            continue
         for target in guardrail.targets:
-            guarding[target].append(attachment_node(guardrail.key, target))
+            guarding[target].append(attachment_node(guardrail.key, target, guardrail.type))
     for unit in spec.units.values():
         if not unit.full_aws_access:
             guarding[unit.path].append(detach_full_access_node(unit.path))

@@ -13,13 +13,14 @@ def account_node(key: str) -> str:
     return f"account/{key}"
 
 
-def policy_node(key: str) -> str:
-    return f"scp/{key}"
+def policy_node(key: str, policy_type: str = "scp") -> str:
+    """A guardrail's policy, named by its type (a catalog key): `scp/<key>`, `rcp/<key>`, …"""
+    return f"{policy_type}/{key}"
 
 
-def attachment_node(guardrail: str, target: str) -> str:
+def attachment_node(guardrail: str, target: str, policy_type: str = "scp") -> str:
     """A guardrail attached to `root`, an OU path or an account key."""
-    return f"{policy_node(guardrail)}/attach/{target}"
+    return f"{policy_node(guardrail, policy_type)}/attach/{target}"
 
 
 def share_node(key: str) -> str:

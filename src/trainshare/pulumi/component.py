@@ -230,7 +230,10 @@ class OrgSharing(pulumi.ComponentResource):
             }
         )
         self.policy_ids = pulumi.Output.from_input(
-            {key: self.created[policy_node(key)].id for key in self.spec.guardrails}
+            {
+                key: self.created[policy_node(key, g.type)].id
+                for key, g in self.spec.guardrails.items()
+            }
         )
         self.register_outputs(
             {

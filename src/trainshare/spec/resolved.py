@@ -63,7 +63,10 @@ class Account:
 
 @dataclass(frozen=True, slots=True)
 class Guardrail:
-    """A service control policy: its minified document and where it is attached."""
+    """An Organizations policy — an SCP unless `type` says otherwise (a key of the catalog's
+    policy types: rcp, ai-opt-out, tag, declarative-ec2, backup) — its minified document and
+    where it is attached. A document may hold `${org_id}` (policy.templates.ORG_ID_PLACEHOLDER)
+    where the organization's ID is known only at deploy time."""
 
     key: str
     name: str  # its name in AWS: the key, unless the spec's `name` says otherwise
@@ -72,6 +75,7 @@ class Guardrail:
     targets: tuple[str, ...]  # ROOT, OU paths, account keys
     template: str | None
     renamed_from: str | None = None
+    type: str = "scp"
 
 
 class PrincipalKind(StrEnum):
