@@ -42,7 +42,15 @@ def _spec(write_spec):
             """)
         )
     )
-    fence = Guardrail("fence", "d", FENCE, ("root", "ml", "data"), None, type="rcp")
+    fence = Guardrail(
+        key="fence",
+        name="fence",
+        description="d",
+        document=FENCE,
+        targets=("root", "ml", "data"),
+        template=None,
+        type="rcp",
+    )
     return dataclasses.replace(spec, guardrails={"fence": fence})
 
 

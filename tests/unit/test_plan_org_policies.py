@@ -51,7 +51,15 @@ def spec_with(write_spec, *guardrails: Guardrail, create: bool = False):
 
 
 def rcp(key="tls", targets=("root",), document=SECURE_TRANSPORT):
-    return Guardrail(key, "d", document, tuple(targets), None, type="rcp")
+    return Guardrail(
+        key=key,
+        name=key,
+        description="d",
+        document=document,
+        targets=tuple(targets),
+        template=None,
+        type="rcp",
+    )
 
 
 def test_rcp_is_a_resource_control_policy_and_its_attachment(write_spec):
@@ -82,8 +90,23 @@ def test_adopted_org_enables_the_rcp_type_by_command_before_attaching(write_spec
 
 
 def test_created_org_enables_every_type_its_guardrails_have(write_spec):
-    optout = Guardrail("ai", "d", OPT_OUT, ("root",), None, type="ai-opt-out")
-    scp = Guardrail("stay", "d", '{"Version":"2012-10-17"}', ("root",), None)
+    optout = Guardrail(
+        key="ai",
+        name="ai",
+        description="d",
+        document=OPT_OUT,
+        targets=("root",),
+        template=None,
+        type="ai-opt-out",
+    )
+    scp = Guardrail(
+        key="stay",
+        name="stay",
+        description="d",
+        document='{"Version":"2012-10-17"}',
+        targets=("root",),
+        template=None,
+    )
     plan = build_plan(spec_with(write_spec, rcp(), optout, scp, create=True))
     assert plan["organization"].inputs["enabled_policy_types"] == [
         "AISERVICES_OPT_OUT_POLICY",
@@ -121,7 +144,14 @@ def test_a_created_account_does_not_wait_for_the_rcps_of_its_ou(write_spec):
 
 
 def test_scp_attachments_keep_no_order_among_themselves(write_spec):
-    scp = Guardrail("stay", "d", '{"Version":"2012-10-17"}', ("root", "ml"), None)
+    scp = Guardrail(
+        key="stay",
+        name="stay",
+        description="d",
+        document='{"Version":"2012-10-17"}',
+        targets=("root", "ml"),
+        template=None,
+    )
     plan = build_plan(spec_with(write_spec, scp))
     assert plan["scp/stay/attach/root"].depends_on == ()
 
@@ -149,7 +179,9 @@ def test_org_id_placeholder_becomes_the_organizations_id_at_deploy(write_spec):
 def test_each_management_type_plans_its_policy_attachment_and_enablement(
     write_spec, kind, aws_name, node
 ):
-    guardrail = Guardrail("g", "d", "{}", ("ml",), None, type=kind)
+    guardrail = Guardrail(
+        key="g", name="g", description="d", document="{}", targets=("ml",), template=None, type=kind
+    )
     plan = build_plan(spec_with(write_spec, guardrail))
     assert plan[node].inputs["type"] == aws_name
     attach = plan[f"{node}/attach/ml"]
@@ -164,7 +196,14 @@ def test_full_aws_access_detach_waits_only_for_scps(write_spec):
     units = {
         path: dataclasses.replace(u, full_aws_access=path != "ml") for path, u in spec.units.items()
     }
-    allow = Guardrail("allow", "d", '{"Version":"2012-10-17"}', ("ml",), None)
+    allow = Guardrail(
+        key="allow",
+        name="allow",
+        description="d",
+        document='{"Version":"2012-10-17"}',
+        targets=("ml",),
+        template=None,
+    )
     spec = dataclasses.replace(spec, units=units, guardrails={**spec.guardrails, "allow": allow})
     detach = build_plan(spec)["scp/FullAWSAccess/detach/ml"]
     assert detach.depends_on == ("scp/allow/attach/ml",)
