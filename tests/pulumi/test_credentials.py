@@ -124,3 +124,23 @@ def test_an_explicit_provider_in_opts_is_used_for_the_management_account(deploy,
     owner = mocks.named(OWNER_PROVIDER).inputs
     assert owner["profile"] == "break-glass"
     assert _roles(owner) == [OWNER_ROLE]
+
+
+def test_the_plans_commands_use_the_stack_credentials_too(deploy, stack_config):
+    # Given a stack whose credentials are a profile and a chain to the management account
+    stack_config.update(
+        {
+            "aws:profile": "org-admin",
+            "aws:sharedCredentialsFiles": '["/secure/credentials"]',
+            "aws:assumeRoles": json.dumps([STACK_ROLE]),
+        }
+    )
+    mocks, _, _ = _run(deploy, stack_config)
+    commands = {r.name: r.inputs for r in mocks.of_type(kinds.COMMAND)}
+    # Then a share's permission command runs the AWS CLI with that profile, through that chain
+    permission = commands["org/share/gpu-capacity/permission/ec2/CapacityReservation"]
+    environment = permission["environment"]
+    assert environment["AWS_PROFILE"] == "org-admin"
+    assert environment["AWS_SHARED_CREDENTIALS_FILE"] == "/secure/credentials"
+    assert environment["TRAINSHARE_ROLE_CHAIN"] == STACK_ROLE["roleArn"]
+    assert environment["TRAINSHARE_ROLE_ARN"] == OWNER_ROLE["roleArn"]

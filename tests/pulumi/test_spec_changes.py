@@ -40,10 +40,16 @@ def test_one_repository_name_in_two_regions_registers_two_kept_policies(deploy, 
     assert {r.inputs["repository"] for r in policies} == {"models"}
     # each with its own Region's provider
     assert len({r.provider for r in policies}) == 2
+    commands = {r.name: r for r in mocks.of_type(kinds.COMMAND)}
     for registration in policies:
         opts = options[registration.name]
         assert opts.retain_on_delete is True
         assert not opts.aliases  # `policy/ecr/models` stood for one resource, not two
+        # the policy found is recorded first, and put back when trainshare lets go of it
+        keeper = commands[f"{registration.name}/keep"]
+        assert [d._name for d in opts.depends_on] == [f"{registration.name}/keep"]  # type: ignore[union-attr]
+        assert {"create", "update", "delete"} <= set(keeper.inputs)
+        assert keeper.inputs["environment"]["TRAINSHARE_NAME"] == "models"
 
 
 def test_a_renamed_node_carries_an_alias_to_its_old_name(deploy, write_spec):

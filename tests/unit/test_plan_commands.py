@@ -190,3 +190,15 @@ def test_an_update_keeps_what_the_first_run_recorded(tmp_path, bucket_keeper):
     environment = {**bucket_keeper["environment"], "PULUMI_COMMAND_STDOUT": "recorded"}
     out, calls = _run(tmp_path, bucket_keeper["update"], environment, {})
     assert (out, calls) == ("recorded", [])
+
+
+def test_a_stack_chain_is_assumed_before_the_owners_role(tmp_path):
+    command = _permission(READ)
+    chain = "arn:aws:iam::111111111111:role/platform-deployer"
+    environment = {**command["environment"], "TRAINSHARE_ROLE_CHAIN": chain}
+    answers = {**ASSUMED, "ram list-resource-share-permissions": READ}
+    _, calls = _run(tmp_path, command["script"], environment, answers)
+    assumed = [c[c.index("--role-arn") + 1] for c in calls if c[:2] == ["sts", "assume-role"]]
+    assert assumed == [chain, ROLE]
+    # the owner's external ID goes with the owner's role only
+    assert "--external-id" not in calls[0]

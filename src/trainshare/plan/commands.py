@@ -29,16 +29,19 @@ from trainshare.plan.graph import Ref, Value
 
 SESSION_NAME = "trainshare"
 
-# Credentials of the owner account: the role the owner's provider assumes, when there is one.
+# Credentials of the owner account: the chain that reaches the management account, if the stack
+# has one (TRAINSHARE_ROLE_CHAIN, set by the component from its AWS base), then the role the
+# owner's provider assumes. Credentials in the environment take precedence over AWS_PROFILE.
 _ASSUME = """\
 set -e
-if [ -n "$TRAINSHARE_ROLE_ARN" ]; then
-  set -- $(aws sts assume-role --role-arn "$TRAINSHARE_ROLE_ARN" \\
-    --role-session-name "$TRAINSHARE_SESSION_NAME" \\
-    ${TRAINSHARE_EXTERNAL_ID:+--external-id "$TRAINSHARE_EXTERNAL_ID"} \\
+for role in $TRAINSHARE_ROLE_CHAIN $TRAINSHARE_ROLE_ARN; do
+  external=""
+  [ "$role" = "$TRAINSHARE_ROLE_ARN" ] && external="$TRAINSHARE_EXTERNAL_ID"
+  set -- $(aws sts assume-role --role-arn "$role" \\
+    --role-session-name "$TRAINSHARE_SESSION_NAME" ${external:+--external-id "$external"} \\
     --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text)
   export AWS_ACCESS_KEY_ID="$1" AWS_SECRET_ACCESS_KEY="$2" AWS_SESSION_TOKEN="$3"
-fi
+done
 export AWS_REGION="$TRAINSHARE_REGION" AWS_DEFAULT_REGION="$TRAINSHARE_REGION"
 """
 

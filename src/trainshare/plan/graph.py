@@ -87,6 +87,8 @@ class Node:
 
 def refs_in(value: Any) -> Iterator[Ref]:
     """Every Ref inside a value (nested lists, mappings and Joins)."""
+    if isinstance(value, str):
+        return  # most values: nothing inside
     if isinstance(value, Ref):
         yield value
     elif isinstance(value, Join):

@@ -17,36 +17,42 @@ from trainshare.spec.changes import old_path
 
 class FormerNames:
     def __init__(self, spec: Spec) -> None:
-        self.spec = spec
-        self._units = {path: old_path(path, spec.units) for path in spec.units}
+        # only what was renamed: most specs rename nothing, and lookups stay cheap
+        self._units = {p: old for p in spec.units if (old := old_path(p, spec.units)) != p}
+        self._accounts = {k: a.renamed_from for k, a in spec.accounts.items() if a.renamed_from}
+        self._guardrails = {k: g.renamed_from for k, g in spec.guardrails.items() if g.renamed_from}
+        self._shares = {k: s.renamed_from for k, s in spec.shares.items() if s.renamed_from}
 
     def unit(self, path: str) -> tuple[str, ...]:
-        return _both(path, self._units.get(path, path))
+        return _both(path, self._units.get(path))
 
     def account(self, key: str) -> tuple[str, ...]:
-        account = self.spec.accounts.get(key)
-        return _both(key, account.renamed_from if account else None)
+        return _both(key, self._accounts.get(key))
 
     def guardrail(self, key: str) -> tuple[str, ...]:
-        return _both(key, self.spec.guardrails[key].renamed_from)
+        return _both(key, self._guardrails.get(key))
 
     def share(self, key: str) -> tuple[str, ...]:
-        return _both(key, self.spec.shares[key].renamed_from)
+        return _both(key, self._shares.get(key))
 
     def target(self, target: str) -> tuple[str, ...]:
-        """`root`, an OU path or an account key (guardrail targets, share principals)."""
+        """`root`, an OU path or an account key (guardrail targets, share principals); an OU
+        path and an account key never clash (validate: AMBIGUOUS_NAME)."""
         if target == ROOT:
             return (ROOT,)
-        if target in self.spec.units:
-            return self.unit(target)
+        if target in self._units:
+            return (target, self._units[target])
         return self.account(target)
 
     @staticmethod
     def aliases(name: Callable[..., str], *choices: tuple[str, ...]) -> tuple[str, ...]:
         """Every name `name(*args)` had, each argument taken now or before, but today's."""
+        for choice in choices:
+            if len(choice) > 1:
+                break
+        else:
+            return ()  # nothing renamed: the common case, kept cheap
         now = name(*(c[0] for c in choices))
-        if all(len(c) == 1 for c in choices):
-            return ()
         names = dict.fromkeys(name(*args) for args in itertools.product(*choices))
         names.pop(now, None)
         return tuple(names)

@@ -121,6 +121,8 @@ class OrgSharing(pulumi.ComponentResource):
             if self._is_base(node):
                 return self.aws.provider
             inputs = self.aws.provider_args(inputs)
+        if node.kind == kinds.COMMAND:
+            inputs = self._command_inputs(inputs)
         if node.waits_for:
             inputs = self._held_back(node, inputs)
         cls = RESOURCE_CLASSES.get(node.kind)
@@ -157,6 +159,29 @@ class OrgSharing(pulumi.ComponentResource):
             and node.account_id == org.management_account
             and node.region == org.region
         )
+
+    def _command_inputs(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        """A command's AWS CLI finds the stack's credentials where the providers do: its
+        profile and files, and (for the plan's own commands, `TRAINSHARE_ACTION`) the chain of
+        roles that reaches the management account, before the owner's role. Keys in the stack
+        config are not copied into a command (they would be stored in its state)."""
+        settings = self.aws.settings
+        environment = {
+            name: value
+            for name, value in (
+                ("AWS_PROFILE", settings.get("profile")),
+                ("AWS_SHARED_CREDENTIALS_FILE", _first(settings.get("shared_credentials_files"))),
+                ("AWS_CONFIG_FILE", _first(settings.get("shared_config_files"))),
+            )
+            if value
+        }
+        own = inputs.get("environment")
+        if isinstance(own, Mapping) and "TRAINSHARE_ACTION" in own:
+            chain = " ".join(str(role["role_arn"]) for role in self.aws.assume_roles)
+            environment["TRAINSHARE_ROLE_CHAIN"] = chain
+        if environment:
+            inputs["environment"] = {**environment, **(own or {})}
+        return inputs
 
     def _held_back(self, node: Node, inputs: dict[str, Any]) -> dict[str, Any]:
         """Delay the node's registration until each of `node.waits_for` has been created, with
@@ -278,6 +303,10 @@ def _adoption(adopt: str | Path | Mapping[str, Any], component: str, plan: Plan)
             )
         ids[node_name] = str(resource_id)
     return ids
+
+
+def _first(values: Any) -> Any:
+    return values[0] if isinstance(values, list | tuple) and values else None
 
 
 async def _once_created(resources: list[pulumi.Resource], value: Any) -> Any:
