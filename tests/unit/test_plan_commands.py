@@ -202,3 +202,26 @@ def test_a_stack_chain_is_assumed_before_the_owners_role(tmp_path):
     assert assumed == [chain, ROLE]
     # the owner's external ID goes with the owner's role only
     assert "--external-id" not in calls[0]
+
+
+def test_a_key_always_has_a_policy_so_any_error_reading_it_fails(tmp_path):
+    ptype = load_catalog().policy_share_types["kms:Key"]
+    keeper = keep_policy_inputs(
+        ptype, "k-1", ["TrainshareKeyOwner"], "", where_inputs("us-east-1", None)
+    )
+    env = {
+        "PATH": "/usr/bin:/bin",
+        **{k: str(v) for k, v in keeper["environment"].items()},  # type: ignore[union-attr]
+    }
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "aws").write_text(
+        "#!/bin/sh\necho 'An error occurred (NotFoundException)' >&2\nexit 255\n"
+    )
+    (bin_dir / "aws").chmod(0o755)
+    env["PATH"] = f"{bin_dir}:{env['PATH']}"
+    done = subprocess.run(
+        ["/bin/sh", "-c", keeper["create"]], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 1
+    assert "NotFoundException" in done.stderr

@@ -120,14 +120,15 @@ def keep_policy_inputs(
     get = ptype.cli["get"].replace("{name}", '"$TRAINSHARE_NAME"')
     put = ptype.cli["put"].replace("{name}", '"$TRAINSHARE_NAME"')
     delete = ptype.cli["delete"].replace("{name}", '"$TRAINSHARE_NAME"')
-    missing = ptype.cli["missing"] or "-no-such-error-"
+    # the error AWS answers when the resource has no policy: nothing to record, not a failure
+    missing = f'grep -q -e "{ptype.cli["missing"]}" "$errors" || ' if ptype.cli["missing"] else ""
     # First run: print what is there (stdout is kept in the stack), unless it is trainshare's.
     create = (
         _ASSUME
         + f"""\
 errors=$(mktemp)
 if found=$(aws {get} 2>"$errors"); then :; else
-  grep -q {missing} "$errors" || {{ cat "$errors" >&2; rm -f "$errors"; exit 1; }}
+  {missing}{{ cat "$errors" >&2; rm -f "$errors"; exit 1; }}
   found=""
 fi
 rm -f "$errors"
@@ -175,6 +176,7 @@ def where_inputs(
     owner's provider assumes (none: the deployer's own account, the management account)."""
     return {
         "TRAINSHARE_REGION": region,
+        "TRAINSHARE_ROLE_CHAIN": "",  # the stack's own chain, if any: set by the component
         "TRAINSHARE_ROLE_ARN": role_arn or "",
         "TRAINSHARE_SESSION_NAME": session_name,
         "TRAINSHARE_EXTERNAL_ID": external_id,

@@ -176,11 +176,11 @@ class OrgSharing(pulumi.ComponentResource):
             if value
         }
         own = inputs.get("environment")
-        if isinstance(own, Mapping) and "TRAINSHARE_ACTION" in own:
-            chain = " ".join(str(role["role_arn"]) for role in self.aws.assume_roles)
-            environment["TRAINSHARE_ROLE_CHAIN"] = chain
         if environment:
             inputs["environment"] = {**environment, **(own or {})}
+        chain = " ".join(str(role["role_arn"]) for role in self.aws.assume_roles)
+        if chain and isinstance(own, Mapping) and "TRAINSHARE_ACTION" in own:
+            inputs["environment"] = {**inputs["environment"], "TRAINSHARE_ROLE_CHAIN": chain}
         return inputs
 
     def _held_back(self, node: Node, inputs: dict[str, Any]) -> dict[str, Any]:
