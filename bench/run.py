@@ -36,6 +36,7 @@ import pulumi_aws as aws
 
 from trainshare.access import model_from_spec
 from trainshare.access.evaluate import Evaluator
+from trainshare.access.grouping import Grouping
 from trainshare.access.matrix import access_matrix, access_rows, naive_matrix, share_actions
 from trainshare.audit import ClientFactory
 from trainshare.audit.diff import owners, policy_resources
@@ -219,7 +220,8 @@ def naive_sample(spec: Spec, fraction: float) -> tuple[Callable[[], Any], int]:
         model.management_account,
         model.org_id,
         model.accounts,
-        model.levels,
+        model.units,
+        model.account_levels,
         {k: model.shares[k] for k in keys},
         ids=model.ids,
     )
@@ -333,8 +335,8 @@ def _pure_stages(size: str, path: Path, spec: Spec, results: Results, slowest: S
     )
     results.ratios.setdefault("cells", {})[size] = float(cells)
     results.ratios.setdefault("cells decided", {})[size] = float(sum(distinct.values()))
-    evaluator = Evaluator(factorised_model)
-    groups = {evaluator.group(a) for a in factorised_model.accounts.values()} - {None}
+    grouping = Grouping(Evaluator(factorised_model))
+    groups = {grouping.group(a) for a in factorised_model.accounts.values()} - {None}
     results.ratios.setdefault("groups", {})[size] = float(len(groups))
     naive = measures["per-cell"].median * cells / max(sampled, 1)
     fast = results.rows["access matrix"][size].median

@@ -27,6 +27,7 @@ from trainshare.access.model import (
     ModelIds,
     ShareModel,
 )
+from trainshare.policy import PolicyDocument, parse_document
 from trainshare.spec import PrincipalKind
 
 UNITS = ["ml", "ml/training", "ml/research", "ml/training/vision", "ops"]
@@ -163,6 +164,17 @@ RESOURCE_POLICY_STATEMENTS = [
 ]
 
 
+granted = st.lists(st.sampled_from(ACTIONS), min_size=1, unique=True).map(
+    lambda actions: Grant("P", tuple(actions), False)
+)
+
+
+def document(*statements):
+    parsed = parse_document({"Version": "2012-10-17", "Statement": list(statements)})
+    assert isinstance(parsed, PolicyDocument), parsed
+    return parsed
+
+
 def _for_bucket(stmt: dict, arn: str) -> dict:
     return json.loads(json.dumps(stmt).replace("{arn}", arn))
 
@@ -177,17 +189,15 @@ def models(draw, unknown_permissions=False):
         unit = draw(st.sampled_from(["root", *UNITS]))
         accounts[f"a{i}"] = AccountNode(f"a{i}", f"1000000000{i:02d}", unit)
     names = ["root", *UNITS, *accounts]
-    levels = {}
+    units, account_levels = {}, {}
     for name in names:
         kind = "root" if name == "root" else "unit" if name in UNITS else "account"
         policies = []
         if draw(st.integers(0, 4)):  # FullAWSAccess kept most of the time
             policies.append(AttachedPolicy("FullAWSAccess", FULL_AWS_ACCESS_DOCUMENT))
         for j, stmt in enumerate(draw(st.lists(st.sampled_from(STATEMENTS), max_size=2))):
-            policies.append(
-                AttachedPolicy(f"g-{name}-{j}", {"Version": "2012-10-17", "Statement": [stmt]})
-            )
-        levels[name] = Level(name, kind, tuple(policies))
+            policies.append(AttachedPolicy(f"g-{name}-{j}", document(stmt)))
+        (account_levels if kind == "account" else units)[name] = Level(name, kind, tuple(policies))
     shares = {}
     for k in range(draw(st.integers(0, 2))):  # policy shares: S3 buckets with their policies
         buckets = [
@@ -215,9 +225,8 @@ def models(draw, unknown_permissions=False):
             grants={"s3:Bucket": Grant("access read", ("s3:GetObject", "s3:ListBucket"), False)},
             allow_external=False,
             policies={
-                b: {
-                    "Version": "2012-10-17",
-                    "Statement": [
+                b: document(
+                    *(
                         _for_bucket(stmt, b)
                         for stmt in (
                             statements_drawn
@@ -230,8 +239,8 @@ def models(draw, unknown_permissions=False):
                                 )
                             )
                         )
-                    ],
-                }
+                    )
+                )
                 for b in buckets
             },
         )
@@ -272,18 +281,14 @@ def models(draw, unknown_permissions=False):
             ),
             principals=tuple(targets),
             grants={
-                "ec2:CapacityReservation": Grant(
-                    "P",
-                    # None: a permission whose actions the catalog does not know
-                    draw(
-                        st.one_of(
-                            st.none(),
-                            st.lists(st.sampled_from(ACTIONS), min_size=1, unique=True).map(tuple),
-                        )
-                        if unknown_permissions
-                        else st.lists(st.sampled_from(ACTIONS), min_size=1, unique=True).map(tuple)
-                    ),
-                    False,
+                "ec2:CapacityReservation": draw(
+                    st.one_of(
+                        # a permission whose actions the catalog does not know
+                        st.just(Grant("P", (), False, known=False)),
+                        granted,
+                    )
+                    if unknown_permissions
+                    else granted
                 )
             },
             allow_external=False,
@@ -294,7 +299,9 @@ def models(draw, unknown_permissions=False):
         units={u: "ou-" + u.replace("/", "-") for u in UNITS},
         accounts={k: a.id or k for k, a in accounts.items()},
     )
-    return AccessModel("aws", "999999999999", None, accounts, levels, shares, ids=ids)
+    return AccessModel(
+        "aws", "999999999999", None, accounts, units, account_levels, shares, ids=ids
+    )
 
 
 contexts = st.sampled_from(
@@ -363,11 +370,11 @@ def test_accounts_named_alike_share_effects_and_a_role_does_not_name_its_account
         **{f"a{i}": AccountNode(f"a{i}", f"10000000000{i}", "ops") for i in (3, 4, 5)},
     }
     everyone = (AttachedPolicy("FullAWSAccess", FULL_AWS_ACCESS_DOCUMENT),)
-    levels = {
+    units = {
         name: Level(name, "root" if name == "root" else "unit", everyone)
         for name in ("root", "ml", "ops")
     }
-    levels |= {key: Level(key, "account", everyone) for key in accounts}
+    account_levels = {key: Level(key, "account", everyone) for key in accounts}
     bucket = "arn:aws:s3:::b0a"
     share = ShareModel(
         key="p0",
@@ -378,10 +385,12 @@ def test_accounts_named_alike_share_effects_and_a_role_does_not_name_its_account
         principals=((PrincipalKind.UNIT, "ops"),),
         grants={"s3:Bucket": Grant("access read", ("s3:ListBucket",), False)},
         allow_external=False,
-        policies={bucket: {"Version": "2012-10-17", "Statement": [RESOURCE_POLICY_STATEMENTS[3]]}},
+        policies={bucket: document(RESOURCE_POLICY_STATEMENTS[3])},
     )
     ids = ModelIds("o-x", "r-x", {"ml": "ou-ml", "ops": "ou-ops"}, {})
-    model = AccessModel("aws", "999999999999", None, accounts, levels, {"p0": share}, ids=ids)
+    model = AccessModel(
+        "aws", "999999999999", None, accounts, units, account_levels, {"p0": share}, ids=ids
+    )
     fast = {c.account.key: c.effect for c in access_matrix(model)}
     assert fast == {c.account.key: c.decision.effect for c in naive_matrix(model)}
     assert fast == {"a3": Effect.ALLOW, "a4": Effect.IMPLICIT_DENY, "a5": Effect.ALLOW}

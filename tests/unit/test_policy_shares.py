@@ -16,6 +16,7 @@ from trainshare.access.resource_policy import resource_policy_effect
 from trainshare.cli import app
 from trainshare.errors import PlanError, Severity, SpecError
 from trainshare.plan import Join, Ref, build_plan, kinds
+from trainshare.policy import Principal
 from trainshare.policy.lint import PolicyKind, lint_document
 from trainshare.spec import ShareKind, load_spec
 
@@ -341,7 +342,7 @@ def test_an_account_created_at_deploy_time_is_granted_by_its_stand_in(write_spec
     )
     model = model_from_spec(load_spec(write_spec(text)), org_id="o-a1b2c3d4e5")
     document = model.shares["readers"].policies[BUCKET]
-    assert document["Statement"][0]["Principal"] == {"AWS": "arn:aws:iam::(fresh):root"}
+    assert document.statements[0].principal == Principal(aws=("arn:aws:iam::(fresh):root",))
     decision = evaluate(model, Request("fresh", BUCKET, "s3:GetObject"))
     assert decision.effect is Effect.ALLOW, decision.explain()
 

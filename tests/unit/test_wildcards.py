@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from trainshare.policy import PolicyDocument, parse_document
 from trainshare.policy.match import statement_covers_action
 from trainshare.policy.wildcards import action_matches, glob_match
 
@@ -41,5 +42,8 @@ def test_value_patterns(pattern, value, expected):
 
 
 def test_not_action_with_a_bracket_is_literal():
-    stmt = {"Effect": "Deny", "NotAction": ["s3:[G]etObject"], "Resource": "*"}
-    assert statement_covers_action(stmt, "s3:GetObject")
+    stmt = parse_document(
+        {"Statement": {"Effect": "Deny", "NotAction": ["s3:[G]etObject"], "Resource": "*"}}
+    )
+    assert isinstance(stmt, PolicyDocument)
+    assert statement_covers_action(stmt.statements[0], "s3:GetObject")

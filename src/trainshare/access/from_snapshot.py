@@ -1,89 +1,104 @@
 """The access model of a live organization, from an audit snapshot (pure: reads the JSON model).
 
-Accounts are named by their AWS names, OUs by their path of names; levels carry the SCPs attached
-live (FullAWSAccess included where it is attached); shares carry their live principals, resources
-and permissions, with the actions the catalog knows for each permission. Policy shares have no
-live object of their own: given the spec, they are its policy shares (principals and levels)
-judged by the resources' *live* policies, with the live IDs.
+Everything is keyed by its AWS identity (STYLE.md §11): an account by its ID, an OU by its path
+of OU IDs (`ou-a/ou-b`); names are only what traces and reports show. AWS lets two accounts
+share a name, and an account be named like an OU path: neither may merge two things into one.
+
+Levels carry the SCPs attached live (FullAWSAccess included where it is attached); an SCP whose
+content cannot be parsed stays an `UnparsablePolicy`, so the decisions it touches are
+CONDITIONAL with the reason, never decided as if it were empty. Shares carry their live
+principals, resources and permissions, with the actions the catalog knows for each permission.
+Policy shares have no live object of their own: given the spec, they are its policy shares
+(principals and levels) judged by the resources' *live* policies, with the live IDs.
 """
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from collections.abc import Mapping
 
 from trainshare.access.model import (
     AccessModel,
     AccountNode,
     AttachedPolicy,
-    Grant,
     Level,
     ModelIds,
     ShareModel,
+    permission_grant,
     policy_share_model,
 )
 from trainshare.catalog import is_organization_arn, load_catalog, ou_id_of, parse_arn
 from trainshare.catalog.model import permission_name
-from trainshare.snapshot import Snapshot
-from trainshare.spec import ROOT, PrincipalKind, ShareKind, Spec
+from trainshare.policy.model import ParsedPolicy
+from trainshare.policy.parse import parse_policy_json
+from trainshare.snapshot import Snapshot, SnapshotError
+from trainshare.spec import ROOT, PrincipalKind, Share, ShareKind, Spec
 
 
-def _document(content: str) -> Any:
-    try:
-        return json.loads(content)
-    except json.JSONDecodeError:
-        return {"Statement": []}
+def _unit_keys(snapshot: Snapshot) -> tuple[dict[str, str], dict[str, str]]:
+    """OU ID → its key (path of IDs) and its name (path of names). An OU whose parent is not
+    in the snapshot, or that is its own ancestor, is an error."""
+    by_id = {u.id: u for u in snapshot.units}
+    keys: dict[str, str] = {snapshot.root_id: ROOT}
+    names: dict[str, str] = {snapshot.root_id: ROOT}
+    for unit in snapshot.units:
+        chain = []
+        current = unit.id
+        while current not in keys:
+            if current in chain or current not in by_id:
+                what = "is its own ancestor" if current in chain else "has no parent in it"
+                raise SnapshotError(f"snapshot: OU {current} {what}")
+            chain.append(current)
+            current = by_id[current].parent_id
+        for ou in reversed(chain):
+            parent = by_id[ou].parent_id
+            if parent == snapshot.root_id:
+                keys[ou], names[ou] = ou, by_id[ou].name
+            else:
+                keys[ou] = f"{keys[parent]}/{ou}"
+                names[ou] = f"{names[parent]}/{by_id[ou].name}"
+    return keys, names
 
 
 def model_from_snapshot(
     snapshot: Snapshot, partition: str = "aws", spec: Spec | None = None
 ) -> AccessModel:
-    by_id = {u.id: u for u in snapshot.units}
-    paths: dict[str, str] = {snapshot.root_id: ROOT}
-
-    def path(unit_id: str) -> str:
-        if unit_id not in paths:
-            unit = by_id[unit_id]
-            parent = path(unit.parent_id)
-            paths[unit_id] = unit.name if parent == ROOT else f"{parent}/{unit.name}"
-        return paths[unit_id]
-
-    for unit in snapshot.units:
-        path(unit.id)
-    names = {a.id: a.name for a in snapshot.accounts}
-    accounts = {
-        a.name: AccountNode(
-            a.name,
-            a.id,
-            paths.get(a.parent_id, ROOT),
-            management=a.id == snapshot.management_account,
-        )
-        for a in snapshot.accounts
-    }
-    attached: dict[str, list[AttachedPolicy]] = {}
+    unit_keys, unit_names = _unit_keys(snapshot)
+    accounts: dict[str, AccountNode] = {}
+    for a in snapshot.accounts:
+        unit = unit_keys.get(a.parent_id)
+        if unit is None:
+            raise SnapshotError(f"snapshot: account {a.id}: its parent {a.parent_id} is not in it")
+        management = a.id == snapshot.management_account
+        accounts[a.id] = AccountNode(a.id, a.id, unit, management=management, name=a.name)
+    attached: dict[str, list[AttachedPolicy]] = {}  # root, OU or account ID → its SCPs
     for policy in snapshot.policies:
+        document = parse_policy_json(policy.content)
         for target in policy.targets:
-            level = paths.get(target) or names.get(target) or target
-            attached.setdefault(level, []).append(
-                AttachedPolicy(policy.name, _document(policy.content))
-            )
-    levels = {ROOT: Level(ROOT, "root", tuple(attached.get(ROOT, [])))}
-    levels |= {p: Level(p, "unit", tuple(attached.get(p, []))) for p in paths.values() if p != ROOT}
-    levels |= {k: Level(k, "account", tuple(attached.get(k, []))) for k in accounts}
-    catalog = load_catalog()
+            attached.setdefault(target, []).append(AttachedPolicy(policy.name, document))
+    units = {
+        unit_keys[ou]: Level(
+            unit_names[ou],
+            "root" if ou == snapshot.root_id else "unit",
+            tuple(attached.get(ou, [])),
+        )
+        for ou in unit_keys
+    }
+    account_levels = {
+        a.id: Level(a.name, "account", tuple(attached.get(a.id, []))) for a in snapshot.accounts
+    }
     shares = {}
     for share in snapshot.shares:
-        principals = []
+        principals: list[tuple[PrincipalKind, str]] = []
         for assoc in share.principals:
             if assoc.status != "ASSOCIATED":
                 continue
             ou = ou_id_of(assoc.entity)
-            if ou in paths:
-                principals.append((PrincipalKind.UNIT, paths[ou]))
+            if ou in unit_keys:
+                principals.append((PrincipalKind.UNIT, unit_keys[ou]))
             elif is_organization_arn(assoc.entity):
                 principals.append((PrincipalKind.ORGANIZATION, ROOT))
-            elif assoc.entity in names:
-                principals.append((PrincipalKind.ACCOUNT, names[assoc.entity]))
+            elif assoc.entity in accounts and not accounts[assoc.entity].external:
+                principals.append((PrincipalKind.ACCOUNT, assoc.entity))
             else:
                 principals.append((PrincipalKind.ACCOUNT_ID, assoc.entity))
                 accounts.setdefault(
@@ -92,21 +107,20 @@ def model_from_snapshot(
         resources = []
         for assoc in share.resources:
             parsed = parse_arn(assoc.entity)
-            rtype = catalog.resource_type_for(parsed) if parsed else None
+            rtype = load_catalog().resource_type_for(parsed) if parsed else None
             if assoc.status == "ASSOCIATED" and rtype is not None:
                 resources.append((assoc.entity, rtype.name))
         grants = {}
         for permission_arn in share.permissions:
-            permission = catalog.permission(permission_name(permission_arn))
+            permission = load_catalog().permission(permission_name(permission_arn))
             if permission is not None:
-                actions, assumed = permission.granted_actions
-                grants[permission.resource_type] = Grant(permission.name, actions, assumed)
+                grants[permission.resource_type] = permission_grant(permission.name, "")
         for _, rtype_name in resources:
-            grants.setdefault(rtype_name, Grant("(unknown permission)", None, False))
+            grants.setdefault(rtype_name, permission_grant(None, "(unknown permission)"))
         key = share.name if share.name not in shares else f"{share.name} ({share.arn})"
         shares[key] = ShareModel(
             key,
-            names.get(share.owner, share.owner),
+            share.owner,
             share.owner,
             share.region,
             tuple(resources),
@@ -117,21 +131,65 @@ def model_from_snapshot(
     ids = ModelIds(
         org=snapshot.organization_id,
         root=snapshot.root_id,
-        units={p: i for i, p in paths.items() if i != snapshot.root_id},
+        units={key: ou for ou, key in unit_keys.items() if ou != snapshot.root_id},
         accounts={a.key: a.id or a.key for a in accounts.values()},
     )
     if spec is not None:
         live = {p.arn: p.document for p in snapshot.resource_policies}
-        documents = {arn: _document(text) if text else None for arn, text in live.items()}
+        documents: dict[str, ParsedPolicy | None] = {
+            arn: parse_policy_json(text) if text else None for arn, text in live.items()
+        }
+        by_name = {name: key for key, name in ((k, lv.name) for k, lv in units.items())}
         for policy_share in spec.shares.values():
             if policy_share.kind is ShareKind.POLICY:
-                shares[policy_share.key] = policy_share_model(spec, policy_share, ids, documents)
+                model = policy_share_model(spec, policy_share, ids, documents)
+                shares[policy_share.key] = _live_keys(model, policy_share, spec, by_name, accounts)
     return AccessModel(
         partition,
         snapshot.management_account,
         snapshot.organization_id,
         accounts,
-        levels,
+        units,
+        account_levels,
         shares,
         ids=ids,
+    )
+
+
+def _live_keys(
+    model: ShareModel,
+    share: Share,
+    spec: Spec,
+    units: Mapping[str, str],
+    accounts: Mapping[str, AccountNode],
+) -> ShareModel:
+    """A spec's policy share with its principals and owner named as the snapshot's model
+    names them: an OU by the key of the live OU at its path, an account by its ID."""
+    by_name: dict[str, list[str]] = {}
+    for account in accounts.values():
+        by_name.setdefault(account.name, []).append(account.key)
+
+    def account_id(key: str) -> str:
+        given = spec.accounts[key].id if key in spec.accounts else None
+        named = by_name.get(key, [])
+        return given or (named[0] if len(named) == 1 else key)
+
+    principals: list[tuple[PrincipalKind, str]] = []
+    for kind, target in model.principals:
+        if kind is PrincipalKind.UNIT:
+            principals.append((kind, units.get(target, target)))
+        elif kind is PrincipalKind.ACCOUNT:
+            principals.append((kind, account_id(target)))
+        else:
+            principals.append((kind, target))
+    return ShareModel(
+        model.key,
+        share.owner_id or account_id(share.owner),
+        share.owner_id,
+        model.region,
+        model.resources,
+        tuple(principals),
+        model.grants,
+        model.allow_external,
+        model.policies,
     )

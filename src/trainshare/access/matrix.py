@@ -15,12 +15,12 @@ memos are exact. Accounts a share does not reach get no cells.
 from __future__ import annotations
 
 import gc
-import json
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, NamedTuple
+from typing import Any
 
-from trainshare.access.conditions import Context, evaluate_operator
+from trainshare.access.cells import Cell, Entry, Known
+from trainshare.access.conditions import Context, evaluate
 from trainshare.access.evaluate import (
     Decision,
     Evaluator,
@@ -29,72 +29,31 @@ from trainshare.access.evaluate import (
     decide_in,
     granting,
 )
+from trainshare.access.grouping import (
+    Grouping,
+    named_accounts,
+    org_path_conditions,
+    policy_shape,
+)
 from trainshare.access.model import AccessModel, AccountNode, ShareModel
 from trainshare.access.resource_policy import principal_context, resource_policy_effect
 from trainshare.access.statements import Effect
 from trainshare.catalog import load_catalog
-from trainshare.policy.lint import as_list, statements
+
+__all__ = [
+    "AccessMatrix",
+    "Cell",
+    "Known",
+    "access_matrix",
+    "access_rows",
+    "collector_paused",
+    "naive_matrix",
+    "reached",
+    "share_actions",
+    "summarize",
+]
 
 _EFFECTS = tuple(Effect)  # iterating an Enum class is slow; a matrix counts per row
-
-
-class Known(NamedTuple):
-    """An effect decided once for everyone of a group of accounts: a row's entry where the
-    account's path cannot tell it from its group-mates (its trace is built when asked)."""
-
-    effect: Effect
-    unknown_keys: frozenset[str]
-
-
-# A row's entry per (resource, type, action) of its share: decided for the group, or for the
-# account alone (its path can tell it apart), trace and all
-Entry = Known | Decision
-
-
-class Cell:
-    """One decision of the matrix; its trace is computed when first asked for."""
-
-    __slots__ = (
-        "_decision",
-        "_matrix",
-        "account",
-        "action",
-        "effect",
-        "resource",
-        "rtype",
-        "share",
-        "unknown_keys",
-    )
-
-    def __init__(
-        self,
-        account: AccountNode,
-        share: str,
-        resource: str,
-        action: str,
-        decision: Decision | None = None,
-        *,
-        effect: Effect | None = None,
-        unknown_keys: frozenset[str] = frozenset(),
-        matrix: _Matrix | None = None,
-        rtype: str = "",
-    ) -> None:
-        self.account, self.share, self.resource, self.action = account, share, resource, action
-        self._decision = decision
-        self._matrix = matrix  # to compute the decision later (no closure per cell)
-        self.rtype = rtype
-        self.effect = decision.effect if decision is not None else effect
-        self.unknown_keys = decision.unknown_keys if decision is not None else unknown_keys
-
-    @property
-    def decision(self) -> Decision:
-        if self._decision is None:
-            assert self._matrix is not None
-            share = self._matrix.evaluator.model.shares[self.share]
-            self._decision = self._matrix.decide(
-                share, self.rtype, self.account, self.resource, self.action
-            )
-        return self._decision
 
 
 def share_actions(
@@ -103,7 +62,7 @@ def share_actions(
     """(resource, action) pairs: the permission's actions, or the ones asked for."""
     wanted = list(actions) if actions else None
     for arn, rtype in share.resources:
-        granted = share.grants[rtype].actions or ()
+        granted = share.grants[rtype].actions
         for action in wanted if wanted is not None else granted:
             yield arn, action
 
@@ -217,6 +176,7 @@ def _access_rows(
     actions: Iterable[str] | None,
 ) -> AccessMatrix:
     matrix = _Matrix(Evaluator(model), context)
+    grouping = matrix.grouping
     only_accounts = set(accounts) if accounts else None
     only_shares = set(shares) if shares else None
     wanted_actions = list(actions) if actions else None
@@ -245,7 +205,7 @@ def _access_rows(
         for account in reached(model, share):
             if only_accounts and not ({account.key, account.id} & only_accounts):
                 continue
-            group = matrix.evaluator.group(account)
+            group = grouping.group(account)
             if group is None or (share.policies and named is None):
                 row, _ = matrix.row(share, account, pairs, dict.fromkeys(actions))
                 rows.append((account, share.key, row))
@@ -257,7 +217,7 @@ def _access_rows(
                 if outcomes is None:
                     ctx = principal_context(model, account, matrix.context)
                     outcomes = tuple(
-                        evaluate_operator(op, ORG_PATHS, values, ctx) for op, values in conditions
+                        evaluate(condition, ctx, variables) for condition, variables in conditions
                     )
                     by_unit[account.unit] = outcomes
                 variant = matrix.variant(outcomes, named.get(ident))
@@ -288,6 +248,7 @@ class _Matrix:
 
     def __init__(self, evaluator: Evaluator, context: Context) -> None:
         self.evaluator = evaluator
+        self.grouping = Grouping(evaluator)
         self.context = context
         # (share, type, action) → (the share's permission grants it, only maybe)
         self.share_sides: dict[tuple[str, str, str], tuple[bool, bool]] = {}
@@ -298,7 +259,9 @@ class _Matrix:
         self.extra_resources = load_catalog().action_resources
         # (policy shape, type, action, variant) → the resource policy's effect and unknown keys
         self.policy_sides: dict[tuple[Any, ...], tuple[Effect, frozenset[str]]] = {}
-        self.shapes: dict[str, str] = {}  # resource → its policy's shape (`policy_shape`)
+        # resource → the number of its policy's shape (`policy_shape`; per ARN where it has none)
+        self.shapes: dict[str, int] = {}
+        self._shape_numbers: dict[Any, int] = {}
         self._action_groups: dict[tuple[Any, ...], tuple[dict[str, int], tuple[int, ...]]] = {}
         # (group, variant, share, type, action, resource class, policy shape) → effect and keys
         self.effects: dict[tuple[Any, ...], Known] = {}
@@ -318,7 +281,7 @@ class _Matrix:
         key = (group, actions)
         found = self._action_groups.get(key)
         if found is None:
-            groups = {action: self.evaluator.action_group(account, action) for action in actions}
+            groups = {action: self.grouping.action_group(account, action) for action in actions}
             found = self._action_groups[key] = (groups, tuple(groups.values()))
         return found
 
@@ -329,8 +292,8 @@ class _Matrix:
         key = (share.key, rtype, action)
         found = self.share_sides.get(key)
         if found is None:
-            actions = granting(share.grants[rtype], action)
-            found = (True, True) if actions is None else (bool(actions), False)
+            grant = share.grants[rtype]
+            found = (bool(granting(grant, action)), False) if grant.known else (True, True)
             self.share_sides[key] = found
         return found
 
@@ -353,14 +316,14 @@ class _Matrix:
         effect, keys = Effect.IMPLICIT_DENY, frozenset[str]()
         if granted:
             group = scp_class[0]
-            reads_owner = self.evaluator.facts(group).reads_owner
+            reads_owner = self.grouping.facts(group).reads_owner
             # Not the action: its group holds the statements relevant to it, and what else it
             # is authorized against (`request_resources`) is all it adds to the request
             extra = self.extra_resources.get(action, ())
             scp_key = (*scp_class, share.owner_id if reads_owner else None, share.region, extra)
             caller = self.scp_sides.get(scp_key)
             if caller is None:
-                caller = self.scp_sides[scp_key] = self.evaluator.group_scps(
+                caller = self.scp_sides[scp_key] = self.grouping.group_scps(
                     share,
                     account,
                     resource=arn,
@@ -402,10 +365,12 @@ class _Matrix:
             self.policy_sides[key] = found
         return found
 
-    def _shape(self, share: ShareModel, arn: str) -> str:
+    def _shape(self, share: ShareModel, arn: str) -> int:
         shape = self.shapes.get(arn)
         if shape is None:
-            shape = self.shapes[arn] = policy_shape(share.policies[arn], arn) or arn
+            found = policy_shape(share.policies[arn], arn) or arn
+            numbers = self._shape_numbers
+            shape = self.shapes[arn] = numbers.setdefault(found, len(numbers))
         return shape
 
     def decide(
@@ -428,12 +393,12 @@ class _Matrix:
         (None: decide each cell for the account alone); `variant`: what a share's resource
         policies can tell of the account besides (`_Matrix.variant`). An entry whose sides all
         match a decided one's is that one."""
-        evaluator = self.evaluator
+        grouping = self.grouping
         patterns: dict[str, int | None] = {}  # action → its pattern set, None: not grouped
         for action, group in groups.items():
             patterns[action] = None
             if group is not None:
-                facts = evaluator.facts(group)
+                facts = grouping.facts(group)
                 if facts.independent:
                     patterns[action] = facts.pattern_set
         shared = None not in patterns.values()
@@ -445,8 +410,10 @@ class _Matrix:
                 entries.append(self.decide(share, rtype, account, arn, action))
                 continue
             group = groups[action]
-            resource_class = evaluator.resource_class(pattern_set, arn)
-            shape = None if shapes is None else shapes.get(arn) or self._shape(share, arn)
+            resource_class = grouping.resource_class(pattern_set, arn)
+            shape = None if shapes is None else shapes.get(arn)
+            if shape is None and shapes is not None:
+                shape = self._shape(share, arn)
             key = (group, variant, share.key, rtype, action, resource_class, shape)
             known = effects.get(key)
             if known is None:
@@ -463,101 +430,8 @@ class _Matrix:
         return entries, shared
 
 
-_PER_ACCOUNT_KEYS = frozenset(
-    k.lower()
-    for k in (
-        "aws:PrincipalAccount",
-        "aws:PrincipalArn",
-        "aws:userid",
-        "aws:username",
-        "aws:SourceAccount",
-    )
-)
-
-
-ORG_PATHS = "aws:PrincipalOrgPaths"
-
-
-def policy_shape(document: Mapping[str, Any], arn: str) -> str | None:
-    """The policy with its own resource's ARN taken out of every Resource and NotResource: two
-    resources whose policies have the same shape get the same effect for the same request on
-    each. None when a pattern is anything but `*`, the ARN, or the ARN followed by `/…` (a
-    pattern such as `bucket-2*` matches some ARNs and not others, so it must stay per ARN)."""
-
-    def placeholder(pattern: Any) -> str | None:
-        if pattern == "*":
-            return "*"
-        if isinstance(pattern, str) and (pattern == arn or pattern.startswith(arn + "/")):
-            return "\0" + pattern[len(arn) :]
-        return None
-
-    shaped = []
-    for _, stmt in statements(document):
-        shape = dict(stmt)
-        for field in ("Resource", "NotResource"):
-            if field in shape:
-                patterns = [placeholder(p) for p in as_list(shape[field])]
-                if None in patterns:
-                    return None
-                shape[field] = patterns
-        shaped.append(shape)
-    return json.dumps(shaped, sort_keys=True)
-
-
-def org_path_conditions(documents: Iterable[Mapping[str, Any]]) -> list[tuple[str, Any]]:
-    """(operator, values) of every condition on aws:PrincipalOrgPaths in the documents: the only
-    way a resource policy tells one OU from another."""
-    found = []
-    for document in documents:
-        for _, stmt in statements(document):
-            block = stmt.get("Condition")
-            if not isinstance(block, Mapping):
-                continue
-            for operator, keys in block.items():
-                if isinstance(keys, Mapping):
-                    found += [
-                        (str(operator), v)
-                        for k, v in keys.items()
-                        if k.lower() == ORG_PATHS.lower()
-                    ]
-    return found
-
-
-def named_accounts(
-    documents: Iterable[Mapping[str, Any]], owner_id: str, partition: str
-) -> dict[str, frozenset[tuple[int, int, Any]]] | None:
-    """Each account resource policies name as a principal (by ID, or the model's stand-in),
-    the owner aside, with where: (document, statement, True) where the statement names the
-    account itself — its ID or root ARN, what `_names_principal` matches — or the value, for
-    anything else in its account (a role). Accounts named in the same places get the same
-    effect from the policies. None when the policies can tell any two accounts apart
-    (NotPrincipal, or a condition on a per-account key such as aws:PrincipalAccount)."""
-    named: dict[str, set[tuple[int, int, Any]]] = {}
-    for d, document in enumerate(documents):
-        for s, stmt in statements(document):
-            if "NotPrincipal" in stmt:
-                return None
-            principal = stmt.get("Principal", "*")
-            values = as_list(principal.get("AWS", [])) if isinstance(principal, Mapping) else []
-            for value in values:
-                if value == "*":
-                    continue
-                ident = value.split(":")[4] if value.startswith("arn:") else value
-                itself = value in (ident, f"arn:{partition}:iam::{ident}:root")
-                named.setdefault(ident, set()).add((d, s, True if itself else value))
-            block = stmt.get("Condition")
-            if isinstance(block, Mapping):
-                for keys in block.values():
-                    if isinstance(keys, Mapping) and any(
-                        k.lower() in _PER_ACCOUNT_KEYS for k in keys
-                    ):
-                        return None
-    named.pop(owner_id, None)
-    return {ident: frozenset(places) for ident, places in named.items()}
-
-
 def _actions(share: ShareModel, rtype: str, wanted: list[str] | None) -> Iterable[str]:
-    return wanted if wanted is not None else (share.grants[rtype].actions or ())
+    return wanted if wanted is not None else share.grants[rtype].actions
 
 
 def naive_matrix(model: AccessModel, context: Context | None = None) -> list[Cell]:

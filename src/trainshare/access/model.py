@@ -1,56 +1,75 @@
 """What effective access is computed from: accounts with their SCP path, and what each share grants.
 
-Built from a validated spec (`model_from_spec`); the audit's snapshot will build the same model
-from the live organization. Pure data, frozen.
+Built from a validated spec (`model_from_spec`) or an audit snapshot (`access.from_snapshot`).
+Pure data, frozen; what is looked up often (paths, who a share reaches, who holds a resource) is
+its `index`, built once from the model the first time it is asked for.
+
+Everything is keyed by identity, never by display name: accounts by their key (the spec's key,
+or the live account ID), OUs by theirs (the spec's path, or the live path of OU IDs), so two
+accounts of one name, or an account named like an OU, stay apart.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from trainshare.catalog import load_catalog
 from trainshare.plan.resource_policies import compose
+from trainshare.policy.model import ParsedPolicy, PolicyDocument
+from trainshare.policy.parse import parse_document, parse_stored
 from trainshare.spec import ROOT, PrincipalKind, Share, ShareKind, Spec
+
+if TYPE_CHECKING:
+    from trainshare.access.index import ModelIndex
 
 # AWS attaches this to the root and to every new OU and account (Organizations user guide,
 # orgs_manage_policies_scps_strategies). Its document allows everything.
 FULL_AWS_ACCESS = "FullAWSAccess"
-FULL_AWS_ACCESS_DOCUMENT: Mapping[str, Any] = {
-    "Version": "2012-10-17",
-    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
-}
+_FULL_AWS_ACCESS = parse_document(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+)
+assert isinstance(_FULL_AWS_ACCESS, PolicyDocument)
+FULL_AWS_ACCESS_DOCUMENT: PolicyDocument = _FULL_AWS_ACCESS
 MANAGEMENT = "management"
+NO_POLICY = PolicyDocument(())  # a resource without a policy of its own
 
 
 @dataclass(frozen=True, slots=True)
 class AttachedPolicy:
     name: str
-    document: Mapping[str, Any]
+    document: ParsedPolicy  # an UnparsablePolicy stays one: its effect is an open question
 
 
 @dataclass(frozen=True, slots=True)
 class Level:
     """One level of an account's SCP path: the root, an OU, or the account itself."""
 
-    name: str  # "root", an OU path, or the account key
+    name: str  # as traces say it: "root", an OU's path of names, or the account's key
     kind: str  # root | unit | account
     policies: tuple[AttachedPolicy, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class AccountNode:
-    key: str
+    key: str  # the spec's key, or the live account's ID
     id: str | None  # None: created by trainshare, not known before deploy
-    unit: str  # OU path or ROOT; "" for accounts outside the organization
+    unit: str  # the key of its OU, or ROOT; "" for accounts outside the organization
     management: bool = False
     external: bool = False
+    name: str = ""  # the live account's name, where it is not the key
+
+    @property
+    def display(self) -> str:
+        """How reports name it: its name, else its key."""
+        return self.name or self.key
 
     @property
     def label(self) -> str:
-        return f"{self.key} ({self.id})" if self.id and self.id != self.key else self.key
+        shown = self.display
+        return f"{shown} ({self.id})" if self.id and self.id != shown else shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +77,9 @@ class Grant:
     """What a share grants on one resource type: the permission and its actions."""
 
     permission: str
-    actions: tuple[str, ...] | None  # None: unknown (not in the catalog)
+    actions: tuple[str, ...]  # empty where not `known`
     assumed: bool  # actions believed, not verified (catalog `M`)
+    known: bool = True  # False: the permission's actions are not in the catalog
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,11 +89,11 @@ class ShareModel:
     owner_id: str
     region: str
     resources: tuple[tuple[str, str], ...]  # (ARN, RAM type)
-    principals: tuple[tuple[PrincipalKind, str], ...]  # (kind, target)
+    principals: tuple[tuple[PrincipalKind, str], ...]  # (kind, target: account or OU key)
     grants: Mapping[str, Grant]  # RAM type (or policy-share type) → grant
     allow_external: bool
     # policy shares: resource ARN → its policy (IDs as in AccessModel.ids); empty for RAM shares
-    policies: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    policies: Mapping[str, ParsedPolicy] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -82,7 +102,7 @@ class ModelIds:
 
     org: str
     root: str
-    units: Mapping[str, str]
+    units: Mapping[str, str]  # OU key → its ID
     accounts: Mapping[str, str]
 
     def org_id(self) -> str:
@@ -113,74 +133,37 @@ class AccessModel:
     management_account: str
     org_id: str | None
     accounts: Mapping[str, AccountNode]
-    levels: Mapping[str, Level]  # level name → its attached policies
+    units: Mapping[str, Level]  # OU key (ROOT for the root) → the SCPs attached there
+    account_levels: Mapping[str, Level]  # account key → the SCPs attached to it
     shares: Mapping[str, ShareModel]
     principal_role: str = "workload"  # Assumption: requests come from a workload role
-    # the IDs resource policies name: the organization, the root, each OU (path → ID); stand-ins
+    # the IDs resource policies name: the organization, the root, each OU (key → ID); stand-ins
     # such as `ou-(ml/training)` where they are known only once deployed
     ids: ModelIds | None = None
-    _paths: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False, compare=False)
-    _unit_paths: dict[str, tuple[str, ...]] = field(  # OU → root … OU
-        default_factory=dict, repr=False, compare=False
-    )
-    _holding: dict[str, list[tuple[ShareModel, str]]] = field(
-        default_factory=dict, repr=False, compare=False
-    )
-    _under: dict[str, list[AccountNode]] = field(default_factory=dict, repr=False, compare=False)
-    _order: dict[str, int] = field(default_factory=dict, repr=False, compare=False)
+
+    @cached_property
+    def index(self) -> ModelIndex:
+        """Paths, reach and holdings, built once (`access.index`)."""
+        from trainshare.access.index import ModelIndex  # noqa: PLC0415 (it imports this module)
+
+        return ModelIndex(self)
+
+    def unit_name(self, unit: str) -> str:
+        """An OU as traces name it (its path of names)."""
+        level = self.units.get(unit)
+        return level.name if level is not None else unit
 
     def reached(self, share: ShareModel) -> list[AccountNode]:
-        """Accounts the share reaches (not its owner), in model order; by index, not by scan."""
-        if not self._under:  # OU → the accounts at or below it (in any order: sorted below)
-            by_unit: dict[str, list[AccountNode]] = {}
-            for account in self.accounts.values():
-                if not account.external:
-                    by_unit.setdefault(account.unit, []).append(account)
-            for unit, members in by_unit.items():
-                self._under.setdefault(ROOT, []).extend(members)
-                if unit and unit != ROOT:
-                    parts = unit.split("/")
-                    for i in range(len(parts)):
-                        self._under.setdefault("/".join(parts[: i + 1]), []).extend(members)
-        found: dict[str, AccountNode] = {}
-        for kind, target in share.principals:
-            if kind in (PrincipalKind.ORGANIZATION, PrincipalKind.UNIT):
-                found.update((a.key, a) for a in self._under.get(target, []))
-            elif kind is PrincipalKind.ACCOUNT and target in self.accounts:
-                found[target] = self.accounts[target]
-            elif kind is PrincipalKind.ACCOUNT_ID:
-                by_id = self.account(target)
-                if by_id is not None:
-                    found[by_id.key] = by_id
-        if not self._order:
-            self._order.update((key, i) for i, key in enumerate(self.accounts))
-        order = self._order
-        return sorted(
-            (a for a in found.values() if a.key != share.owner and a.id != share.owner_id),
-            key=lambda a: order[a.key],
-        )
+        """Accounts the share reaches (not its owner), in model order."""
+        return self.index.reached(share)
 
     def holding(self, resource: str) -> list[tuple[ShareModel, str]]:
-        """(share, RAM type) of every share that holds `resource` (an index, built once)."""
-        if not self._holding and self.shares:
-            for share in self.shares.values():
-                for arn, rtype in share.resources:
-                    self._holding.setdefault(arn, []).append((share, rtype))
-        return self._holding.get(resource, [])
+        """(share, RAM type) of every share that holds `resource`."""
+        return self.index.holding.get(resource, [])
 
-    def path(self, account: AccountNode) -> tuple[str, ...]:
-        """Level names root → OUs → account (Organizations user guide, SCP evaluation)."""
-        cached = self._paths.get(account.key)
-        if cached is None:
-            above = self._unit_paths.get(account.unit)
-            if above is None:
-                units: list[str] = []
-                if account.unit and account.unit != ROOT:
-                    parts = account.unit.split("/")
-                    units = ["/".join(parts[: i + 1]) for i in range(len(parts))]
-                above = self._unit_paths[account.unit] = (ROOT, *units)
-            cached = self._paths[account.key] = (*above, account.key)
-        return cached
+    def path(self, account: AccountNode) -> tuple[Level, ...]:
+        """The levels root → OUs → account (Organizations user guide, SCP evaluation)."""
+        return self.index.path(account)
 
     def principal_id(self, account: AccountNode) -> str:
         """The account as resource policies name it: its ID, or the stand-in the model's
@@ -190,14 +173,12 @@ class AccessModel:
         return account.id or account.key
 
     def account(self, ref: str) -> AccountNode | None:
-        """By key or by 12-digit ID."""
-        if ref in self.accounts:
-            return self.accounts[ref]
-        return next((a for a in self.accounts.values() if a.id == ref), None)
+        """By key, by 12-digit ID, or by name where one account has it."""
+        return self.index.account(ref)
 
 
 def _policy(name: str, minified: str) -> AttachedPolicy:
-    return AttachedPolicy(name, json.loads(minified))
+    return AttachedPolicy(name, parse_stored(minified))
 
 
 def model_from_spec(
@@ -229,16 +210,12 @@ def model_from_spec(
             attached.setdefault(target, []).append(policy)
     full = AttachedPolicy(FULL_AWS_ACCESS, FULL_AWS_ACCESS_DOCUMENT)
 
-    interned: dict[tuple[int, ...], tuple[AttachedPolicy, ...]] = {}
-
     def level(name: str, kind: str, keeps_full: bool) -> Level:
-        policies = (*([full] if keeps_full else []), *attached.get(name, []))
-        # levels holding the same policies share one tuple: the Evaluator's memos go by it
-        return Level(name, kind, interned.setdefault(tuple(map(id, policies)), policies))
+        return Level(name, kind, (*([full] if keeps_full else []), *attached.get(name, [])))
 
-    levels = {ROOT: level(ROOT, "root", True)}
-    levels |= {p: level(p, "unit", u.full_aws_access) for p, u in spec.units.items()}
-    levels |= {
+    units = {ROOT: level(ROOT, "root", True)}
+    units |= {p: level(p, "unit", u.full_aws_access) for p, u in spec.units.items()}
+    account_levels = {
         key: level(
             key, "account", spec.accounts[key].full_aws_access if key in spec.accounts else True
         )
@@ -260,30 +237,45 @@ def model_from_spec(
         for name in share.permissions:
             permission = catalog.permission(name)
             assert permission is not None  # validated
-            actions, assumed = permission.granted_actions
-            grants[permission.resource_type] = Grant(name, actions, assumed)
+            grants[permission.resource_type] = _grant(name, *permission.granted_actions)
         for rtype in {r.resource_type for r in share.resources} - set(grants):
-            grants[rtype] = Grant("(RAM's default)", None, False)
+            grants[rtype] = Grant("(RAM's default)", (), False, known=False)
         shares[share.key] = _share_model(share, grants)
     return AccessModel(
         partition=org.partition,
         management_account=org.management_account,
         org_id=org_id,
         accounts=accounts,
-        levels=levels,
+        units=units,
+        account_levels=account_levels,
         shares=shares,
         ids=ids,
     )
+
+
+def _grant(permission: str, actions: tuple[str, ...] | None, assumed: bool) -> Grant:
+    if actions is None:
+        return Grant(permission, (), assumed, known=False)
+    return Grant(permission, actions, assumed)
+
+
+def permission_grant(permission: str | None, fallback: str) -> Grant:
+    """The grant of a RAM permission by name, from the catalog; unknown actions where the
+    catalog does not know the permission (named `fallback` then)."""
+    found = load_catalog().permission(permission) if permission is not None else None
+    if found is None:
+        return Grant(fallback, (), False, known=False)
+    return _grant(found.name, *found.granted_actions)
 
 
 def policy_share_model(
     spec: Spec,
     share: Share,
     ids: ModelIds,
-    documents: Mapping[str, Mapping[str, Any] | None] | None = None,
+    documents: Mapping[str, ParsedPolicy | None] | None = None,
 ) -> ShareModel:
     """A policy share: the level's actions per type, and each resource's policy — composed from
-    the spec, or the live one (`documents`, ARN → document or None) where given."""
+    the spec, or the live one (`documents`, ARN → document, None: the resource has none)."""
     catalog = load_catalog()
     grants = {}
     for resource in share.resources:
@@ -293,19 +285,22 @@ def policy_share_model(
             dict.fromkeys(a for group in ptype.levels[resource.access] for a in group.actions)
         )
         grants[ptype.name] = Grant(f"access {resource.access}", actions, ptype.verified == "M")
-    policies: dict[str, Mapping[str, Any]] = {}
+    policies: dict[str, ParsedPolicy] = {}
     for r in share.resources:
         if documents is not None:
-            policies[r.arn] = documents.get(r.arn) or {"Statement": []}
+            policies[r.arn] = documents.get(r.arn) or NO_POLICY
         elif r.arn in spec.managed_policies:
-            policies[r.arn] = compose(spec, catalog, spec.managed_policies[r.arn], ids)
+            # composed with the model's IDs, which are plain strings: plain JSON values
+            policies[r.arn] = parse_document(
+                compose(spec, catalog, spec.managed_policies[r.arn], ids)
+            )
     return _share_model(share, grants, policies)
 
 
 def _share_model(
     share: Share,
     grants: Mapping[str, Grant],
-    policies: Mapping[str, Mapping[str, Any]] | None = None,
+    policies: Mapping[str, ParsedPolicy] | None = None,
 ) -> ShareModel:
     return ShareModel(
         key=share.key,

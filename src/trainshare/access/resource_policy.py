@@ -10,14 +10,13 @@ none for an account outside the organization), aws:PrincipalIsAWSService = false
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from trainshare.access.conditions import Context, Match
+from trainshare.access.conditions import Context, Match, Outcome
 from trainshare.access.model import AccessModel, AccountNode
+from trainshare.access.principals import principal_outcome
+from trainshare.access.request import caller_of, workload_arn
 from trainshare.access.statements import Effect, Step, Verdict, statement_outcome
 from trainshare.catalog import load_catalog
-from trainshare.policy.lint import as_list, statements
+from trainshare.policy.model import ParsedPolicy, UnparsablePolicy
 
 ORG_KEYS = ("aws:PrincipalOrgID", "aws:PrincipalOrgPaths")
 
@@ -25,20 +24,24 @@ ORG_KEYS = ("aws:PrincipalOrgID", "aws:PrincipalOrgPaths")
 def principal_context(model: AccessModel, account: AccountNode, context: Context) -> Context:
     """What AWS puts in the request context for a role in `account`, called over HTTPS
     (aws:SecureTransport true: the SDKs' default); the user's --context values win. Outside the
-    organization the org keys are absent, not unknown."""
+    organization the org keys are absent, not unknown; a role has no aws:username."""
     assert model.ids is not None
+    ident = model.principal_id(account)
     values: dict[str, str | list[str]] = {
-        "aws:PrincipalAccount": model.principal_id(account),
+        "aws:PrincipalAccount": ident,
+        "aws:PrincipalArn": workload_arn(model, ident),
         "aws:PrincipalIsAWSService": "false",
         "aws:SecureTransport": "true",
     }
+    absent = {"aws:username"}
     if account.external:
-        given = context.with_values(values)
-        absent = frozenset(k.lower() for k in ORG_KEYS if k.lower() not in given.values)
-        return Context(given.values, given.absent | absent, given.closed)
-    values["aws:PrincipalOrgID"] = model.ids.org
-    values["aws:PrincipalOrgPaths"] = [model.ids.org_path(account.unit)]
-    return context.with_values(values)
+        absent |= {k.lower() for k in ORG_KEYS}
+    else:
+        values["aws:PrincipalOrgID"] = model.ids.org
+        values["aws:PrincipalOrgPaths"] = [model.ids.org_path(account.unit)]
+    given = context.with_values(values)
+    absent = {k for k in absent if k not in given.values}
+    return Context(given.values, given.absent | absent, given.closed)
 
 
 def request_resource(rtype: str, arn: str, action: str) -> str:
@@ -52,25 +55,14 @@ def request_resource(rtype: str, arn: str, action: str) -> str:
     return arn
 
 
-def _names_principal(stmt: Mapping[str, Any], account_arn: str, account_id: str) -> bool | None:
-    """Whether the statement's Principal covers a role of the account (None: cannot tell)."""
-    if "NotPrincipal" in stmt:
-        return None
-    principal = stmt.get("Principal")
-    if principal == "*":
-        return True
-    if not isinstance(principal, Mapping):
-        return False
-    for value in as_list(principal.get("AWS", [])):
-        if value in ("*", account_arn, account_id):
-            return True
-    return False
+def _why(outcome: Outcome) -> frozenset[str]:
+    return outcome.unknown_keys | frozenset(outcome.notes)
 
 
 def resource_policy_effect(
     model: AccessModel,
     account: AccountNode,
-    document: Mapping[str, Any],
+    document: ParsedPolicy,
     *,
     arn: str,
     rtype: str,
@@ -79,25 +71,30 @@ def resource_policy_effect(
 ) -> tuple[Effect, Step, frozenset[str]]:
     """The effect of one resource policy on one request, the step that says why, and the keys
     it depends on."""
-    ident = model.principal_id(account)
-    account_arn = f"arn:{model.partition}:iam::{ident}:root"
+    if isinstance(document, UnparsablePolicy):
+        text = (
+            f"the policy of {arn} cannot be read ({document.reason}): whether it lets "
+            f"{account.label} in is unknown"
+        )
+        return Effect.CONDITIONAL, Step("resource-policy", Verdict.DEPENDS, text), frozenset()
+    caller = caller_of(model, account, context)
     ctx = principal_context(model, account, context)
     resource = request_resource(rtype, arn, action)
     allows: list[str] = []
-    depends: list[tuple[str, frozenset[str]]] = []
-    for index, stmt in statements(document):
-        sid = stmt.get("Sid") or f"Statement[{index}]"
-        named = _names_principal(stmt, account_arn, ident)
-        if named is False:
+    depends: list[tuple[str, Outcome]] = []
+    for stmt in document.statements:
+        sid = stmt.sid or f"Statement[{stmt.index}]"
+        named = principal_outcome(stmt, caller)
+        if named.match is Match.NO:
             continue
-        outcome = statement_outcome(stmt, action, [resource], ctx)
+        outcome = statement_outcome(stmt, action, resource, ctx)
         if outcome.match is Match.NO:
             continue
-        if named is None or outcome.match is Match.UNKNOWN:
-            keys = outcome.unknown_keys | ({"NotPrincipal"} if named is None else set())
-            depends.append((sid, frozenset(keys)))
+        outcome = Outcome.all_of((named, outcome))
+        if outcome.match is Match.UNKNOWN:
+            depends.append((sid, outcome))
             continue
-        if stmt.get("Effect") == "Deny":
+        if stmt.is_deny:
             why = ""
             if sid == load_catalog().perimeter_sid:
                 why = " (the data perimeter: principals outside the organization)"
@@ -105,9 +102,10 @@ def resource_policy_effect(
             return Effect.DENY, Step("resource-policy", Verdict.FAIL, text), frozenset()
         allows.append(sid)
     if depends:
-        keys = frozenset().union(*(k for _, k in depends))
+        keys = frozenset().union(*(o.unknown_keys for _, o in depends))
+        reasons = sorted(frozenset().union(*(_why(o) for _, o in depends)))
         sids = ", ".join(s for s, _ in depends)
-        text = f"the policy of {arn}: {sids} depend(s) on {', '.join(sorted(keys))}"
+        text = f"the policy of {arn}: {sids} depend(s) on {', '.join(reasons)}"
         return Effect.CONDITIONAL, Step("resource-policy", Verdict.DEPENDS, text), keys
     if allows:
         text = f"the policy of {arn} allows {action} to {account.label} ({', '.join(allows)})"

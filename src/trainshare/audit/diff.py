@@ -16,7 +16,9 @@ from typing import Any
 from trainshare.catalog import load_catalog, parse_arn, permission_arn
 from trainshare.errors import Severity
 from trainshare.plan.resource_policies import compose
-from trainshare.policy.lint import Finding, as_list, finding, has_allow, statements
+from trainshare.policy.lint import Finding, finding
+from trainshare.policy.model import ParsedPolicy, PolicyDocument, Statement
+from trainshare.policy.parse import parse_document, parse_policy_json
 from trainshare.snapshot import ResourceShare, Snapshot
 from trainshare.spec import ROOT, PrincipalKind, Share, ShareKind, Spec
 
@@ -64,10 +66,18 @@ class AuditReport:
 
 
 def _normal(content: str) -> Any:
+    """A document as a JSON value, to compare two as AWS stores them (the text when it is not
+    JSON)."""
     try:
         return json.loads(content)
     except json.JSONDecodeError:
         return content
+
+
+def _parsed(content: str) -> PolicyDocument | None:
+    """A live document, typed; None when it cannot be parsed (it then matches nothing)."""
+    document = parse_policy_json(content)
+    return document if isinstance(document, PolicyDocument) else None
 
 
 class _Differ:
@@ -323,14 +333,16 @@ class _Differ:
                 want = compose(self.spec, catalog, policy, _LiveIds(self))
             except KeyError:
                 continue  # an OU or account it names is missing: reported above
-            self._compare_statements(arn, want, _normal(have.document))
+            self._compare_statements(arn, parse_document(want), _parsed(have.document))
         for found in self.live.resource_policies:
             if found.document is not None:
-                self._open_to_outside(found.arn, _normal(found.document), org_ids)
+                self._open_to_outside(found.arn, _parsed(found.document), org_ids)
 
-    def _compare_statements(self, arn: str, want: dict[str, Any], have: Any) -> None:
-        wanted = _by_sid(want)
-        live = _by_sid(have) if isinstance(have, dict) else {}
+    def _compare_statements(
+        self, arn: str, want: ParsedPolicy, have: PolicyDocument | None
+    ) -> None:
+        wanted = _by_sid(want) if isinstance(want, PolicyDocument) else {}
+        live = _by_sid(have) if have is not None else {}
         for sid in sorted(wanted.keys() - live.keys()):
             self.drift(DriftKind.MISSING, "resource-policy", arn, f"statement {sid}")
         for sid in sorted(live.keys() - wanted.keys()):
@@ -339,23 +351,24 @@ class _Differ:
             if _canonical(wanted[sid]) != _canonical(live[sid]):
                 self.drift(DriftKind.CHANGED, "resource-policy", arn, f"statement {sid}")
 
-    def _open_to_outside(self, arn: str, document: Any, org_ids: set[str]) -> None:
+    def _open_to_outside(
+        self, arn: str, document: PolicyDocument | None, org_ids: set[str]
+    ) -> None:
         """Allow statements that let a principal outside the organization in, unless a
         perimeter Deny (aws:PrincipalOrgID of this organization) keeps them out."""
-        if not isinstance(document, dict):
+        if document is None:
             return
-        found = [stmt for _, stmt in statements(document)]
+        found = document.statements
         if any(_is_perimeter(stmt, self.live.organization_id) for stmt in found):
             return
         for stmt in found:
-            if stmt.get("Effect") != "Allow":
+            if stmt.is_deny:
                 continue
             who = _principals(stmt)
-            keys = {k.lower() for ops in _conditions(stmt).values() for k in ops}
-            narrowed = bool(keys & _ORG_NARROWING)
+            narrowed = bool(stmt.condition.keys() & _ORG_NARROWING)
             outside = sorted(p for p in who if p != "*" and _account_of(p) not in org_ids | {None})
             if ("*" in who and not narrowed) or outside:
-                sid = stmt.get("Sid", "(no Sid)")
+                sid = stmt.sid or "(no Sid)"
                 whom = ", ".join(outside) if outside else "any principal (*)"
                 self.find(
                     "OPEN_TO_OUTSIDE_ORG",
@@ -368,9 +381,9 @@ class _Differ:
 
     def _live_levels(self) -> None:
         limit = self.spec.limits["scp_max_chars"]
-        attached: dict[str, list[dict[str, Any]]] = {}
+        attached: dict[str, list[PolicyDocument | None]] = {}
         for policy in self.live.policies:
-            document = _normal(policy.content)
+            document = _parsed(policy.content)
             for target in policy.targets:
                 attached.setdefault(target, []).append(document)
             if not policy.aws_managed and len(policy.content) > 0.9 * limit:
@@ -390,7 +403,7 @@ class _Differ:
         )
         for level_id, label in levels:
             docs = attached.get(level_id, [])
-            if not any(isinstance(d, dict) and has_allow(d) for d in docs):
+            if not any(d is not None and d.has_allow() for d in docs):
                 self.find(
                     "LEVEL_WITHOUT_ALLOW",
                     label,
@@ -430,35 +443,38 @@ class _LiveIds:
         return self.differ.account_ids[key]
 
 
-def _by_sid(document: dict[str, Any]) -> dict[str, Any]:
-    out = {}
-    for index, stmt in statements(document):
-        out[str(stmt.get("Sid") or f"(no Sid, Statement[{index}])")] = stmt
-    return out
+def _by_sid(document: PolicyDocument) -> dict[str, Statement]:
+    return {stmt.sid or f"(no Sid, Statement[{stmt.index}])": stmt for stmt in document.statements}
 
 
-def _canonical(value: Any) -> Any:
-    """A statement as AWS may hand it back: one-element lists as the element, lists unordered."""
-    if isinstance(value, dict):
-        return {k: _canonical(v) for k, v in sorted(value.items())}
-    if isinstance(value, list):
-        items = sorted((_canonical(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
-        return items[0] if len(items) == 1 else items
-    return value
+def _canonical(stmt: Statement) -> tuple[Any, ...]:
+    """A statement as AWS may hand it back: lists unordered, one element or several alike."""
+    principal = stmt.principal
+    return (
+        stmt.effect,
+        frozenset(stmt.actions),
+        stmt.not_action,
+        None if stmt.resources is None else frozenset(stmt.resources),
+        stmt.not_resource,
+        None
+        if principal is None
+        else (
+            principal.everyone,
+            frozenset(principal.aws),
+            frozenset(principal.service),
+            frozenset(principal.federated),
+            frozenset(principal.canonical_user),
+        ),
+        stmt.not_principal,
+        frozenset((c.operator.text, c.key, frozenset(c.values)) for c in stmt.condition.conditions),
+    )
 
 
-def _conditions(stmt: dict[str, Any]) -> dict[str, Any]:
-    block = stmt.get("Condition")
-    return block if isinstance(block, dict) else {}
-
-
-def _principals(stmt: dict[str, Any]) -> set[str]:
-    principal = stmt.get("Principal")
-    if principal == "*":
-        return {"*"}
-    if isinstance(principal, dict):
-        return {str(p) for p in as_list(principal.get("AWS", []))}
-    return set()
+def _principals(stmt: Statement) -> set[str]:
+    principal = stmt.principal
+    if principal is None or stmt.not_principal:
+        return set()
+    return {"*"} if principal.everyone else set(principal.aws)
 
 
 def _account_of(principal: str) -> str | None:
@@ -469,16 +485,16 @@ def _account_of(principal: str) -> str | None:
     return arn.account if arn is not None and arn.service in ("iam", "sts") else None
 
 
-def _is_perimeter(stmt: dict[str, Any], org_id: str) -> bool:
+def _is_perimeter(stmt: Statement, org_id: str) -> bool:
     """A Deny for every principal whose aws:PrincipalOrgID is not this organization's."""
-    if stmt.get("Effect") != "Deny" or "*" not in _principals(stmt):
+    if not stmt.is_deny or "*" not in _principals(stmt):
         return False
-    for operator, keys in _conditions(stmt).items():
-        if operator in ("StringNotEquals", "StringNotEqualsIfExists") and isinstance(keys, dict):
-            for key, values in keys.items():
-                if key.lower() == "aws:principalorgid" and as_list(values) == [org_id]:
-                    return True
-    return False
+    return any(
+        c.operator.text in ("StringNotEquals", "StringNotEqualsIfExists")
+        and c.key.lower() == "aws:principalorgid"
+        and c.values == (org_id,)
+        for c in stmt.condition.conditions
+    )
 
 
 def _same_share(

@@ -9,22 +9,22 @@ Service Authorization Reference) and the catalog's global `aws:*` keys.
 from __future__ import annotations
 
 import difflib
-import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from trainshare.catalog import load_catalog
 from trainshare.errors import Severity, SpecError
-from trainshare.policy.document import check_scp_structure, minify, parse_policy
+from trainshare.policy.document import minify, parse_policy
 from trainshare.policy.iam import IamIndex, iam_index
+from trainshare.policy.model import Statement
+from trainshare.policy.operators import FAMILIES, Operator
+from trainshare.policy.parse import read_document
+from trainshare.policy.validate import PolicyType, validate
 from trainshare.yamlsource import Path_, load_yaml
 
-
-class PolicyKind(StrEnum):
-    SCP = "scp"
-    RESOURCE = "resource"
+# the policy types the linter knows (each has its validator in policy.validate)
+PolicyKind = PolicyType
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,48 +53,6 @@ def finding(code: str, location: str, message: str) -> Finding:
     return Finding(code, Severity(kind.severity), location, message, kind.fix)
 
 
-# IAM JSON reference, Condition operators: base operator → family.
-_FAMILIES = {
-    **{
-        op: "String"
-        for op in (
-            "StringEquals",
-            "StringNotEquals",
-            "StringEqualsIgnoreCase",
-            "StringNotEqualsIgnoreCase",
-            "StringLike",
-            "StringNotLike",
-        )
-    },
-    **{
-        op: "Numeric"
-        for op in (
-            "NumericEquals",
-            "NumericNotEquals",
-            "NumericLessThan",
-            "NumericLessThanEquals",
-            "NumericGreaterThan",
-            "NumericGreaterThanEquals",
-        )
-    },
-    **{
-        op: "Date"
-        for op in (
-            "DateEquals",
-            "DateNotEquals",
-            "DateLessThan",
-            "DateLessThanEquals",
-            "DateGreaterThan",
-            "DateGreaterThanEquals",
-        )
-    },
-    "Bool": "Bool",
-    "BinaryEquals": "Binary",
-    "IpAddress": "Ip",
-    "NotIpAddress": "Ip",
-    **{op: "Arn" for op in ("ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike")},
-    "Null": "Null",
-}
 # Key type → operator families that can compare it. Assumption: String operators work on every
 # textual type and ARN operators on strings; other mixes never match what the author meant.
 _COMPATIBLE = {
@@ -106,45 +64,6 @@ _COMPATIBLE = {
     "IPAddress": {"Ip", "Null"},
     "Binary": {"Binary", "Null"},
 }
-_SET_PREFIXES = ("ForAnyValue:", "ForAllValues:")
-KNOWN_OPERATORS = frozenset(_FAMILIES)
-
-
-@dataclass(frozen=True, slots=True)
-class Operator:
-    text: str
-    base: str
-    set_prefix: str
-    if_exists: bool
-
-    @property
-    def family(self) -> str | None:
-        return _FAMILIES.get(self.base)
-
-
-def parse_operator(text: str) -> Operator:
-    prefix = next((p for p in _SET_PREFIXES if text.startswith(p)), "")
-    rest = text.removeprefix(prefix)
-    if_exists = rest.endswith("IfExists") and rest != "IfExists"
-    base = rest.removesuffix("IfExists") if if_exists else rest
-    return Operator(text, base, prefix, if_exists)
-
-
-def as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
-def statements(document: Mapping[str, Any]) -> Iterator[tuple[int, dict[str, Any]]]:
-    raw = document.get("Statement")
-    items = [raw] if isinstance(raw, dict) else raw if isinstance(raw, list) else []
-    for index, stmt in enumerate(items):
-        if isinstance(stmt, dict):
-            yield index, stmt
-
-
-def has_allow(document: Mapping[str, Any]) -> bool:
-    """Whether any statement allows something (a level needs one; SCP evaluation)."""
-    return any(stmt.get("Effect") == "Allow" for _, stmt in statements(document))
 
 
 class _Linter:
@@ -164,7 +83,7 @@ class _Linter:
         self.single = isinstance(document.get("Statement"), dict)
         self.findings: list[Finding] = []
 
-    def where(self, index: int | None, stmt: Mapping[str, Any] | None = None, *extra: Any) -> str:
+    def where(self, index: int | None, stmt: Statement | None = None, *extra: Any) -> str:
         if index is None:
             return self.source
         base: Path_ = ("Statement",) if self.single else ("Statement", index)
@@ -174,72 +93,59 @@ class _Linter:
             if line is not None:
                 break
         head = f"{self.source}:{line}" if line is not None else self.source
-        sid = f" (Sid {stmt['Sid']})" if stmt and isinstance(stmt.get("Sid"), str) else ""
+        sid = f" (Sid {stmt.sid})" if stmt is not None and stmt.sid is not None else ""
         return f"{head}: Statement[{index}]{sid}"
 
     def add(self, code: str, location: str, message: str) -> None:
         self.findings.append(finding(code, location, message))
 
     def run(self) -> list[Finding]:
-        self._structure()
+        reading = read_document(self.document)
+        by_index = {stmt.index: stmt for stmt in reading.document.statements}
+        self._structure(by_index)
         seen: dict[str, int] = {}
-        for index, stmt in statements(self.document):
-            sid = stmt.get("Sid")
-            if isinstance(sid, str):
-                if sid in seen:
+        for stmt in reading.document.statements:
+            if stmt.sid is not None:
+                if stmt.sid in seen:
                     self.add(
                         "DUPLICATE_SID",
-                        self.where(index, stmt, "Sid"),
-                        f"Sid {sid!r} is also used by Statement[{seen[sid]}]",
+                        self.where(stmt.index, stmt, "Sid"),
+                        f"Sid {stmt.sid!r} is also used by Statement[{seen[stmt.sid]}]",
                     )
-                seen.setdefault(sid, index)
-            actions = self._actions(index, stmt)
-            self._conditions(index, stmt, actions)
+                seen.setdefault(stmt.sid, stmt.index)
+            actions = self._actions(stmt)
+            self._conditions(stmt, actions)
         return self.findings
 
-    def _structure(self) -> None:
-        for problem in check_scp_structure(dict(self.document)):
-            match = re.match(r"Statement\[(\d+)\]", problem.where)
-            index = int(match.group(1)) if match else None
-            stmt = dict(list(statements(self.document))).get(index) if index is not None else None
-            is_principal = problem.where.endswith((".Principal", ".NotPrincipal"))
-            if is_principal and self.kind is PolicyKind.RESOURCE:
+    def _structure(self, by_index: Mapping[int, Statement]) -> None:
+        """The problems the policy type's validator finds (`policy.validate`), located."""
+        for problem in validate(self.document, self.kind):
+            index, element = _statement_path(problem.where)
+            if index is None:
+                self.add(problem.code, self.source, f"{problem.where}: {problem.message}")
                 continue
-            element = re.sub(r"^Statement\[\d+\]\.?", "", problem.where)
-            location = self.where(index, stmt, element) if index is not None else self.source
-            code = "PRINCIPAL_IN_SCP" if is_principal else "POLICY_STRUCTURE"
+            location = self.where(index, by_index.get(index), *element.split(".")[:1])
             self.add(
-                code, location, f"{element}: {problem.message}" if element else problem.message
+                problem.code,
+                location,
+                f"{element}: {problem.message}" if element else problem.message,
             )
-        if self.kind is PolicyKind.RESOURCE:
-            for index, stmt in statements(self.document):
-                if "Principal" not in stmt and "NotPrincipal" not in stmt:
-                    self.add(
-                        "MISSING_PRINCIPAL",
-                        self.where(index, stmt),
-                        "the statement has no Principal",
-                    )
 
     # -- actions ------------------------------------------------------------------------------
 
-    def _actions(self, index: int, stmt: Mapping[str, Any]) -> list[Any] | None:
+    def _actions(self, stmt: Statement) -> list[Any] | None:
         """Check Action/NotAction; return the concrete actions of `Action` when all are known
         and wildcard-free (their condition keys can then be checked exactly), else None."""
-        concrete: list[Any] | None = [] if "Action" in stmt else None
-        for element in ("Action", "NotAction"):
-            values = stmt.get(element)
-            if values is None:
-                continue
-            for position, text in enumerate(as_list(values)):
-                if not isinstance(text, str):
-                    continue
-                where = self.where(index, stmt, element, position)
-                action = self._action(where, element, text)
-                if element == "Action" and concrete is not None:
-                    if action is None:
-                        concrete = None
-                    else:
-                        concrete.append(action)
+        element = "NotAction" if stmt.not_action else "Action"
+        concrete: list[Any] | None = None if stmt.not_action else []
+        for position, text in enumerate(stmt.actions):
+            where = self.where(stmt.index, stmt, element, position)
+            action = self._action(where, element, text)
+            if concrete is not None:
+                if action is None:
+                    concrete = None
+                else:
+                    concrete.append(action)
         return concrete
 
     def _action(self, where: str, element: str, text: str) -> Any:
@@ -277,29 +183,29 @@ class _Linter:
 
     # -- conditions ---------------------------------------------------------------------------
 
-    def _conditions(self, index: int, stmt: Mapping[str, Any], actions: list[Any] | None) -> None:
-        block = stmt.get("Condition")
-        if not isinstance(block, dict):
-            return
-        for op_text, keys in block.items():
-            where = self.where(index, stmt, "Condition", op_text)
-            operator = parse_operator(str(op_text))
+    def _conditions(self, stmt: Statement, actions: list[Any] | None) -> None:
+        reported: set[str] = set()
+        for condition in stmt.condition.conditions:
+            operator = condition.operator
             if operator.family is None:
-                known = [*_FAMILIES, *(f"{o}IfExists" for o in _FAMILIES)]
+                if operator.text in reported:
+                    continue
+                reported.add(operator.text)
+                known = [*FAMILIES, *(f"{o}IfExists" for o in FAMILIES)]
                 close = difflib.get_close_matches(operator.base, known, n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
                 self.add(
-                    "UNKNOWN_OPERATOR", where, f"{op_text!r} is not a condition operator{hint}"
+                    "UNKNOWN_OPERATOR",
+                    self.where(stmt.index, stmt, "Condition", operator.text),
+                    f"{operator.text!r} is not a condition operator{hint}",
                 )
                 continue
-            if isinstance(keys, dict):
-                for key in keys:
-                    self._condition_key(
-                        self.where(index, stmt, "Condition", op_text, key),
-                        operator,
-                        str(key),
-                        actions,
-                    )
+            self._condition_key(
+                self.where(stmt.index, stmt, "Condition", operator.text, condition.key),
+                operator,
+                condition.key,
+                actions,
+            )
 
     def _condition_key(
         self, where: str, operator: Operator, key: str, actions: list[Any] | None
@@ -389,3 +295,11 @@ def lint_text(
     except SpecError:
         lines = {}
     return lint_document(document, kind, source, lines, max_chars)
+
+
+def _statement_path(where: str) -> tuple[int | None, str]:
+    """`Statement[2].Effect` → (2, "Effect"); a path outside the statements → (None, where)."""
+    head, _, element = where.partition(".")
+    if head.startswith("Statement[") and head.endswith("]"):
+        return int(head[len("Statement[") : -1]), element
+    return None, where

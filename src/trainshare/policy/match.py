@@ -6,43 +6,29 @@ Resource ARNs match case-sensitively (reference_policies_elements_action, _resou
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from trainshare.policy.lint import as_list, parse_operator
+from trainshare.policy.model import Statement
 from trainshare.policy.wildcards import action_matches, glob_match
 
 _NEGATED_ARN_OPERATORS = {"ArnNotLike", "ArnNotEquals", "StringNotLike", "StringNotEquals"}
 
 
-def statement_covers_action(stmt: Mapping[str, Any], action: str) -> bool:
+def statement_covers_action(stmt: Statement, action: str) -> bool:
     """Whether the statement's Action (or NotAction) covers `action`."""
-    if "Action" in stmt:
-        return any(action_matches(p, action) for p in as_list(stmt["Action"]) if isinstance(p, str))
-    if "NotAction" in stmt:
-        return not any(
-            action_matches(p, action) for p in as_list(stmt["NotAction"]) if isinstance(p, str)
-        )
-    return False
+    hit = any(action_matches(p, action) for p in stmt.actions)
+    return not hit if stmt.not_action else hit
 
 
-def exempts_principal(stmt: Mapping[str, Any], principal_arn: str) -> bool:
+def exempts_principal(stmt: Statement, principal_arn: str) -> bool:
     """Whether a condition on aws:PrincipalArn with a negated operator leaves `principal_arn` out
     (the way guardrails exempt the deploy role: ArnNotLike aws:PrincipalArn [role ARNs])."""
-    block = stmt.get("Condition")
-    if not isinstance(block, Mapping):
-        return False
-    for op_text, keys in block.items():
-        operator = parse_operator(str(op_text))
-        if operator.base not in _NEGATED_ARN_OPERATORS or not isinstance(keys, Mapping):
+    for condition in stmt.condition.conditions:
+        operator = condition.operator
+        if operator.base not in _NEGATED_ARN_OPERATORS:
             continue
-        for key, values in keys.items():
-            if str(key).lower() != "aws:principalarn":
-                continue
-            like = operator.base.endswith("Like")
-            for value in as_list(values):
-                if isinstance(value, str) and (
-                    glob_match(value, principal_arn) if like else value == principal_arn
-                ):
-                    return True
+        if condition.key.lower() != "aws:principalarn":
+            continue
+        like = operator.base.endswith("Like")
+        for value in condition.values:
+            if glob_match(value, principal_arn) if like else value == principal_arn:
+                return True
     return False

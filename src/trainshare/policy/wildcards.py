@@ -2,6 +2,11 @@
 `[` too, unlike fnmatch's. Actions match case-insensitively, ARNs and other values
 case-sensitively (IAM JSON reference: reference_policies_elements_action, _resource).
 Each pattern is compiled once per process.
+
+A policy variable's value, and the special variables `${*}` and `${?}`, stand for themselves even
+where wildcards count (IAM user guide, "Variables and tags", special characters): a resolved
+pattern writes such a literal `*` as LITERAL_STAR and `?` as LITERAL_QUESTION (two characters of
+Unicode's private use area, which no ARN or condition value holds).
 """
 
 from __future__ import annotations
@@ -14,9 +19,24 @@ _GLOBS: dict[str, _Matcher] = {}
 _GLOBS_IGNORING_CASE: dict[str, _Matcher] = {}
 
 
+LITERAL_STAR = "\ue000"
+LITERAL_QUESTION = "\ue001"
+_TRANSLATION = {"*": ".*", "?": ".", LITERAL_STAR: re.escape("*"), LITERAL_QUESTION: re.escape("?")}
+
+
 def _compile(pattern: str, flags: int) -> _Matcher:
-    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    body = "".join(_TRANSLATION.get(c) or re.escape(c) for c in pattern)
     return re.compile(body, re.DOTALL | flags).fullmatch
+
+
+def literal(text: str) -> str:
+    """`text` as a pattern that matches exactly it (its `*` and `?` are not wildcards)."""
+    return text.replace("*", LITERAL_STAR).replace("?", LITERAL_QUESTION)
+
+
+def unliteral(pattern: str) -> str:
+    """A resolved pattern's text as it reads, for comparisons without wildcards."""
+    return pattern.replace(LITERAL_STAR, "*").replace(LITERAL_QUESTION, "?")
 
 
 def glob_match(pattern: str, value: str) -> bool:

@@ -21,7 +21,7 @@ def cells_to_json(cells: Sequence[Cell]) -> dict[str, Any]:
     return {
         "decisions": [
             {
-                "account": c.account.key,
+                "account": c.account.display,
                 "account_id": c.account.id,
                 "share": c.share,
                 "resource": c.resource,
@@ -68,7 +68,7 @@ def cells_to_csv(cells: Sequence[Cell]) -> str:
         )
         writer.writerow(
             [
-                c.account.key,
+                c.account.display,
                 c.account.id or "",
                 c.share,
                 c.resource,
@@ -200,15 +200,15 @@ def decisions_table(cells: Sequence[Cell]) -> Table:
 
 
 def _tree(model: AccessModel) -> list[dict[str, Any]]:
-    units = sorted({lv.name for lv in model.levels.values() if lv.kind == "unit"})
+    units = sorted((lv.name, key) for key, lv in model.units.items() if lv.kind == "unit")
     return [
         {
-            "path": u,
-            "depth": u.count("/"),
-            "accounts": [a.label for a in model.accounts.values() if a.unit == u],
-            "policies": [p.name for p in model.levels[u].policies],
+            "path": name,
+            "depth": name.count("/"),
+            "accounts": [a.label for a in model.accounts.values() if a.unit == key],
+            "policies": [p.name for p in model.units[key].policies],
         }
-        for u in units
+        for name, key in units
     ]
 
 
@@ -222,7 +222,7 @@ def render_html(model: AccessModel, cells: Sequence[Cell], title: str) -> str:
                 "owner": s.owner,
                 "region": s.region,
                 "resources": [r for r, _ in s.resources],
-                "principals": [t for _, t in s.principals],
+                "principals": [model.unit_name(t) for _, t in s.principals],
             }
             for s in model.shares.values()
         ],

@@ -10,12 +10,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 
 from trainshare.errors import Severity
-from trainshare.policy.lint import finding, has_allow, statements
+from trainshare.policy.lint import finding
 from trainshare.policy.match import exempts_principal, statement_covers_action
+from trainshare.policy.model import PolicyDocument
+from trainshare.policy.parse import parse_stored
 from trainshare.spec.issues import Collector
 from trainshare.spec.resolved import ROOT, Account, Guardrail, Organization, Share, Unit
 
@@ -99,7 +100,7 @@ def check_lockout(
         if not account.full_aws_access
     ]
     for target, label, ypath in levels:
-        allowing = [g for g in attached.get(target, []) if has_allow(json.loads(g.document))]
+        allowing = [g for g in attached.get(target, []) if _allows(g)]
         if allowing:
             continue
         below = "every account below it is" if target in units else "it is"
@@ -111,6 +112,11 @@ def check_lockout(
             "denied every action (each level root → OU → account needs an Allow)",
             kind.fix,
         )
+
+
+def _allows(guardrail: Guardrail) -> bool:
+    document = parse_stored(guardrail.document)
+    return isinstance(document, PolicyDocument) and document.has_allow()
 
 
 def _path_levels(account: Account, units: Mapping[str, Unit]) -> list[str]:
@@ -141,19 +147,22 @@ def check_deploy_role(
         for guardrail in guardrails.values():
             if guardrail.key in reported or not on_path.intersection(guardrail.targets):
                 continue
-            for index, stmt in statements(json.loads(guardrail.document)):
-                if stmt.get("Effect") != "Deny" or exempts_principal(stmt, role):
+            document = parse_stored(guardrail.document)
+            if not isinstance(document, PolicyDocument):
+                continue  # reported by the guardrail's own checks
+            for stmt in document.statements:
+                if not stmt.is_deny or exempts_principal(stmt, role):
                     continue
                 hit = [a for a in DEPLOY_ROLE_ACTIONS if statement_covers_action(stmt, a)]
                 if not hit:
                     continue
                 kind = finding("DENY_HITS_DEPLOY_ROLE", "", "")
-                conditional = " (unless its conditions rule it out)" if "Condition" in stmt else ""
+                conditional = " (unless its conditions rule it out)" if stmt.condition else ""
                 out.add(
                     kind.code,
                     ("guardrails", guardrail.key),
-                    f"Statement[{index}] denies {hit[0]} to {role}{conditional}, which manages "
-                    f"share {share.key!r} in account {owner.key!r}",
+                    f"Statement[{stmt.index}] denies {hit[0]} to {role}{conditional}, which "
+                    f"manages share {share.key!r} in account {owner.key!r}",
                     kind.fix,
                     Severity.WARNING,
                 )
