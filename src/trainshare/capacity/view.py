@@ -293,7 +293,11 @@ class _View:
             if consumer.owner:
                 continue
             node = self.model.account(consumer.account_id) or self.model.account(consumer.account)
-            if node is not None and shared is not None and reach(shared, node) is not None:
+            if (
+                node is not None
+                and shared is not None
+                and reach(self.model, shared, node) is not None
+            ):
                 continue
             org_wide = any(
                 k is PrincipalKind.ORGANIZATION for k, _ in (shared.principals if shared else ())
