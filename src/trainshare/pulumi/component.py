@@ -20,6 +20,7 @@ from trainshare import inputs
 from trainshare.errors import PlanError
 from trainshare.plan import Join, Mode, Node, Plan, Ref, Value, build_plan, kinds, refs_in
 from trainshare.plan.names import account_node, policy_node, share_node, unit_node
+from trainshare.pulumi.composed import Deferred, defer_program_resources
 from trainshare.pulumi.credentials import AwsBase, resolve_base
 from trainshare.spec import ShareKind, Spec, load_spec
 
@@ -62,7 +63,11 @@ class OrgSharing(pulumi.ComponentResource):
 
     Args:
         name: the component's name; every child's name is `<name>/<plan node name>`.
-        spec: a `Spec`, or the path of a `trainshare.yaml` (validated on load).
+        spec: a `Spec` (`load_spec`, `Spec.from_dict`, `SpecBuilder.build()`), the path of a
+            `trainshare.yaml`, or a mapping shaped as one (`SpecBuilder.to_dict()`), whose RAM
+            shares' `resources` may hold resources of this program — a pulumi_aws resource of
+            a RAM-shareable type, or `{"arn": <Output>, "type": "ec2:Subnet", "name": "…"}`
+            (see `trainshare.pulumi.composed`). Checked as a file is.
         opts: options for the component itself.
         adopt: a `pulumi import --file` document (its path, or the parsed JSON), as
             `trainshare import` writes it: each listed child is imported with its ID instead of
@@ -77,7 +82,8 @@ class OrgSharing(pulumi.ComponentResource):
             (`aws:profile`, `aws:sharedCredentialsFiles`, `aws:assumeRoles`, …).
 
     Outputs: `account_ids`, `ou_ids`, `share_arns` (RAM shares; policy shares create no share),
-    `policy_ids` (dicts keyed by spec keys).
+    `policy_ids` (dicts keyed by spec keys); one at a time: `account_id(key)`, `ou_id(path)`,
+    `share_arn(key)`, `policy_id(key)`.
     """
 
     account_ids: pulumi.Output[dict[str, str]]
@@ -88,7 +94,7 @@ class OrgSharing(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        spec: Spec | str | Path,
+        spec: Spec | str | Path | Mapping[str, Any],
         opts: pulumi.ResourceOptions | None = None,
         adopt: str | Path | Mapping[str, Any] | None = None,
         *,
@@ -96,7 +102,14 @@ class OrgSharing(pulumi.ComponentResource):
     ) -> None:
         super().__init__(TYPE_TOKEN, name, {}, opts)
         self.aws: AwsBase = resolve_base(provider, opts)
-        self.spec = spec if isinstance(spec, Spec) else load_spec(spec)
+        self.deferred: dict[str, Deferred] = {}  # placeholder ARN → a program's resource
+        if isinstance(spec, Spec):
+            self.spec = spec
+        elif isinstance(spec, Mapping):
+            document, self.deferred = defer_program_resources(spec, self.aws.region)
+            self.spec = Spec.from_dict(document, Path.cwd(), f"<spec of {name}>")
+        else:
+            self.spec = load_spec(spec)
         self.plan: Plan = build_plan(self.spec)
         self._prefix = name
         self.adopted: dict[str, str] = _adoption(adopt, name, self.plan) if adopt else {}
@@ -204,6 +217,8 @@ class OrgSharing(pulumi.ComponentResource):
         return provider
 
     def _resolve(self, value: Value) -> Any:
+        if isinstance(value, str) and value in self.deferred:
+            return self.deferred[value].checked()
         if isinstance(value, Ref):
             return self._output(value)
         if isinstance(value, Join):
@@ -245,21 +260,20 @@ class OrgSharing(pulumi.ComponentResource):
         for path, unit in self.spec.units.items():
             resource = self.created.get(unit_node(path))
             ous[path] = unit.id if resource is None else resource.id
+        shares = {
+            key: self.created[share_node(key)].arn
+            for key, share in self.spec.shares.items()
+            if share.kind is ShareKind.RAM
+        }
+        policies = {
+            key: self.created[policy_node(key, g.type)].id
+            for key, g in self.spec.guardrails.items()
+        }
+        self._by_key = {"account": accounts, "OU": ous, "share": shares, "guardrail": policies}
         self.account_ids = pulumi.Output.from_input(accounts)
         self.ou_ids = pulumi.Output.from_input(ous)
-        self.share_arns = pulumi.Output.from_input(
-            {
-                key: self.created[share_node(key)].arn
-                for key, share in self.spec.shares.items()
-                if share.kind is ShareKind.RAM
-            }
-        )
-        self.policy_ids = pulumi.Output.from_input(
-            {
-                key: self.created[policy_node(key, g.type)].id
-                for key, g in self.spec.guardrails.items()
-            }
-        )
+        self.share_arns = pulumi.Output.from_input(shares)
+        self.policy_ids = pulumi.Output.from_input(policies)
         self.register_outputs(
             {
                 "account_ids": self.account_ids,
@@ -268,6 +282,29 @@ class OrgSharing(pulumi.ComponentResource):
                 "policy_ids": self.policy_ids,
             }
         )
+
+    def _one(self, what: str, key: str) -> pulumi.Output[str]:
+        found = self._by_key[what]
+        if key not in found:
+            known = ", ".join(sorted(found)) or "none"
+            raise PlanError(f"the spec has no {what} {key!r} (it has: {known})")
+        return pulumi.Output.from_input(found[key])
+
+    def account_id(self, key: str) -> pulumi.Output[str]:
+        """The ID of the account `key` (created, adopted or referenced)."""
+        return self._one("account", key)
+
+    def ou_id(self, path: str) -> pulumi.Output[str]:
+        """The ID of the OU at `path` (`ml/training`)."""
+        return self._one("OU", path)
+
+    def share_arn(self, key: str) -> pulumi.Output[str]:
+        """The ARN of the RAM share `key`."""
+        return self._one("share", key)
+
+    def policy_id(self, key: str) -> pulumi.Output[str]:
+        """The ID of the guardrail `key`'s policy."""
+        return self._one("guardrail", key)
 
 
 def _adoption(adopt: str | Path | Mapping[str, Any], component: str, plan: Plan) -> dict[str, str]:

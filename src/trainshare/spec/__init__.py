@@ -1,5 +1,6 @@
 """The spec: `trainshare.yaml` → a validated, resolved `Spec` (or every problem, located)."""
 
+from trainshare.spec.builder import SpecBuilder
 from trainshare.spec.resolved import (
     ROOT,
     Account,
@@ -31,6 +32,7 @@ __all__ = [
     "ShareKind",
     "SharedResource",
     "Spec",
+    "SpecBuilder",
     "Unit",
     "load_spec",
     "load_yaml",

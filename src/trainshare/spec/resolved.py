@@ -180,6 +180,18 @@ class Spec:
     warnings: tuple[SpecIssue, ...] = field(default=())
     managed_policies: Mapping[str, ManagedPolicy] = field(default_factory=dict)  # ARN → policy
 
+    @staticmethod
+    def from_dict(
+        document: Mapping[str, Any], base_dir: str | Path = ".", source: str = "<spec dict>"
+    ) -> Spec:
+        """A spec built in Python (a mapping shaped as trainshare.yaml, e.g. from
+        `SpecBuilder.to_dict()`), checked exactly as a file is; `document:` paths of guardrails
+        are relative to `base_dir`. Raises `SpecError` with every problem, located by field."""
+        from trainshare.spec.validate import validate_spec
+        from trainshare.yamlsource import Located
+
+        return validate_spec(Located(dict(document), source), base_dir=Path(base_dir))
+
     @property
     def shares_with_org_units(self) -> bool:
         """Sharing with an OU or the org needs EnableSharingWithAwsOrganization (RAM guide)."""
