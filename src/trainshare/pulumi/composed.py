@@ -97,7 +97,8 @@ def defer_program_resources(
                 continue
             arn, resource_type, name = found
             owner_id, region = _where(document, share, default_region)
-            placeholder = _placeholder(resource_type, name, owner_id, region, key, index)
+            where = f"shares.{key}.resources[{index}]"
+            placeholder = _placeholder(resource_type, name, (owner_id, region), where)
             if placeholder in deferred:
                 raise PlanError(
                     f"shares.{key}.resources[{index}]: {name!r} names another resource of this "
@@ -154,12 +155,11 @@ def _where(
     return account, str(region)
 
 
-def _placeholder(
-    resource_type: str, name: str, owner_id: str, region: str, share: str, index: int
-) -> str:
+def _placeholder(resource_type: str, name: str, owner: tuple[str, str], where: str) -> str:
+    """A valid ARN of `resource_type` named `name` in the owner's (account ID, Region)."""
+    owner_id, region = owner
     catalog = load_catalog()
     rtype = catalog.resource_types.get(resource_type)
-    where = f"shares.{share}.resources[{index}]"
     if rtype is None:
         raise PlanError(
             f"{where}: {resource_type!r} is not a RAM resource type trainshare knows "

@@ -30,10 +30,11 @@ def _given(**values: Any) -> dict[str, Any]:
         if value is None:
             continue
         if isinstance(value, Mapping):
-            value = dict(value)
+            out[key] = dict(value)
         elif isinstance(value, tuple | set | frozenset):
-            value = list(value)
-        out[key] = value
+            out[key] = list(value)  # the spec's lists are YAML sequences: Python lists
+        else:
+            out[key] = value
     return out
 
 

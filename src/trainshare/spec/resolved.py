@@ -187,8 +187,9 @@ class Spec:
         """A spec built in Python (a mapping shaped as trainshare.yaml, e.g. from
         `SpecBuilder.to_dict()`), checked exactly as a file is; `document:` paths of guardrails
         are relative to `base_dir`. Raises `SpecError` with every problem, located by field."""
-        from trainshare.spec.validate import validate_spec
-        from trainshare.yamlsource import Located
+        # validate builds this class: imported here, when called, not when it is defined
+        from trainshare.spec.validate import validate_spec  # noqa: PLC0415
+        from trainshare.yamlsource import Located  # noqa: PLC0415
 
         return validate_spec(Located(dict(document), source), base_dir=Path(base_dir))
 
