@@ -81,6 +81,8 @@ class Policy:
     content: str  # as stored by AWS
     aws_managed: bool
     targets: tuple[TargetId, ...]  # root, OU and account IDs
+    # its Organizations type; snapshots taken before other types were read hold SCPs only
+    type: str = "SERVICE_CONTROL_POLICY"
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,8 @@ class Snapshot:
     owners_read: tuple[tuple[AccountId, str], ...]  # (account, Region) whose shares were read
     taken_at: str = ""
     resource_policies: tuple[ResourcePolicy, ...] = ()
+    # the policy types enabled on the root (ListRoots PolicyTypes, ENABLED); None: not read
+    root_policy_types: tuple[str, ...] | None = None
     version: int = VERSION
 
     def to_json(self) -> str:
@@ -204,7 +208,8 @@ def _render(exc: ValidationError) -> str:
 
 def _check(snap: Snapshot) -> Iterator[tuple[str, str]]:
     """What the schema cannot say: the OU tree is a tree under the root, IDs are unique, every
-    parent exists, SCP names are unique (AWS refuses a second one), documents are JSON."""
+    parent exists, policy names are unique within a type (AWS refuses a second one), documents
+    are JSON."""
     units: dict[str, Unit] = {}
     for i, unit in enumerate(snap.units):  # (the schema's patterns tell a root ID from an OU's)
         if unit.id in units:
@@ -253,15 +258,16 @@ def _ancestry(unit: Unit, units: dict[str, Unit], root: str) -> str | None:
 
 def _check_policies(snap: Snapshot) -> Iterator[tuple[str, str]]:
     ids: set[str] = set()
-    names: set[str] = set()
+    names: set[tuple[str, str]] = set()
     for i, policy in enumerate(snap.policies):
         if policy.id in ids:
             yield f"policies[{i}].id", f"{policy.id} is listed twice"
         ids.add(policy.id)
         if not policy.aws_managed:
-            if policy.name in names:
-                yield f"policies[{i}].name", f"a second SCP named {policy.name!r}"
-            names.add(policy.name)
+            if (policy.type, policy.name) in names:
+                what = "SCP" if policy.type == "SERVICE_CONTROL_POLICY" else policy.type
+                yield f"policies[{i}].name", f"a second {what} named {policy.name!r}"
+            names.add((policy.type, policy.name))
         yield from _json_problem(policy.content, f"policies[{i}].content")
 
 

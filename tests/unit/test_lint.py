@@ -185,6 +185,8 @@ AUDIT = {
     "RAM_ORG_SHARING_DISABLED",
     "ACCOUNT_OUTSIDE_SPEC",
     "OPEN_TO_OUTSIDE_ORG",
+    "RCP_TYPE_DISABLED",  # tests/integration/test_org_policies_deploy_audit.py
+    "POLICY_TYPE_DISABLED",  # tests/unit/test_audit_org_policies.py
 }  # tests/unit/test_audit_diff.py, tests/integration/test_policy_share_audit.py
 CAPACITY = {
     "OPEN_RESERVATION_SHARED",

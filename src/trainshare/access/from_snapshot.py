@@ -15,6 +15,7 @@ Policy shares have no live object of their own: given the spec, they are its pol
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from trainshare.access.model import (
     AccessModel,
@@ -71,7 +72,7 @@ def model_from_snapshot(
         management = a.id == snapshot.management_account
         accounts[a.id] = AccountNode(a.id, a.id, unit, management=management, name=a.name)
     attached: dict[str, list[AttachedPolicy]] = {}  # root, OU or account ID → its SCPs
-    for policy in snapshot.policies:
+    for policy in _scps(snapshot):
         document = parse_policy_json(policy.content)
         for target in policy.targets:
             attached.setdefault(target, []).append(AttachedPolicy(policy.name, document))
@@ -193,3 +194,8 @@ def _live_keys(
         model.allow_external,
         model.policies,
     )
+
+
+def _scps(snapshot: Snapshot) -> list[Any]:
+    """The policies that make the SCP levels; other types do not authorize requests this way."""
+    return [p for p in snapshot.policies if p.type == "SERVICE_CONTROL_POLICY"]

@@ -205,6 +205,8 @@ def model_from_spec(
 
     attached: dict[str, list[AttachedPolicy]] = {}
     for guardrail in spec.guardrails.values():
+        if guardrail.type != "scp":
+            continue  # the SCP levels; other types do not authorize requests this way
         policy = _policy(guardrail.key, guardrail.document)  # one object wherever it is attached
         for target in guardrail.targets:
             attached.setdefault(target, []).append(policy)

@@ -19,10 +19,12 @@ from trainshare.plan.resource_policies import compose
 from trainshare.policy.lint import Finding, finding
 from trainshare.policy.model import ParsedPolicy, PolicyDocument, Statement
 from trainshare.policy.parse import parse_document, parse_policy_json
+from trainshare.policy.templates import ORG_ID_PLACEHOLDER
 from trainshare.snapshot import ResourceShare, Snapshot
 from trainshare.spec import ROOT, PrincipalKind, Share, ShareKind, Spec
 
 LAKE_FORMATION_PREFIX = "LakeFormation"  # LF creates and owns these shares (optimize-ram.md)
+_SCP = "SERVICE_CONTROL_POLICY"
 
 
 class DriftKind(StrEnum):
@@ -34,7 +36,7 @@ class DriftKind(StrEnum):
 @dataclass(frozen=True, slots=True)
 class Drift:
     kind: DriftKind
-    object: str  # ou | account | scp | scp-attachment | share | share-principal | …
+    object: str  # ou | account | scp | scp-attachment | rcp | rcp-attachment | share | …
     name: str
     detail: str
 
@@ -170,35 +172,74 @@ class _Differ:
                 )
 
     def _policies(self) -> None:
-        by_name = {p.name: p for p in self.live.policies if not p.aws_managed}
+        """Each guardrail against the live policy of its type and AWS name; the drift object is
+        the type's key (`scp`, `rcp`, `tag`, …) and `<key>-attachment`."""
+        catalog = load_catalog()
+        by_name = {(p.type, p.name): p for p in self.live.policies if not p.aws_managed}
         for key, guardrail in self.spec.guardrails.items():
-            live = by_name.get(guardrail.name)
+            ptype = catalog.policy_types[guardrail.type]
+            label = "SCP" if guardrail.type == "scp" else ptype.title
+            live = by_name.get((ptype.aws_name, guardrail.name))
             if live is None:
-                self.drift(DriftKind.MISSING, "scp", key, f"no SCP named {guardrail.name}")
+                self.drift(
+                    DriftKind.MISSING, guardrail.type, key, f"no {label} named {guardrail.name}"
+                )
                 continue
-            if _normal(live.content) != _normal(guardrail.document):
-                self.drift(DriftKind.CHANGED, "scp", key, "its content differs from the spec's")
+            wanted_document = guardrail.document.replace(
+                ORG_ID_PLACEHOLDER, self.live.organization_id
+            )
+            if _normal(live.content) != _normal(wanted_document):
+                self.drift(
+                    DriftKind.CHANGED, guardrail.type, key, "its content differs from the spec's"
+                )
+            attachment = f"{guardrail.type}-attachment"
             wanted = {self._target_id(t): t for t in guardrail.targets}
             for target_id, target in wanted.items():
                 if target_id is not None and target_id not in live.targets:
                     self.drift(
                         DriftKind.MISSING,
-                        "scp-attachment",
+                        attachment,
                         f"{key} → {target}",
                         f"not attached to {target_id}",
                     )
             for target_id in sorted(set(live.targets) - set(wanted)):
                 self.drift(
                     DriftKind.UNEXPECTED,
-                    "scp-attachment",
+                    attachment,
                     f"{key} → {target_id}",
                     "attached where the spec does not attach it",
                 )
         self._full_aws_access()
+        self._policy_types()
+
+    def _policy_types(self) -> None:
+        """RCP_TYPE_DISABLED / POLICY_TYPE_DISABLED: the spec has policies of a type the root
+        does not have enabled, so none of them can be attached (EnablePolicyType API reference).
+        Skipped for snapshots taken before the root's policy types were read."""
+        enabled = self.live.root_policy_types
+        if enabled is None:
+            return
+        catalog = load_catalog()
+        for kind in dict.fromkeys(g.type for g in self.spec.guardrails.values()):
+            ptype = catalog.policy_types[kind]
+            if ptype.aws_name in enabled:
+                continue
+            names = sorted(k for k, g in self.spec.guardrails.items() if g.type == kind)
+            self.find(
+                "RCP_TYPE_DISABLED" if kind == "rcp" else "POLICY_TYPE_DISABLED",
+                f"root {self.live.root_id}",
+                f"the spec has guardrails of type {kind} ({', '.join(names)}), but "
+                f"{ptype.aws_name} is not enabled on the root of {self.live.organization_id}",
+            )
 
     def _full_aws_access(self) -> None:
         full = next(
-            (p for p in self.live.policies if p.name == "FullAWSAccess" and p.aws_managed), None
+            (
+                p
+                for p in self.live.policies
+                if p.name == "FullAWSAccess" and p.aws_managed and p.type == _SCP
+            ),
+            None,
         )
         if full is None:
             return
@@ -380,15 +421,22 @@ class _Differ:
     # -- live SCP levels ----------------------------------------------------------------------
 
     def _live_levels(self) -> None:
-        limit = self.spec.limits["scp_max_chars"]
+        """Sizes near each type's limit; levels without an SCP that allows (SCPs only: the
+        other types do not authorize requests level by level)."""
+        catalog = load_catalog()
         attached: dict[str, list[PolicyDocument | None]] = {}
         for policy in self.live.policies:
-            document = _parsed(policy.content)
-            for target in policy.targets:
-                attached.setdefault(target, []).append(document)
-            if not policy.aws_managed and len(policy.content) > 0.9 * limit:
+            ptype = catalog.policy_type(policy.type)
+            if policy.type == _SCP:
+                document = _parsed(policy.content)
+                for target in policy.targets:
+                    attached.setdefault(target, []).append(document)
+            if ptype is None or policy.aws_managed:
+                continue
+            limit = self.spec.limits[ptype.max_chars]
+            if len(policy.content) > 0.9 * limit:
                 self.find(
-                    "SCP_NEAR_SIZE_LIMIT",
+                    "SCP_NEAR_SIZE_LIMIT" if policy.type == _SCP else "POLICY_NEAR_SIZE_LIMIT",
                     f"policy {policy.id} ({policy.name})",
                     f"{policy.name} is {len(policy.content):,} of {limit:,} characters",
                 )

@@ -4,7 +4,8 @@ Calls (the fewest that give the whole picture; `ClientFactory.pages` asks for th
 each API allows): from the management account, DescribeOrganization,
 ListRoots, then per parent (root and each OU) ListOrganizationalUnitsForParent and
 ListAccountsForParent, which place every account without a ListParents call per account;
-ListPolicies (SCPs), then per policy DescribePolicy and ListTargetsForPolicy;
+ListPolicies (SCPs, and each other policy type of the catalog enabled on the root, as ListRoots
+says), then per policy DescribePolicy and ListTargetsForPolicy;
 ListAWSServiceAccessForOrganization. In each share owner and Region (assuming `access_role`):
 GetResourceShares (SELF), GetResourceShareAssociations for PRINCIPAL and RESOURCE across all its
 shares at once, and ListResourceSharePermissions per share.
@@ -22,6 +23,7 @@ import boto3
 from botocore.exceptions import ClientError, NoCredentialsError
 
 from trainshare.audit.client import AuditError, ClientFactory
+from trainshare.catalog import load_catalog
 from trainshare.snapshot import (
     Account,
     Association,
@@ -55,6 +57,14 @@ POLICY_READERS: dict[str, tuple[str, str, str, str, tuple[str, ...]]] = {
 }
 
 Progress = Callable[[str], None]
+
+
+def _types_to_read(enabled: Iterable[str]) -> list[str]:
+    """SCPs always (the organization's baseline), and every other type of the catalog that is
+    enabled on the root: a type that is not enabled has nothing attached."""
+    known = [t.aws_name for t in load_catalog().policy_types.values()]
+    wanted = {"SERVICE_CONTROL_POLICY", *enabled}
+    return [name for name in known if name in wanted]
 
 
 def _explain(exc: ClientError, what: str) -> AuditError:
@@ -160,25 +170,15 @@ class Reader:
                         Account(a["Id"], a["Name"], a.get("Email", ""), a.get("Status", ""), parent)
                     )
             self.progress(f"organization: {len(units)} OUs, {len(accounts)} accounts")
+            enabled = tuple(
+                sorted(
+                    t["Type"] for t in roots[0].get("PolicyTypes", []) if t["Status"] == "ENABLED"
+                )
+            )
             policies = []
-            for summary in pages(org, "list_policies", "Policies", Filter="SERVICE_CONTROL_POLICY"):
-                content = call(org, "describe_policy", PolicyId=summary["Id"])["Policy"]["Content"]
-                targets = tuple(
-                    t["TargetId"]
-                    for t in pages(
-                        org, "list_targets_for_policy", "Targets", PolicyId=summary["Id"]
-                    )
-                )
-                policies.append(
-                    Policy(
-                        summary["Id"],
-                        summary["Name"],
-                        content,
-                        bool(summary.get("AwsManaged")),
-                        targets,
-                    )
-                )
-            self.progress(f"service control policies: {len(policies)}")
+            for policy_type in _types_to_read(enabled):
+                policies += self._policies(org, policy_type)
+            self.progress(f"organization policies: {len(policies)}")
             access = tuple(
                 sorted(
                     s["ServicePrincipal"]
@@ -196,7 +196,31 @@ class Reader:
             "accounts": tuple(accounts),
             "policies": tuple(policies),
             "service_access": access,
+            "root_policy_types": enabled,
         }
+
+    def _policies(self, org: Any, policy_type: str) -> list[Policy]:
+        """Every policy of one type: ListPolicies, then DescribePolicy and ListTargetsForPolicy
+        per policy."""
+        call, pages = self.factory.call, self.factory.pages
+        found = []
+        for summary in pages(org, "list_policies", "Policies", Filter=policy_type):
+            content = call(org, "describe_policy", PolicyId=summary["Id"])["Policy"]["Content"]
+            targets = tuple(
+                t["TargetId"]
+                for t in pages(org, "list_targets_for_policy", "Targets", PolicyId=summary["Id"])
+            )
+            found.append(
+                Policy(
+                    summary["Id"],
+                    summary["Name"],
+                    content,
+                    bool(summary.get("AwsManaged")),
+                    targets,
+                    policy_type,
+                )
+            )
+        return found
 
     # -- share owners ---------------------------------------------------------------------------
 
@@ -333,4 +357,5 @@ class Reader:
             owners_read=tuple(owners),
             taken_at=datetime.now(UTC).isoformat(timespec="seconds"),
             resource_policies=tuple(policies),
+            root_policy_types=org["root_policy_types"],
         )
