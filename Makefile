@@ -15,11 +15,16 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+# `make demo` needs the emulator (moto): the extra trainshare[emulator]. The dev extra includes it.
+$(VENV)/.installed-emulator: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[emulator]'
 	touch $(VENV)/.installed $@
 
-demo: $(VENV)/.installed
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(VENV)/.installed $(VENV)/.installed-emulator $@
+
+demo: $(VENV)/.installed-emulator
 	$(BIN)/trainshare demo $(SPEC)
 
 lint: $(VENV)/.installed-dev

@@ -74,3 +74,8 @@ class SpecError(TrainshareError):
 
 class PlanError(TrainshareError):
     """The plan cannot be built from a spec that validated (a bug or an unsupported case)."""
+
+
+class EmulatorNotInstalledError(TrainshareError):
+    """The AWS emulator's packages (moto and its server: the extra `trainshare[emulator]`) are
+    not installed; raised when `trainshare.emulator` is imported without them."""

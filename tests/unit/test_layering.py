@@ -58,3 +58,15 @@ def test_the_check_would_catch_an_import(tmp_path):
     bad = tmp_path / "bad.py"
     bad.write_text("import os\nfrom pulumi_aws import ram\n")
     assert "pulumi_aws" in list(imported_modules(bad))
+
+
+def test_only_the_emulator_imports_moto():
+    """moto is the extra `trainshare[emulator]`: nothing else may need it."""
+    offenders = [
+        f"{f.relative_to(REPO)} imports {m}"
+        for f in sorted(SRC.rglob("*.py"))
+        if "emulator" not in f.relative_to(SRC).parts
+        for m in imported_modules(f)
+        if m.split(".")[0] in ("moto", "flask", "werkzeug")
+    ]
+    assert offenders == []

@@ -9,8 +9,10 @@ from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
 from tests.conftest import REPO
+from trainshare import __version__
 from trainshare.cli import app
 from trainshare.scaffold import FILES, ScaffoldError, init_project
+from trainshare.scaffold.requirement import installed_requirement, requirement_line
 from trainshare.spec import load_spec
 
 
@@ -45,3 +47,39 @@ def test_pre_commit_hook_validates_spec_files():
     pattern = re.compile(hook["files"])
     assert pattern.search("trainshare.yaml") and pattern.search("infra/trainshare.yml")
     assert not pattern.search("infra/other.yaml")
+
+
+@pytest.mark.parametrize(
+    ("direct_url", "line"),
+    [
+        (None, "trainshare==0.2.0"),  # from an index: the pinned version
+        ("", "trainshare==0.2.0"),
+        ("not json", "trainshare==0.2.0"),
+        ('{"dir_info": {}}', "trainshare==0.2.0"),
+        (
+            '{"url": "file:///w/trainshare-0.2.0-py3-none-any.whl", "archive_info": {}}',
+            "trainshare @ file:///w/trainshare-0.2.0-py3-none-any.whl",
+        ),
+        (
+            '{"url": "https://github.com/o/trainshare", "vcs_info": {"vcs": "git", '
+            '"commit_id": "4f2a", "requested_revision": "v0.2.0"}}',
+            "trainshare @ git+https://github.com/o/trainshare@4f2a",
+        ),
+        (
+            '{"url": "file:///home/me/trainshare", "dir_info": {"editable": true}}',
+            "trainshare @ file:///home/me/trainshare",
+        ),
+    ],
+)
+def test_the_requirement_installs_the_trainshare_that_wrote_it(direct_url, line):
+    assert requirement_line(direct_url, "0.2.0") == line
+
+
+def test_requirements_txt_pins_the_running_trainshare_and_says_how_to_change_it(tmp_path):
+    init_project(tmp_path)
+    text = (tmp_path / "requirements.txt").read_text()
+    lines = text.splitlines()
+    assert lines[-1] == installed_requirement()
+    assert f"#   trainshare @ file:///path/to/trainshare-{__version__}-py3-none-any.whl" in lines
+    assert f"#   trainshare @ git+https://github.com/YOUR-ORG/trainshare@v{__version__}" in lines
+    assert all(line.startswith("#") for line in lines[:-1])

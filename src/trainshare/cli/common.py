@@ -15,6 +15,7 @@ from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from trainshare.errors import Severity, SpecError, TrainshareError
 from trainshare.report import issues_to_json, render_issues
@@ -57,7 +58,7 @@ def print_json(data: Any) -> None:
 
 def fail(message: str) -> NoReturn:
     """Bad input the command itself noticed: `error: message` on stderr, exit 1."""
-    err.print(f"[bold red]error:[/] {message}", markup=True)
+    err.print(f"[bold red]error:[/] {escape(message)}", markup=True)
     raise typer.Exit(1)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Annotated
 
@@ -14,9 +15,13 @@ from trainshare.report.audit import render_audit
 
 
 def demo(
-    spec: Annotated[Path, typer.Argument(help="The spec to deploy.")] = Path(
-        "examples/ml-platform/trainshare.yaml"
-    ),
+    spec: Annotated[
+        Path | None,
+        typer.Argument(
+            help="The spec to deploy (default: the ml-platform example shipped with trainshare).",
+            show_default=False,
+        ),
+    ] = None,
     html_file: Annotated[Path, typer.Option("--html", help="Where to write the access report.")] = (
         Path("trainshare-access.html")
     ),
@@ -26,10 +31,12 @@ def demo(
 ) -> None:
     """The whole loop, locally: the real Pulumi program against an embedded AWS emulator, then
     audit (expect no drift) and the access matrix. Needs no AWS account and no network."""
-    loaded = load(spec, Format.TEXT)
     from trainshare.emulator.demo import run_demo
+    from trainshare.examples import example_spec
 
-    result = run_demo(loaded, html_file, lambda line: out.print(line, markup=False), keep)
+    with contextlib.ExitStack() as stack:  # the shipped example's files, while the demo runs
+        loaded = load(spec or stack.enter_context(example_spec()), Format.TEXT)
+        result = run_demo(loaded, html_file, lambda line: out.print(line, markup=False), keep)
     lines = render_audit(result.report)
     if lines:
         for line in lines:

@@ -9,8 +9,10 @@ from pathlib import Path
 
 from trainshare import __version__
 from trainshare.errors import TrainshareError
+from trainshare.scaffold.requirement import installed_requirement
 
-# file written → its template in this package (".tmpl": {name} and {version} are filled in)
+# file written → its template in this package (".tmpl": {name}, {version} and {requirement} are
+# filled in)
 TEMPLATES = {
     "Pulumi.yaml": "Pulumi.yaml.tmpl",
     "__main__.py": "__main__.py.tmpl",
@@ -36,7 +38,13 @@ def render_project(
     """The project's files and their text: the commented example spec unless `spec_text` is
     given; with `adopt` (an import file's name), the program adopts what that file lists."""
     name = project_name(folder)
-    values = {"{name}": name, "{version}": __version__, "{adopt}": "", "{adopt_comment}": ""}
+    values = {
+        "{name}": name,
+        "{version}": __version__,
+        "{requirement}": installed_requirement(),
+        "{adopt}": "",
+        "{adopt_comment}": "",
+    }
     if adopt:
         values["{adopt}"] = f', adopt=HERE / "{adopt}"'
         values["{adopt_comment}"] = (
