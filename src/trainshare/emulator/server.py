@@ -8,6 +8,7 @@ answers with credentials of the role's account.
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,9 +22,14 @@ from moto.server import ThreadedMotoServer
 
 from trainshare.emulator import capacity
 from trainshare.emulator.extensions import apply_extensions
+from trainshare.errors import TrainshareError
 
 FAKE_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 ROLE_NAME = "OrganizationAccountAccessRole"
+
+
+class EmulatorError(TrainshareError):
+    """The emulator cannot start (its port is taken)."""
 
 
 @dataclass
@@ -59,16 +65,34 @@ class Emulator:
         )
 
 
+def _check_port_free(port: int) -> None:
+    """moto's server binds in its thread and would wait forever for a port already taken:
+    find out here, with the same socket options (SO_REUSEADDR, as Python's HTTPServer)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+            probe.listen(1)
+        except OSError as exc:
+            raise EmulatorError(
+                f"cannot listen on 127.0.0.1:{port}: {exc.strerror} — choose another port with "
+                "--port, or leave it out for a free one"
+            ) from None
+
+
 @contextmanager
-def running_emulator(management_account: str = "111111111111") -> Iterator[Emulator]:
-    """Start the emulator, yield it, and stop it — also on errors."""
+def running_emulator(management_account: str = "111111111111", port: int = 0) -> Iterator[Emulator]:
+    """Start the emulator on 127.0.0.1 (`port`, 0 for a free one), yield it, and stop it — also
+    on errors."""
+    if port:
+        _check_port_free(port)
     apply_extensions()
     # moto keeps its state in module globals: every emulator starts from an empty world.
     moto_api_backend.reset()
     organizations_backends.master_accounts.clear()
     capacity.reset()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no per-request log lines
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
     try:
