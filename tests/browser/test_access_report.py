@@ -1,12 +1,15 @@
 """The HTML access report, in a real headless browser (Debian's chromium; `make test` installs it).
 
-Given the example's report, when it opens, then it shows the matrix; when a cell is clicked, then
-the trace of that account × share appears; and the page asks the network for nothing.
+Given the example's report, when it opens, then it shows the legend, the filters and the matrix;
+when any cell is clicked — allowed, denied, not reached or the owner's — then "why" appears in
+the words of `access --explain`; the filters narrow accounts, shares and OUs; and the page asks
+the network for nothing. Given 2,000 accounts × 100 shares, the page stays small and opens fast.
 """
 
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -14,9 +17,11 @@ from playwright.sync_api import sync_playwright
 
 from tests.conftest import EXAMPLE
 from trainshare.access import model_from_spec
+from trainshare.access.evaluate import share_steps
 from trainshare.access.matrix import access_matrix
 from trainshare.report.access import render_html
 from trainshare.spec import load_spec
+from trainshare.synth import SynthParams, write_synthetic
 
 # Flags as used on this machine's closed network (no background networking, no sandbox as root).
 CHROMIUM_ARGS = [
@@ -29,34 +34,49 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+MODEL = model_from_spec(load_spec(EXAMPLE))
 
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory) -> Path:
-    model = model_from_spec(load_spec(EXAMPLE))
     path = tmp_path_factory.mktemp("report") / "access.html"
-    path.write_text(render_html(model, access_matrix(model), "ml-platform"), encoding="utf-8")
+    path.write_text(render_html(MODEL, access_matrix(MODEL), "ml-platform"), encoding="utf-8")
     return path
 
 
 @pytest.fixture(scope="module")
-def page(report):
+def browser():
     chromium = shutil.which("chromium")
     assert chromium, (
         "Debian's chromium is required: `make test` installs it (apt-get install chromium)"
     )
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        requests: list[str] = []
-        page.on("request", lambda r: requests.append(r.url))
-        page.goto(report.as_uri())
-        page.requests = requests  # type: ignore[attr-defined]
-        yield page
+        yield browser
         browser.close()
 
 
-def test_report_shows_the_matrix_tree_and_shares(page):
+@pytest.fixture
+def page(browser, report):
+    page = browser.new_page()
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(report.as_uri())
+    page.requests = requests  # type: ignore[attr-defined]
+    yield page
+    page.close()
+
+
+def row_texts(page, account: str) -> list[str]:
+    return page.locator(f'#matrix tbody td[data-account="{account}"]').all_inner_texts()
+
+
+def why(page, account: str, share: str) -> str:
+    page.locator(f'td[data-account="{account}"][data-share="{share}"]').click()
+    return page.locator("#trace").inner_text()
+
+
+def test_report_opens_on_the_legend_filters_and_matrix(page):
     assert page.title() == "trainshare access — ml-platform"
     headers = page.locator("#matrix thead th").all_inner_texts()
     assert headers == [
@@ -68,17 +88,30 @@ def test_report_shows_the_matrix_tree_and_shares(page):
         "training-images",
         "vision-models",
     ]
-    row = page.locator("#matrix tbody tr", has_text="team-vision").locator("td").all_inner_texts()
-    assert row == ["1/2 +1?", "2/3 +1?", "4/4", "6/6", "3/3", "—"]
+    assert row_texts(page, "team-vision") == ["1/2 +1?", "2/3 +1?", "4/4", "6/6", "3/3", "—"]
+    assert row_texts(page, "shared-services") == ["owner"] * 6
+    legend = page.locator("#legend").inner_text()
+    for words in (
+        "every action the share grants is allowed",
+        "some allowed; +N? depend on the request",
+        "none allowed: an SCP denies, or no level allows",
+        "the account owns the share's resources",
+        "the share does not reach the account",
+    ):
+        assert words in legend
+    assert page.locator("#count").inner_text() == "5 of 5 accounts × 6 of 6 shares"
+
+
+def test_the_tree_and_shares_are_folded_below(page):
+    assert not page.locator("#tree").is_visible()
+    page.locator("#org summary").click()
     assert "ml/training: team-vision, team-nlp" in page.locator("#tree").inner_text()
     assert page.locator("#shares li").count() == 6
 
 
 def test_clicking_a_cell_reveals_its_trace(page):
-    trace = page.locator("#trace")
-    assert trace.inner_text() == "Click a cell of the matrix to see why."
-    page.locator('td.cell[data-account="team-vision"][data-share="gpu-capacity"]').click()
-    text = trace.inner_text()
+    assert page.locator("#trace").inner_text() == "Click a cell of the matrix to see why."
+    text = why(page, "team-vision", "gpu-capacity")
     assert (
         "ec2:RunInstances on arn:aws:ec2:us-east-1:222222222222:capacity-reservation/"
         "cr-0123456789abcdef0: CONDITIONAL" in text
@@ -87,14 +120,87 @@ def test_clicking_a_cell_reveals_its_trace(page):
     assert "depends on ec2:InstanceType" in text
 
 
+@pytest.mark.parametrize(
+    ("account", "share"),
+    [("research-lab", "gpu-capacity"), ("shared-services", "training-data")],
+)
+def test_a_cell_with_no_decision_says_why_in_the_words_of_explain(page, account, share):
+    """Why can't research-lab use gpu-capacity? The same sentence `access --explain` gives."""
+    model_share = MODEL.shares[share]
+    steps, _ = share_steps(
+        MODEL, model_share, model_share.resources[0][1], MODEL.accounts[account], "ec2:RunInstances"
+    )
+    label = MODEL.accounts[account].label
+    assert why(page, account, share) == f"{label} × {share}\n{steps[0].render()}"
+
+
+def test_research_lab_and_gpu_capacity(page):
+    assert why(page, "research-lab", "gpu-capacity") == (
+        "research-lab × gpu-capacity\n✗ share gpu-capacity does not reach research-lab: it is "
+        "shared with ml/training, and research-lab is in OU ml/research"
+    )
+
+
+def test_a_denied_cell_is_clickable_with_the_keyboard(page):
+    cell = page.locator('td[data-account="research-lab"][data-share="vision-features"]')
+    cell.focus()
+    page.keyboard.press("Enter")
+    assert "does not reach research-lab" in page.locator("#trace").inner_text()
+
+
+def test_filters_narrow_accounts_shares_and_ous(page):
+    page.locator("#f-account").fill("team")
+    accounts = page.locator("#matrix tbody th").all_inner_texts()
+    assert accounts == ["team-vision", "team-nlp"]
+    page.locator("#f-account").fill("")
+    page.locator("#f-unit").select_option("ml/research")
+    assert page.locator("#matrix tbody th").all_inner_texts() == ["research-lab"]
+    page.locator("#f-unit").select_option("ml")
+    assert page.locator("#matrix tbody th").all_inner_texts() == [
+        "team-vision",
+        "team-nlp",
+        "research-lab",
+    ]
+    page.locator("#f-share").fill("training")
+    assert page.locator("#matrix thead th").all_inner_texts() == [
+        "account",
+        "training-subnet",
+        "training-data",
+        "training-images",
+    ]
+    assert page.locator("#count").inner_text() == "3 of 5 accounts × 3 of 6 shares"
+
+
 def test_the_page_is_self_contained(page, report):
     assert page.requests == [report.as_uri()]  # type: ignore[attr-defined]
 
 
 def test_a_policy_share_cell_shows_the_resource_policy_step(page):
-    page.locator('td.cell[data-account="team-nlp"][data-share="training-data"]').click()
-    text = page.locator("#trace").inner_text()
     assert (
         "✓ the policy of arn:aws:s3:::acme-training-data allows s3:GetObject to team-nlp "
-        "(TrainingDataOrgPaths2)" in text
+        "(TrainingDataOrgPaths2)" in why(page, "team-nlp", "training-data")
     )
+
+
+def test_2000_accounts_by_100_shares_stay_small_and_open_fast(browser, tmp_path):
+    spec = write_synthetic(tmp_path / "org", SynthParams(accounts=2000, units=200, shares=100))
+    model = model_from_spec(load_spec(spec))
+    path = tmp_path / "access.html"
+    path.write_text(render_html(model, access_matrix(model), "2000x100"), encoding="utf-8")
+    size = path.stat().st_size
+    assert size < 3_000_000, f"{size:,} bytes"  # was 23 MB with a table cell per pair
+    page = browser.new_page()
+    started = time.monotonic()
+    page.goto(path.as_uri())
+    opened = time.monotonic() - started
+    assert opened < 5, f"{opened:.1f} s"  # measured about 0.5 s here
+    assert page.locator("#matrix tbody tr").count() == 100  # drawn a page of rows at a time
+    assert page.locator("#count").inner_text() == "2001 of 2001 accounts × 100 of 100 shares"
+    page.locator("#more").click()
+    assert page.locator("#matrix tbody tr").count() == 200
+    last = list(model.accounts.values())[-1]  # far beyond the first page
+    page.locator("#f-account").fill(last.label)
+    assert page.locator("#matrix tbody th").all_inner_texts() == [last.label]
+    page.locator("#matrix tbody td").first.click()
+    assert page.locator("#trace").inner_text().startswith(f"{last.label} × ")
+    page.close()

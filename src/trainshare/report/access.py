@@ -1,19 +1,30 @@
-"""Access decisions as a matrix table, JSON, CSV, or a self-contained HTML report."""
+"""Access decisions as a matrix table, JSON, CSV, or a self-contained HTML report
+(`render_html`, in access_html.py)."""
 
 from __future__ import annotations
 
 import csv
-import html
 import io
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich.table import Table
 
 from trainshare.access import AccessModel, Decision, Effect
-from trainshare.access.matrix import Cell, summarize
+from trainshare.access.matrix import Cell
+from trainshare.report.access_html import cell_text, render_html
 
+__all__ = [
+    "access_table",
+    "cells_to_csv",
+    "cells_to_json",
+    "decisions_table",
+    "explanations_to_json",
+    "matrix_table",
+    "render_explanations",
+    "render_html",
+    "shares_table",
+]
 _STYLE = {"all": "green", "some": "yellow", "none": "red"}
 
 
@@ -82,18 +93,7 @@ def cells_to_csv(cells: Sequence[Cell]) -> str:
 
 
 def _cell_text(counts: Mapping[Effect, int]) -> tuple[str, str]:
-    total = sum(counts.values())
-    allowed = counts[Effect.ALLOW]
-    maybe = counts[Effect.CONDITIONAL]
-    text = f"{allowed}/{total}" + (f" +{maybe}?" if maybe else "")
-    style = (
-        _STYLE["all"]
-        if allowed == total
-        else _STYLE["some"]
-        if allowed or maybe
-        else (_STYLE["none"])
-    )
-    return text, style
+    return cell_text(counts[Effect.ALLOW], sum(counts.values()), counts[Effect.CONDITIONAL])
 
 
 def matrix_table(
@@ -197,126 +197,3 @@ def decisions_table(cells: Sequence[Cell]) -> Table:
             ", ".join(sorted(c.decision.unknown_keys)),
         )
     return table
-
-
-def _tree(model: AccessModel) -> list[dict[str, Any]]:
-    units = sorted((lv.name, key) for key, lv in model.units.items() if lv.kind == "unit")
-    return [
-        {
-            "path": name,
-            "depth": name.count("/"),
-            "accounts": [a.label for a in model.accounts.values() if a.unit == key],
-            "policies": [p.name for p in model.units[key].policies],
-        }
-        for name, key in units
-    ]
-
-
-def render_html(model: AccessModel, cells: Sequence[Cell], title: str) -> str:
-    """One file, no network: data as JSON in the page, a little vanilla JS to show traces."""
-    summary = summarize(cells)
-    data = {
-        "shares": [
-            {
-                "key": s.key,
-                "owner": s.owner,
-                "region": s.region,
-                "resources": [r for r, _ in s.resources],
-                "principals": [model.unit_name(t) for _, t in s.principals],
-            }
-            for s in model.shares.values()
-        ],
-        "tree": _tree(model),
-        "root_accounts": [a.label for a in model.accounts.values() if a.unit == "root"],
-        "cells": [
-            {
-                "account": c.account.key,
-                "share": c.share,
-                "resource": c.resource,
-                "action": c.action,
-                **c.decision.to_json(),
-            }
-            for c in cells
-        ],
-    }
-    rows = []
-    for account in model.accounts.values():
-        tds = [f"<th>{html.escape(account.label)}</th>"]
-        for share in model.shares.values():
-            counts = summary.get((account.key, share.key))
-            if account.key == share.owner:
-                tds.append('<td class="na">owner</td>')
-            elif counts is None:
-                tds.append('<td class="na">—</td>')
-            else:
-                text, style = _cell_text(counts)
-                tds.append(
-                    f'<td class="cell {style}" tabindex="0" data-account="'
-                    f'{html.escape(account.key)}" data-share="{html.escape(share.key)}">'
-                    f"{html.escape(text)}</td>"
-                )
-        rows.append("<tr>" + "".join(tds) + "</tr>")
-    head = "".join(f"<th>{html.escape(s)}</th>" for s in model.shares)
-    payload = json.dumps(data).replace("</", "<\\/")
-    return _PAGE.format(title=html.escape(title), head=head, rows="\n".join(rows), data=payload)
-
-
-_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>trainshare access — {title}</title>
-<style>
-body {{ font: 14px system-ui, sans-serif; margin: 2em; color: #222; }}
-table {{ border-collapse: collapse; margin: 1em 0; }}
-th, td {{ border: 1px solid #ccc; padding: .35em .7em; text-align: center; }}
-th {{ background: #f4f4f4; text-align: left; }}
-td.cell {{ cursor: pointer; font-weight: 600; }}
-td.green {{ background: #d9f2d9; }} td.yellow {{ background: #fff3c4; }}
-td.red {{ background: #f8d4d4; }} td.na {{ color: #999; }}
-#trace {{ white-space: pre-wrap; background: #fafafa; border: 1px solid #ddd; padding: 1em;
-          min-height: 3em; }}
-.tree div {{ margin: .15em 0; }}
-</style></head><body>
-<h1>Effective access — {title}</h1>
-<h2>Organization</h2><div class="tree" id="tree"></div>
-<h2>Shares</h2><ul id="shares"></ul>
-<h2>Matrix</h2>
-<p>Each cell: actions allowed / actions granted by the share (+N? conditional). Click a cell.</p>
-<table id="matrix"><thead><tr><th>account</th>{head}</tr></thead>
-<tbody>
-{rows}
-</tbody></table>
-<h2>Trace</h2><div id="trace">Click a cell of the matrix to see why.</div>
-<script id="data" type="application/json">{data}</script>
-<script>
-const data = JSON.parse(document.getElementById("data").textContent);
-const text = (tag, value) => {{ const e = document.createElement(tag); e.textContent = value;
-  return e; }};
-const tree = document.getElementById("tree");
-tree.appendChild(text("div", "root: " + data.root_accounts.join(", ")));
-for (const u of data.tree) {{
-  const line = text("div", u.path + (u.accounts.length ? ": " + u.accounts.join(", ") : "")
-    + "  [" + u.policies.join(", ") + "]");
-  line.style.marginLeft = (1 + u.depth) * 1.5 + "em"; tree.appendChild(line);
-}}
-const shares = document.getElementById("shares");
-for (const s of data.shares) {{
-  shares.appendChild(text("li", s.key + " (owner " + s.owner + ", " + s.region + "): "
-    + s.resources.join(", ") + " → " + s.principals.join(", ")));
-}}
-const marks = {{pass: "✓", fail: "✗", depends: "?", note: "·"}};
-function show(cell) {{
-  const out = [];
-  for (const c of data.cells) {{
-    if (c.account !== cell.dataset.account || c.share !== cell.dataset.share) continue;
-    out.push(c.action + " on " + c.resource + ": " + c.effect);
-    for (const s of c.trace) out.push("  " + marks[s.verdict] + " " + s.text);
-    if (c.unknown_keys.length) out.push("  depends on " + c.unknown_keys.join(", "));
-    out.push("");
-  }}
-  document.getElementById("trace").textContent = out.join("\\n");
-}}
-for (const cell of document.querySelectorAll("td.cell")) {{
-  cell.addEventListener("click", () => show(cell));
-  cell.addEventListener("keydown", (e) => {{ if (e.key === "Enter") show(cell); }});
-}}
-</script></body></html>
-"""
