@@ -129,8 +129,9 @@ def test_every_third_party_import_is_a_declared_dependency(wheel):
             archive.read(f"trainshare-{__version__}.dist-info/METADATA")
         )
     declared = {_requirement_name(r) for r in meta.get_all("Requires-Dist")}
-    # flask and werkzeug come with moto[server]; botocore with boto3
-    declared |= {"flask", "werkzeug", "botocore"}
+    # flask and werkzeug come with moto[server]; botocore with boto3; pytest is the user's, for
+    # the fixtures of trainshare.emulator.testing (a pytest plugin)
+    declared |= {"flask", "werkzeug", "botocore", "pytest"}
     providers = metadata.packages_distributions()
     missing = set()
     for module in _top_level_imports(REPO / "src" / "trainshare"):

@@ -32,6 +32,7 @@ from trainshare.cli import (
     capacity,
     common,
     demo,
+    emulator,
     guardrails,
     importing,
     init,
@@ -81,6 +82,7 @@ _register(app, lint.lint)
 _register(app, audit.audit)
 _register(app, capacity.capacity)
 _register(app, demo.demo)
+_register(app, emulator.emulator)
 _register(app, importing.import_, "import")
 _register(app, synth.synth)
 _register(app, init.init)

@@ -20,6 +20,7 @@ from trainshare.access import AccessModel, model_from_spec
 from trainshare.access.matrix import Cell, access_matrix
 from trainshare.audit import AuditReport, ClientFactory, diff, read_snapshot
 from trainshare.emulator.bridge import EmulatorMocks
+from trainshare.emulator.credentials import management_credentials
 from trainshare.emulator.server import Emulator, running_emulator
 from trainshare.emulator.world import seed_world
 from trainshare.pulumi import OrgSharing
@@ -89,11 +90,11 @@ def run_demo(spec: Spec, html: Path, say: Callable[[str], None], keep: bool = Fa
         cells = access_matrix(model)
         html.write_text(render_html(model, cells, str(spec.file)), encoding="utf-8")
         if keep:
-            say(f"the emulator keeps running at {emulator.endpoint} — try:")
-            say(
-                f"  AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing aws --endpoint-url "
-                f"{emulator.endpoint} organizations list-accounts"
-            )
+            credentials = management_credentials(emulator, spec.organization.region)
+            say(f"the emulator keeps running at {emulator.endpoint}; in another shell:")
+            for line in credentials.exports():
+                say(f"  {line}")
+            say("  aws organizations list-accounts    # or trainshare audit, boto3, …")
             say("press Ctrl-C to stop it")
             with contextlib.suppress(KeyboardInterrupt):
                 threading.Event().wait()
