@@ -122,7 +122,7 @@ def access(
     elif filtered:
         out.print(decisions_table(cells))
     else:
-        out.print(access_table(model, rows.summary()))
+        out.print(access_table(model, rows.summary(), out.width))
 
 
 def _explain(

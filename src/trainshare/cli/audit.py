@@ -21,6 +21,7 @@ from trainshare.cli.common import (
     out,
     print_json,
 )
+from trainshare.cli.progress import progress
 from trainshare.errors import Severity
 
 
@@ -61,8 +62,8 @@ def audit(
         live = Snapshot.read(snapshot)
     else:
         factory = ClientFactory.for_profile(profile, region, endpoint_url, max_seconds)
-        with err.status("reading the organization…") as status:
-            live = read_snapshot(loaded, factory, all_accounts, progress=status.update)
+        with progress("reading the organization") as step:
+            live = read_snapshot(loaded, factory, all_accounts, progress=step)
         err.print(f"read with {sum(factory.calls.values())} API calls", markup=False)
     if snapshot_out is not None:
         snapshot_out.write_text(live.to_json(), encoding="utf-8")

@@ -12,6 +12,7 @@ from trainshare.access.matrix import summarize
 from trainshare.cli.common import Format, fail, load, out
 from trainshare.report.access import access_table
 from trainshare.report.audit import render_audit
+from trainshare.report.fit import fit_line
 
 
 def demo(
@@ -32,16 +33,21 @@ def demo(
     """The whole loop, locally: the real Pulumi program against an embedded AWS emulator, then
     audit (expect no drift) and the access matrix. Needs no AWS account and no network."""
     from trainshare.emulator.demo import run_demo
+
+    def say(line: str) -> None:  # within the terminal's width, no name broken
+        for part in fit_line(line, out.width):
+            out.print(part, markup=False)
+
     from trainshare.examples import example_spec
 
     with contextlib.ExitStack() as stack:  # the shipped example's files, while the demo runs
         loaded = load(spec or stack.enter_context(example_spec()), Format.TEXT)
-        result = run_demo(loaded, html_file, lambda line: out.print(line, markup=False), keep)
+        result = run_demo(loaded, html_file, say, keep)
     lines = render_audit(result.report)
     if lines:
         for line in lines:
             out.print(line, markup=False)
         fail("the audit found drift right after deploying: please report this as a bug")
     out.print("audit: no drift, no findings", markup=False)
-    out.print(access_table(result.model, summarize(result.cells)))
+    out.print(access_table(result.model, summarize(result.cells), out.width))
     out.print(f"access report: {html_file}", markup=False)

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from trainshare.cli.common import EndpointOpt, MaxSecondsOpt, ProfileOpt, err, out
+from trainshare.cli.progress import progress
 
 
 def import_(
@@ -55,14 +56,14 @@ def import_(
         live = Snapshot.read(snapshot)
     else:
         factory = ClientFactory.for_profile(profile, region, endpoint_url, max_seconds)
-        with err.status("reading the organization…") as status:
+        with progress("reading the organization") as step:
             live = read_organization(
                 factory,
                 access_role=access_role,
                 regions=share_regions or [region],
                 owners=owners or (),
                 all_accounts=all_accounts,
-                progress=status.update,
+                progress=step,
             )
         err.print(f"read with {sum(factory.calls.values())} API calls", markup=False)
     imported = import_snapshot(live, region, access_role)

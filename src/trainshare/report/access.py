@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from rich.cells import cell_len
 from rich.table import Table
 
 from trainshare.access import AccessModel, Decision, Effect
@@ -96,32 +98,96 @@ def _cell_text(counts: Mapping[Effect, int]) -> tuple[str, str]:
     return cell_text(counts[Effect.ALLOW], sum(counts.values()), counts[Effect.CONDITIONAL])
 
 
-def matrix_table(
+def _grid_cells(
     model: AccessModel, summary: Mapping[tuple[str, str], Mapping[Effect, int]]
-) -> Table:
-    """Accounts × shares; a cell is allowed/total actions, +N? for conditional ones. `summary`:
-    (account key, share) → decisions per effect (`summarize`, `AccessMatrix.summary`)."""
-    table = Table(
-        title="Effective access: allowed actions / actions granted (+N? conditional)",
-        title_justify="left",
-    )
-    table.add_column("account", overflow="fold")
-    for key in model.shares:
-        table.add_column(key, justify="center", overflow="fold")
+) -> list[list[tuple[str, str]]]:
+    """Per account, per share: (text, style) of the matrix cell."""
+    rows = []
     for account in model.accounts.values():
-        row = [account.label]
+        row = []
         for share in model.shares.values():
-            if account.key == share.owner:
-                row.append("[dim]owner[/]")
-                continue
             counts = summary.get((account.key, share.key))
-            if counts is None:
-                row.append("[dim]—[/]")
-                continue
-            text, style = _cell_text(counts)
-            row.append(f"[{style}]{text}[/]")
-        table.add_row(*row)
+            if account.key == share.owner:
+                row.append(("owner", "dim"))
+            elif counts is None:
+                row.append(("—", "dim"))
+            else:
+                row.append(_cell_text(counts))
+        rows.append(row)
+    return rows
+
+
+def _table_width(columns: Sequence[Sequence[str]]) -> int:
+    """What rich needs for these columns (header first) in its default box: each column's
+    widest text plus a space each side, and a border between and around them."""
+    return sum(max(map(cell_len, column)) + 3 for column in columns) + 1
+
+
+def matrix_table(
+    model: AccessModel,
+    summary: Mapping[tuple[str, str], Mapping[Effect, int]],
+    width: int | None = None,
+) -> Table | None:
+    """Accounts × shares; a cell is allowed/total actions, +N? for conditional ones. `summary`:
+    (account key, share) → decisions per effect (`summarize`, `AccessMatrix.summary`).
+
+    Within `width` columns, no name broken: accounts lose their IDs, then the shares are
+    numbered, with a key under the table; None if even that is too wide."""
+    cells = _grid_cells(model, summary)
+    accounts = list(model.accounts.values())
+    shares = list(model.shares)
+    numbered = [str(n) for n in range(1, len(shares) + 1)]
+    for labels, headers in (
+        ([a.label for a in accounts], shares),
+        ([a.key for a in accounts], shares),
+        ([a.key for a in accounts], numbered),
+    ):
+        columns = [["account", *labels]] + [
+            [header, *(row[j][0] for row in cells)] for j, header in enumerate(headers)
+        ]
+        if width is None or _table_width(columns) <= width:
+            break
+    else:
+        return None
+    table = Table(
+        title=_wrapped(
+            "Effective access: allowed actions / actions granted (+N? conditional)", width
+        ),
+        title_justify="left",
+        caption=(
+            _key_lines([f"{n} {key}" for n, key in zip(numbered, shares, strict=True)], width)
+            if headers is numbered
+            else None
+        ),
+        caption_justify="left",
+    )
+    table.add_column("account", no_wrap=True)
+    for header in headers:
+        table.add_column(header, justify="center", no_wrap=True)
+    for label, row in zip(labels, cells, strict=True):
+        table.add_row(label, *(f"[{style}]{text}[/]" for text, style in row))
     return table
+
+
+def _wrapped(text: str, width: int | None) -> str:
+    """`text` in lines of at most `width`, broken at spaces only."""
+    if width is None:
+        return text
+    return "\n".join(
+        textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False) or [""]
+    )
+
+
+def _key_lines(items: Sequence[str], width: int | None) -> str:
+    """The items two spaces apart, in lines of at most `width` (an item is never split)."""
+    lines = [""]
+    for item in items:
+        joined = f"{lines[-1]}  {item}" if lines[-1] else item
+        if lines[-1] and width is not None and cell_len(joined) > width:
+            lines.append(item)
+        else:
+            lines[-1] = joined
+    return "\n".join(lines)
 
 
 # The grid is shown up to this size; beyond it a terminal cannot show it (1,000 shares are 1,000
@@ -132,17 +198,25 @@ GRID_MAX_ACCOUNTS = 500
 
 
 def access_table(
-    model: AccessModel, summary: Mapping[tuple[str, str], Mapping[Effect, int]]
+    model: AccessModel,
+    summary: Mapping[tuple[str, str], Mapping[Effect, int]],
+    width: int | None = None,
 ) -> Table:
-    """The accounts × shares grid (`matrix_table`) where it fits on a screen, else a row per
-    share (`shares_table`)."""
+    """The accounts × shares grid (`matrix_table`) where it fits on a screen (`width` columns),
+    else a row per share (`shares_table`)."""
     if len(model.shares) <= GRID_MAX_SHARES and len(model.accounts) <= GRID_MAX_ACCOUNTS:
-        return matrix_table(model, summary)
-    return shares_table(model, summary)
+        grid = matrix_table(model, summary, width)
+        if grid is not None:
+            return grid
+        return shares_table(model, summary, width, f"do not fit a grid {width} columns wide")
+    return shares_table(model, summary, width)
 
 
 def shares_table(
-    model: AccessModel, summary: Mapping[tuple[str, str], Mapping[Effect, int]]
+    model: AccessModel,
+    summary: Mapping[tuple[str, str], Mapping[Effect, int]],
+    width: int | None = None,
+    why: str = "is too large a grid to show",
 ) -> Table:
     """A row per share: how many accounts it reaches, and its decisions by effect."""
     per_share: dict[str, tuple[int, dict[Effect, int]]] = {}
@@ -152,11 +226,12 @@ def shares_table(
             total[effect] += n
         per_share[key] = (reached + 1, total)
     table = Table(
-        title=(
+        title=_wrapped(
             f"Effective access per share ({len(model.accounts):,} accounts × "
-            f"{len(model.shares):,} shares is too large a grid to show): decisions by effect; "
+            f"{len(model.shares):,} shares {why}): decisions by effect; "
             "--share, --account or --action narrow it to single decisions, --format csv|json "
-            "and --html give every one"
+            "and --html give every one",
+            width,
         ),
         title_justify="left",
     )
