@@ -41,14 +41,16 @@ from trainshare.cli import (
     validate,
 )
 from trainshare.cli.common import out, reporting
+from trainshare.cli.group import TrainshareGroup
 
 app = typer.Typer(
     name="trainshare",
     help="Share AI-training resources (GPU capacity, subnets, datasets, models) across the "
     "accounts of an AWS Organization, as Pulumi code.",
     no_args_is_help=True,
-    add_completion=False,
+    cls=TrainshareGroup,  # usage errors exit 1; --debug before or after the subcommand
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # click's help: paragraphs rewrapped, no type placeholders on flags
 )
 
 
@@ -86,7 +88,7 @@ _register(app, emulator.emulator)
 _register(app, importing.import_, "import")
 _register(app, synth.synth)
 _register(app, init.init)
-guardrails_app = typer.Typer(help=guardrails.HELP, no_args_is_help=True)
+guardrails_app = typer.Typer(help=guardrails.HELP, no_args_is_help=True, rich_markup_mode=None)
 _register(guardrails_app, guardrails.guardrails_list, "list")
 _register(guardrails_app, guardrails.guardrails_show, "show")
 app.add_typer(guardrails_app, name="guardrails")

@@ -84,7 +84,14 @@ def access(
         Path | None, typer.Option("--html", help="Also write a self-contained HTML report here.")
     ] = None,
 ) -> None:
-    """Who can use which shared resource, with which actions, and why (SCPs included)."""
+    """Who can use which shared resource, with which actions, and why (SCPs included).
+
+    Example:
+
+    \b
+    trainshare access trainshare.yaml --html access.html
+    trainshare access trainshare.yaml --explain research-lab gpu-capacity ec2:RunInstances
+    """
     loaded = load(spec, Format.JSON if fmt is not TableFormat.TABLE else Format.TEXT)
     if snapshot is not None:
         from trainshare.access.from_snapshot import model_from_snapshot

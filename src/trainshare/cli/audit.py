@@ -52,7 +52,14 @@ def audit(
 ) -> None:
     """Read the live organization (read-only), diff it against the spec, report risky findings.
 
-    Exit 0 clean, 2 drift or findings at or above --fail-on, 1 error."""
+    Exit 0 clean, 2 drift or findings at or above --fail-on, 1 error.
+
+    Example:
+
+    \b
+    trainshare audit trainshare.yaml --profile management --snapshot-out snap.json
+    trainshare audit trainshare.yaml --snapshot snap.json -f json
+    """
     loaded = load(spec, Format.JSON if fmt is TableFormat.JSON else Format.TEXT)
     from trainshare.audit import ClientFactory, diff, read_snapshot
     from trainshare.report.audit import render_audit

@@ -41,7 +41,10 @@ class TableFormat(StrEnum):
 
 
 SpecArg = Annotated[
-    Path, typer.Argument(help="Path of the spec, e.g. trainshare.yaml.", show_default=False)
+    Path,
+    typer.Argument(
+        help="Path of the spec, e.g. trainshare.yaml.", show_default=False, metavar="SPEC"
+    ),
 ]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 # Reading AWS (audit, import): the same options, the same words.

@@ -31,7 +31,14 @@ def demo(
     ] = False,
 ) -> None:
     """The whole loop, locally: the real Pulumi program against an embedded AWS emulator, then
-    audit (expect no drift) and the access matrix. Needs no AWS account and no network."""
+    audit (expect no drift) and the access matrix. Needs no AWS account and no network.
+
+    Example:
+
+    \b
+    trainshare demo
+    trainshare demo trainshare.yaml --keep
+    """
     from trainshare.emulator.demo import run_demo
 
     def say(line: str) -> None:  # within the terminal's width, no name broken

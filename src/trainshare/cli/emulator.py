@@ -32,7 +32,11 @@ def emulator(
     stdout are `export AWS_…` lines that make the AWS CLI, boto3 and trainshare act as the
     management account against it; progress goes to stderr.
 
-    Example: trainshare emulator --spec trainshare.yaml > emulator.env &  then
+    Example:
+
+    \b
+    trainshare emulator --spec trainshare.yaml > emulator.env &
+    until grep -q AWS_DEFAULT_REGION emulator.env; do sleep 1; done
     . ./emulator.env && trainshare audit trainshare.yaml
     """
     loaded = load(spec, Format.TEXT) if spec is not None else None

@@ -19,7 +19,13 @@ HELP = "The guardrail templates trainshare ships (catalog/guardrails): SCPs and 
 
 
 def guardrails_list(fmt: FormatOpt = Format.TEXT) -> None:
-    """Every template with a one-line description."""
+    """Every template with a one-line description.
+
+    Example:
+
+    \b
+    trainshare guardrails list -f json
+    """
     templates = load_catalog().guardrails
     if fmt is Format.JSON:
         print_json(templates_to_json(templates))
@@ -41,7 +47,9 @@ def _param_value(template: GuardrailTemplate, name: str, text: str) -> object:
 
 
 def guardrails_show(
-    name: Annotated[str, typer.Argument(help="Template name (see `guardrails list`).")],
+    name: Annotated[
+        str, typer.Argument(help="Template name (see `guardrails list`).", metavar="NAME")
+    ],
     param: Annotated[
         list[str] | None,
         typer.Option("--param", "-p", help="NAME=VALUE; lists as a,b,c or JSON. Repeatable."),
@@ -53,7 +61,13 @@ def guardrails_show(
 ) -> None:
     """Render a template: the minified document AWS receives, its size, and lint findings.
     An RCP's `${org_id}` stays as it is: the spec's `organization.id`, or the deployed
-    organization's ID, takes its place."""
+    organization's ID, takes its place.
+
+    Example:
+
+    \b
+    trainshare guardrails show restrict-instance-types -p 'instance_types=p5.*,g5.*'
+    """
     catalog = load_catalog()
     template = catalog.guardrails.get(name)
     if template is None:

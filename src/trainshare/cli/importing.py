@@ -47,7 +47,14 @@ def import_(
     pulumi-import.json so that the first `pulumi up` imports instead of creating.
 
     Reads AWS read-only (as `audit` does) from the management account's credentials, or an
-    audit snapshot with --snapshot."""
+    audit snapshot with --snapshot.
+
+    Example:
+
+    \b
+    trainshare import --profile management --out my-org --all-accounts
+    trainshare import --snapshot snap.json --out my-org
+    """
     from trainshare.audit import ClientFactory, read_organization
     from trainshare.importer import IMPORT_FILE, import_snapshot, write_imported
     from trainshare.snapshot import Snapshot

@@ -14,7 +14,13 @@ def init(
     folder: Annotated[Path, typer.Argument(help="Folder for the new project (created if needed).")],
 ) -> None:
     """Scaffold a ready Pulumi project: Pulumi.yaml, __main__.py, requirements.txt and a
-    commented trainshare.yaml that validates. Never overwrites a file."""
+    commented trainshare.yaml that validates. Never overwrites a file.
+
+    Example:
+
+    \b
+    trainshare init my-platform
+    """
     from trainshare.scaffold import init_project
 
     for path in init_project(folder):

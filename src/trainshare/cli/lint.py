@@ -24,7 +24,14 @@ def lint(
 ) -> None:
     """Lint standalone policy files: unknown actions and keys, type mismatches, size, Sids.
 
-    Exit 0 clean, 2 with findings at or above --fail-on, 1 when a file cannot be read."""
+    Exit 0 clean, 2 with findings at or above --fail-on, 1 when a file cannot be read.
+
+    Example:
+
+    \b
+    trainshare lint policies/*.json
+    trainshare lint bucket-policy.json --type resource --fail-on warning
+    """
     findings: list[Finding] = []
     for file in files:
         try:

@@ -31,7 +31,13 @@ def synth(
     seed: Annotated[int, typer.Option(help="Same seed, same organization.")] = 7,
 ) -> None:
     """Write a synthetic organization (deterministic from --seed) that `validate` accepts: for
-    benchmarks, and to try trainshare at your organization's size."""
+    benchmarks, and to try trainshare at your organization's size.
+
+    Example:
+
+    \b
+    trainshare synth --out synthetic-org --accounts 5000 --units 500 --shares 500
+    """
     from trainshare.synth import SynthParams, write_synthetic
 
     if owners >= accounts:

@@ -79,7 +79,14 @@ def validate(
     against: AgainstOpt = None,
     allow_unshare: AllowUnshareOpt = False,
 ) -> None:
-    """Check a spec: every problem at once, each as file:line: field: what — how to fix."""
+    """Check a spec: every problem at once, each as file:line: field: what — how to fix.
+
+    Example:
+
+    \b
+    trainshare validate trainshare.yaml
+    trainshare validate trainshare.yaml --against deployed/trainshare.yaml -f json
+    """
     loaded = load(spec, fmt)
     with reported(prefix=f"{spec}: "):
         build_plan(loaded)  # what only the composed plan can tell (a resource policy's size)
@@ -112,7 +119,15 @@ def plan(
 ) -> None:
     """Show what `pulumi up` will create (+) and adopt (=), per account and Region, with every
     policy document; with --against OLD, what it changes in the stack deployed from OLD, and
-    why; with --snapshot, which adopted accounts it moves."""
+    why; with --snapshot, which adopted accounts it moves.
+
+    Example:
+
+    \b
+    trainshare plan trainshare.yaml
+    trainshare plan trainshare.yaml --against deployed/trainshare.yaml
+    trainshare plan trainshare.yaml --snapshot snap.json
+    """
     loaded = load(spec, fmt)
     graph = build_plan(loaded)
     if against is not None:
