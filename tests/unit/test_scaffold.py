@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
 
 import pytest
 from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
-from tests.conftest import REPO
+from tests.conftest import EXAMPLE, REPO
 from trainshare import __version__
 from trainshare.cli import app
 from trainshare.scaffold import FILES, ScaffoldError, init_project
 from trainshare.scaffold.requirement import installed_requirement, requirement_line
 from trainshare.spec import load_spec
+
+runner_ = CliRunner()
 
 
 def test_init_writes_a_project_whose_spec_validates(tmp_path):
@@ -83,3 +87,44 @@ def test_requirements_txt_pins_the_running_trainshare_and_says_how_to_change_it(
     assert f"#   trainshare @ file:///path/to/trainshare-{__version__}-py3-none-any.whl" in lines
     assert f"#   trainshare @ git+https://github.com/YOUR-ORG/trainshare@v{__version__}" in lines
     assert all(line.startswith("#") for line in lines[:-1])
+
+
+def _hook():
+    (hook,) = YAML(typ="safe").load((REPO / ".pre-commit-hooks.yaml").read_text())
+    return hook
+
+
+def test_the_hook_passes_several_files_at_once(tmp_path):
+    """pre-commit runs `entry` with every matching file as arguments."""
+    bad = tmp_path / "trainshare.yaml"
+    bad.write_text("version: 1\n")
+    args = _hook()["entry"].split()[1:]
+    both = runner_.invoke(app, [*args, str(EXAMPLE), str(bad)])
+    assert both.exit_code == 1
+    assert f"{EXAMPLE}: valid — 4 OU(s)" in both.stdout
+    assert f"error: {bad}: 1 error(s); nothing was planned or deployed" in both.stderr
+    assert runner_.invoke(app, [*args, str(EXAMPLE), str(EXAMPLE)]).exit_code == 0
+
+
+def test_several_files_as_json_are_one_document(tmp_path):
+    bad = tmp_path / "trainshare.yaml"
+    bad.write_text("version: 1\n")
+    result = runner_.invoke(app, ["validate", str(EXAMPLE), str(bad), "-f", "json"])
+    assert result.exit_code == 1
+    files = json.loads(result.stdout)["files"]
+    assert [(f["file"], f["valid"]) for f in files] == [(str(EXAMPLE), True), (str(bad), False)]
+    assert files[1]["issues"][0]["field"] == "organization"
+
+
+def test_an_all_files_run_of_the_hook_on_this_repository_passes():
+    """What `pre-commit run --all-files` does: the hook's entry on every tracked file its
+    `files` pattern matches."""
+    hook = _hook()
+    listed = subprocess.run(
+        ["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.split()
+    files = [f for f in listed if re.search(hook["files"], f)]
+    assert "examples/ml-platform/trainshare.yaml" in files and len(files) >= 3
+    result = CliRunner().invoke(app, [*hook["entry"].split()[1:], *(str(REPO / f) for f in files)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count(": valid — ") == len(files)

@@ -46,6 +46,14 @@ SpecArg = Annotated[
         help="Path of the spec, e.g. trainshare.yaml.", show_default=False, metavar="SPEC"
     ),
 ]
+SpecsArg = Annotated[
+    list[Path],
+    typer.Argument(
+        help="Paths of specs (one or more), e.g. trainshare.yaml.",
+        show_default=False,
+        metavar="SPEC...",
+    ),
+]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 # Reading AWS (audit, import): the same options, the same words.
 ProfileOpt = Annotated[str | None, typer.Option(help="AWS profile of the management account.")]
@@ -59,9 +67,14 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
+def print_error(message: str) -> None:
+    """`error: message` on stderr."""
+    err.print(f"[bold red]error:[/] {escape(message)}", markup=True)
+
+
 def fail(message: str) -> NoReturn:
     """Bad input the command itself noticed: `error: message` on stderr, exit 1."""
-    err.print(f"[bold red]error:[/] {escape(message)}", markup=True)
+    print_error(message)
     raise typer.Exit(1)
 
 

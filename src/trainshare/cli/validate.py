@@ -4,7 +4,7 @@ with `--against OLD`, what it changes in the stack deployed from the previous sp
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -12,14 +12,15 @@ from trainshare.cli.common import (
     Format,
     FormatOpt,
     SpecArg,
+    SpecsArg,
     err,
     fail,
     load,
     out,
+    print_error,
     print_json,
-    reported,
 )
-from trainshare.errors import Severity, SpecError, SpecIssue
+from trainshare.errors import PlanError, Severity, SpecError, SpecIssue
 from trainshare.plan import build_plan, plan_to_json
 from trainshare.plan.changes import compare_plans
 from trainshare.report import (
@@ -74,34 +75,71 @@ def _against(
 
 
 def validate(
-    spec: SpecArg,
+    specs: SpecsArg,
     fmt: FormatOpt = Format.TEXT,
     against: AgainstOpt = None,
     allow_unshare: AllowUnshareOpt = False,
 ) -> None:
-    """Check a spec: every problem at once, each as file:line: field: what — how to fix.
+    """Check specs: every problem at once, each as file:line: field: what — how to fix.
+
+    With several specs (as the pre-commit hook passes them), each is checked and reported; the
+    exit is 1 if any has an error. `-f json` gives one spec's answer as an object, several as
+    {"files": [{"file": …, "valid": …, …}]}. --against compares one spec with its previous
+    version.
 
     Example:
 
     \b
     trainshare validate trainshare.yaml
-    trainshare validate trainshare.yaml --against deployed/trainshare.yaml -f json
+    trainshare validate infra/*/trainshare.yaml -f json
+    trainshare validate trainshare.yaml --against deployed/trainshare.yaml
     """
-    loaded = load(spec, fmt)
-    with reported(prefix=f"{spec}: "):
-        build_plan(loaded)  # what only the composed plan can tell (a resource policy's size)
+    if against is not None and len(specs) != 1:
+        raise typer.BadParameter("--against compares one spec: give exactly one SPEC")
+    answers = [(spec, *_validate_one(spec, fmt, against, allow_unshare)) for spec in specs]
+    if fmt is Format.JSON:
+        if len(answers) == 1:
+            print_json(answers[0][2])
+        else:
+            print_json({"files": [{"file": str(spec), **answer} for spec, _, answer in answers]})
+    if not all(valid for _, valid, _ in answers):
+        raise typer.Exit(1)
+
+
+def _validate_one(
+    spec: Path, fmt: Format, against: Path | None, allow_unshare: bool
+) -> tuple[bool, dict[str, Any]]:
+    """(valid, the JSON answer); in text, the issues and a verdict line printed."""
+    text = fmt is Format.TEXT
+    try:
+        loaded = load_spec(spec)
+    except SpecError as exc:
+        if text:
+            err.print(render_issues(exc.issues), markup=False)
+            errors = sum(1 for i in exc.issues if i.severity is Severity.ERROR)
+            print_error(f"{spec}: {errors} error(s); nothing was planned or deployed")
+        return False, issues_to_json(exc.issues)
+    if text and loaded.warnings:
+        err.print(render_issues(loaded.warnings), markup=False)
     issues = list(loaded.warnings)
+    try:
+        build_plan(loaded)  # what only the composed plan can tell (a resource policy's size)
+    except PlanError as exc:
+        print_error(f"{spec}: {exc}")
+        return False, issues_to_json(
+            [*issues, SpecIssue("PLAN_ERROR", (), str(exc), "", str(spec))]
+        )
     if against is not None:
         issues += _against(spec, loaded, against, fmt, allow_unshare)[1]
-    if fmt is Format.JSON:
-        print_json(issues_to_json(issues))
-        return
-    created = sum(1 for a in loaded.accounts.values() if a.created)
-    out.print(
-        f"{spec}: valid — {len(loaded.units)} OU(s), {len(loaded.accounts)} account(s) "
-        f"({created} to create), {len(loaded.guardrails)} guardrail(s), "
-        f"{len(loaded.shares)} share(s)"
-    )
+    if text:
+        created = sum(1 for a in loaded.accounts.values() if a.created)
+        out.print(
+            f"{spec}: valid — {len(loaded.units)} OU(s), {len(loaded.accounts)} account(s) "
+            f"({created} to create), {len(loaded.guardrails)} guardrail(s), "
+            f"{len(loaded.shares)} share(s)",
+            markup=False,
+        )
+    return True, issues_to_json(issues)
 
 
 def plan(
@@ -125,6 +163,7 @@ def plan(
 
     \b
     trainshare plan trainshare.yaml
+    trainshare plan trainshare.yaml -f json > plan.json
     trainshare plan trainshare.yaml --against deployed/trainshare.yaml
     trainshare plan trainshare.yaml --snapshot snap.json
     """
