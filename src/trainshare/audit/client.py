@@ -23,6 +23,7 @@ from botocore.exceptions import ClientError, ProfileNotFound
 from trainshare.errors import TrainshareError
 
 READ_PREFIXES = ("List", "Describe", "Get")
+DEFAULT_REGION = "us-east-1"
 ALSO_ALLOWED = frozenset({"sts:AssumeRole", "sts:GetCallerIdentity"})
 # The largest page each service's List/Get calls return (Organizations API reference: MaxResults
 # 1-20; RAM API reference: maxResults 1-500): the fewest calls for the whole picture.
@@ -78,11 +79,14 @@ class ClientFactory:
             session=session, endpoint_url=endpoint_url, max_total_seconds=max_total_seconds
         )
 
-    def client(self, service: str, region: str = "us-east-1", session: Any = None) -> Any:
+    def client(self, service: str, region: str | None = None, session: Any = None) -> Any:
+        """A read-only client in `region` (default: the session's Region — the profile's,
+        AWS_DEFAULT_REGION — else us-east-1)."""
         # botocore's own retries are off: `call` retries, with a bound on the total time.
-        client = (session or self.session or boto3.Session()).client(
+        chosen = session or self.session or boto3.Session()
+        client = chosen.client(
             service,
-            region_name=region,
+            region_name=region or chosen.region_name or DEFAULT_REGION,
             endpoint_url=self.endpoint_url,
             config=Config(retries={"max_attempts": 1, "mode": "standard"}),
         )

@@ -11,7 +11,7 @@ import typer
 
 from trainshare.access import AccessModel, Context, Request, evaluate, model_from_spec
 from trainshare.access.matrix import access_rows
-from trainshare.cli.common import Format, SpecArg, TableFormat, err, fail, load, out, print_json
+from trainshare.cli.common import Format, FormatOpt, SpecArg, err, fail, load, out, print_json
 from trainshare.report.access import (
     access_table,
     cells_to_csv,
@@ -77,9 +77,7 @@ def access(
             help="The organization's ID (o-…), so aws:PrincipalOrgID conditions can be decided."
         ),
     ] = None,
-    fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="Output format.")] = (
-        TableFormat.TABLE
-    ),
+    fmt: FormatOpt = Format.TEXT,
     html_file: Annotated[
         Path | None, typer.Option("--html", help="Also write a self-contained HTML report here.")
     ] = None,
@@ -92,7 +90,7 @@ def access(
     trainshare access trainshare.yaml --html access.html
     trainshare access trainshare.yaml --explain research-lab gpu-capacity ec2:RunInstances
     """
-    loaded = load(spec, Format.JSON if fmt is not TableFormat.TABLE else Format.TEXT)
+    loaded = load(spec, Format.JSON if fmt is not Format.TEXT else Format.TEXT)
     if snapshot is not None:
         from trainshare.access.from_snapshot import model_from_snapshot
         from trainshare.snapshot import Snapshot
@@ -117,14 +115,14 @@ def access(
     rows = access_rows(model, ctx, account, share, action)
     filtered = bool(account or share or action)
     # the plain table counts rows; every other output wants a Cell per decision
-    needs_cells = html_file is not None or fmt is not TableFormat.TABLE or filtered
+    needs_cells = html_file is not None or fmt is not Format.TEXT or filtered
     cells = list(rows.cells()) if needs_cells else []
     if html_file is not None:
         html_file.write_text(render_html(model, cells, str(spec)), encoding="utf-8")
         err.print(f"wrote {html_file}", markup=False)
-    if fmt is TableFormat.JSON:
+    if fmt is Format.JSON:
         print_json(cells_to_json(cells))
-    elif fmt is TableFormat.CSV:
+    elif fmt is Format.CSV:
         sys.stdout.write(cells_to_csv(cells))
     elif filtered:
         out.print(decisions_table(cells))
@@ -132,9 +130,7 @@ def access(
         out.print(access_table(model, rows.summary(), out.width))
 
 
-def _explain(
-    model: AccessModel, question: tuple[str, str, str], ctx: Context, fmt: TableFormat
-) -> None:
+def _explain(model: AccessModel, question: tuple[str, str, str], ctx: Context, fmt: Format) -> None:
     account, share_key, action = question
     share = model.shares.get(share_key)
     if share is None:
@@ -143,7 +139,7 @@ def _explain(
         (arn, evaluate(model, Request(account, arn, action, ctx, share_key)))
         for arn, _ in share.resources
     ]
-    if fmt is TableFormat.JSON:
+    if fmt is Format.JSON:
         print_json(explanations_to_json(account, share_key, action, decisions))
     else:
         out.print(render_explanations(account, share_key, action, decisions), markup=False)

@@ -4,6 +4,7 @@ boto3 loads only when this command runs (validate, plan and access start without
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -12,10 +13,11 @@ import typer
 from trainshare.cli.common import (
     EndpointOpt,
     Format,
+    FormatOpt,
     MaxSecondsOpt,
     ProfileOpt,
+    RegionOpt,
     SpecArg,
-    TableFormat,
     err,
     load,
     out,
@@ -23,12 +25,13 @@ from trainshare.cli.common import (
 )
 from trainshare.cli.progress import progress
 from trainshare.errors import Severity
+from trainshare.report.tables import AUDIT_COLUMNS, audit_rows, to_csv
 
 
 def audit(
     spec: SpecArg,
     profile: ProfileOpt = None,
-    region: Annotated[str | None, typer.Option(help="Region for the Organizations calls.")] = None,
+    region: RegionOpt = None,
     endpoint_url: EndpointOpt = None,
     all_accounts: Annotated[
         bool,
@@ -46,9 +49,7 @@ def audit(
         Severity, typer.Option(help="Lowest finding severity that exits 2 (drift always does).")
     ] = Severity.ERROR,
     max_seconds: MaxSecondsOpt = 120.0,
-    fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="table or json.")] = (
-        TableFormat.TABLE
-    ),
+    fmt: FormatOpt = Format.TEXT,
 ) -> None:
     """Read the live organization (read-only), diff it against the spec, report risky findings.
 
@@ -60,7 +61,7 @@ def audit(
     trainshare audit trainshare.yaml --profile management --snapshot-out snap.json
     trainshare audit trainshare.yaml --snapshot snap.json -f json
     """
-    loaded = load(spec, Format.JSON if fmt is TableFormat.JSON else Format.TEXT)
+    loaded = load(spec, Format.JSON if fmt is Format.JSON else Format.TEXT)
     from trainshare.audit import ClientFactory, diff, read_snapshot
     from trainshare.report.audit import render_audit
     from trainshare.snapshot import Snapshot
@@ -76,8 +77,10 @@ def audit(
         snapshot_out.write_text(live.to_json(), encoding="utf-8")
         err.print(f"wrote {snapshot_out}", markup=False)
     report = diff(loaded, live)
-    if fmt is TableFormat.JSON:
+    if fmt is Format.JSON:
         print_json(report.to_json())
+    elif fmt is Format.CSV:
+        sys.stdout.write(to_csv(AUDIT_COLUMNS, audit_rows(report.to_json())))
     else:
         lines = render_audit(report)
         if not lines:

@@ -30,14 +30,26 @@ state = {"debug": False}
 
 
 class Format(StrEnum):
+    """Output formats, by the same names for every command: text (or table), json, csv."""
+
     TEXT = "text"
-    JSON = "json"
-
-
-class TableFormat(StrEnum):
-    TABLE = "table"
+    TABLE = "text"  # the same format by its other name: `-f table` is `-f text`
     JSON = "json"
     CSV = "csv"
+
+
+TableFormat = Format  # the name commands with a table used; the same formats
+
+
+def parse_format(value: str | Format) -> Format:
+    if isinstance(value, Format):
+        return value
+    name = value.strip().lower()
+    if name in ("text", "table"):
+        return Format.TEXT
+    if name in ("json", "csv"):
+        return Format(name)
+    raise typer.BadParameter(f"{value!r} is not one of text (or table), json, csv")
 
 
 SpecArg = Annotated[
@@ -54,11 +66,43 @@ SpecsArg = Annotated[
         metavar="SPEC...",
     ),
 ]
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+FormatOpt = Annotated[
+    Format,
+    typer.Option(
+        "--format",
+        "-f",
+        parser=parse_format,
+        metavar="text|json|csv",
+        help="Output format: text (or table), json or csv.",
+    ),
+]
 # Reading AWS (audit, import): the same options, the same words.
-ProfileOpt = Annotated[str | None, typer.Option(help="AWS profile of the management account.")]
+DEFAULT_REGION = "us-east-1"
+# Every command that reads AWS takes these three, meaning what they mean to the AWS CLI; unset,
+# the AWS SDK's own settings apply (AWS_PROFILE, AWS_DEFAULT_REGION, AWS_ENDPOINT_URL, config).
+ProfileOpt = Annotated[
+    str | None,
+    typer.Option(
+        metavar="NAME",
+        help="AWS profile of the management account (default: AWS_PROFILE, or the default "
+        "credential chain).",
+    ),
+]
+RegionOpt = Annotated[
+    str | None,
+    typer.Option(
+        metavar="REGION",
+        help="AWS Region of the calls (default: the profile's, AWS_DEFAULT_REGION, else "
+        f"{DEFAULT_REGION}).",
+    ),
+]
 EndpointOpt = Annotated[
-    str | None, typer.Option(help="Another endpoint (an emulator), instead of AWS.")
+    str | None,
+    typer.Option(
+        metavar="URL",
+        help="Send every call to this endpoint, e.g. `trainshare emulator`'s, instead of AWS "
+        "(default: AWS_ENDPOINT_URL).",
+    ),
 ]
 MaxSecondsOpt = Annotated[float, typer.Option(help="Give up on a throttled call after this long.")]
 

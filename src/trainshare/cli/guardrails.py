@@ -14,6 +14,7 @@ from trainshare.policy import minify, render_template
 from trainshare.policy.lint import PolicyKind, lint_document
 from trainshare.policy.rcp import lint_rcp
 from trainshare.report.guardrails import render_templates, rendered_to_json, templates_to_json
+from trainshare.report.tables import FINDING_COLUMNS, to_csv
 
 HELP = "The guardrail templates trainshare ships (catalog/guardrails): SCPs and RCPs."
 
@@ -29,6 +30,9 @@ def guardrails_list(fmt: FormatOpt = Format.TEXT) -> None:
     templates = load_catalog().guardrails
     if fmt is Format.JSON:
         print_json(templates_to_json(templates))
+    elif fmt is Format.CSV:
+        rows = templates_to_json(templates)["templates"]
+        sys.stdout.write(to_csv(("name", "type", "description", "source"), rows))
     else:
         out.print(render_templates(templates), markup=False)
 
@@ -93,6 +97,9 @@ def guardrails_show(
         findings = lint_document(document, PolicyKind.SCP, f"template {name}")
     if fmt is Format.JSON:
         print_json(rendered_to_json(name, document, text, limit, findings))
+        return
+    if fmt is Format.CSV:  # the template's findings, as `lint -f csv` gives them
+        sys.stdout.write(to_csv(FINDING_COLUMNS, (f.to_json() for f in findings)))
         return
     sys.stdout.write(text + "\n")
     err.print(

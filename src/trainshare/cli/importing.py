@@ -5,13 +5,26 @@ boto3 loads only when this command runs (validate, plan and access start without
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from trainshare.cli.common import EndpointOpt, MaxSecondsOpt, ProfileOpt, err, out
+from trainshare.cli.common import (
+    DEFAULT_REGION,
+    EndpointOpt,
+    Format,
+    FormatOpt,
+    MaxSecondsOpt,
+    ProfileOpt,
+    RegionOpt,
+    err,
+    out,
+    print_json,
+)
 from trainshare.cli.progress import progress
+from trainshare.report.tables import to_csv
 
 
 def import_(
@@ -24,11 +37,14 @@ def import_(
         typer.Option(help="Import this audit snapshot (audit --snapshot-out) instead of AWS."),
     ] = None,
     profile: ProfileOpt = None,
+    region: RegionOpt = None,
     endpoint_url: EndpointOpt = None,
-    region: Annotated[str, typer.Option(help="The organization's default Region.")] = "us-east-1",
     share_regions: Annotated[
         list[str] | None,
-        typer.Option("--share-region", help="Read RAM shares in this Region (repeatable)."),
+        typer.Option(
+            "--share-region",
+            help="Read RAM shares in this Region (repeatable; default: --region's).",
+        ),
     ] = None,
     owners: Annotated[
         list[str] | None,
@@ -41,6 +57,7 @@ def import_(
         str, typer.Option(help="Role assumed in member accounts to read their shares.")
     ] = "OrganizationAccountAccessRole",
     max_seconds: MaxSecondsOpt = 120.0,
+    fmt: FormatOpt = Format.TEXT,
 ) -> None:
     """Describe an existing organization as a ready project: trainshare.yaml (OUs and accounts
     adopted by ID, SCPs as guardrails, RAM shares), policies/, the Pulumi program, and
@@ -61,8 +78,10 @@ def import_(
 
     if snapshot is not None:
         live = Snapshot.read(snapshot)
+        region = region or DEFAULT_REGION
     else:
         factory = ClientFactory.for_profile(profile, region, endpoint_url, max_seconds)
+        region = region or factory.session.region_name or DEFAULT_REGION
         with progress("reading the organization") as step:
             live = read_organization(
                 factory,
@@ -75,13 +94,26 @@ def import_(
         err.print(f"read with {sum(factory.calls.values())} API calls", markup=False)
     imported = import_snapshot(live, region, access_role)
     written = write_imported(imported, live, out_dir)
+    adopted = len(json.loads((out_dir / IMPORT_FILE).read_text())["resources"]) - 1
+    then = (
+        f"cd {out_dir} && pulumi preview — expect {adopted} imports, no replacement and "
+        "no deletion; then trainshare audit trainshare.yaml"
+    )
+    if fmt is Format.JSON:
+        print_json(
+            {
+                "written": [str(p) for p in written],
+                "notes": list(imported.notes),
+                "imports": adopted,
+                "next": then,
+            }
+        )
+        return
+    if fmt is Format.CSV:
+        sys.stdout.write(to_csv(("file",), ({"file": str(p)} for p in written)))
+        return
     for note in imported.notes:
         err.print(f"note: {note}", markup=False)
     for path in written:
         out.print(f"wrote {path}", markup=False)
-    adopted = len(json.loads((out_dir / IMPORT_FILE).read_text())["resources"]) - 1
-    out.print(
-        f"next: cd {out_dir} && pulumi preview — expect {adopted} imports, no replacement and "
-        "no deletion; then trainshare audit trainshare.yaml",
-        markup=False,
-    )
+    out.print(f"next: {then}", markup=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +11,7 @@ import typer
 from trainshare.cli.common import Format, FormatOpt, err, fail, out, print_json
 from trainshare.errors import Severity
 from trainshare.policy.lint import Finding, PolicyKind, lint_text
+from trainshare.report.tables import FINDING_COLUMNS, to_csv
 
 
 def lint(
@@ -41,6 +43,8 @@ def lint(
         findings += lint_text(text, kind, str(file))
     if fmt is Format.JSON:
         print_json({"findings": [f.to_json() for f in findings]})
+    elif fmt is Format.CSV:
+        sys.stdout.write(to_csv(FINDING_COLUMNS, (f.to_json() for f in findings)))
     else:
         for item in findings:
             out.print(item.render(), markup=False)

@@ -3,6 +3,7 @@ with `--against OLD`, what it changes in the stack deployed from the previous sp
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -31,6 +32,7 @@ from trainshare.report import (
     render_plan,
 )
 from trainshare.report.plan import moves
+from trainshare.report.tables import ISSUE_COLUMNS, PLAN_COLUMNS, to_csv
 from trainshare.snapshot import Snapshot
 from trainshare.spec import Spec, load_spec
 from trainshare.spec.changes import compare_specs
@@ -102,6 +104,9 @@ def validate(
             print_json(answers[0][2])
         else:
             print_json({"files": [{"file": str(spec), **answer} for spec, _, answer in answers]})
+    elif fmt is Format.CSV:
+        rows = ({"file": str(spec), **i} for spec, _, a in answers for i in a["issues"])
+        sys.stdout.write(to_csv(ISSUE_COLUMNS, rows))
     if not all(valid for _, valid, _ in answers):
         raise typer.Exit(1)
 
@@ -183,5 +188,8 @@ def plan(
         if moved is not None:
             document["moves"] = moved
         print_json(document)
+        return
+    if fmt is Format.CSV:
+        sys.stdout.write(to_csv(PLAN_COLUMNS, plan_to_json(graph)["resources"]))
         return
     out.print(render_plan(graph, loaded.limits, str(spec), moved), markup=False, end="")
