@@ -37,6 +37,7 @@ from trainshare.cli import (
     importing,
     init,
     lint,
+    schema,
     synth,
     validate,
 )
@@ -88,6 +89,7 @@ _register(app, emulator.emulator)
 _register(app, importing.import_, "import")
 _register(app, synth.synth)
 _register(app, init.init)
+_register(app, schema.schema)
 guardrails_app = typer.Typer(help=guardrails.HELP, no_args_is_help=True, rich_markup_mode=None)
 _register(guardrails_app, guardrails.guardrails_list, "list")
 _register(guardrails_app, guardrails.guardrails_show, "show")

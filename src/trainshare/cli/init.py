@@ -13,8 +13,9 @@ from trainshare.cli.common import out
 def init(
     folder: Annotated[Path, typer.Argument(help="Folder for the new project (created if needed).")],
 ) -> None:
-    """Scaffold a ready Pulumi project: Pulumi.yaml, __main__.py, requirements.txt and a
-    commented trainshare.yaml that validates. Never overwrites a file.
+    """Scaffold a ready Pulumi project: Pulumi.yaml, __main__.py, requirements.txt, a commented
+    trainshare.yaml that validates, and trainshare.schema.json, which the spec's first line
+    points editors at. Never overwrites a file.
 
     Example:
 

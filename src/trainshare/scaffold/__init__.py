@@ -10,6 +10,7 @@ from pathlib import Path
 from trainshare import __version__
 from trainshare.errors import TrainshareError
 from trainshare.scaffold.requirement import installed_requirement
+from trainshare.spec.schema import MODELINE, SCHEMA_FILE, spec_json_schema_text
 
 # file written → its template in this package (".tmpl": {name}, {version} and {requirement} are
 # filled in)
@@ -19,7 +20,8 @@ TEMPLATES = {
     "requirements.txt": "requirements.txt.tmpl",
     "trainshare.yaml": "trainshare.yaml",
 }
-FILES = tuple(TEMPLATES)
+# what `init` writes: the templates, and the spec's JSON Schema for editors
+FILES = (*TEMPLATES, SCHEMA_FILE)
 
 
 class ScaffoldError(TrainshareError):
@@ -62,6 +64,10 @@ def render_project(
             for placeholder, value in values.items():
                 text = text.replace(placeholder, value)
         texts[folder / file] = text
+    if spec_text is None:  # init: editors complete and check the spec against its schema
+        spec = folder / "trainshare.yaml"
+        texts[spec] = f"{MODELINE}\n{texts[spec]}"
+        texts[folder / SCHEMA_FILE] = spec_json_schema_text()
     return texts
 
 
