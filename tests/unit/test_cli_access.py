@@ -6,6 +6,7 @@ import csv
 import io
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import EXAMPLE, check_golden
@@ -133,3 +134,43 @@ def test_an_organization_too_large_for_a_grid_gets_a_row_per_share(tmp_path):
         assert cells[:3] == [key, share.owner, str(len(counts))]
         maybe = sum(c[Effect.CONDITIONAL] for c in counts)
         assert cells[3:] == [f"{allowed:,}", f"{maybe:,}", f"{denied:,}"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--explain", "reserch-lab", "gpu-capacity", "ec2:RunInstances"],
+            "--explain 'reserch-lab': not an account of the spec; did you mean 'research-lab'?",
+        ),
+        (
+            ["--explain", "research-lab", "gpu-capacty", "ec2:RunInstances"],
+            "--explain 'gpu-capacty': no such share; did you mean 'gpu-capacity'? (the spec has "
+            "gpu-capacity, training-subnet, vision-features, training-data, training-images, "
+            "vision-models)",
+        ),
+        (
+            ["--explain", "research-lab", "gpu-capacity", "ec2:RunInstance"],
+            "--explain 'ec2:RunInstance' is not an action of ec2; did you mean ec2:RunInstances?",
+        ),
+        (
+            ["--action", "ec2:RunInstance"],
+            "--action 'ec2:RunInstance' is not an action of ec2; did you mean ec2:RunInstances?",
+        ),
+        (["--action", "RunInstances"], "--action 'RunInstances': write service:Action"),
+        (
+            ["--action", "sagemakr:Search"],
+            "--action 'sagemakr:Search': no AWS service 'sagemakr'; did you mean 'sagemaker'?",
+        ),
+        (
+            ["--account", "team-vison"],
+            "--account 'team-vison': not an account of the spec; did you mean 'team-vision'?",
+        ),
+        (["--share", "training-dta"], "--share 'training-dta': no such share; did you mean"),
+    ],
+)
+def test_unknown_names_are_errors_with_did_you_mean(monkeypatch, args, message):
+    monkeypatch.chdir(EXAMPLE.parents[2])
+    result = run(*args)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: {message}")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import gc
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +14,7 @@ import typer
 from trainshare.access import AccessModel, Context, Request, evaluate, model_from_spec
 from trainshare.access.matrix import access_rows
 from trainshare.cli.common import Format, FormatOpt, SpecArg, err, fail, load, out, print_json
+from trainshare.policy.iam import iam_index
 from trainshare.report.access import (
     access_table,
     cells_to_csv,
@@ -31,6 +34,43 @@ def _context(pairs: list[str] | None) -> Context:
             fail(f"--context {pair!r}: write KEY=VALUE, e.g. ec2:InstanceType=p5.48xlarge")
         values.setdefault(key, []).append(value)
     return Context.of(values)
+
+
+def _did_you_mean(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _check_share(model: AccessModel, option: str, name: str) -> None:
+    if name not in model.shares:
+        fail(
+            f"{option} {name!r}: no such share{_did_you_mean(name, model.shares)} "
+            f"(the spec has {', '.join(model.shares)})"
+        )
+
+
+def _check_account(model: AccessModel, option: str, ref: str) -> None:
+    if model.account(ref) is None:
+        fail(f"{option} {ref!r}: not an account of the spec{_did_you_mean(ref, model.accounts)}")
+
+
+def _check_action(option: str, action: str) -> None:
+    """An IAM action (service:Name, as the Service Authorization Reference names it); a
+    pattern (* or ?) is taken as written."""
+    iam = iam_index()
+    prefix, sep, name = action.partition(":")
+    service = iam.service(prefix) if sep and name else None
+    if service is None and sep and name:
+        fail(
+            f"{option} {action!r}: no AWS service {prefix!r}{_did_you_mean(prefix, iam.services())}"
+        )
+    if service is None:
+        fail(f"{option} {action!r}: write service:Action, e.g. ec2:RunInstances")
+    if "*" in name or "?" in name or iam.action(service, name) is not None:
+        return
+    close = difflib.get_close_matches(name, list(iam.actions(service).values()), n=1, cutoff=0.6)
+    hint = f"; did you mean {service}:{close[0]}?" if close else ""
+    fail(f"{option} {action!r} is not an action of {service}{hint}")
 
 
 def access(
@@ -103,11 +143,11 @@ def access(
         _explain(model, explain, ctx, fmt)
         return
     for name in share or []:
-        if name not in model.shares:
-            fail(f"--share {name!r}: no such share; the spec has {', '.join(model.shares)}")
+        _check_share(model, "--share", name)
     for ref in account or []:
-        if model.account(ref) is None:
-            fail(f"--account {ref!r}: not an account of the spec")
+        _check_account(model, "--account", ref)
+    for name in action or []:
+        _check_action("--action", name)
     # The spec and the model live until exit: keep the collector from rescanning them while
     # the matrix allocates its cells (about a fifth of the matrix's time at 10,000 accounts).
     gc.collect()
@@ -132,9 +172,10 @@ def access(
 
 def _explain(model: AccessModel, question: tuple[str, str, str], ctx: Context, fmt: Format) -> None:
     account, share_key, action = question
-    share = model.shares.get(share_key)
-    if share is None:
-        fail(f"--explain: no share {share_key!r}; the spec has {', '.join(model.shares)}")
+    _check_account(model, "--explain", account)
+    _check_share(model, "--explain", share_key)
+    _check_action("--explain", action)
+    share = model.shares[share_key]
     decisions = [
         (arn, evaluate(model, Request(account, arn, action, ctx, share_key)))
         for arn, _ in share.resources
