@@ -1,11 +1,14 @@
 """The README's commands run as written.
 
-A fenced block right after `<!-- readme-test: sh -->` is run with bash (errexit, pipefail) in a
-fresh folder holding a copy of `examples/` and, at its top, of the ml-platform example (so both
-`trainshare.yaml` and `examples/ml-platform/trainshare.yaml` are there), with this venv's
-`trainshare` first on PATH and no AWS setting of the machine's. Blocks that need AWS are not
-marked. A block after `<!-- readme-test: file NAME -->` is written to NAME in a project folder
-holding the example, and pytest runs that folder: the README's own test suite.
+Every ```sh block of the README is marked on the line before it:
+- `<!-- readme-test: sh -->`: run with bash (errexit, pipefail) in a fresh folder holding a copy
+  of `examples/` and, at its top, of the ml-platform example (so both `trainshare.yaml` and
+  `examples/ml-platform/trainshare.yaml` are there), with this venv's `trainshare` first on
+  PATH and no AWS setting of the machine's;
+- `<!-- readme-test: skip (why) -->`: not run, for a reason given (it needs AWS, or installs
+  into the current Python), so that a new block is run or skipped on purpose, never forgotten.
+A block after `<!-- readme-test: file NAME -->` is written to NAME in a project folder holding
+the example, and pytest runs that folder: the README's own test suite.
 """
 
 from __future__ import annotations
@@ -25,9 +28,11 @@ from tests.conftest import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 MARKED = re.compile(
-    r"^<!-- readme-test: (?P<kind>sh|file (?P<name>[\w.]+)) -->\n```(?P<lang>\w*)\n(?P<body>.*?)^```$",
+    r"^<!-- readme-test: (?P<kind>sh|skip \([^\n]+\)|file (?P<name>[\w.]+)) -->\n"
+    r"```(?P<lang>\w*)\n(?P<body>.*?)^```$",
     re.M | re.S,
 )
+SH_BLOCK = re.compile(r"^```sh$", re.M)
 BLOCKS = [(m["kind"].split()[0], m["name"], m["lang"], m["body"]) for m in MARKED.finditer(README)]
 SHELL = [body for kind, _, _, body in BLOCKS if kind == "sh"]
 FILES = {name: body for kind, name, _, body in BLOCKS if kind == "file"}
@@ -36,8 +41,12 @@ BIN = Path(sys.executable).parent
 
 def test_the_marks_are_where_they_should_be():
     assert README.count("<!-- readme-test:") == len(BLOCKS)  # none is mistyped
-    assert all(lang == ("sh" if kind == "sh" else "python") for kind, _, lang, _ in BLOCKS)
-    assert len(SHELL) >= 1
+    kinds = {"sh": "sh", "skip": "sh", "file": "python"}
+    assert all(lang == kinds[kind] for kind, _, lang, _ in BLOCKS)
+    # every shell block is run or skipped on purpose
+    marked = sum(1 for kind, _, _, _ in BLOCKS if kind in ("sh", "skip"))
+    assert marked == len(SH_BLOCK.findall(README))
+    assert len(SHELL) >= 6
     assert set(FILES) == {"conftest.py", "test_platform.py"}
 
 

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from tests.conftest import EXAMPLE
 from trainshare.catalog import load_catalog
 from trainshare.policy.lint import PolicyKind, lint_document, lint_text
 
@@ -243,3 +244,40 @@ def test_single_statement_object_is_linted_too():
 def test_tag_keys_with_a_tag_name_are_known():
     policy = doc(deny("ec2:RunInstances", Condition={"Null": {"aws:RequestTag/team": "true"}}))
     assert lint_document(policy) == []
+
+
+def test_a_list_of_statements_is_linted_as_the_statement_of_a_policy():
+    """The example's policies/training-data-owner.json: the owner's extra statements."""
+    path = EXAMPLE.parent / "policies" / "training-data-owner.json"
+    text = path.read_text()
+    assert json.loads(text)[0]["Sid"] == "DenyInsecureTransport"
+    assert lint_text(text, PolicyKind.RESOURCE, "owner.json") == []
+    (found,) = lint_text(text, PolicyKind.SCP, "owner.json")  # a Principal has no place in an SCP
+    assert (found.code, found.location) == (
+        "PRINCIPAL_IN_SCP",
+        "owner.json:5: Statement[0] (Sid DenyInsecureTransport)",
+    )
+
+
+def test_a_wrong_statement_in_a_list_is_located_to_its_line():
+    text = '[\n  {"Sid": "A", "Effect": "Allow", "Principal": "*",\n   "Action": "s3:GetObjet", "Resource": "*"}\n]\n'
+    (found,) = lint_text(text, PolicyKind.RESOURCE, "extra.json")
+    assert found.code == "UNKNOWN_ACTION"
+    assert found.location.startswith("extra.json:3: Statement[0]")
+
+
+@pytest.mark.parametrize(
+    ("text", "location", "message"),
+    [
+        ('"a string"', "p.json:1: (document)", "a policy must be a JSON object"),
+        (
+            '{\n "Version": "2012-10-17",\n "Statement": [{"Effect": "Deny" "Action": "*"}]\n}',
+            "p.json: line 3 column 34",
+            "not valid JSON: Expecting ',' delimiter",
+        ),
+    ],
+)
+def test_a_syntax_error_shows_the_position_its_fix_refers_to(text, location, message):
+    (found,) = lint_text(text, PolicyKind.SCP, "p.json")
+    assert (found.code, found.location, found.message) == ("POLICY_SYNTAX", location, message)
+    assert found.fix == "fix the JSON syntax at the position shown"

@@ -17,7 +17,7 @@ from trainshare.catalog import load_catalog
 from trainshare.errors import Severity, SpecError
 from trainshare.policy.document import minify, parse_policy
 from trainshare.policy.iam import IamIndex, iam_index
-from trainshare.policy.model import Statement
+from trainshare.policy.model import PolicyProblem, Statement
 from trainshare.policy.operators import FAMILIES, Operator
 from trainshare.policy.parse import read_document
 from trainshare.policy.validate import PolicyType, validate
@@ -286,15 +286,30 @@ def lint_text(
     source: str = "(policy)",
     max_chars: int | None = None,
 ) -> list[Finding]:
-    """Lint policy JSON text; a syntax error is a finding, never an exception."""
+    """Lint policy JSON text; a syntax error is a finding, never an exception. A JSON list is
+    a list of statements, as a resource's `extra_statements` file holds: they are linted as
+    the Statement of a policy."""
     document, problems = parse_policy(text)
+    statements = document is None and text.lstrip().startswith("[")
+    if statements:
+        document, problems = parse_policy(f'{{"Version": "2012-10-17", "Statement": {text}}}')
     if document is None:
-        return [finding("POLICY_SYNTAX", f"{source}: {p.where}", p.message) for p in problems]
+        return [_syntax(source, p) for p in problems]
     try:
         lines = load_yaml(text, source).lines  # JSON is YAML: this gives each element's line
     except SpecError:
         lines = {}
+    if statements:
+        lines = {("Statement", *path): line for path, line in lines.items()}
     return lint_document(document, kind, source, lines, max_chars)
+
+
+def _syntax(source: str, problem: PolicyProblem) -> Finding:
+    """POLICY_SYNTAX at its position: `file: line L column C`, or `file:1: (document)` when the
+    whole document is the wrong kind of JSON."""
+    if problem.where == "(document)":
+        return finding("POLICY_SYNTAX", f"{source}:1: (document)", problem.message)
+    return finding("POLICY_SYNTAX", f"{source}: {problem.where}", problem.message)
 
 
 def _statement_path(where: str) -> tuple[int | None, str]:
