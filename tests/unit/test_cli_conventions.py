@@ -69,7 +69,20 @@ def test_debug_first(args, moved):
 
 @pytest.mark.parametrize(
     "command",
-    ["validate", "plan", "access", "lint", "audit", "demo", "emulator", "import", "synth", "init"],
+    [
+        "validate",
+        "plan",
+        "access",
+        "lint",
+        "audit",
+        "capacity",
+        "demo",
+        "emulator",
+        "import",
+        "synth",
+        "init",
+        "schema",
+    ],
 )
 def test_help_has_no_type_placeholder_on_flags_and_shows_an_example(command):
     result = runner.invoke(app, [command, "--help"])

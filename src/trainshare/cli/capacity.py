@@ -14,15 +14,17 @@ import typer
 from trainshare.cli.common import (
     EndpointOpt,
     Format,
+    FormatOpt,
     MaxSecondsOpt,
     ProfileOpt,
+    RegionOpt,
     SpecArg,
-    TableFormat,
     err,
     load,
     out,
     print_json,
 )
+from trainshare.cli.progress import progress
 from trainshare.errors import Severity
 
 LOOKBACK_HOURS = 168  # the hourly history a snapshot keeps: --idle-hours can be at most this
@@ -31,7 +33,7 @@ LOOKBACK_HOURS = 168  # the hourly history a snapshot keeps: --idle-hours can be
 def capacity(
     spec: SpecArg,
     profile: ProfileOpt = None,
-    region: Annotated[str | None, typer.Option(help="Region for the Organizations calls.")] = None,
+    region: RegionOpt = None,
     endpoint_url: EndpointOpt = None,
     snapshot_out: Annotated[
         Path | None, typer.Option(help="Write the capacity snapshot (JSON, no credentials) here.")
@@ -60,9 +62,7 @@ def capacity(
         Severity, typer.Option(help="Lowest finding severity that exits 2.")
     ] = Severity.WARNING,
     max_seconds: MaxSecondsOpt = 120.0,
-    fmt: Annotated[TableFormat, typer.Option("--format", "-f", help="Output format.")] = (
-        TableFormat.TABLE
-    ),
+    fmt: FormatOpt = Format.TEXT,
     html_file: Annotated[
         Path | None,
         typer.Option(
@@ -74,8 +74,15 @@ def capacity(
     end, total and available instances, the accounts running in it, the billing owner and the
     idle instance-hours; findings as `audit` has them.
 
-    Exit 0 no findings, 2 findings at or above --fail-on (default: any), 1 error."""
-    loaded = load(spec, Format.TEXT if fmt is TableFormat.TABLE else Format.JSON)
+    Exit 0 no findings, 2 findings at or above --fail-on (default: any), 1 error.
+
+    Example:
+
+    \b
+    trainshare capacity trainshare.yaml --profile management --html capacity.html
+    trainshare capacity trainshare.yaml --snapshot cap.json -f json
+    """
+    loaded = load(spec, fmt)
     from trainshare.access import model_from_spec
     from trainshare.capacity.model import CapacitySnapshot
     from trainshare.capacity.view import Thresholds, capacity_view, created_account_ids
@@ -93,10 +100,8 @@ def capacity(
         from trainshare.audit.capacity import read_capacity
 
         factory = ClientFactory.for_profile(profile, region, endpoint_url, max_seconds)
-        with err.status("reading the shared capacity…") as status:
-            live = read_capacity(
-                loaded, factory, progress=status.update, lookback_hours=LOOKBACK_HOURS
-            )
+        with progress("reading the shared capacity") as step:
+            live = read_capacity(loaded, factory, progress=step, lookback_hours=LOOKBACK_HOURS)
         err.print(f"read with {sum(factory.calls.values())} API calls", markup=False)
     if snapshot_out is not None:
         snapshot_out.write_text(live.to_json(), encoding="utf-8")
@@ -106,9 +111,9 @@ def capacity(
     if html_file is not None:
         html_file.write_text(render_capacity_html(report, str(spec)), encoding="utf-8")
         err.print(f"wrote {html_file}", markup=False)
-    if fmt is TableFormat.JSON:
+    if fmt is Format.JSON:
         print_json(report.to_json())
-    elif fmt is TableFormat.CSV:
+    elif fmt is Format.CSV:
         sys.stdout.write(capacity_to_csv(report))
     else:
         if not report.reservations:
