@@ -71,7 +71,7 @@ def test_a_bad_snapshot_file_is_a_clear_error(tmp_path):
 
 def test_demo_deploys_audits_and_reports(tmp_path):
     html = tmp_path / "access.html"
-    result = CliRunner(env={"COLUMNS": "120"}).invoke(
+    result = CliRunner(env={"COLUMNS": "80"}).invoke(
         app, ["demo", str(EXAMPLE), "--html", str(html)]
     )
     assert result.exit_code == 0, result.output
@@ -81,3 +81,6 @@ def test_demo_deploys_audits_and_reports(tmp_path):
     assert "+ ResourceShare            demo/share/gpu-capacity" in out
     assert f"access report: {html}" in out
     assert html.read_text().startswith("<!doctype html>")
+    # at 80 columns, every line fits (but one naming the long path given): no name is broken
+    assert max(len(line) for line in out.splitlines() if str(tmp_path) not in line) <= 80
+    assert "1 gpu-capacity  2 training-subnet  3 vision-features  4 training-data" in out
