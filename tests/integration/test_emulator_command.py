@@ -130,10 +130,19 @@ def test_audit_import_and_access_read_it_with_no_endpoint_option(deployed, tmp_p
     access = trainshare(env, "access", str(EXAMPLE), "--snapshot", str(snapshot), "-f", "json")
     assert access.returncode == 0, access.stderr
     assert json.loads(access.stdout)["decisions"]
-    imported = trainshare(env, "import", "--out", str(tmp_path / "org"))
+    imported = trainshare(env, "import", "--out", str(tmp_path / "org"), "-f", "json")
     assert imported.returncode == 0, imported.stderr
-    assert "adopted" not in imported.stderr
-    assert (tmp_path / "org" / "trainshare.yaml").is_file()
+    answer = json.loads(imported.stdout)
+    assert set(answer) == {"written", "notes", "imports", "next"}
+    assert str(tmp_path / "org" / "trainshare.yaml") in answer["written"]
+    assert answer["imports"] > 0
+    # the same snapshot against another spec: drift, as CSV rows
+    other = Path(__file__).resolve().parents[2] / "src/trainshare/scaffold/trainshare.yaml"
+    drift = trainshare({}, "audit", str(other), "--snapshot", str(snapshot), "-f", "csv")
+    assert drift.returncode == 2
+    header, *rows = drift.stdout.splitlines()
+    assert header == "record,code,severity,object,name,message,fix"
+    assert rows and all(r.startswith(("drift,", "finding,")) for r in rows)
 
 
 def test_sigterm_stops_it_cleanly():

@@ -150,3 +150,15 @@ shares:
     ]
     assert "fall back to On-Demand" in report.findings[0].fix
     assert [d.render() for d in report.drift] == ["unexpected share-principal   gpu: 999999999999"]
+
+
+def test_clients_take_the_region_of_the_session_else_us_east_1(monkeypatch):
+    """--region means what it means to the AWS CLI: the Region of the calls."""
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/dev/null")
+    in_eu = ClientFactory(session=boto3.Session(region_name="eu-west-1"))
+    assert in_eu.client("ram").meta.region_name == "eu-west-1"
+    assert in_eu.client("ram", "ap-south-1").meta.region_name == "ap-south-1"
+    unset = ClientFactory(session=boto3.Session())
+    assert unset.client("ram").meta.region_name == "us-east-1"

@@ -89,3 +89,9 @@ def test_help_has_no_type_placeholder_on_flags_and_shows_an_example(command):
     assert result.exit_code == 0
     assert "<bool>" not in result.stdout
     assert "Example" in result.stdout
+
+
+def test_shell_completion_is_offered():
+    result = runner.invoke(app, ["--help"])
+    assert "--install-completion" in result.stdout
+    assert "--show-completion" in result.stdout
