@@ -145,7 +145,8 @@ h1 { font-size: 1.4em; margin: 0 0 .5em; }
 #legend span.swatch { display: inline-block; min-width: 2.6em; text-align: center;
   border: 1px solid #ccc; padding: 0 .3em; margin-right: .3em; font-weight: 600; }
 #count { color: #555; }
-#scroller { overflow: auto; max-height: 60vh; border: 1px solid #ddd; }
+#scroller { overflow: auto; max-height: 60vh; border: 1px solid #ddd; position: relative;
+  z-index: 0; }
 table { border-collapse: collapse; }
 th, td { border: 1px solid #ddd; padding: .3em .6em; text-align: center; white-space: nowrap; }
 thead th { position: sticky; top: 0; background: #f4f4f4; z-index: 2; }
@@ -156,7 +157,7 @@ td:focus, td.selected { outline: 2px solid #1a5fb4; outline-offset: -2px; }
 .green { background: #d9f2d9; } .yellow { background: #fff3c4; } .red { background: #f8d4d4; }
 .na { color: #888; }
 #more { margin: .5em 0; }
-#why { position: sticky; bottom: 0; background: #fafafa; border: 1px solid #bbb;
+#why { position: sticky; bottom: 0; z-index: 5; background: #fafafa; border: 1px solid #bbb;
   padding: .6em 1em; margin-top: 1em; max-height: 35vh; overflow: auto; }
 #why h2 { font-size: 1em; margin: 0 0 .3em; }
 #trace { white-space: pre-wrap; font-family: ui-monospace, monospace; font-size: 13px; }
