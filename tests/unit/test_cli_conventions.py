@@ -88,6 +88,7 @@ def test_help_has_no_type_placeholder_on_flags_and_shows_an_example(command):
     result = runner.invoke(app, [command, "--help"])
     assert result.exit_code == 0
     assert "<bool>" not in result.stdout
+    assert "<list[str]>" not in result.stdout  # repeatable options name what they take
     assert "Example" in result.stdout
 
 

@@ -77,15 +77,19 @@ def access(
     spec: SpecArg,
     account: Annotated[
         list[str] | None,
-        typer.Option("--account", help="Only this account (key or ID). Repeatable."),
+        typer.Option(
+            "--account", metavar="ACCOUNT", help="Only this account (key or ID). Repeatable."
+        ),
     ] = None,
     share: Annotated[
-        list[str] | None, typer.Option("--share", help="Only this share. Repeatable.")
+        list[str] | None,
+        typer.Option("--share", metavar="SHARE", help="Only this share. Repeatable."),
     ] = None,
     action: Annotated[
         list[str] | None,
         typer.Option(
             "--action",
+            metavar="ACTION",
             help="Ask about this action (default: what each permission grants). Repeatable.",
         ),
     ] = None,
@@ -93,6 +97,7 @@ def access(
         list[str] | None,
         typer.Option(
             "--context",
+            metavar="KEY=VALUE",
             help="KEY=VALUE known about the request, e.g. ec2:InstanceType=p5.48xlarge. "
             "Repeatable.",
         ),

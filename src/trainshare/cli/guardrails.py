@@ -56,7 +56,12 @@ def guardrails_show(
     ],
     param: Annotated[
         list[str] | None,
-        typer.Option("--param", "-p", help="NAME=VALUE; lists as a,b,c or JSON. Repeatable."),
+        typer.Option(
+            "--param",
+            "-p",
+            metavar="NAME=VALUE",
+            help="NAME=VALUE; lists as a,b,c or JSON. Repeatable.",
+        ),
     ] = None,
     access_role: Annotated[str, typer.Option(help="The deploy role the template exempts.")] = (
         "OrganizationAccountAccessRole"

@@ -43,12 +43,15 @@ def import_(
         list[str] | None,
         typer.Option(
             "--share-region",
+            metavar="REGION",
             help="Read RAM shares in this Region (repeatable; default: --region's).",
         ),
     ] = None,
     owners: Annotated[
         list[str] | None,
-        typer.Option("--owner", help="Also read this account's shares (repeatable)."),
+        typer.Option(
+            "--owner", metavar="ACCOUNT_ID", help="Also read this account's shares (repeatable)."
+        ),
     ] = None,
     all_accounts: Annotated[
         bool, typer.Option("--all-accounts", help="Read the shares of every active account.")
