@@ -85,6 +85,46 @@ STATEMENTS = [
     },
 ]
 
+STATEMENTS += [
+    # several resources per action: an allow-list written one statement per resource type
+    {
+        "Effect": "Allow",
+        "Action": "ec2:RunInstances",
+        "Resource": "arn:aws:ec2:*:*:capacity-reservation/*",
+    },
+    {"Effect": "Allow", "Action": "ec2:RunInstances", "Resource": "arn:aws:ec2:*:*:instance/*"},
+    # policy variables: a per-account key (the caller's own instance is in its account, the
+    # reservation in its owner's), a request key with a default, a variable in a Resource
+    {
+        "Effect": "Deny",
+        "Action": "ec2:RunInstances",
+        "Resource": "*",
+        "Condition": {"StringNotEquals": {"aws:ResourceAccount": "${aws:PrincipalAccount}"}},
+    },
+    {
+        "Effect": "Deny",
+        "Action": "ec2:RunInstances",
+        "Resource": "*",
+        "Condition": {"StringNotLike": {"ec2:InstanceType": "${aws:PrincipalTag/size, 'p5.*'}"}},
+    },
+    {
+        "Effect": "Deny",
+        "Action": "ec2:*",
+        "Resource": "arn:aws:ec2:*:*:capacity-reservation/cr-${aws:PrincipalTag/cr, '0a'}",
+    },
+    {
+        "Effect": "Allow",
+        "Action": "ec2:Describe*",
+        "Resource": "arn:aws:ec2:*:*:capacity-reservation/${aws:PrincipalTag/x, '*'}",
+    },
+    {
+        "Effect": "Deny",
+        "Action": "ec2:*",
+        "Resource": "*",
+        "Condition": {"StringEquals": {"aws:RequestedRegion": "${aws:PrincipalTag/region}"}},
+    },
+]
+
 OWNERS = [("owner", "100000000000"), ("owner2", "100000000020")]
 
 
@@ -153,6 +193,24 @@ RESOURCE_POLICY_STATEMENTS = [
         "Action": "s3:GetObject",
         "Resource": "{arn}/*",
         "Condition": {"StringLike": {"aws:PrincipalOrgPaths": ORG_PATH + "ou-ml-research/*"}},
+    },
+    {  # the caller's role, by name (the workload role of account 6), and another's
+        "Effect": "Allow",
+        "Principal": {
+            "AWS": [
+                "arn:aws:iam::100000000006:role/workload",
+                "arn:aws:iam::100000000002:role/other",
+            ]
+        },
+        "Action": "s3:GetObject",
+        "Resource": "*",
+    },
+    {  # a variable in a resource policy's condition, reading the caller's account
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:ListBucket",
+        "Resource": "*",
+        "Condition": {"StringEquals": {"aws:PrincipalAccount": "${aws:PrincipalTag/blocked}"}},
     },
     {  # matches the objects of b0a and b1a, not those of b0b: must not be shared
         "Effect": "Allow",
@@ -307,6 +365,19 @@ def models(draw, unknown_permissions=False):
 contexts = st.sampled_from(
     [
         Context(),
+        Context.of(
+            {
+                "aws:PrincipalTag/size": "g5.*",
+                "aws:PrincipalTag/cr": "0b",
+                "aws:PrincipalTag/region": "eu-west-1",
+                "aws:PrincipalTag/blocked": "100000000003",
+                "ec2:InstanceType": "g5.xlarge",
+            }
+        ),
+        Context.of(
+            {"ec2:InstanceType": "p5.48xlarge"},
+            absent=["aws:PrincipalTag/size", "aws:PrincipalTag/cr", "aws:PrincipalTag/x"],
+        ),
         Context.of({"ec2:InstanceType": "p5.48xlarge"}),
         Context.of(
             {"ec2:InstanceType": "m5.large", "aws:PrincipalArn": "arn:aws:iam::1:role/Deploy"}
@@ -395,3 +466,40 @@ def test_accounts_named_alike_share_effects_and_a_role_does_not_name_its_account
     assert fast == {c.account.key: c.decision.effect for c in naive_matrix(model)}
     assert fast == {"a3": Effect.ALLOW, "a4": Effect.IMPLICIT_DENY, "a5": Effect.ALLOW}
     assert len({id(row) for _, _, row in access_rows(model).rows}) == 2  # a3 and a5 share one
+
+
+def test_a_level_naming_a_resource_of_the_callers_own_is_not_shared_between_accounts():
+    """The root allows RunInstances on reservations only: the instance each account launches
+    (an ARN with its own ID) is the one a trace names, so the root's verdict, though the same
+    effect for both accounts of the OU, is not shared between them (found by the test above)."""
+    only_reservations = {
+        "Effect": "Allow",
+        "Action": "ec2:RunInstances",
+        "Resource": "arn:aws:ec2:*:*:capacity-reservation/*",
+    }
+    accounts = {
+        "owner": AccountNode("owner", "100000000000", "ml"),
+        **{f"a{i}": AccountNode(f"a{i}", f"10000000000{i}", "root") for i in (1, 2)},
+    }
+    units = {"root": Level("root", "root", (AttachedPolicy("g", document(only_reservations)),))}
+    units |= {"ml": Level("ml", "unit", ())}
+    cr = "arn:aws:ec2:us-east-1:100000000000:capacity-reservation/cr-0a"
+    share = ShareModel(
+        key="s0",
+        owner="owner",
+        owner_id="100000000000",
+        region="us-east-1",
+        resources=((cr, "ec2:CapacityReservation"),),
+        principals=((PrincipalKind.ORGANIZATION, "root"),),
+        grants={"ec2:CapacityReservation": Grant("P", ("ec2:RunInstances",), False)},
+        allow_external=False,
+    )
+    model = AccessModel("aws", "999999999999", None, accounts, units, {}, {"s0": share})
+    fast = access_matrix(model)
+    assert [c.decision for c in fast] == [c.decision for c in naive_matrix(model)]
+    assert [c.decision.trace[-2].text for c in fast] == [
+        "SCP at the root: no statement allows ec2:RunInstances on "
+        f"arn:aws:ec2:us-east-1:10000000000{i}:instance/* (attached: g); every level needs an "
+        "Allow"
+        for i in (1, 2)
+    ]

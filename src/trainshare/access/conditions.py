@@ -140,8 +140,9 @@ class _OutOfRangeError(ValueError):
 
 
 def _date(text: str) -> datetime | None:
-    """A W3C ISO 8601 date (YYYY, YYYY-MM, YYYY-MM-DD, with a time and zone) or epoch seconds;
-    None when it is neither. Raises _OutOfRangeError for a date Python cannot hold."""
+    """A W3C ISO 8601 date (YYYY-MM, YYYY-MM-DD, with a time and a zone; no zone is UTC) or
+    epoch seconds — digits alone are epoch seconds, as iam-simulate reads them; None when it is
+    neither. Raises _OutOfRangeError for a date Python cannot hold."""
     if _EPOCH.fullmatch(text):
         try:
             return datetime.fromtimestamp(float(text), tz=UTC)

@@ -293,7 +293,7 @@ class Evaluator:
             text = f"{account.label} is outside the organization: its own SCPs are not known"
             return ScpSide(Effect.CONDITIONAL, (Step("scp", Verdict.DEPENDS, text),), frozenset())
         shared = self._unit_part(account, action, resources, contexts)
-        steps, results, unknown, denied = shared
+        steps, results, unknown, denied, _ = shared
         if not denied:
             own = self._path_part(
                 (self.index.account_level(account.key),), action, resources, contexts
@@ -313,14 +313,16 @@ class Evaluator:
         steps: list[Step] = []
         unknown: set[str] = set()
         results: list[LevelResult] = []
+        named = False
         for level in levels:
             found = self.level(level, action, resources, contexts)
+            named |= found.names_resources
             if found.result is LevelResult.DENY:
-                return PathPart((*steps, *found.steps), tuple(results), frozenset(), True)
+                return PathPart((*steps, *found.steps), tuple(results), frozenset(), True, named)
             steps += found.steps
             unknown |= found.unknown
             results.append(found.result)
-        return PathPart(tuple(steps), tuple(results), frozenset(unknown), False)
+        return PathPart(tuple(steps), tuple(results), frozenset(unknown), False, named)
 
     def _unit_part(
         self,
@@ -339,7 +341,9 @@ class Evaluator:
         key = (account.unit, action.lower(), first, len(resources), shared_context(contexts[0]))
         found = self._unit_parts.get(key)
         if found is None:
-            found = self._unit_parts[key] = self._path_part(levels, action, resources, contexts)
+            found = self._path_part(levels, action, resources, contexts)
+            if not found.names_resources:  # else its steps hold for this request only
+                self._unit_parts[key] = found
         return found
 
     def independent(self, level: Level, action: str, extra: bool) -> bool:

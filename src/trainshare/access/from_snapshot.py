@@ -42,12 +42,15 @@ def _unit_keys(snapshot: Snapshot) -> tuple[dict[str, str], dict[str, str]]:
     keys: dict[str, str] = {snapshot.root_id: ROOT}
     names: dict[str, str] = {snapshot.root_id: ROOT}
     for unit in snapshot.units:
-        chain = []
+        chain: list[str] = []
         current = unit.id
         while current not in keys:
-            if current in chain or current not in by_id:
-                what = "is its own ancestor" if current in chain else "has no parent in it"
-                raise SnapshotError(f"snapshot: OU {current} {what}")
+            if current in chain:
+                raise SnapshotError(f"snapshot: OU {current} is its own ancestor")
+            if current not in by_id:
+                raise SnapshotError(
+                    f"snapshot: OU {chain[-1]}: its parent {current} is not in the snapshot"
+                )
             chain.append(current)
             current = by_id[current].parent_id
         for ou in reversed(chain):
@@ -68,7 +71,9 @@ def model_from_snapshot(
     for a in snapshot.accounts:
         unit = unit_keys.get(a.parent_id)
         if unit is None:
-            raise SnapshotError(f"snapshot: account {a.id}: its parent {a.parent_id} is not in it")
+            raise SnapshotError(
+                f"snapshot: account {a.id}: its parent {a.parent_id} is not in the snapshot"
+            )
         management = a.id == snapshot.management_account
         accounts[a.id] = AccountNode(a.id, a.id, unit, management=management, name=a.name)
     attached: dict[str, list[AttachedPolicy]] = {}  # root, OU or account ID → its SCPs

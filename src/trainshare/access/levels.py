@@ -61,6 +61,7 @@ class PathPart(NamedTuple):
     results: tuple[LevelResult, ...]
     unknown: frozenset[str]
     denied: bool
+    names_resources: bool = False  # a step names a resource: the part holds for this request only
 
 
 # One request as a level sees it: per relevant statement, its outcome on each resource (None

@@ -21,6 +21,7 @@ class ManagedPermission:
     resource_type: str
     actions: tuple[str, ...] | None  # None: the source does not list them
     assumed_actions: tuple[str, ...] | None = None  # believed, not verified (catalog `M`)
+    source: str = ""  # where the actions come from (V: listed there; M: believed from it)
 
     @property
     def granted_actions(self) -> tuple[tuple[str, ...] | None, bool]:
@@ -283,6 +284,7 @@ def _resource_types(raw: Mapping[str, Any]) -> dict[str, ResourceType]:
                 assumed_actions=(
                     tuple(p["assumed_actions"]) if p.get("assumed_actions") is not None else None
                 ),
+                source=" ".join(str(p.get("source", "")).split()),
             )
             for pname, p in (entry.get("permissions") or {}).items()
         }
