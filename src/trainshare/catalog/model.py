@@ -235,6 +235,8 @@ class Catalog:
     perimeter_sid: str = "TrainshareDataPerimeter"
     policy_types: Mapping[str, PolicyType] = field(default_factory=dict)  # by key (scp, rcp, …)
     trusted_services_checked: str = ""  # the date the trusted-access list was transcribed
+    # principals known not to support trusted access (an error, where an unknown one warns)
+    trusted_services_unsupported: frozenset[str] = frozenset()
 
     def policy_type(self, aws_name: str) -> PolicyType | None:
         """The type whose Organizations name is `aws_name` (SERVICE_CONTROL_POLICY, …)."""
@@ -425,6 +427,7 @@ def load_catalog() -> Catalog:
         global_condition_keys=dict(_read("data/global_condition_keys.yaml")["keys"]),
         trusted_services=frozenset(trusted["services"]),
         trusted_services_checked=str(trusted["checked"]),
+        trusted_services_unsupported=frozenset(trusted.get("not_supported") or ()),
         policy_types=_policy_types(_read("data/policy_types.yaml")),
         action_resources={
             action: tuple(arns) for action, arns in _read("data/action_resources.yaml").items()

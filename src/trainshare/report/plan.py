@@ -11,6 +11,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from trainshare.catalog import load_catalog
 from trainshare.plan import Mode, Node, Plan, kinds, value_to_json
 from trainshare.plan.graph import Join, Ref, Value
 from trainshare.plan.names import account_node
@@ -79,7 +80,9 @@ def _node_lines(node: Node, limits: Mapping[str, int], move: str | None = None) 
     ]
     if node.kind == kinds.POLICY:
         size = len(str(node.inputs["content"]))
-        flags.append(f"{size:,} / {limits['scp_max_chars']:,} chars")
+        ptype = load_catalog().policy_type(str(node.inputs.get("type")))
+        limit = limits[ptype.max_chars] if ptype is not None else limits["scp_max_chars"]
+        flags.append(f"{size:,} / {limit:,} chars")
     if flags:
         head += "  (" + ", ".join(flags) + ")"
     lines = [head]

@@ -70,6 +70,8 @@ class LimitOverrides(_Model):
 
 class OrganizationSpec(_Model):
     management_account: AccountId
+    # the organization's ID, when it exists (`import` writes it): fills RCPs' ${org_id} now
+    id: Annotated[str, Field(pattern=r"^o-[a-z0-9]{10,32}$")] | None = None
     create: bool = False
     region: str = "us-east-1"
     access_role: Annotated[str, Field(pattern=r"^[\w+=,.@-]{1,64}$")] = (
@@ -104,6 +106,8 @@ ShareName = Annotated[str, Field(min_length=1)]
 
 
 class GuardrailSpec(_Model):
+    # an Organizations policy type (catalog/data/policy_types.yaml); default: the template's, or scp
+    type: str | None = None
     name: PolicyName | None = None
     template: str | None = None
     params: dict[str, Any] = {}

@@ -166,6 +166,7 @@ class Organization:
     partition: str
     access_role: str
     trusted_services: tuple[str, ...]
+    id: str | None = None  # o-…, where the spec names it
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from trainshare.catalog.model import permission_name
 from trainshare.errors import Severity, SpecError
 from trainshare.policy import minify, render_template
 from trainshare.policy.lint import Finding, PolicyKind, lint_document, lint_text
+from trainshare.spec import org_policies
 from trainshare.spec.changes import check_renames, share_protected
 from trainshare.spec.issues import Collector, did_you_mean
 from trainshare.spec.model import (
@@ -50,7 +51,7 @@ from trainshare.spec.scp_checks import check_deploy_role, check_lockout, check_s
 from trainshare.yamlsource import Located, Path_, read_yaml
 
 _TOP_KEYS = ("version", "organization", "units", "accounts", "guardrails", "shares")
-_UNIT_RESERVED = ("id", "full_aws_access", "tags", "renamed_from")
+_UNIT_RESERVED = ("id", "full_aws_access", "tags", "renamed_from", "ai_services_opt_out")
 _ORG_ALIASES = (ROOT, "organization")
 # Organizations API reference: OrganizationalUnitId pattern.
 _OU_ID = re.compile(r"^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$")
@@ -108,14 +109,19 @@ class _Validator:
         refs = _References(units, accounts, org)
         self._check_ambiguous_names(units, accounts)
         guardrails = self._guardrails(self._mapping(data, "guardrails"), refs, checks_org)
+        guardrails |= org_policies.opt_out_guardrails(
+            self.out, self._mapping(data, "units"), units, guardrails
+        )
+        scps = {k: g for k, g in guardrails.items() if g.type == "scp"}
         check_scp_counts(
             self.out,
-            guardrails=guardrails,
+            guardrails=scps,
             units=units,
             accounts=accounts,
             limit=self.limits["scps_per_target"],
         )
-        check_lockout(self.out, guardrails=guardrails, units=units, accounts=accounts)
+        org_policies.check_counts(self.out, guardrails, self.limits, self.catalog)
+        check_lockout(self.out, guardrails=scps, units=units, accounts=accounts)
         shares = self._shares(self._mapping(data, "shares"), refs, checks_org)
         managed = self.policy_shares.managed_policies(shares)
         check_renames(
@@ -123,7 +129,7 @@ class _Validator:
         )
         check_deploy_role(
             self.out,
-            guardrails=guardrails,
+            guardrails=scps,
             shares=shares,
             units=units,
             accounts=accounts,
@@ -200,13 +206,12 @@ class _Validator:
         services = list(dict.fromkeys(org.trusted_services))
         for index, service in enumerate(org.trusted_services):
             if service not in self.catalog.trusted_services:
-                self.out.add(
-                    "UNKNOWN_TRUSTED_SERVICE",
+                org_policies.warn_unknown_trusted_service(
+                    self.out,
+                    service,
                     (*path, "trusted_services", index),
-                    f"{service} does not support trusted access with AWS Organizations "
-                    "(EnableAWSServiceAccess rejects it with InvalidInputException)",
-                    did_you_mean(service, self.catalog.trusted_services)
-                    or "remove it; if AWS added it, add it to catalog/data/trusted_services.yaml",
+                    self.catalog,
+                    did_you_mean(service, self.catalog.trusted_services),
                 )
         return Organization(
             management_account=org.management_account,
@@ -215,6 +220,7 @@ class _Validator:
             partition=self.catalog.partition(org.region),
             access_role=org.access_role,
             trusted_services=tuple(services),
+            id=org.id,
         )
 
     def _check_region(self, region: str, path: Path_) -> bool:
@@ -507,10 +513,14 @@ class _Validator:
                 continue
             if not 1 <= len(key) <= 128:
                 self.out.add(
-                    "INVALID_VALUE", path, "an SCP name is 1-128 characters", "shorten the key"
+                    "INVALID_VALUE", path, "a policy name is 1-128 characters", "shorten the key"
                 )
-            document = self._guardrail_document(key, spec, path, org)
-            targets = self._guardrail_targets(spec.targets, (*path, "targets"), refs, org)
+            template = self.catalog.guardrails.get(spec.template) if spec.template else None
+            kind = org_policies.guardrail_type(self.out, self.catalog, spec.type, template, path)
+            if kind is None:
+                continue
+            document = self._guardrail_document(key, spec, path, org, kind)
+            targets = self._guardrail_targets(spec.targets, (*path, "targets"), refs, org, kind)
             if document is None or targets is None:
                 continue
             description = spec.description or (
@@ -524,11 +534,12 @@ class _Validator:
                 targets=targets,
                 template=spec.template,
                 renamed_from=spec.renamed_from,
+                type=kind,
             )
         return out
 
     def _guardrail_document(
-        self, key: str, spec: GuardrailSpec, path: Path_, org: Organization
+        self, key: str, spec: GuardrailSpec, path: Path_, org: Organization, kind: str = "scp"
     ) -> str | None:
         if (spec.template is None) == (spec.document is None):
             self.out.add(
@@ -549,6 +560,15 @@ class _Validator:
             text = self._document_text(spec.document, (*path, "document"))
             if text is None:
                 return None
+            if kind != "scp":
+                return org_policies.document_from_text(
+                    kind,
+                    text,
+                    spec.document,
+                    limits=self.limits,
+                    catalog=self.catalog,
+                    report=lambda found: self._report(found, (*path, "document")),
+                )
             findings = lint_text(
                 text, PolicyKind.SCP, spec.document, max_chars=self.limits["scp_max_chars"]
             )
@@ -567,6 +587,8 @@ class _Validator:
             )
             return None
         context = {"access_role": org.access_role, "partition": org.partition}
+        if org.id:
+            context["org_id"] = org.id
         document, problems = render_template(template, spec.params, context)
         for problem in problems:
             self.out.add(
@@ -574,6 +596,12 @@ class _Validator:
             )
         if document is None:
             return None
+        if kind != "scp":
+            source = f"template {spec.template}"
+            found = org_policies.lint_typed(
+                kind, document, source, lines={}, limits=self.limits, catalog=self.catalog
+            )
+            return minify(document) if self._report(found, (*path, "params")) else None
         findings = lint_document(
             document,
             PolicyKind.SCP,
@@ -604,7 +632,12 @@ class _Validator:
             return None
 
     def _guardrail_targets(
-        self, targets: list[str], path: Path_, refs: _References, org: Organization
+        self,
+        targets: list[str],
+        path: Path_,
+        refs: _References,
+        org: Organization,
+        kind: str = "scp",
     ) -> tuple[str, ...] | None:
         resolved: list[str] = []
         ok = True
@@ -624,14 +657,9 @@ class _Validator:
                     "DUPLICATE_TARGET", (*path, index), f"{ref!r} is listed twice", "remove one"
                 )
                 continue
-            if refs.account_id(target) == org.management_account:
-                self.out.add(
-                    "SCP_ON_MANAGEMENT_ACCOUNT",
-                    (*path, index),
-                    "SCPs never apply to the management account; this attachment has no effect",
-                    "",
-                    Severity.WARNING,
-                )
+            no_effect = org_policies.management_target_warning(kind)
+            if refs.account_id(target) == org.management_account and no_effect:
+                self.out.add(no_effect[0], (*path, index), no_effect[1], "", Severity.WARNING)
             resolved.append(target)
         return tuple(resolved) if ok else None
 
