@@ -8,7 +8,7 @@ from rich.console import Console
 from tests.conftest import EXAMPLE
 from trainshare.access import model_from_spec
 from trainshare.access.matrix import access_matrix, summarize
-from trainshare.report.access import access_table
+from trainshare.report.access import access_table, decisions_table
 from trainshare.report.fit import elide, fit_line
 from trainshare.spec import load_spec
 
@@ -87,3 +87,30 @@ def test_too_narrow_for_any_grid_a_row_per_share():
     lines = render(60)
     assert lines[0].startswith("Effective access per share (5 accounts × 6 shares do not fit")
     assert max(len(line) for line in lines) <= 60
+
+
+def decisions(width: int) -> list[str]:
+    cells = [c for c in access_matrix(MODEL) if c.action == "ec2:RunInstances"]
+    console = Console(width=width, soft_wrap=True, highlight=False, color_system=None)
+    with console.capture() as captured:
+        console.print(decisions_table(cells, width))
+    return captured.get().splitlines()
+
+
+def test_narrow_decisions_are_lines_with_every_name_whole():
+    lines = decisions(80)
+    assert lines[0] == "Decisions: account  share  resource  action: effect (depends on)"
+    assert max(len(line) for line in lines) <= 80
+    assert lines[1:3] == [
+        "team-vision  gpu-capacity  capacity-reservation/cr-0123456789abcdef0",
+        "    ec2:RunInstances: CONDITIONAL (depends on ec2:InstanceType)",
+    ]
+
+
+def test_wide_enough_decisions_are_a_table():
+    lines = decisions(160)
+    assert lines[0] == "Decisions"
+    assert any(
+        "│ team-vision  │ gpu-capacity    │ capacity-reservation/cr-0123456789abcdef0 │" in line
+        for line in lines
+    )

@@ -170,7 +170,7 @@ def access(
     elif fmt is Format.CSV:
         sys.stdout.write(cells_to_csv(cells))
     elif filtered:
-        out.print(decisions_table(cells))
+        out.print(decisions_table(cells, out.width))
     else:
         out.print(access_table(model, rows.summary(), out.width))
 

@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from trainshare.cli.common import Format, err, load
+from trainshare.report.fit import fit_line
 
 
 def emulator(
@@ -44,12 +45,16 @@ def emulator(
 
     stop = threading.Event()
 
+    def say(line: str) -> None:  # progress on stderr, within the terminal's width
+        for part in fit_line(line, err.width):
+            err.print(part, markup=False)
+
     def on_signal(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        with serving(loaded, port, lambda line: err.print(line, markup=False)) as credentials:
+        with serving(loaded, port, say) as credentials:
             if not stop.is_set():
                 sys.stdout.write("".join(line + "\n" for line in credentials.exports()))
                 sys.stdout.flush()

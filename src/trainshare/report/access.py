@@ -11,10 +11,12 @@ from typing import Any
 
 from rich.cells import cell_len
 from rich.table import Table
+from rich.text import Text
 
 from trainshare.access import AccessModel, Decision, Effect
 from trainshare.access.matrix import Cell
 from trainshare.report.access_html import cell_text, render_html
+from trainshare.report.fit import fit_line
 
 __all__ = [
     "access_table",
@@ -251,24 +253,41 @@ def shares_table(
     return table
 
 
-def decisions_table(cells: Sequence[Cell]) -> Table:
-    table = Table(title="Decisions", title_justify="left")
-    for column in ("account", "share", "resource", "action", "effect", "depends on"):
-        table.add_column(column, overflow="fold")
-    colours = {
-        Effect.ALLOW: "green",
-        Effect.CONDITIONAL: "yellow",
-        Effect.DENY: "red",
-        Effect.IMPLICIT_DENY: "red",
-    }
-    for c in cells:
-        effect = c.decision.effect
-        table.add_row(
+DECISION_COLUMNS = ("account", "share", "resource", "action", "effect", "depends on")
+_EFFECT_COLOURS = {
+    Effect.ALLOW: "green",
+    Effect.CONDITIONAL: "yellow",
+    Effect.DENY: "red",
+    Effect.IMPLICIT_DENY: "red",
+}
+
+
+def decisions_table(cells: Sequence[Cell], width: int | None = None) -> Table | Text:
+    """One row per decision; where the table would not fit `width` columns, one line per
+    decision instead (wrapped at spaces), so that no name is broken."""
+    rows = [
+        (
             c.account.label,
             c.share,
             c.resource.rsplit(":", 1)[-1],
             c.action,
-            f"[{colours[effect]}]{effect.value}[/]",
+            c.decision.effect,
             ", ".join(sorted(c.decision.unknown_keys)),
         )
+        for c in cells
+    ]
+    texts = [(a, s, r, act, e.value, k) for a, s, r, act, e, k in rows]
+    columns = [[header, *(t[n] for t in texts)] for n, header in enumerate(DECISION_COLUMNS)]
+    if width is not None and _table_width(columns) > width:
+        lines = ["Decisions: account  share  resource  action: effect (depends on)"]
+        for account, share, resource, action, effect, keys in rows:
+            line = f"{account}  {share}  {resource}  {action}: {effect.value}"
+            lines += fit_line(line + (f" (depends on {keys})" if keys else ""), width)
+        return Text("\n".join(lines))
+    table = Table(title="Decisions", title_justify="left")
+    for column in DECISION_COLUMNS:
+        table.add_column(column, no_wrap=True)
+    for account, share, resource, action, effect, keys in rows:
+        colour = _EFFECT_COLOURS[effect]
+        table.add_row(account, share, resource, action, f"[{colour}]{effect.value}[/]", keys)
     return table
