@@ -4,12 +4,15 @@ diffed into findings."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import boto3
 from botocore.stub import Stubber
 
+from tests.conftest import REPO
 from trainshare.audit import ClientFactory, diff
+from trainshare.audit.client import READ_OPERATIONS
 from trainshare.audit.reader import Reader
 from trainshare.snapshot import Account, Snapshot
 from trainshare.spec import load_spec
@@ -162,3 +165,19 @@ def test_clients_take_the_region_of_the_session_else_us_east_1(monkeypatch):
     assert in_eu.client("ram", "ap-south-1").meta.region_name == "ap-south-1"
     unset = ClientFactory(session=boto3.Session())
     assert unset.client("ram").meta.region_name == "us-east-1"
+
+
+def test_the_allow_list_is_the_shipped_iam_policies():
+    """The guard and the IAM policies users attach are one list (integration tests check each
+    policy is the calls its command makes)."""
+    granted = set()
+    for name in ("audit-permissions.json", "capacity-permissions.json"):
+        document = json.loads((REPO / "docs" / name).read_text())
+        granted |= {a for s in document["Statement"] for a in s["Action"]}
+    assert granted == READ_OPERATIONS
+
+
+def test_botocore_makes_one_attempt_per_call():
+    client = ClientFactory(session=boto3.Session(aws_access_key_id="x", aws_secret_access_key="x"))
+    config = client.client("organizations").meta.config
+    assert config.retries == {"total_max_attempts": 1, "mode": "standard"}

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import boto3
-from botocore.exceptions import ClientError, NoCredentialsError
+from botocore.exceptions import ClientError
 
 from trainshare.audit.client import AuditError, ClientFactory
 from trainshare.catalog import load_catalog
@@ -81,6 +81,17 @@ def _explain(exc: ClientError, what: str) -> AuditError:
     return AuditError(f"{what}: {operation} failed: {code} {message}")
 
 
+_SHAPE_ERRORS = (KeyError, IndexError)  # a member the API documents is missing
+
+
+def _malformed(what: str, exc: Exception) -> AuditError:
+    """An answer without what the API reference says it holds (a proxy or a non-AWS endpoint)."""
+    return AuditError(
+        f"{what}: an answer lacked what the API documents ({type(exc).__name__}: {exc}); check "
+        "that --endpoint-url is an AWS endpoint"
+    )
+
+
 def _tags(items: Iterable[dict[str, str]]) -> dict[str, str]:
     return {t["key"]: t["value"] for t in items}
 
@@ -98,10 +109,10 @@ def caller_account(factory: ClientFactory, require_management: bool = False) -> 
                     f"these credentials are for the member account {account}; read the "
                     f"organization with the management account's ({master})"
                 )
-    except NoCredentialsError:
-        raise AuditError("no AWS credentials: set AWS_PROFILE or pass --profile") from None
     except ClientError as exc:
         raise _explain(exc, "checking credentials") from None
+    except _SHAPE_ERRORS as exc:
+        raise _malformed("checking credentials", exc) from None
     return account
 
 
@@ -189,6 +200,8 @@ class Reader:
             )
         except ClientError as exc:
             raise _explain(exc, "reading the organization") from None
+        except _SHAPE_ERRORS as exc:
+            raise _malformed("reading the organization", exc) from None
         return {
             "organization": described,
             "root_id": root_id,
@@ -245,6 +258,8 @@ class Reader:
             )["Credentials"]
         except ClientError as exc:
             raise _explain(exc, f"assuming {role}") from None
+        except _SHAPE_ERRORS as exc:
+            raise _malformed(f"assuming {role}", exc) from None
         return boto3.Session(
             aws_access_key_id=creds["AccessKeyId"],
             aws_secret_access_key=creds["SecretAccessKey"],
@@ -312,6 +327,8 @@ class Reader:
                 )
         except ClientError as exc:
             raise _explain(exc, f"reading the shares of {account} in {region}") from None
+        except _SHAPE_ERRORS as exc:
+            raise _malformed(f"reading the shares of {account} in {region}", exc) from None
         self.progress(f"shares of {account} in {region}: {len(shares)}")
         return shares
 
@@ -343,6 +360,8 @@ class Reader:
             results = list(pool.map(lambda o: self.read_shares(*o), owners))
             policies = list(pool.map(lambda r: self.read_resource_policy(*r), sorted(resources)))
         described = org["organization"]
+        if not isinstance(described.get("Id"), str) or not isinstance(described.get("Arn"), str):
+            raise _malformed("reading the organization", KeyError("Organization.Id/Arn"))
         return Snapshot(
             management_account=self.management_account,
             organization_id=described["Id"],
