@@ -6,7 +6,8 @@ Order of reasoning (RAM user guide, "How RAM works"; Organizations user guide, S
 2. the share's permission for R's type must grant X;
 3. SCPs: any matching Deny on the path root → OUs → A denies; every level needs a matching Allow;
    the management account is exempt from SCPs;
-4. for a policy share, the resource's own policy must let A in as well (`resource_policy`).
+4. RCPs: no resource control policy on the path of R's owner may deny (`access.rcp`);
+5. for a policy share, the resource's own policy must let A in as well (`resource_policy`).
 Each step is kept in the trace, in words; a condition that depends on a key nobody supplied makes
 the decision CONDITIONAL, naming the keys.
 
@@ -31,6 +32,7 @@ from trainshare.access.levels import (
     verdict,
 )
 from trainshare.access.model import AccessModel, AccountNode, Grant, Level, ShareModel
+from trainshare.access.rcp import rcp_side
 from trainshare.access.request import (
     request_context,
     request_region,
@@ -453,6 +455,11 @@ def decide_in(
     )
     if not share.grants[rtype].known and effect is Effect.ALLOW:
         effect = Effect.CONDITIONAL
+    # the resource's side: the RCPs on its owner's path (`access.rcp`), then its own policy
+    rcp = rcp_side(model, share, rtype, account, arn=resource, action=action, context=context)
+    if rcp is not None:
+        effect, unknown = both_sides(effect, rcp.effect), unknown | rcp.unknown
+        scp_steps = (*scp_steps, *rcp.steps)
     document = share.policies.get(resource)
     if document is None:
         return Decision(effect, (*steps, note, *scp_steps), unknown)

@@ -92,6 +92,7 @@ def model_from_snapshot(
     account_levels = {
         a.id: Level(a.name, "account", tuple(attached.get(a.id, []))) for a in snapshot.accounts
     }
+    rcps = _rcps(snapshot, unit_keys)
     shares = {}
     for share in snapshot.shares:
         principals: list[tuple[PrincipalKind, str]] = []
@@ -159,6 +160,7 @@ def model_from_snapshot(
         account_levels,
         shares,
         ids=ids,
+        rcps=rcps,
     )
 
 
@@ -204,3 +206,17 @@ def _live_keys(
 def _scps(snapshot: Snapshot) -> list[Any]:
     """The policies that make the SCP levels; other types do not authorize requests this way."""
     return [p for p in snapshot.policies if p.type == "SERVICE_CONTROL_POLICY"]
+
+
+def _rcps(
+    snapshot: Snapshot, unit_keys: Mapping[str, str]
+) -> dict[str, tuple[AttachedPolicy, ...]]:
+    """The live RCPs by level key, RCPFullAWSAccess left out (it denies nothing)."""
+    found: dict[str, list[AttachedPolicy]] = {}
+    for policy in snapshot.policies:
+        if policy.type != "RESOURCE_CONTROL_POLICY" or policy.aws_managed:
+            continue
+        attached = AttachedPolicy(policy.name, parse_policy_json(policy.content))
+        for target in policy.targets:
+            found.setdefault(unit_keys.get(target, target), []).append(attached)
+    return {k: tuple(v) for k, v in found.items()}

@@ -4,8 +4,9 @@ A decision is put together from sides, as `decide_in` does, and each side is dec
 everyone who shares it: the share's (reached, granted: per share), the SCPs' (per group of
 accounts whose paths hold the same statements relevant to the action, per resource class and
 Region, and per owner only where a condition reads aws:ResourceAccount — across shares), and
-for a policy share the resource policy's (per shape of the policy and per outcome of what it
-can tell apart, `variant`). A cell whose sides all match a decided cell's takes its effect.
+the RCPs' on the owner's path (per share, resource and action), and for a policy share the
+resource policy's (per shape of the policy and per outcome of what it can tell apart,
+`variant`). A cell whose sides all match a decided cell's takes its effect.
 Accounts a share cannot tell apart share a row of cells (`AccessMatrix`); a Cell's trace is
 built for its own account when asked (`Cell.decision`). Accounts whose path can tell them
 apart (`independent_of_account`) go through the Evaluator one by one, whose level and root→OU
@@ -36,6 +37,7 @@ from trainshare.access.grouping import (
     policy_shape,
 )
 from trainshare.access.model import AccessModel, AccountNode, ShareModel
+from trainshare.access.rcp import rcp_side, reads_the_caller
 from trainshare.access.resource_policy import principal_context, resource_policy_effect
 from trainshare.access.statements import Effect
 from trainshare.catalog import load_catalog
@@ -266,6 +268,9 @@ class _Matrix:
         # (group, variant, share, type, action, resource class, policy shape) → effect and keys
         self.effects: dict[tuple[Any, ...], Known] = {}
         self.variants: dict[tuple[Any, ...], int] = {}
+        # (share, resource, type, action) → the RCPs' effect and keys (None: no RCP side)
+        self.rcp_sides: dict[tuple[str, str, str, str], tuple[Effect, frozenset[str]] | None] = {}
+        self.rcp_reads: dict[tuple[str, str], bool] = {}  # (share, action) → reads the caller
 
     def variant(self, outcomes: tuple[Any, ...], named: Any) -> int:
         """What a share's resource policies can tell of an account besides its group — how
@@ -334,6 +339,9 @@ class _Matrix:
             effect, keys = caller
             if maybe and effect is Effect.ALLOW:
                 effect = Effect.CONDITIONAL
+            rcp = self._rcp_side(share, rtype, account, arn, action)
+            if rcp is not None:
+                effect, keys = both_sides(effect, rcp[0]), keys | rcp[1]
             if share.policies:
                 resource = self._policy_side(share, rtype, account, arn, action, variant=variant)
                 effect, keys = both_sides(effect, resource[0]), keys | resource[1]
@@ -363,6 +371,37 @@ class _Matrix:
             )
             found = (effect, keys)
             self.policy_sides[key] = found
+        return found
+
+    def _rcp_side(
+        self, share: ShareModel, rtype: str, account: AccountNode, arn: str, action: str
+    ) -> tuple[Effect, frozenset[str]] | None:
+        """The RCPs on the owner's path (`access.rcp`): the same for every caller of a group
+        (`row` decides callers one by one where an RCP reads a key of the caller's own)."""
+        if not self.evaluator.model.rcps:
+            return None
+        key = (share.key, arn, rtype, action)
+        if key not in self.rcp_sides:
+            found = rcp_side(
+                self.evaluator.model,
+                share,
+                rtype,
+                account,
+                arn=arn,
+                action=action,
+                context=self.context,
+            )
+            self.rcp_sides[key] = None if found is None else (found.effect, found.unknown)
+        return self.rcp_sides[key]
+
+    def reads_the_caller(self, share: ShareModel, action: str) -> bool:
+        model = self.evaluator.model
+        if not model.rcps:
+            return False
+        key = (share.key, action)
+        found = self.rcp_reads.get(key)
+        if found is None:
+            found = self.rcp_reads[key] = reads_the_caller(model, share, action)
         return found
 
     def _shape(self, share: ShareModel, arn: str) -> int:
@@ -397,7 +436,7 @@ class _Matrix:
         patterns: dict[str, int | None] = {}  # action → its pattern set, None: not grouped
         for action, group in groups.items():
             patterns[action] = None
-            if group is not None:
+            if group is not None and not self.reads_the_caller(share, action):
                 facts = grouping.facts(group)
                 if facts.independent:
                     patterns[action] = facts.pattern_set

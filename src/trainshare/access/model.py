@@ -20,6 +20,7 @@ from trainshare.catalog import load_catalog
 from trainshare.plan.resource_policies import compose
 from trainshare.policy.model import ParsedPolicy, PolicyDocument
 from trainshare.policy.parse import parse_document, parse_stored
+from trainshare.policy.templates import ORG_ID_PLACEHOLDER
 from trainshare.spec import ROOT, PrincipalKind, Share, ShareKind, Spec
 
 if TYPE_CHECKING:
@@ -140,6 +141,9 @@ class AccessModel:
     # the IDs resource policies name: the organization, the root, each OU (key → ID); stand-ins
     # such as `ou-(ml/training)` where they are known only once deployed
     ids: ModelIds | None = None
+    # resource control policies by level key (ROOT, OU key, account key), as attached; the
+    # AWS-managed RCPFullAWSAccess is left out (it allows everything, everywhere: `access.rcp`)
+    rcps: Mapping[str, tuple[AttachedPolicy, ...]] = field(default_factory=dict)
 
     @cached_property
     def index(self) -> ModelIndex:
@@ -230,6 +234,13 @@ def model_from_spec(
         units={p: u.id or f"ou-({p})" for p, u in spec.units.items()},
         accounts={k: a.id or f"({k})" for k, a in accounts.items()},
     )
+    rcps: dict[str, list[AttachedPolicy]] = {}
+    for guardrail in spec.guardrails.values():
+        if guardrail.type == "rcp":  # its ${org_id} is the organization's ID, or its stand-in
+            document = guardrail.document.replace(ORG_ID_PLACEHOLDER, ids.org)
+            rcp = AttachedPolicy(guardrail.key, parse_stored(document))
+            for target in guardrail.targets:
+                rcps.setdefault(target, []).append(rcp)
     shares = {}
     for share in spec.shares.values():
         if share.kind is ShareKind.POLICY:
@@ -252,6 +263,7 @@ def model_from_spec(
         account_levels=account_levels,
         shares=shares,
         ids=ids,
+        rcps={k: tuple(v) for k, v in rcps.items()},
     )
 
 
