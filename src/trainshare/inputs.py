@@ -49,6 +49,8 @@ SPEC = InputKind("spec", 16 * MiB)
 POLICY = InputKind("policy document", 1 * MiB)
 SNAPSHOT = InputKind("snapshot", 128 * MiB)
 IMPORT_FILE = InputKind("import file", 64 * MiB)
+# a simulate request holds a few policies of a few KB each; room for a hundred of them
+SIMULATE_REQUEST = InputKind("simulate request", 4 * MiB)
 
 MAX_DEPTH = 64  # nesting of JSON arrays/objects and YAML sequences/mappings
 MAX_NUMBER_CHARS = 40  # digits of a JSON or YAML number (an account ID has 12)
@@ -262,6 +264,7 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_NUMBER_CHARS",
     "POLICY",
+    "SIMULATE_REQUEST",
     "SNAPSHOT",
     "SPEC",
     "InputError",

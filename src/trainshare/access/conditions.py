@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import ipaddress
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -80,11 +81,13 @@ NO = Outcome(Match.NO)
 @dataclass(frozen=True)
 class Context:
     """Request context: known keys with their values; everything else is unknown, unless
-    `absent` names it or `closed` says every unlisted key is missing."""
+    `absent` names it or `closed` says every unlisted key is missing — but for the keys
+    `unknown` names, which stay unknown (`simulate`'s "unknown" list)."""
 
     values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     absent: frozenset[str] = frozenset()
     closed: bool = False
+    unknown: frozenset[str] = frozenset()
 
     @staticmethod
     def of(values: Mapping[str, str | Sequence[str]], **kwargs: Any) -> Context:
@@ -95,13 +98,20 @@ class Context:
     def with_values(self, values: Mapping[str, str | Sequence[str]]) -> Context:
         """These values added where the context does not already have the key."""
         extra = {k.lower(): (v,) if isinstance(v, str) else tuple(v) for k, v in values.items()}
-        return Context({**extra, **self.values}, self.absent, self.closed)
+        return dataclasses.replace(self, values={**extra, **self.values})
+
+    def without(self, *keys: str) -> Context:
+        """These keys declared absent (unless the context has them)."""
+        gone = frozenset(k.lower() for k in keys) - self.values.keys()
+        return dataclasses.replace(self, absent=self.absent | gone)
 
     def lookup(self, key: str) -> tuple[str, ...] | Match:
         """The values of `key`, or Match.NO when it is missing, Match.UNKNOWN when unknown."""
         low = key.lower()
         if low in self.values:
             return self.values[low]
+        if low in self.unknown:
+            return Match.UNKNOWN
         if low in self.absent or self.closed:
             return Match.NO
         return Match.UNKNOWN

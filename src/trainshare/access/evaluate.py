@@ -203,6 +203,7 @@ def shared_context(ctx: Context) -> tuple[Any, ...]:
         tuple(sorted((k, v) for k, v in ctx.values.items() if k.split("/")[0] not in ACCOUNT_KEYS)),
         ctx.absent,
         ctx.closed,
+        ctx.unknown,
     )
 
 

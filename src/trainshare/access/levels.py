@@ -52,6 +52,8 @@ class LevelVerdict(NamedTuple):
     result: LevelResult
     unknown: frozenset[str]
     names_resources: bool  # the steps name a resource: they hold for this request only
+    allows: Match = Match.NO  # whether every resource is allowed: surely, perhaps, or not
+    maybe_denied: bool = False  # a Deny applies unless an open condition rules it out
 
 
 class PathPart(NamedTuple):
@@ -108,12 +110,6 @@ def _row(
     return tuple(row)
 
 
-def _where(level: Level) -> str:
-    if level.kind == "root":
-        return "SCP at the root"
-    return f"SCP at {'OU' if level.kind == 'unit' else 'account'} {level.name}"
-
-
 def _keys(outcome: Outcome) -> str:
     parts = sorted(outcome.unknown_keys) + list(outcome.notes)
     return ", ".join(parts) or "a condition"
@@ -126,8 +122,7 @@ def verdict(
     action: str,
     resources: Sequence[RequestResource],
 ) -> LevelVerdict:
-    stage = f"scp:{level.name}"
-    where = _where(level)
+    stage, where = level.stage, level.where
     allowed: list[list[str]] = [[] for _ in resources]  # per resource, who allows it
     maybe: list[list[str]] = [[] for _ in resources]  # …and who only perhaps
     unknown: set[str] = set()
@@ -186,7 +181,7 @@ def _conclude(
 ) -> LevelVerdict:
     """The level's result once no statement denied outright: `who` allows each resource
     (definitely, perhaps); `steps` are the open denials and the notes."""
-    stage, where = f"scp:{level.name}", _where(level)
+    stage, where = level.stage, level.where
     allowed, maybe = who
     denies, notes = steps
     missing = [i for i in range(len(resources)) if not allowed[i] and not maybe[i]]
@@ -194,12 +189,14 @@ def _conclude(
         attached = ", ".join(p.name for p in level.policies) or "nothing"
         partial = len(missing) < len(resources)
         on = f" on {resources[missing[0]].arn}" if partial else ""
-        text = (
-            f"{where}: no statement allows {action}{on} (attached: {attached}); every level "
-            "needs an Allow"
-        )
+        every = "; every level needs an Allow" if level.kind != "set" else ""
+        text = f"{where}: no statement allows {action}{on} (attached: {attached}){every}"
         return LevelVerdict(
-            (Step(stage, Verdict.FAIL, text), *notes), LevelResult.NONE, frozenset(), partial
+            (Step(stage, Verdict.FAIL, text), *notes),
+            LevelResult.NONE,
+            frozenset(),
+            partial,
+            maybe_denied=bool(denies),
         )
     open_resources = [i for i in range(len(resources)) if not allowed[i]]
     names_resources = False
@@ -220,7 +217,14 @@ def _conclude(
             )
             first = Step(stage, Verdict.PASS, f"{where}: allowed by {each}")
     result = LevelResult.MAYBE if denies or open_resources else LevelResult.ALLOW
-    return LevelVerdict((first, *denies, *notes), result, frozenset(unknown), names_resources)
+    return LevelVerdict(
+        (first, *denies, *notes),
+        result,
+        frozenset(unknown),
+        names_resources,
+        allows=Match.UNKNOWN if open_resources else Match.YES,
+        maybe_denied=bool(denies),
+    )
 
 
 def path_effect(

@@ -46,11 +46,31 @@ class AttachedPolicy:
 
 @dataclass(frozen=True, slots=True)
 class Level:
-    """One level of an account's SCP path: the root, an OU, or the account itself."""
+    """One level of an account's SCP path: the root, an OU, or the account itself — or, for
+    `simulate`, a set of policies of another type decided the same way (kind `set`)."""
 
-    name: str  # as traces say it: "root", an OU's path of names, or the account's key
-    kind: str  # root | unit | account
+    name: str  # as traces say it: "root", an OU's path of names, the account's key, a set's
+    kind: str  # root | unit | account; level (simulate's, by position) | set (not a level)
     policies: tuple[AttachedPolicy, ...]
+    policy_type: str = "SCP"  # SCP | RCP | identity | boundary: how traces name them
+
+    @property
+    def stage(self) -> str:
+        """The trace stage of its steps: `scp:<name>`, `rcp:<name>`, `identity`, …"""
+        if self.kind == "set":
+            return self.policy_type
+        return f"{self.policy_type.lower()}:{self.name}"
+
+    @property
+    def where(self) -> str:
+        """How a trace names it: `SCP at the root`, `SCP at OU ml`, `identity policies`."""
+        if self.kind == "root":
+            return f"{self.policy_type} at the root"
+        if self.kind == "set":
+            return self.name
+        if self.kind == "level":  # simulate's levels, named by where the request gives them
+            return f"{self.policy_type} at {self.name}"
+        return f"{self.policy_type} at {'OU' if self.kind == 'unit' else 'account'} {self.name}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -143,3 +143,23 @@ def principal_outcome(stmt: Statement, caller: Caller) -> Outcome:
     if Match.YES in found:  # an Allow applies only when no identity of the caller is listed
         return NO
     return _open(caller, principal) if Match.UNKNOWN in found else YES
+
+
+def naming(stmt: Statement, caller: Caller) -> str:
+    """How a statement that applies to the caller names it — what decides, within one
+    account, whether the resource's policy is enough on its own (IAM user guide, "Policy
+    evaluation logic", resource-based policies): `direct` (everyone, or the caller's own session
+    or user: enough), `role` (its role: enough within what a permissions boundary allows), or
+    `account` (its account: the account's own policies must allow as well)."""
+    principal = stmt.principal
+    if principal is None or stmt.not_principal or principal.everyone:
+        return "direct"
+    found = {
+        identity.kind
+        for identity in identities(caller)
+        for value in principal.aws
+        if _names(value, identity) is Match.YES
+    }
+    if "*" in principal.aws or found & {"session", "user", "other"}:
+        return "direct"
+    return "role" if "role" in found else "account"

@@ -9,6 +9,7 @@ no aws:username (IAM user guide, "Principal key values": not present for assumed
 
 from __future__ import annotations
 
+import dataclasses
 from typing import NamedTuple
 
 from trainshare.access.conditions import Context
@@ -92,11 +93,7 @@ def request_context(
         Verdict.NOTE,
         f"context filled: {filled} (a workload role is assumed; --context overrides)",
     )
-    filled_ctx = ctx.with_values(auto)
-    if "aws:username" not in filled_ctx.values:
-        filled_ctx = Context(
-            filled_ctx.values, filled_ctx.absent | {"aws:username"}, filled_ctx.closed
-        )
+    filled_ctx = ctx.with_values(auto).without("aws:username")
     return filled_ctx, note
 
 
@@ -114,5 +111,5 @@ def resource_contexts(
             out.append(ctx)
         else:
             values = {**ctx.values, RESOURCE_ACCOUNT.lower(): (resource.account,)}
-            out.append(Context(values, ctx.absent, ctx.closed))
+            out.append(dataclasses.replace(ctx, values=values))
     return tuple(out)

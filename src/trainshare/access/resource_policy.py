@@ -33,15 +33,13 @@ def principal_context(model: AccessModel, account: AccountNode, context: Context
         "aws:PrincipalIsAWSService": "false",
         "aws:SecureTransport": "true",
     }
-    absent = {"aws:username"}
+    absent = ["aws:username"]
     if account.external:
-        absent |= {k.lower() for k in ORG_KEYS}
+        absent += ORG_KEYS
     else:
         values["aws:PrincipalOrgID"] = model.ids.org
         values["aws:PrincipalOrgPaths"] = [model.ids.org_path(account.unit)]
-    given = context.with_values(values)
-    absent = {k for k in absent if k not in given.values}
-    return Context(given.values, given.absent | absent, given.closed)
+    return context.with_values(values).without(*absent)
 
 
 def request_resource(rtype: str, arn: str, action: str) -> str:

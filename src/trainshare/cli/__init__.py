@@ -38,6 +38,7 @@ from trainshare.cli import (
     init,
     lint,
     schema,
+    simulate,
     synth,
     validate,
 )
@@ -81,6 +82,7 @@ def _register(group: typer.Typer, command: Callable[..., None], name: str | None
 _register(app, validate.validate)
 _register(app, validate.plan)
 _register(app, access.access)
+_register(app, simulate.simulate_command, "simulate")
 _register(app, lint.lint)
 _register(app, audit.audit)
 _register(app, capacity.capacity)
