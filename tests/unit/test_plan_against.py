@@ -192,3 +192,16 @@ def test_cli_plan_against_prints_the_changes_and_refuses_an_unshare(tmp_path):
         app, ["validate", str(new_path), "--against", str(old_path), "--allow-unshare"]
     )
     assert text.exit_code == 0 and "valid" in text.stdout
+
+
+def test_a_resource_of_a_new_type_joins_the_share_without_replacing_it(tmp_path):
+    new = OLD.replace(
+        '    resources: ["arn:aws:sagemaker:us-east-1:222222222222:pipeline/train"]\n',
+        '    resources: ["arn:aws:sagemaker:us-east-1:222222222222:pipeline/train",\n'
+        '      "arn:aws:ec2:us-east-1:222222222222:subnet/subnet-0123456789abcdef0"]\n',
+    )
+    changes = _changes(tmp_path, new)
+    assert [(c.name, c.action) for c in changes.changes] == [
+        ("share/pipelines/permission/ec2/Subnet", Action.CREATE),
+        ("share/pipelines/resource/ec2/subnet/subnet-0123456789abcdef0", Action.CREATE),
+    ]
