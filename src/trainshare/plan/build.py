@@ -523,9 +523,7 @@ class _Builder:
                 Node(
                     kinds.COMMAND,
                     node,
-                    account=where["account"],
-                    account_id=where["account_id"],
-                    region=where["region"],
+                    **_local(where),
                     inputs=ram_permission_inputs(
                         Ref(share_node(share.key), "arn"),
                         permission_arn(permission, partition),
@@ -587,9 +585,7 @@ class _Builder:
             Node(
                 kinds.COMMAND,
                 keeper,
-                account=owner.key,
-                account_id=policy.owner_id,
-                region=policy.region,
+                **_local(where),
                 inputs=keep_policy_inputs(
                     ptype, name, *_kept(ptype, policy, composed), self._command_where(where)
                 ),
@@ -603,10 +599,7 @@ class _Builder:
             Node(
                 ptype.pulumi_type,
                 node_name,
-                account=owner.key,
-                account_id=policy.owner_id,
-                region=policy.region,
-                provider=provider,
+                **where,
                 inputs={ptype.name_input: name, ptype.policy_input: document},
                 depends_on=(keeper,),  # the policy found is recorded before it is replaced
                 retain_on_delete=True,
@@ -656,6 +649,17 @@ def _arrival(spec: Spec) -> defaultdict[str, tuple[str, ...]]:
         above[path] = (*above[unit.parent], *guarding[path])
         arrival[path] = (*above[path], *shared[path])
     return arrival
+
+
+def _local(where: _Where) -> _Where:
+    """Where a command runs: the owner's account and Region, on the deployer's machine (no
+    provider: it assumes the owner's role itself)."""
+    return _Where(
+        account=where["account"],
+        account_id=where["account_id"],
+        region=where["region"],
+        provider=None,
+    )
 
 
 def _kept(
