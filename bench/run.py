@@ -55,6 +55,10 @@ from trainshare.synth import SynthParams, write_synthetic
 # growth exponents compare like with like.
 SIZES = {
     "S": SynthParams(accounts=100, units=10, depth=5, guardrails=10, shares=10, owners=5),
+    # S with the data-perimeter RCPs (`--sizes S-rcp`); L-rcp below
+    "S-rcp": SynthParams(
+        accounts=100, units=10, depth=5, guardrails=10, shares=10, owners=5, rcps=6
+    ),
     "M": SynthParams(accounts=1000, units=100, depth=5, guardrails=40, shares=100, owners=10),
     "L": SynthParams(
         accounts=10000,
@@ -64,6 +68,18 @@ SIZES = {
         shares=1000,
         resources_per_share=5,
         owners=20,
+    ),
+    # L with 60 data-perimeter RCPs on OUs and share owners (`--sizes L-rcp`): the matrix
+    # target (≤ 1 s at L) holds with RCPs too
+    "L-rcp": SynthParams(
+        accounts=10000,
+        units=1000,
+        depth=5,
+        guardrails=200,
+        shares=1000,
+        resources_per_share=5,
+        owners=20,
+        rcps=60,
     ),
 }
 

@@ -129,6 +129,7 @@ class _Importer:
         document = CommentedMap(version=1)
         document["organization"] = CommentedMap(
             management_account=self.snapshot.management_account,
+            id=self.snapshot.organization_id,
             region=region,
             access_role=access_role,
         )
@@ -157,17 +158,18 @@ class _Importer:
     def trusted_services(self) -> list[str]:
         """Services with trusted access, but RAM's: the spec's RAM sharing owns that one
         (SharingWithOrganization), and it is enabled whenever a share names an OU."""
-        known = load_catalog().trusted_services
+        catalog = load_catalog()
         out = []
         for service in self.snapshot.service_access:
             if service == RAM_SERVICE:
                 continue
-            if service in known:
-                out.append(service)
-            else:
+            out.append(service)
+            if service not in catalog.trusted_services:
+                # AWS enabled it, so AWS supports it: kept (validate warns, with the list's date)
                 self.notes.append(
-                    f"trusted access for {service} is not in trainshare's catalog: left out "
-                    "(add it to catalog/data/trusted_services.yaml if AWS lists it)"
+                    f"trusted access for {service} is not in trainshare's list (checked "
+                    f"{catalog.trusted_services_checked}): kept; add it to "
+                    "catalog/data/trusted_services.yaml"
                 )
         return out
 
@@ -230,19 +232,28 @@ class _Importer:
                 accounts[self.keys[account.id]]["full_aws_access"] = False
 
     def guardrails(self) -> tuple[CommentedMap, dict[str, str]]:
-        """Each SCP a guardrail with its own document file, adopted by its ID."""
+        """Each policy of a type trainshare knows (SCPs, RCPs, AI opt-out, tag, EC2 declarative,
+        backup) a guardrail with its own document file and, but for SCPs, its `type:`; adopted
+        by its ID. AWS-managed policies (FullAWSAccess, RCPFullAWSAccess) are AWS's own."""
+        catalog = load_catalog()
         guardrails = CommentedMap()
         policies: dict[str, str] = {}
         keys = _Keys("SCP", self.notes, limit=_MAX_NAME)
-        files = _Keys("SCP document", [], fold=True, limit=_MAX_FILE_STEM)  # case-blind disks
+        files = _Keys("policy document", [], fold=True, limit=_MAX_FILE_STEM)  # case-blind disks
         for policy in sorted(
-            (p for p in self.snapshot.policies if not p.aws_managed), key=lambda p: (p.name, p.id)
+            (p for p in self.snapshot.policies if not p.aws_managed),
+            key=lambda p: (p.type != "SERVICE_CONTROL_POLICY", p.type, p.name, p.id),
         ):
+            ptype = catalog.policy_type(policy.type)
+            if ptype is None:
+                self.notes.append(f"{policy.type} {policy.name!r} is not a type trainshare knows")
+                continue
+            label = "SCP" if ptype.key == "scp" else ptype.title
             if not policy.targets:
-                self.notes.append(f"SCP {policy.name!r} is attached nowhere: left out")
+                self.notes.append(f"{label} {policy.name!r} is attached nowhere: left out")
                 continue
             try:
-                document = load_json(policy.content, f"SCP {policy.name!r}")
+                document = load_json(policy.content, f"{label} {policy.name!r}")
             except InputError as exc:
                 self.notes.append(f"{exc}: left out")
                 continue
@@ -251,21 +262,24 @@ class _Importer:
                 ref = self.paths.get(target) or self.keys.get(target)
                 if ref is None:
                     self.notes.append(
-                        f"SCP {policy.name!r} is attached to {target}, which is not in the "
+                        f"{label} {policy.name!r} is attached to {target}, which is not in the "
                         "organization read: that attachment is left out"
                     )
                 else:
                     targets.append(ref)
+            keys.what = label  # how its note names it
             key = keys.take(policy.name)
             stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", key).strip(".-") or "policy"
             file = f"policies/{files.take(stem)}.json"
             policies[file] = json.dumps(document, indent=2) + "\n"
             body = CommentedMap()
+            if ptype.key != "scp":
+                body["type"] = ptype.key
             if key != policy.name:
                 body["name"] = policy.name
             body.update(document=file, targets=sorted(targets))
             guardrails[key] = body
-            self.adopt[policy_node(key)] = policy.id
+            self.adopt[policy_node(key, ptype.key)] = policy.id
         return guardrails, policies
 
     def shares(self) -> CommentedMap:
@@ -409,7 +423,7 @@ class _Adoption:
         self.snapshot = snapshot
         self.pinned = pinned
         self.policies = _unique_by(
-            (p for p in snapshot.policies if not p.aws_managed), lambda p: p.name
+            (p for p in snapshot.policies if not p.aws_managed), lambda p: (p.type, p.name)
         )
         self.shares = _unique_by(snapshot.shares, lambda s: (s.owner, s.region, s.name))
         self.found: dict[str, tuple[str, str]] = {}
@@ -445,7 +459,7 @@ class _Adoption:
         if node.name in self.pinned and node.kind in (kinds.POLICY, kinds.RESOURCE_SHARE):
             return self.pinned[node.name]
         if node.kind == kinds.POLICY:
-            policy = self.policies.get(str(inputs["name"]))
+            policy = self.policies.get((str(inputs["type"]), str(inputs["name"])))
             return policy.id if policy is not None else None
         if node.kind == kinds.POLICY_ATTACHMENT:
             policy_id, target = self.value(inputs["policy_id"]), self.value(inputs["target_id"])

@@ -44,6 +44,7 @@ class SynthParams:
     owners: int = 5
     policy_shares: float = 0.2  # fraction of shares made of buckets/repositories (policy shares)
     seed: int = 7
+    rcps: int = 0  # resource control policies (the data-perimeter templates), on top of the SCPs
 
 
 def _account_id(n: int) -> str:
@@ -147,10 +148,43 @@ def synthesize(params: SynthParams) -> tuple[dict[str, Any], dict[str, str]]:
         },
         "units": tree,
         "accounts": accounts,
-        "guardrails": guardrails,
+        "guardrails": guardrails
+        | _rcps(params, rng, ["root", *paths], list(accounts)[: params.owners]),
         "shares": shares,
     }
     return document, files
+
+
+# The data-perimeter RCPs, in turn: TLS everywhere, org identities (a trusted account), and the
+# training data of the first policy share.
+RCP_CHOICES: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("rcp-secure-transport", {}),
+    ("rcp-enforce-org-identities", {"trusted_accounts": ["127311923021"]}),
+    ("rcp-protect-training-data", {"buckets": ["synth-data-0", "synth-data-1"]}),
+)
+
+
+def _rcps(
+    params: SynthParams, rng: random.Random, units: list[str], owners: list[str]
+) -> dict[str, Any]:
+    """`params.rcps` RCP guardrails on OUs and share owners (where RCPs apply: the resources'
+    accounts), at most 5 per target with RCPFullAWSAccess."""
+    load = dict.fromkeys([*units, *owners], 1)  # RCPFullAWSAccess counts
+    out: dict[str, Any] = {}
+    for i in range(params.rcps):
+        free = [t for t in load if load[t] < 5]
+        if not free:
+            break
+        targets = rng.sample(free, k=min(len(free), rng.randint(1, 3)))
+        for t in targets:
+            load[t] += 1
+        template, template_params = RCP_CHOICES[i % len(RCP_CHOICES)]
+        out[f"rcp{i}-{template.removeprefix('rcp-')}"] = {
+            "template": template,
+            "params": template_params,
+            "targets": targets,
+        }
+    return out
 
 
 def write_synthetic(folder: Path, params: SynthParams, overwrite: bool = True) -> Path:

@@ -9,11 +9,13 @@ import json
 import textwrap
 
 import pytest
+from ruamel.yaml import YAML
 
 from trainshare.access.from_snapshot import model_from_snapshot
 from trainshare.audit import ClientFactory, diff, read_snapshot
 from trainshare.emulator.demo import deploy
 from trainshare.emulator.world import seed_world
+from trainshare.importer import import_snapshot, write_imported
 from trainshare.policy import minify
 from trainshare.spec import Guardrail, load_spec
 
@@ -141,3 +143,29 @@ def test_a_changed_tag_policy_and_an_extra_attachment_are_drift(emulator, deploy
             "attached where the spec does not attach it",
         ),
     ]
+
+
+def test_import_writes_each_policy_with_its_type_and_the_org_id_and_audits_clean(
+    emulator, deployed, tmp_path
+):
+    spec, _, _, factory = deployed
+    snapshot = read_snapshot(spec, factory)
+    imported = import_snapshot(snapshot)
+    document = YAML(typ="safe").load(imported.spec_text)
+    assert document["organization"]["id"] == snapshot.organization_id
+    guardrails = document["guardrails"]
+    assert guardrails["fence"]["type"] == "rcp"
+    assert guardrails["team-tag"]["type"] == "tag"
+    assert guardrails["daily"]["type"] == "backup"
+    assert "RCPFullAWSAccess" not in guardrails and "FullAWSAccess" not in guardrails
+    written = write_imported(imported, snapshot, tmp_path / "imported")
+    again = load_spec(next(p for p in written if p.name == "trainshare.yaml"))
+    assert again.guardrails["fence"].type == "rcp"
+    # the imported spec describes the live organization: the audit finds nothing to change
+    report = diff(again, read_snapshot(again, factory))
+    assert [d for d in report.drift if d.object in ("rcp", "tag", "backup")] == []
+    # and its plan adopts each policy by its live ID
+    adopt = json.loads(next(p for p in written if p.name == "pulumi-import.json").read_text())
+    ids = {r["name"].split("/", 1)[1]: r.get("id") for r in adopt["resources"] if "/" in r["name"]}
+    fence = next(p for p in snapshot.policies if p.name == "fence")
+    assert ids["rcp/fence"] == fence.id

@@ -55,7 +55,8 @@ __all__ = [
     "summarize",
 ]
 
-_EFFECTS = tuple(Effect)  # iterating an Enum class is slow; a matrix counts per row
+_EFFECTS = tuple(Effect)
+_NONE: set[str] = set()  # iterating an Enum class is slow; a matrix counts per row
 
 
 def share_actions(
@@ -270,7 +271,9 @@ class _Matrix:
         self.variants: dict[tuple[Any, ...], int] = {}
         # (share, resource, type, action) → the RCPs' effect and keys (None: no RCP side)
         self.rcp_sides: dict[tuple[str, str, str, str], tuple[Effect, frozenset[str]] | None] = {}
-        self.rcp_reads: dict[tuple[str, str], bool] = {}  # (share, action) → reads the caller
+        # (share, action) → its RCP side depends on who calls (decided one by one)
+        self.rcp_reads: dict[tuple[str, str], bool] = {}
+        self.rcp_callers: dict[str, set[str]] = {}  # share → those actions
 
     def variant(self, outcomes: tuple[Any, ...], named: Any) -> int:
         """What a share's resource policies can tell of an account besides its group — how
@@ -376,8 +379,10 @@ class _Matrix:
     def _rcp_side(
         self, share: ShareModel, rtype: str, account: AccountNode, arn: str, action: str
     ) -> tuple[Effect, frozenset[str]] | None:
-        """The RCPs on the owner's path (`access.rcp`): the same for every caller of a group
-        (`row` decides callers one by one where an RCP reads a key of the caller's own)."""
+        """The RCPs on the owner's path (`access.rcp`), decided once per share, resource and
+        action with the caller's own keys left unknown (`blind`): where that answer does not
+        depend on them it holds for every caller of a group; where it does, `row` decides
+        callers one by one."""
         if not self.evaluator.model.rcps:
             return None
         key = (share.key, arn, rtype, action)
@@ -390,18 +395,26 @@ class _Matrix:
                 arn=arn,
                 action=action,
                 context=self.context,
+                blind=True,
             )
             self.rcp_sides[key] = None if found is None else (found.effect, found.unknown)
+            if found is not None and reads_the_caller(found):
+                self.rcp_reads[share.key, action] = True
         return self.rcp_sides[key]
 
-    def reads_the_caller(self, share: ShareModel, action: str) -> bool:
-        model = self.evaluator.model
-        if not model.rcps:
-            return False
-        key = (share.key, action)
-        found = self.rcp_reads.get(key)
+    def reads_the_caller(
+        self, share: ShareModel, account: AccountNode, pairs: list[tuple[str, str, str]]
+    ) -> set[str]:
+        """The actions of the share whose RCP side depends on who calls (once per share)."""
+        if not self.evaluator.model.rcps:
+            return _NONE
+        found = self.rcp_callers.get(share.key)
         if found is None:
-            found = self.rcp_reads[key] = reads_the_caller(model, share, action)
+            for arn, rtype, action in pairs:
+                self._rcp_side(share, rtype, account, arn, action)
+            found = self.rcp_callers[share.key] = {
+                action for _, _, action in pairs if self.rcp_reads.get((share.key, action))
+            }
         return found
 
     def _shape(self, share: ShareModel, arn: str) -> int:
@@ -434,9 +447,10 @@ class _Matrix:
         match a decided one's is that one."""
         grouping = self.grouping
         patterns: dict[str, int | None] = {}  # action → its pattern set, None: not grouped
+        by_caller = self.reads_the_caller(share, account, pairs)
         for action, group in groups.items():
             patterns[action] = None
-            if group is not None and not self.reads_the_caller(share, action):
+            if group is not None and action not in by_caller:
                 facts = grouping.facts(group)
                 if facts.independent:
                     patterns[action] = facts.pattern_set

@@ -111,30 +111,36 @@ def _relevant(
                     yield level, policy, stmt
 
 
-def reads_the_caller(model: AccessModel, share: ShareModel, action: str) -> bool:
-    """Whether an RCP on the owner's path that may deny the action reads a key whose value
-    is the caller's own: then two callers of one group may be decided apart."""
-    _, levels = owner_path(model, share)
-    for _, _, stmt in _relevant(model, levels, action):
-        if isinstance(stmt, Statement) and any(
-            key.split("/")[0] in ACCOUNT_KEYS for key in stmt.keys_read
-        ):
-            return True
-    return False
+def reads_the_caller(side: RcpSide) -> bool:
+    """Whether a side decided `blind` depends on a key whose value is the caller's own: then
+    callers must be decided one by one."""
+    return any(key.lower().split("/")[0] in ACCOUNT_KEYS for key in side.unknown)
 
 
 def rcp_context(
-    model: AccessModel, share: ShareModel, account: AccountNode, ctx: Context
+    model: AccessModel,
+    share: ShareModel,
+    account: AccountNode,
+    ctx: Context,
+    *,
+    blind: bool = False,
 ) -> Context:
     """The caller's context (`principal_context`) and the resource's: its account and
-    organization, no aws:Source* keys, aws:ViaAWSService false."""
+    organization, no aws:Source* keys, aws:ViaAWSService false. `blind`: the keys whose value
+    is the caller's own left unknown (those the user gave kept), so that a definite answer
+    holds for every caller of the organization alike."""
     base = principal_context(model, account, ctx)
     values: dict[str, str] = {"aws:ResourceAccount": share.owner_id, "aws:ViaAWSService": "false"}
     if model.ids is not None:
         values["aws:ResourceOrgID"] = model.ids.org
     given = base.with_values(values)
     absent = frozenset(k for k in _SOURCE_KEYS if k not in given.values)
-    return Context(given.values, given.absent | absent, given.closed)
+    kept = given.values
+    if blind:
+        kept = {
+            k: v for k, v in kept.items() if k in ctx.values or k.split("/")[0] not in ACCOUNT_KEYS
+        }
+    return Context(kept, given.absent | absent, given.closed)
 
 
 def rcp_side(
@@ -146,9 +152,10 @@ def rcp_side(
     arn: str,
     action: str,
     context: Context,
+    blind: bool = False,
 ) -> RcpSide | None:
     """The RCPs' effect on the request, with the steps that say why; None when the model has
-    no RCP (nothing to say)."""
+    no RCP (nothing to say). `blind`: see `rcp_context`."""
     if not model.rcps:
         return None
     why_not = applies_to(model, share, arn, action)
@@ -160,7 +167,7 @@ def rcp_side(
     owner, levels = owner_path(model, share)
     assert owner is not None
     resource = request_resource(rtype, arn, action) if share.policies else arn
-    ctx = rcp_context(model, share, account, context)
+    ctx = rcp_context(model, share, account, context, blind=blind)
     caller = caller_of(model, account, context)
     unknown: set[str] = set()
     open_steps: list[Step] = []

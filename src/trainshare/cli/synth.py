@@ -29,6 +29,9 @@ def synth(
         float, typer.Option(min=0, max=1, help="Fraction of shares that are policy shares.")
     ] = 0.2,
     seed: Annotated[int, typer.Option(help="Same seed, same organization.")] = 7,
+    rcps: Annotated[
+        int, typer.Option(min=0, help="Resource control policies (data-perimeter templates).")
+    ] = 0,
 ) -> None:
     """Write a synthetic organization (deterministic from --seed) that `validate` accepts: for
     benchmarks, and to try trainshare at your organization's size.
@@ -54,6 +57,7 @@ def synth(
         owners=owners,
         policy_shares=policy_shares,
         seed=seed,
+        rcps=rcps,
     )
     try:
         path = write_synthetic(out_dir, params, overwrite=False)
