@@ -126,9 +126,12 @@ def test_five_rcps_per_target_rcp_full_aws_access_included(org):
 @pytest.mark.parametrize(
     ("statement", "message"),
     [
-        ({"Effect": "Allow"}, "Effect Allow: an RCP you write can only deny"),
-        ({"Principal": {"AWS": "333333333333"}}, "Principal {'AWS': '333333333333'}: every RCP"),
-        ({"Action": "*"}, 'Action "*": an RCP names the service of each action'),
+        ({"Effect": "Allow"}, "Statement[0].Effect: Allow: an RCP you write can only deny"),
+        (
+            {"Principal": {"AWS": "333333333333"}},
+            "Statement[0].Principal: {'AWS': '333333333333'}: every RCP",
+        ),
+        ({"Action": "*"}, 'Statement[0].Action: "*": an RCP names the service of each action'),
     ],
 )
 def test_an_rcp_outside_the_grammar_is_malformed(org, statement, message):

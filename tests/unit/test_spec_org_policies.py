@@ -85,7 +85,7 @@ def test_allow_principal_and_ec2_in_an_rcp_are_located_errors(write_spec):
         "bad.json:12",
         "bad.json:21",
     ]
-    assert found[0].message.startswith("bad.json:5: Statement[0]: Effect Allow: an RCP you write")
+    assert found[0].message.startswith("bad.json:5: Statement[0]: Effect: Allow: an RCP you")
 
 
 def test_a_template_of_another_type_is_a_mismatch(write_spec):

@@ -11,8 +11,7 @@ import typer
 from trainshare.catalog import GuardrailTemplate, load_catalog
 from trainshare.cli.common import Format, FormatOpt, err, fail, out, print_json
 from trainshare.policy import minify, render_template
-from trainshare.policy.lint import PolicyKind, lint_document
-from trainshare.policy.rcp import lint_rcp
+from trainshare.policy.lint import PolicyKind, lint_document, lint_rcp
 from trainshare.report.guardrails import render_templates, rendered_to_json, templates_to_json
 from trainshare.report.tables import FINDING_COLUMNS, to_csv
 

@@ -27,7 +27,7 @@ from moto.organizations.utils import DEFAULT_RCP_POLICY_ID
 from trainshare.catalog import load_catalog
 from trainshare.errors import Severity
 from trainshare.policy.management import lint_management_policy
-from trainshare.policy.rcp import rcp_grammar
+from trainshare.policy.rcp import validate_rcp
 
 RCP = "RESOURCE_CONTROL_POLICY"
 SCP = "SERVICE_CONTROL_POLICY"
@@ -126,16 +126,16 @@ def _content_problem(policy_type: str, content: str) -> Exception | None:
     except (TypeError, ValueError):
         return MalformedPolicyDocumentError("The provided policy document is not valid JSON.")
     if ptype.key == "rcp":
-        errors = [f for f in rcp_grammar(document) if f.severity is Severity.ERROR]
+        messages = [f"{p.where}: {p.message}" for p in validate_rcp(document)]
     elif ptype.management_syntax is not None:
         found = lint_management_policy(document, ptype)
-        errors = [f for f in found if f.severity is Severity.ERROR]
+        messages = [f.message for f in found if f.severity is Severity.ERROR]
     else:
         return None  # SCPs: moto's own behaviour (it checks nothing), unchanged
-    if errors:
+    if messages:
         return MalformedPolicyDocumentError(
             f"The provided policy document does not meet the requirements of the specified "
-            f"policy type: {errors[0].message}"
+            f"policy type: {messages[0]}"
         )
     return None
 

@@ -20,6 +20,7 @@ from trainshare.policy.iam import IamIndex, iam_index
 from trainshare.policy.model import PolicyProblem, Statement
 from trainshare.policy.operators import FAMILIES, Operator
 from trainshare.policy.parse import read_document
+from trainshare.policy.rcp import worst_case_size
 from trainshare.policy.validate import PolicyType, validate
 from trainshare.yamlsource import Path_, load_yaml
 
@@ -258,6 +259,8 @@ def lint_document(
 ) -> list[Finding]:
     """Every finding for one parsed policy document."""
     findings = _Linter(document, kind, source, lines or {}, iam_index()).run()
+    if kind is PolicyKind.RCP:
+        findings += _rcp_size(document, source, max_chars)
     if kind is PolicyKind.SCP:
         limit = max_chars or load_catalog().limits["scp_max_chars"].value
         size = len(minify(document))
@@ -310,6 +313,39 @@ def _syntax(source: str, problem: PolicyProblem) -> Finding:
     if problem.where == "(document)":
         return finding("POLICY_SYNTAX", f"{source}:1: (document)", problem.message)
     return finding("POLICY_SYNTAX", f"{source}: {problem.where}", problem.message)
+
+
+def lint_rcp(
+    document: Mapping[str, Any],
+    source: str = "(policy)",
+    lines: Mapping[Path_, int] | None = None,
+    max_chars: int | None = None,
+) -> list[Finding]:
+    """`lint_document` for a resource control policy: the IAM linter's findings, the RCP
+    grammar's (`policy.rcp`), and its size with the longest organization ID."""
+    return lint_document(document, PolicyKind.RCP, source, lines, max_chars)
+
+
+def _rcp_size(document: Mapping[str, Any], source: str, max_chars: int | None) -> list[Finding]:
+    limit = max_chars or load_catalog().limits["rcp_max_chars"].value
+    size = worst_case_size(document)
+    if size > limit:
+        return [
+            finding(
+                "POLICY_TOO_LARGE",
+                source,
+                f"the minified RCP is {size:,} characters; the limit is {limit:,}",
+            )
+        ]
+    if size > 0.9 * limit:
+        return [
+            finding(
+                "POLICY_NEAR_SIZE_LIMIT",
+                source,
+                f"the minified RCP is {size:,} of {limit:,} characters ({size / limit:.0%})",
+            )
+        ]
+    return []
 
 
 def _statement_path(where: str) -> tuple[int | None, str]:

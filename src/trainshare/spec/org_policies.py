@@ -22,9 +22,8 @@ from typing import Any
 from trainshare.catalog import Catalog, GuardrailTemplate
 from trainshare.errors import Severity, SpecError
 from trainshare.policy.document import minify
-from trainshare.policy.lint import Finding, finding
+from trainshare.policy.lint import Finding, finding, lint_rcp
 from trainshare.policy.management import ai_opt_out_document, lint_management_policy
-from trainshare.policy.rcp import lint_rcp
 from trainshare.policy.templates import ORG_ID_PLACEHOLDER
 from trainshare.spec.issues import Collector
 from trainshare.spec.resolved import ROOT, Guardrail, Unit
