@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from trainshare import outputs
 from trainshare.access import AccessModel, Context, Request, evaluate, model_from_spec
 from trainshare.access.matrix import access_rows
 from trainshare.cli.common import Format, FormatOpt, SpecArg, err, fail, load, out, print_json
@@ -136,6 +137,8 @@ def access(
     trainshare access trainshare.yaml --explain research-lab gpu-capacity ec2:RunInstances
     """
     loaded = load(spec, Format.JSON if fmt is not Format.TEXT else Format.TEXT)
+    if html_file is not None:
+        outputs.check_writable(html_file, "HTML report")  # before the matrix, not after it
     if snapshot is not None:
         from trainshare.access.from_snapshot import model_from_snapshot
         from trainshare.snapshot import Snapshot
@@ -163,7 +166,7 @@ def access(
     needs_cells = html_file is not None or fmt is not Format.TEXT or filtered
     cells = list(rows.cells()) if needs_cells else []
     if html_file is not None:
-        html_file.write_text(render_html(model, cells, str(spec)), encoding="utf-8")
+        outputs.write_text(html_file, render_html(model, cells, str(spec)), "HTML report")
         err.print(f"wrote {html_file}", markup=False)
     if fmt is Format.JSON:
         print_json(cells_to_json(cells))

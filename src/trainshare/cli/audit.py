@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from trainshare import outputs
 from trainshare.cli.common import (
     EndpointOpt,
     Format,
@@ -62,6 +63,8 @@ def audit(
     trainshare audit trainshare.yaml --snapshot snap.json -f json
     """
     loaded = load(spec, Format.JSON if fmt is Format.JSON else Format.TEXT)
+    if snapshot_out is not None:
+        outputs.check_writable(snapshot_out, "snapshot")  # before the audit, not after it
     from trainshare.audit import ClientFactory, diff, read_snapshot
     from trainshare.report.audit import render_audit
     from trainshare.snapshot import Snapshot
@@ -74,7 +77,7 @@ def audit(
             live = read_snapshot(loaded, factory, all_accounts, progress=step)
         err.print(f"read with {sum(factory.calls.values())} API calls", markup=False)
     if snapshot_out is not None:
-        snapshot_out.write_text(live.to_json(), encoding="utf-8")
+        outputs.write_text(snapshot_out, live.to_json(), "snapshot")
         err.print(f"wrote {snapshot_out}", markup=False)
     report = diff(loaded, live)
     if fmt is Format.JSON:

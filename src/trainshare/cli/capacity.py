@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from trainshare import outputs
 from trainshare.cli.common import (
     EndpointOpt,
     Format,
@@ -83,6 +84,9 @@ def capacity(
     trainshare capacity trainshare.yaml --snapshot cap.json -f json
     """
     loaded = load(spec, fmt)
+    for path, what in ((snapshot_out, "capacity snapshot"), (html_file, "HTML report")):
+        if path is not None:
+            outputs.check_writable(path, what)  # before reading AWS, not after it
     from trainshare.access import model_from_spec
     from trainshare.capacity.model import CapacitySnapshot
     from trainshare.capacity.view import Thresholds, capacity_view, created_account_ids
@@ -104,12 +108,12 @@ def capacity(
             live = read_capacity(loaded, factory, progress=step, lookback_hours=LOOKBACK_HOURS)
         err.print(f"read with {sum(factory.calls.values())} API calls", markup=False)
     if snapshot_out is not None:
-        snapshot_out.write_text(live.to_json(), encoding="utf-8")
+        outputs.write_text(snapshot_out, live.to_json(), "capacity snapshot")
         err.print(f"wrote {snapshot_out}", markup=False)
     model = model_from_spec(loaded, live.organization_id or None, created_account_ids(loaded, live))
     report = capacity_view(loaded, live, model, Thresholds(idle_instances, idle_hours, ending_days))
     if html_file is not None:
-        html_file.write_text(render_capacity_html(report, str(spec)), encoding="utf-8")
+        outputs.write_text(html_file, render_capacity_html(report, str(spec)), "HTML report")
         err.print(f"wrote {html_file}", markup=False)
     if fmt is Format.JSON:
         print_json(report.to_json())

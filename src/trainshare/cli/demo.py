@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from trainshare import outputs
 from trainshare.access.matrix import summarize
 from trainshare.cli.common import Format, fail, load, out
 from trainshare.report.access import access_table
@@ -47,6 +48,7 @@ def demo(
 
     from trainshare.examples import example_spec
 
+    outputs.check_writable(html_file, "access report")  # before the deploy, not after it
     with contextlib.ExitStack() as stack:  # the shipped example's files, while the demo runs
         loaded = load(spec or stack.enter_context(example_spec()), Format.TEXT)
         result = run_demo(loaded, html_file, say, keep)

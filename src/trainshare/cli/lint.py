@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from trainshare.cli.common import Format, FormatOpt, err, fail, out, print_json
+from trainshare import inputs
+from trainshare.cli.common import Format, FormatOpt, err, out, print_error, print_json
 from trainshare.errors import Severity
 from trainshare.policy.lint import Finding, PolicyKind, lint_text
 from trainshare.report.tables import FINDING_COLUMNS, to_csv
@@ -26,7 +27,9 @@ def lint(
 ) -> None:
     """Lint standalone policy files: unknown actions and keys, type mismatches, size, Sids.
 
-    Exit 0 clean, 2 with findings at or above --fail-on, 1 when a file cannot be read.
+    Exit 0 clean, 2 with findings at or above --fail-on, 1 when a file cannot be read (missing,
+    a folder, not UTF-8, over 1 MiB); every other file is still linted. A file that is not JSON
+    is a POLICY_SYNTAX finding.
 
     Example:
 
@@ -35,11 +38,13 @@ def lint(
     trainshare lint bucket-policy.json --type resource --fail-on warning
     """
     findings: list[Finding] = []
+    unreadable: list[str] = []
     for file in files:
         try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            fail(f"cannot read {file}: {getattr(exc, 'strerror', None) or exc}")
+            text = inputs.read_text(file, inputs.POLICY)
+        except inputs.InputError as exc:
+            unreadable.append(str(exc))  # said at the end; the other files are still linted
+            continue
         findings += lint_text(text, kind, str(file))
     if fmt is Format.JSON:
         print_json({"findings": [f.to_json() for f in findings]})
@@ -53,5 +58,9 @@ def lint(
             f"{len(files)} file(s): {errors} error(s), {len(findings) - errors} warning(s)",
             markup=False,
         )
+    for message in unreadable:
+        print_error(message)
+    if unreadable:
+        raise typer.Exit(1)  # a file not read is not a clean lint: 1, before findings' 2
     if any(f.severity.blocks(fail_on) for f in findings):
         raise typer.Exit(2)

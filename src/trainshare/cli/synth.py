@@ -63,4 +63,6 @@ def synth(
         path = write_synthetic(out_dir, params, overwrite=False)
     except FileExistsError as exc:
         fail(str(exc))
+    except OSError as exc:  # a file in the way of a folder, a read-only disk, no space
+        fail(f"cannot write the synthetic organization to {out_dir}: {exc.strerror or exc}")
     out.print(f"wrote {path}", markup=False)

@@ -23,6 +23,7 @@ from trainshare.emulator.bridge import EmulatorMocks
 from trainshare.emulator.credentials import management_credentials
 from trainshare.emulator.server import Emulator, running_emulator
 from trainshare.emulator.world import seed_world
+from trainshare.outputs import write_text as write_output
 from trainshare.pulumi import OrgSharing
 from trainshare.report.access import render_html
 from trainshare.snapshot import Snapshot
@@ -88,7 +89,7 @@ def run_demo(spec: Spec, html: Path, say: Callable[[str], None], keep: bool = Fa
         snapshot, report = audit_emulator(emulator, spec, lambda line: say("  " + line))
         model = model_from_spec(spec, snapshot.organization_id, outputs.get("account_ids"))
         cells = access_matrix(model)
-        html.write_text(render_html(model, cells, str(spec.file)), encoding="utf-8")
+        write_output(html, render_html(model, cells, str(spec.file)), "access report")
         if keep:
             credentials = management_credentials(emulator, spec.organization.region)
             say(f"the emulator keeps running at {emulator.endpoint}; in another shell:")
