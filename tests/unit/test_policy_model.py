@@ -5,6 +5,8 @@ has its own validator on top of the grammar every policy shares."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from trainshare.policy import (
     PolicyDocument,
@@ -16,6 +18,7 @@ from trainshare.policy import (
     parse_policy_json,
     validate,
 )
+from trainshare.policy.parse import _checked_statement, _well_formed
 
 
 def doc(*statements, **top):
@@ -175,3 +178,75 @@ def test_an_scp_without_version_is_refused():
     assert [(p.where, p.message) for p in problems] == [
         ("Version", "must be '2012-10-17', got None")
     ]
+
+
+# The parser reads a well-formed statement by a quick path and anything else carefully; both
+# must give the same statement wherever the quick one answers.
+_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 3),
+    st.sampled_from(["*", "s3:GetObject", "Allow", "Deny", "arn:aws:s3:::b/${aws:username}"]),
+    st.lists(st.sampled_from(["*", "s3:*", "ec2:Run*"]), max_size=2),
+    st.dictionaries(
+        st.sampled_from(["AWS", "Service", "StringEquals", "Bool", "Other"]),
+        st.one_of(
+            st.sampled_from(["*", "111122223333"]),
+            st.dictionaries(
+                st.sampled_from(["aws:SourceIp", "k"]),
+                st.one_of(st.sampled_from(["a", True, 1]), st.lists(st.just("x"), max_size=2)),
+                max_size=2,
+            ),
+        ),
+        max_size=2,
+    ),
+)
+_wellish = st.fixed_dictionaries(
+    {
+        "Effect": st.sampled_from(["Allow", "Deny"]),
+        "Action": st.one_of(st.just("s3:GetObject"), st.lists(st.just("s3:*"), min_size=1)),
+    },
+    optional={
+        "Sid": st.sampled_from(["A", "b1"]),
+        "Resource": st.sampled_from(["*", ["arn:aws:s3:::b/${aws:username}/*"]]),
+        "Principal": st.one_of(
+            st.just("*"), st.fixed_dictionaries({"AWS": st.sampled_from(["*", ["1"]])})
+        ),
+        "Condition": st.fixed_dictionaries(
+            {"StringLike": st.fixed_dictionaries({"k": st.sampled_from(["${aws:x}", ["a", 1]])})}
+        ),
+    },
+)
+_random = st.dictionaries(
+    st.sampled_from(
+        [
+            "Sid",
+            "Effect",
+            "Action",
+            "NotAction",
+            "Resource",
+            "NotResource",
+            "Principal",
+            "NotPrincipal",
+            "Condition",
+            "Extra",
+        ]
+    ),
+    _values,
+    max_size=6,
+)
+_statements = st.one_of(
+    _wellish,
+    _random,
+    st.tuples(_wellish, _random).map(lambda pair: {**pair[0], **pair[1]}),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_statements, st.booleans())
+def test_the_quick_reading_agrees_with_the_careful_one(raw, variables):
+    quick = _well_formed(0, raw, variables)
+    careful, problems = _checked_statement(0, raw, variables)
+    if quick is not None:
+        assert (careful, problems) == (quick, [])
+    assert (careful is None) == bool(problems)

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import dataclasses
 import ipaddress
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -98,12 +97,18 @@ class Context:
     def with_values(self, values: Mapping[str, str | Sequence[str]]) -> Context:
         """These values added where the context does not already have the key."""
         extra = {k.lower(): (v,) if isinstance(v, str) else tuple(v) for k, v in values.items()}
-        return dataclasses.replace(self, values={**extra, **self.values})
+        return Context({**extra, **self.values}, self.absent, self.closed, self.unknown)
 
     def without(self, *keys: str) -> Context:
         """These keys declared absent (unless the context has them)."""
         gone = frozenset(k.lower() for k in keys) - self.values.keys()
-        return dataclasses.replace(self, absent=self.absent | gone)
+        return Context(self.values, self.absent | gone, self.closed, self.unknown)
+
+    def replacing(self, key: str, value: str) -> Context:
+        """This one key's value replaced (or added)."""
+        return Context(
+            {**self.values, key.lower(): (value,)}, self.absent, self.closed, self.unknown
+        )
 
     def lookup(self, key: str) -> tuple[str, ...] | Match:
         """The values of `key`, or Match.NO when it is missing, Match.UNKNOWN when unknown."""

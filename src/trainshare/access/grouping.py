@@ -18,7 +18,6 @@ to the per-cell evaluation.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
@@ -82,12 +81,11 @@ class Grouping:
             return None
         if account.key in self._groups:
             return self._groups[account.key]
-        path = self.index.path(account)
-        key = tuple(self.index.policy_set(level) for level in path)
+        key = self.index.path_sets(account)
         found = self._group_numbers.get(key)
         if found is None:
             found = self._group_numbers[key] = len(self._group_paths)
-            self._group_paths.append(path)
+            self._group_paths.append(self.index.path(account))
         self._groups[account.key] = found
         return found
 
@@ -99,8 +97,8 @@ class Grouping:
         key = (account.key if group is None else group, action.lower())
         found = self._action_groups.get(key)
         if found is None:
-            path = self._group_paths[group] if group is not None else self.index.path(account)
-            relevant = [self.evaluator.relevant(level, action) for level in path]
+            sets = self.index.path_sets(account)
+            relevant = [self.evaluator.relevant_in_set(number, action) for number in sets]
             signature = tuple(r.number for r in relevant)
             found = self._action_group_numbers.get(signature)
             if found is None:
@@ -245,7 +243,20 @@ def policy_shape(document: ParsedPolicy, arn: str) -> tuple[Any, ...] | None:
         if None in patterns:
             return None
         resources = None if stmt.resources is None else tuple(p for p in patterns if p)
-        shaped.append(dataclasses.replace(stmt, resources=resources))
+        # the statement as it decides, its resources shaped (its index and Sid play no part)
+        shaped.append(
+            (
+                stmt.effect,
+                stmt.actions,
+                stmt.not_action,
+                resources,
+                stmt.not_resource,
+                stmt.principal,
+                stmt.not_principal,
+                stmt.condition,
+                stmt.variables,
+            )
+        )
     return tuple(shaped)
 
 

@@ -18,24 +18,34 @@ from trainshare.spec import ROOT, PrincipalKind
 class ModelIndex:
     def __init__(self, model: AccessModel) -> None:
         self._model = model
-        self._no_level = {  # an account with no SCPs of its own has an empty level
-            key: Level(key, "account", ())
-            for key in model.accounts
-            if key not in model.account_levels
-        }
-        self.order: Mapping[str, int] = {key: i for i, key in enumerate(model.accounts)}
-        self.by_id: Mapping[str, AccountNode] = {
-            a.id: a for a in model.accounts.values() if a.id is not None
-        }
+        self._no_level: dict[str, Level] = {}  # an account with no SCPs of its own: empty
+        # policies by number; a level by the number of the set of policies it holds
+        self.policies: list[AttachedPolicy] = []
+        self.policy_sets: list[tuple[int, ...]] = []
+        self._policy_numbers: dict[int, int] = {}  # id() of a policy the model holds → number
+        self._set_numbers: dict[tuple[int, ...], int] = {}  # ids of a level's policies → set
+        self._level_sets: dict[int, int] = {}  # id() of a level the model holds → its set
+        for level in (*model.units.values(), *model.account_levels.values()):
+            self._level_sets[id(level)] = self._number_set(level.policies)
+        self.order: dict[str, int] = {}
+        self.by_id: dict[str, AccountNode] = {}
         by_name: dict[str, list[AccountNode]] = {}
-        for account in model.accounts.values():
+        by_unit: dict[str, list[AccountNode]] = {}
+        self._unit_paths: dict[str, tuple[Level, ...]] = {}
+        self._unit_sets: dict[str, tuple[int, ...]] = {}
+        self._paths: dict[str, tuple[Level, ...]] = {}
+        self._path_sets: dict[str, tuple[int, ...]] = {}
+        for i, account in enumerate(model.accounts.values()):  # one pass: 10,000 at L
+            key = account.key
+            self.order[key] = i
+            if account.id is not None:
+                self.by_id[account.id] = account
             if account.name:
                 by_name.setdefault(account.name, []).append(account)
-        self.by_name = {name: found[0] for name, found in by_name.items() if len(found) == 1}
-        by_unit: dict[str, list[AccountNode]] = {}
-        for account in model.accounts.values():
             if not account.external:
                 by_unit.setdefault(account.unit, []).append(account)
+            self._add_path(account)
+        self.by_name = {name: found[0] for name, found in by_name.items() if len(found) == 1}
         under: dict[str, list[AccountNode]] = {}  # OU → the accounts at or below it
         for unit, members in by_unit.items():
             for above in (ROOT, *_ancestors(unit)):
@@ -46,37 +56,21 @@ class ModelIndex:
             for arn, rtype in share.resources:
                 holding.setdefault(arn, []).append((share, rtype))
         self.holding: Mapping[str, list[tuple[ShareModel, str]]] = holding
-        # policies by number; a level by the number of the set of policies it holds
-        self.policies: list[AttachedPolicy] = []
-        self.policy_sets: list[tuple[int, ...]] = []
-        self._policy_numbers: dict[int, int] = {}  # id() of a policy the model holds → number
-        self._set_numbers: dict[tuple[int, ...], int] = {}
-        self._level_sets: dict[int, int] = {}  # id() of a level the model holds → its set
-        for level in (
-            *model.units.values(),
-            *model.account_levels.values(),
-            *self._no_level.values(),
-        ):
-            self._level_sets[id(level)] = self._number_set(level.policies)
-        self._unit_paths: dict[str, tuple[Level, ...]] = {}
-        self._paths: dict[str, tuple[Level, ...]] = {}
-        for account in model.accounts.values():
-            self._paths[account.key] = self._path(account)
 
     def _number_set(self, policies: tuple[AttachedPolicy, ...]) -> int:
-        numbers = []
-        for policy in policies:
-            # id() is safe here: the model holds every policy for as long as this index lives
-            number = self._policy_numbers.get(id(policy))
-            if number is None:
-                number = self._policy_numbers[id(policy)] = len(self.policies)
-                self.policies.append(policy)
-            numbers.append(number)
-        key = tuple(numbers)
-        found = self._set_numbers.get(key)
+        # id() is safe here: the model holds every policy for as long as this index lives
+        ids = tuple(map(id, policies))
+        found = self._set_numbers.get(ids)
         if found is None:
-            found = self._set_numbers[key] = len(self.policy_sets)
-            self.policy_sets.append(key)
+            numbers = []
+            for policy in policies:
+                number = self._policy_numbers.get(id(policy))
+                if number is None:
+                    number = self._policy_numbers[id(policy)] = len(self.policies)
+                    self.policies.append(policy)
+                numbers.append(number)
+            found = self._set_numbers[ids] = len(self.policy_sets)
+            self.policy_sets.append(tuple(numbers))
         return found
 
     def policy_set(self, level: Level) -> int:
@@ -89,12 +83,22 @@ class ModelIndex:
     def account_level(self, key: str) -> Level:
         return self._model.account_levels.get(key) or self._no_level[key]
 
-    def _path(self, account: AccountNode) -> tuple[Level, ...]:
+    def _add_path(self, account: AccountNode) -> None:
         above = self._unit_paths.get(account.unit)
         if above is None:
             units = (ROOT, *_ancestors(account.unit)) if account.unit else (ROOT,)
             above = self._unit_paths[account.unit] = tuple(self.unit_level(u) for u in units)
-        return (*above, self.account_level(account.key))
+            self._unit_sets[account.unit] = tuple(self.policy_set(level) for level in above)
+        own = self._model.account_levels.get(account.key)
+        if own is None:
+            own = self._no_level[account.key] = Level(account.key, "account", ())
+            self._level_sets[id(own)] = self._number_set(())
+        self._path_sets[account.key] = (*self._unit_sets[account.unit], self._level_sets[id(own)])
+        self._paths[account.key] = (*above, own)
+
+    def path_sets(self, account: AccountNode) -> tuple[int, ...]:
+        """The numbers of the policy sets along the account's path (`policy_set`)."""
+        return self._path_sets[account.key]
 
     def path(self, account: AccountNode) -> tuple[Level, ...]:
         """Levels root → OUs → account (Organizations user guide, SCP evaluation)."""

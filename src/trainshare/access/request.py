@@ -9,7 +9,6 @@ no aws:username (IAM user guide, "Principal key values": not present for assumed
 
 from __future__ import annotations
 
-import dataclasses
 from typing import NamedTuple
 
 from trainshare.access.conditions import Context
@@ -110,6 +109,5 @@ def resource_contexts(
         if resource.account is None or resource.account == first:
             out.append(ctx)
         else:
-            values = {**ctx.values, RESOURCE_ACCOUNT.lower(): (resource.account,)}
-            out.append(dataclasses.replace(ctx, values=values))
+            out.append(ctx.replacing(RESOURCE_ACCOUNT, resource.account))
     return tuple(out)

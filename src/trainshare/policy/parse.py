@@ -154,6 +154,63 @@ def _strings(value: Any) -> tuple[str, ...] | None:
 def _statement(
     index: int, raw: Any, variables: bool
 ) -> tuple[Statement | None, list[PolicyProblem]]:
+    fast = _well_formed(index, raw, variables)
+    if fast is not None:
+        return fast, []
+    return _checked_statement(index, raw, variables)
+
+
+def _well_formed(index: int, raw: Any, variables: bool) -> Statement | None:
+    """The statement when every element has its usual shape (what AWS hands back, what
+    trainshare composes), without building the problems the careful reading collects; None
+    sends it to that reading (`_checked_statement`), which says what is wrong."""
+    if type(raw) is not dict or not raw.keys() <= _STATEMENT_KEYS:
+        return None
+    effect = raw.get("Effect")
+    sid = raw.get("Sid")
+    if (
+        type(effect) is not str
+        or effect not in _EFFECTS
+        or (sid is not None and type(sid) is not str)
+    ):
+        return None
+    not_action = "NotAction" in raw
+    if not_action == ("Action" in raw) or ("Resource" in raw and "NotResource" in raw):
+        return None
+    actions = _strings(raw["NotAction" if not_action else "Action"])
+    not_resource = "NotResource" in raw
+    resources = None
+    if not_resource or "Resource" in raw:
+        resources = _strings(raw["NotResource" if not_resource else "Resource"])
+        if resources is None:
+            return None
+    if actions is None or ("Principal" in raw and "NotPrincipal" in raw):
+        return None
+    principal = None
+    not_principal = "NotPrincipal" in raw
+    if not_principal or "Principal" in raw:
+        principal, problems = _principal("", raw["NotPrincipal" if not_principal else "Principal"])
+        if problems:
+            return None
+    condition, problems = _condition("", raw.get("Condition"))
+    if problems:
+        return None
+    return _typed(
+        index,
+        effect=effect,
+        sid=sid,
+        actions=(actions, not_action),
+        resources=(resources, not_resource),
+        principal=(principal, not_principal),
+        condition=condition,
+        variables=variables,
+    )
+
+
+def _checked_statement(
+    index: int, raw: Any, variables: bool
+) -> tuple[Statement | None, list[PolicyProblem]]:
+    """Every problem of a statement, or the statement."""
     where = f"Statement[{index}]"
     if not isinstance(raw, dict):
         return None, [PolicyProblem(where, "must be an object", 'write { "Effect": … }')]
@@ -220,30 +277,52 @@ def _statement(
         return None, problems
     not_action = "NotAction" in raw
     not_resource = "NotResource" in raw
-    resources = lists.get("NotResource" if not_resource else "Resource")
+    return (
+        _typed(
+            index,
+            effect=str(effect),
+            sid=sid,
+            actions=(lists["NotAction" if not_action else "Action"], not_action),
+            resources=(lists.get("NotResource" if not_resource else "Resource"), not_resource),
+            principal=(principal, "NotPrincipal" in raw),
+            condition=condition,
+            variables=variables,
+        ),
+        [],
+    )
+
+
+def _typed(
+    index: int,
+    *,
+    effect: str,
+    sid: str | None,
+    actions: tuple[tuple[str, ...], bool],
+    resources: tuple[tuple[str, ...] | None, bool],
+    principal: tuple[Principal | None, bool],
+    condition: ConditionBlock,
+    variables: bool,
+) -> Statement:
     keys_read = condition.keys()
     uses_variables = False
     if variables:
-        texts = [*(resources or ()), *(v for c in condition.conditions for v in c.values)]
+        texts = [*(resources[0] or ()), *(v for c in condition.conditions for v in c.values)]
         uses_variables = any("${" in text for text in texts)
         if uses_variables:
             keys_read = keys_read.union(*(variable_keys(text) for text in texts))
-    return (
-        Statement(
-            index=index,
-            effect=_EFFECTS[str(effect)],
-            actions=lists["NotAction" if not_action else "Action"],
-            not_action=not_action,
-            resources=resources,
-            not_resource=not_resource,
-            principal=principal,
-            not_principal="NotPrincipal" in raw,
-            condition=condition,
-            sid=sid,
-            variables=uses_variables,
-            keys_read=keys_read,
-        ),
-        [],
+    return Statement(
+        index,
+        _EFFECTS[effect],
+        actions[0],
+        actions[1],
+        resources[0],
+        resources[1],
+        principal[0],
+        principal[1],
+        condition,
+        sid,
+        uses_variables,
+        keys_read,
     )
 
 
