@@ -37,7 +37,7 @@ from trainshare.access.grouping import (
     policy_shape,
 )
 from trainshare.access.model import AccessModel, AccountNode, ShareModel
-from trainshare.access.rcp import rcp_side, reads_the_caller
+from trainshare.access.rcp import covers, rcp_side, reads_the_caller
 from trainshare.access.resource_policy import principal_context, resource_policy_effect
 from trainshare.access.statements import Effect
 from trainshare.catalog import load_catalog
@@ -383,7 +383,7 @@ class _Matrix:
         action with the caller's own keys left unknown (`blind`): where that answer does not
         depend on them it holds for every caller of a group; where it does, `row` decides
         callers one by one."""
-        if not self.evaluator.model.rcps:
+        if not self.evaluator.model.rcps or not covers(action):
             return None
         key = (share.key, arn, rtype, action)
         if key not in self.rcp_sides:

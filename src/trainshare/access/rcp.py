@@ -81,6 +81,11 @@ def _where(model: AccessModel, level: str, owner: AccountNode) -> str:
     return f"OU {model.unit_name(level)}"
 
 
+def covers(action: str) -> bool:
+    """Whether RCPs can apply to the action at all: its service is one they cover."""
+    return action.partition(":")[0].lower() in covered_services()
+
+
 def applies_to(model: AccessModel, share: ShareModel, arn: str, action: str) -> str | None:
     """Why RCPs do not apply to this request (None: they do)."""
     service = action.partition(":")[0].lower()
@@ -156,22 +161,20 @@ def rcp_side(
 ) -> RcpSide | None:
     """The RCPs' effect on the request, with the steps that say why; None when the model has
     no RCP (nothing to say). `blind`: see `rcp_context`."""
-    if not model.rcps:
-        return None
+    if not model.rcps or not covers(action):
+        return None  # a RAM share of EC2 or SageMaker: no RCP side to speak of
     why_not = applies_to(model, share, arn, action)
     if why_not is not None:
-        service = action.partition(":")[0].lower()
-        if service not in covered_services():
-            return None  # a RAM share of EC2 or SageMaker: no RCP side to speak of
         return RcpSide(Effect.ALLOW, (Step("rcp", Verdict.PASS, why_not),), frozenset())
     owner, levels = owner_path(model, share)
     assert owner is not None
+    relevant = list(_relevant(model, levels, action))
     resource = request_resource(rtype, arn, action) if share.policies else arn
-    ctx = rcp_context(model, share, account, context, blind=blind)
+    ctx = rcp_context(model, share, account, context, blind=blind) if relevant else context
     caller = caller_of(model, account, context)
     unknown: set[str] = set()
     open_steps: list[Step] = []
-    for level, policy, stmt in _relevant(model, levels, action):
+    for level, policy, stmt in relevant:
         where = _where(model, level, owner)
         if isinstance(stmt, UnparsablePolicy):
             text = (
