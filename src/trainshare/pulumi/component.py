@@ -20,6 +20,7 @@ from trainshare import inputs
 from trainshare.errors import PlanError
 from trainshare.plan import Join, Mode, Node, Plan, Ref, Value, build_plan, kinds, refs_in
 from trainshare.plan.names import account_node, policy_node, share_node, unit_node
+from trainshare.plan.slices import REFS_OUTPUT, Part, exported_refs, parse_part, select
 from trainshare.pulumi.composed import Deferred, defer_program_resources
 from trainshare.pulumi.credentials import AwsBase, resolve_base
 from trainshare.spec import ShareKind, Spec, load_spec
@@ -80,16 +81,25 @@ class OrgSharing(pulumi.ComponentResource):
             member-account providers inherit its profile and keys). Default: an `aws` provider
             in `opts.providers`/`opts.provider`, else the stack's `aws:*` config
             (`aws:profile`, `aws:sharedCredentialsFiles`, `aws:assumeRoles`, …).
+        part: deploy one slice of the spec (`trainshare.plan.slices`): "org" (OUs, accounts,
+            guardrails, org sharing) or "owner:<account key or ID>[/<region>]" (that owner's
+            shares and resource policies). An owner slice runs with the stack's own
+            credentials, which must reach the owner account (`allowed_account_ids` checks it):
+            its providers assume no further role. Default: the whole spec in one stack.
+        org: for an owner slice, where the org slice's `refs` are: a `pulumi.StackReference`,
+            the org stack's name (a StackReference is made), or the mapping itself.
 
     Outputs: `account_ids`, `ou_ids`, `share_arns` (RAM shares; policy shares create no share),
-    `policy_ids` (dicts keyed by spec keys); one at a time: `account_id(key)`, `ou_id(path)`,
-    `share_arn(key)`, `policy_id(key)`.
+    `policy_ids` (dicts keyed by spec keys, for what this stack holds); one at a time:
+    `account_id(key)`, `ou_id(path)`, `share_arn(key)`, `policy_id(key)`. The org slice also
+    has `refs`: what owner stacks read from it (export it as `slices.REFS_OUTPUT`).
     """
 
     account_ids: pulumi.Output[dict[str, str]]
     ou_ids: pulumi.Output[dict[str, str]]
     share_arns: pulumi.Output[dict[str, str]]
     policy_ids: pulumi.Output[dict[str, str]]
+    refs: pulumi.Output[dict[str, Any]]
 
     def __init__(
         self,
@@ -99,6 +109,8 @@ class OrgSharing(pulumi.ComponentResource):
         adopt: str | Path | Mapping[str, Any] | None = None,
         *,
         provider: aws.Provider | aws.ProviderArgs | None = None,
+        part: str | None = None,
+        org: pulumi.StackReference | str | Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(TYPE_TOKEN, name, {}, opts)
         self.aws: AwsBase = resolve_base(provider, opts)
@@ -112,12 +124,54 @@ class OrgSharing(pulumi.ComponentResource):
             self.spec = load_spec(spec)
         self.plan: Plan = build_plan(self.spec)
         self._prefix = name
+        self.part: Part | None = parse_part(part, self.plan, self._ids()) if part else None
+        self.nodes = select(self.plan, self.part) if self.part else list(self.plan.nodes)
+        self._org_refs = self._org_stack(org) if self.part and self.part.owner else None
         self.adopted: dict[str, str] = _adoption(adopt, name, self.plan) if adopt else {}
         self.created: dict[str, Any] = {}  # node name → Resource, or Output for READ nodes
         self._outputs: dict[tuple[str, str], pulumi.Output[Any]] = {}  # (node, attr) → Output
-        for node in self.plan.nodes:
+        for node in self.nodes:
             self.created[node.name] = self._create(node)
         self._export_outputs()
+
+    # -- slices -------------------------------------------------------------------------------
+
+    def _ids(self) -> dict[str, str]:
+        """Account key → ID, for `owner:<key>` parts."""
+        ids = {k: a.id for k, a in self.spec.accounts.items() if a.id}
+        return {"management": self.spec.organization.management_account, **ids}
+
+    def _org_stack(
+        self, org: pulumi.StackReference | str | Mapping[str, Any] | None
+    ) -> pulumi.Output[Any]:
+        if org is None:
+            raise PlanError(
+                f"part {self.part}: an owner slice reads the org slice's outputs — pass org= "
+                "(the org stack's name or StackReference)"
+            )
+        if isinstance(org, Mapping):
+            return pulumi.Output.from_input(dict(org))
+        if isinstance(org, str):
+            org = pulumi.StackReference(
+                f"{self._prefix}/org-stack",
+                stack_name=org,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        return org.require_output(REFS_OUTPUT)
+
+    def _from_org(self, key: str) -> pulumi.Output[Any]:
+        """A value the org stack exports for this owner slice."""
+
+        def pick(refs: Any) -> Any:
+            if not isinstance(refs, Mapping) or key not in refs:
+                raise PlanError(
+                    f"part {self.part}: the org stack exports no {key} — deploy the org slice "
+                    "(part='org') of this same spec first"
+                )
+            return refs[key]
+
+        assert self._org_refs is not None
+        return self._org_refs.apply(pick)
 
     # -- nodes --------------------------------------------------------------------------------
 
@@ -133,6 +187,8 @@ class OrgSharing(pulumi.ComponentResource):
         if node.kind == kinds.PROVIDER:
             if self._is_base(node):
                 return self.aws.provider
+            if self._own_credentials:
+                inputs.pop("assume_roles", None)
             inputs = self.aws.provider_args(inputs)
         if node.kind == kinds.COMMAND:
             inputs = self._command_inputs(inputs)
@@ -194,7 +250,15 @@ class OrgSharing(pulumi.ComponentResource):
         chain = " ".join(str(role["role_arn"]) for role in self.aws.assume_roles)
         if chain and isinstance(own, Mapping) and "TRAINSHARE_ACTION" in own:
             inputs["environment"] = {**inputs["environment"], "TRAINSHARE_ROLE_CHAIN": chain}
+        if self._own_credentials and isinstance(own, Mapping) and "TRAINSHARE_ROLE_ARN" in own:
+            # an owner stack's credentials are the owner's already: no role to assume
+            inputs["environment"] = {**inputs["environment"], "TRAINSHARE_ROLE_ARN": ""}
         return inputs
+
+    @property
+    def _own_credentials(self) -> bool:
+        """An owner slice: the stack's credentials reach the owner account themselves."""
+        return self.part is not None and self.part.owner is not None
 
     def _held_back(self, node: Node, inputs: dict[str, Any]) -> dict[str, Any]:
         """Delay the node's registration until each of `node.waits_for` has been created, with
@@ -238,6 +302,9 @@ class OrgSharing(pulumi.ComponentResource):
         cached = self._outputs.get(key)
         if cached is not None:
             return cached
+        if ref.node not in self.created and self._org_refs is not None:
+            self._outputs[key] = self._from_org(str(ref))
+            return self._outputs[key]
         target = self.created[ref.node]
         path = ref.path()
         if isinstance(target, pulumi.Resource):
@@ -252,36 +319,45 @@ class OrgSharing(pulumi.ComponentResource):
     # -- outputs ------------------------------------------------------------------------------
 
     def _export_outputs(self) -> None:
+        """What this stack holds, by spec key (an ID the spec gives counts as held)."""
         accounts: dict[str, Any] = {}
         for key, account in self.spec.accounts.items():
             resource = self.created.get(account_node(key))
-            accounts[key] = account.id if resource is None else resource.id
+            if resource is not None or account.id:
+                accounts[key] = account.id if resource is None else resource.id
         ous: dict[str, Any] = {}
         for path, unit in self.spec.units.items():
             resource = self.created.get(unit_node(path))
-            ous[path] = unit.id if resource is None else resource.id
+            if resource is not None or unit.id:
+                ous[path] = unit.id if resource is None else resource.id
         shares = {
             key: self.created[share_node(key)].arn
             for key, share in self.spec.shares.items()
-            if share.kind is ShareKind.RAM
+            if share.kind is ShareKind.RAM and share_node(key) in self.created
         }
         policies = {
             key: self.created[policy_node(key, g.type)].id
             for key, g in self.spec.guardrails.items()
+            if policy_node(key, g.type) in self.created
         }
+        if self.part is not None and self.part.owner is None:
+            self.refs = pulumi.Output.from_input(
+                {str(ref): self._output(ref) for ref in exported_refs(self.plan)}
+            )
         self._by_key = {"account": accounts, "OU": ous, "share": shares, "guardrail": policies}
         self.account_ids = pulumi.Output.from_input(accounts)
         self.ou_ids = pulumi.Output.from_input(ous)
         self.share_arns = pulumi.Output.from_input(shares)
         self.policy_ids = pulumi.Output.from_input(policies)
-        self.register_outputs(
-            {
-                "account_ids": self.account_ids,
-                "ou_ids": self.ou_ids,
-                "share_arns": self.share_arns,
-                "policy_ids": self.policy_ids,
-            }
-        )
+        outputs = {
+            "account_ids": self.account_ids,
+            "ou_ids": self.ou_ids,
+            "share_arns": self.share_arns,
+            "policy_ids": self.policy_ids,
+        }
+        if hasattr(self, "refs"):
+            outputs[REFS_OUTPUT] = self.refs
+        self.register_outputs(outputs)
 
     def _one(self, what: str, key: str) -> pulumi.Output[str]:
         found = self._by_key[what]
