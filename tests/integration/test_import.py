@@ -135,7 +135,8 @@ def test_import_from_the_live_org_audits_clean_and_adopts_everything(emulator, h
     # commands, which find the live share's permission already the spec's
     main = (out / "__main__.py").read_text()
     assert (
-        'OrgSharing("adopted", HERE / "trainshare.yaml", adopt=HERE / "pulumi-import.json")' in main
+        '"adopted",' in main
+        and 'part=part, org=org_stack, adopt=HERE / "pulumi-import.json"' in main
     )
     mocks, _ = deploy(emulator, spec, lambda _: None, adopt=document, name="adopted")
     assert [(t, n) for t, n, _ in mocks.created] == [

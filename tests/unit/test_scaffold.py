@@ -27,7 +27,8 @@ def test_init_writes_a_project_whose_spec_validates(tmp_path):
     spec = load_spec(folder / "trainshare.yaml")
     assert spec.warnings == () and "gpu-capacity" in spec.shares
     assert "name: my-platform\n" in (folder / "Pulumi.yaml").read_text()
-    assert 'OrgSharing("my-platform"' in (folder / "__main__.py").read_text()
+    program = (folder / "__main__.py").read_text()
+    assert 'OrgSharing(\n    "my-platform", HERE / config.get("spec", "trainshare.yaml")' in program
 
 
 def test_init_refuses_to_overwrite_and_writes_nothing(tmp_path):

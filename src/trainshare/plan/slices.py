@@ -80,6 +80,13 @@ def owner_parts(plan: Plan) -> list[Part]:
     return list(found)
 
 
+def stack_name(part: Part) -> str:
+    """The stack `trainshare init --split` names for a slice: `org`, `owner-<id>-<region>`."""
+    if part.owner is None:
+        return ORG
+    return f"owner-{part.owner}" + (f"-{part.region}" if part.region else "")
+
+
 def all_parts(plan: Plan) -> list[Part]:
     """The org slice, then every owner slice: the order in which to deploy them."""
     return [Part(), *owner_parts(plan)]

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import tempfile
 from importlib import resources
 from pathlib import Path
 
 from trainshare import __version__
+from trainshare.catalog.deploy_permissions import deploy_policy, trust_policy
 from trainshare.errors import TrainshareError
+from trainshare.plan import build_plan
+from trainshare.plan.slices import ORG, Part, all_parts, stack_name
 from trainshare.scaffold.requirement import installed_requirement
+from trainshare.spec import Spec, load_spec
 from trainshare.spec.schema import MODELINE, SCHEMA_FILE, spec_json_schema_text
 
 # file written → its template in this package (".tmpl": {name}, {version} and {requirement} are
@@ -118,3 +124,86 @@ def _refuse_linked_folders(texts: dict[Path, str], root: Path) -> None:
 def init_project(folder: Path) -> list[Path]:
     """Write the project into `folder`; refuse, writing nothing, if any file already exists."""
     return write_files(render_project(folder), root=folder)
+
+
+# -- stacks split by owner (`trainshare init --split`) ----------------------------------------
+
+DEPLOY_ROLE = "trainshare-deploy"
+
+
+def split_files(
+    folder: Path, spec: Spec, deploy_role: str = DEPLOY_ROLE, org_stack: str = ORG
+) -> dict[Path, str]:
+    """The split layout of `spec`'s project: a stack config per slice (`Pulumi.org.yaml`,
+    `Pulumi.owner-<id>-<region>.yaml`), `deploy.py` (the Automation API script that deploys
+    them in order) and, per owner account, its deploy role (`deploy-roles/<id>.json`: trust and
+    least-privilege policy) that the owner's stacks assume."""
+    plan = build_plan(spec)
+    org = spec.organization
+    parts = all_parts(plan)
+    texts: dict[Path, str] = {folder / f"Pulumi.{org_stack}.yaml": _org_stack_config(spec)}
+    for part in parts[1:]:
+        role = f"arn:{org.partition}:iam::{part.owner}:role/{deploy_role}"
+        texts[folder / f"Pulumi.{stack_name(part)}.yaml"] = _owner_stack_config(
+            part, role, org_stack
+        )
+    deployer = f"arn:{org.partition}:iam::{org.management_account}:root"
+    for owner in dict.fromkeys(p.owner for p in parts[1:] if p.owner):
+        role_file = {
+            "RoleName": deploy_role,
+            "Account": owner,
+            "AssumeRolePolicyDocument": trust_policy(deployer),
+            "Policy": deploy_policy("owner"),
+        }
+        texts[folder / "deploy-roles" / f"{owner}.json"] = json.dumps(role_file, indent=2) + "\n"
+    script = resources.files(__package__).joinpath("deploy.py.tmpl").read_text(encoding="utf-8")
+    texts[folder / "deploy.py"] = script
+    return texts
+
+
+def _org_stack_config(spec: Spec) -> str:
+    org = spec.organization
+    return (
+        "# The organization's slice: OUs, accounts, guardrails, org sharing. Run it with the\n"
+        f"# management account's ({org.management_account}) credentials, e.g. a profile:\n"
+        "#   pulumi config set aws:profile <profile of the management account>\n"
+        "# The policy it needs: docs/deploy-permissions/management.json in trainshare.\n"
+        "config:\n"
+        "  trainshare:part: org\n"
+        f"  aws:region: {org.region}\n"
+    )
+
+
+def _owner_stack_config(part: Part, role: str, org_stack: str) -> str:
+    return (
+        f"# Account {part.owner}'s shares and resource policies in {part.region}. Its\n"
+        f"# credentials: the deploy role {role}\n"
+        f"# (deploy-roles/{part.owner}.json), assumed from whoever runs the stack;\n"
+        "# allowed_account_ids stops a deploy with any other account's credentials.\n"
+        "config:\n"
+        f"  trainshare:part: {part}\n"
+        f"  trainshare:orgStack: {org_stack}\n"
+        f"  aws:region: {part.region}\n"
+        "  aws:assumeRoles:\n"
+        f"    - roleArn: {role}\n"
+        "      sessionName: trainshare-deploy\n"
+    )
+
+
+def init_split(
+    folder: Path, deploy_role: str = DEPLOY_ROLE, org_stack: str = ORG
+) -> tuple[list[Path], Spec]:
+    """`trainshare init --split`: the split layout for the project in `folder` (its
+    trainshare.yaml), or — in a folder without one — a new project and its split layout.
+    Writes nothing if any file is in the way."""
+    spec_file = folder / "trainshare.yaml"
+    texts: dict[Path, str] = {}
+    if not spec_file.exists():
+        texts = render_project(folder)
+        with tempfile.TemporaryDirectory() as scratch:
+            (Path(scratch) / "trainshare.yaml").write_text(texts[spec_file], encoding="utf-8")
+            spec = load_spec(Path(scratch) / "trainshare.yaml")
+    else:
+        spec = load_spec(spec_file)
+    texts.update(split_files(folder, spec, deploy_role, org_stack))
+    return write_files(texts, root=folder), spec

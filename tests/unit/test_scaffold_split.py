@@ -1,0 +1,160 @@
+"""`trainshare init --split`: a stack per slice, a deploy role per owner, and deploy.py, which
+deploys the org stack first and the owner stacks in parallel."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+from typer.testing import CliRunner
+
+from tests.conftest import REPO
+from trainshare.catalog.deploy_permissions import deploy_policy
+from trainshare.cli import app
+
+runner = CliRunner()
+
+SPEC = textwrap.dedent("""\
+    version: 1
+    organization: {management_account: "111111111111"}
+    units: {ml: {}}
+    accounts:
+      shared-services: {id: "222222222222", unit: ml}
+      data: {id: "333333333333", unit: ml}
+    shares:
+      east:
+        owner: shared-services
+        resources: ["arn:aws:ec2:us-east-1:222222222222:capacity-reservation/cr-0123456789abcdef0"]
+        principals: [ml]
+      west:
+        owner: shared-services
+        region: eu-west-1
+        resources: ["arn:aws:ec2:eu-west-1:222222222222:capacity-reservation/cr-0fedcba987654321f"]
+        principals: [ml]
+      data:
+        owner: data
+        resources: ["arn:aws:ec2:us-east-1:333333333333:subnet/subnet-0a1b2c3d4e5f60718"]
+        principals: [ml]
+    """)
+
+
+def _deploy_module(folder: Path):
+    spec = importlib.util.spec_from_file_location("deploy_under_test", folder / "deploy.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_split_writes_a_stack_per_slice_and_a_role_per_owner(tmp_path):
+    (tmp_path / "trainshare.yaml").write_text(SPEC)
+    result = runner.invoke(app, ["init", str(tmp_path), "--split"])
+    assert result.exit_code == 0, result.output
+    stacks = sorted(p.name for p in tmp_path.glob("Pulumi.*.yaml"))
+    assert stacks == [
+        "Pulumi.org.yaml",
+        "Pulumi.owner-222222222222-eu-west-1.yaml",
+        "Pulumi.owner-222222222222-us-east-1.yaml",
+        "Pulumi.owner-333333333333-us-east-1.yaml",
+    ]
+    yaml = YAML(typ="safe")
+    assert yaml.load((tmp_path / "Pulumi.org.yaml").read_text())["config"] == {
+        "trainshare:part": "org",
+        "aws:region": "us-east-1",
+    }
+    west = yaml.load((tmp_path / "Pulumi.owner-222222222222-eu-west-1.yaml").read_text())
+    assert west["config"] == {
+        "trainshare:part": "owner:222222222222/eu-west-1",
+        "trainshare:orgStack": "org",
+        "aws:region": "eu-west-1",
+        "aws:assumeRoles": [
+            {
+                "roleArn": "arn:aws:iam::222222222222:role/trainshare-deploy",
+                "sessionName": "trainshare-deploy",
+            }
+        ],
+    }
+    roles = sorted(p.name for p in (tmp_path / "deploy-roles").iterdir())
+    assert roles == ["222222222222.json", "333333333333.json"]
+    role = json.loads((tmp_path / "deploy-roles" / "333333333333.json").read_text())
+    assert role["RoleName"] == "trainshare-deploy"
+    assert role["Policy"] == deploy_policy("owner")
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"AWS": "arn:aws:iam::111111111111:root"}
+    # the existing project's files are left alone
+    assert not (tmp_path / "__main__.py").exists()
+    again = runner.invoke(app, ["init", str(tmp_path), "--split"])
+    assert again.exit_code == 1 and "nothing was written" in again.stderr
+
+
+def test_split_of_an_invalid_spec_says_where(tmp_path):
+    (tmp_path / "trainshare.yaml").write_text(SPEC.replace('"333333333333"', '"33"'))
+    result = runner.invoke(app, ["init", str(tmp_path), "--split"])
+    assert result.exit_code == 1
+    assert "accounts.data.id: must be a 12-digit account ID" in result.stderr
+    assert not (tmp_path / "Pulumi.org.yaml").exists()
+
+
+def test_deploy_script_orders_org_first_then_owners_in_parallel(tmp_path):
+    (tmp_path / "trainshare.yaml").write_text(SPEC)
+    runner.invoke(app, ["init", str(tmp_path), "--split"])
+    deploy = _deploy_module(tmp_path)
+    stages = deploy.waves(tmp_path / "trainshare.yaml")
+    assert stages == [
+        ["org"],
+        [
+            "owner-222222222222-us-east-1",
+            "owner-222222222222-eu-west-1",
+            "owner-333333333333-us-east-1",
+        ],
+    ]
+    started: dict[str, float] = {}
+    finished: dict[str, float] = {}
+    running = {"now": 0, "most": 0}
+    lock = threading.Lock()
+
+    def fake_run(name: str, preview: bool) -> str:
+        with lock:
+            started[name] = time.monotonic()
+            running["now"] += 1
+            running["most"] = max(running["most"], running["now"])
+        time.sleep(0.05)
+        with lock:
+            running["now"] -= 1
+            finished[name] = time.monotonic()
+        return f"{name}: {'preview' if preview else 'up'}"
+
+    lines = deploy.deploy(stages, run=fake_run, preview=True, parallel=8)
+    assert lines[0] == "org: preview" and len(lines) == 4
+    assert all(started[o] >= finished["org"] for o in stages[1])
+    assert running["most"] == 3  # the owners at once
+
+    def failing(name: str, preview: bool) -> str:
+        if name == "org":
+            raise RuntimeError("access denied")
+        return fake_run(name, preview)
+
+    with pytest.raises(SystemExit) as stopped:
+        deploy.deploy(stages, run=failing)
+    assert str(stopped.value) == "failed: org: access denied"
+
+
+def test_the_split_example_is_what_init_split_writes(tmp_path):
+    """examples/split is `trainshare init examples/split --split`, kept current."""
+    folder = tmp_path / "split"
+    result = runner.invoke(app, ["init", str(folder), "--split"])
+    assert result.exit_code == 0, result.output
+    example = REPO / "examples" / "split"
+    written = sorted(p.relative_to(folder) for p in folder.rglob("*") if p.is_file())
+    shipped = sorted(p.relative_to(example) for p in example.rglob("*") if p.is_file())
+    assert written == shipped
+    for relative in written:
+        assert (folder / relative).read_text() == (example / relative).read_text(), relative
+    shutil.rmtree(folder)
