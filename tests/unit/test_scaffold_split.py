@@ -147,8 +147,9 @@ def test_deploy_script_orders_org_first_then_owners_in_parallel(tmp_path):
 
 
 def test_the_split_example_is_what_init_split_writes(tmp_path):
-    """examples/split is `trainshare init examples/split --split`, kept current (but for
-    requirements.txt, which names where this machine installed trainshare from)."""
+    """examples/split is `trainshare init examples/split --split`: its program, stacks, roles
+    and deploy script are kept current (the spec, its schema and requirements.txt are init's
+    own, checked by init's tests; requirements.txt names where this machine got trainshare)."""
     folder = tmp_path / "split"
     result = runner.invoke(app, ["init", str(folder), "--split"])
     assert result.exit_code == 0, result.output
