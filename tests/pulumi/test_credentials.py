@@ -144,3 +144,41 @@ def test_the_plans_commands_use_the_stack_credentials_too(deploy, stack_config):
     assert environment["AWS_SHARED_CREDENTIALS_FILE"] == "/secure/credentials"
     assert environment["TRAINSHARE_ROLE_CHAIN"] == STACK_ROLE["roleArn"]
     assert environment["TRAINSHARE_ROLE_ARN"] == OWNER_ROLE["roleArn"]
+
+
+def test_an_accounts_external_id_and_session_name_reach_its_provider(deploy, write_spec):
+    text = EXAMPLE.read_text().replace(
+        'shared-services: {id: "222222222222"',
+        'shared-services: {id: "222222222222", external_id: acme-7, session_name: platform-ci',
+    )
+    assert "acme-7" in text, "the example's shared-services line changed"
+    spec = write_spec(text)
+    (spec.parent / "policies").mkdir()
+    for policy in (EXAMPLE.parent / "policies").iterdir():
+        (spec.parent / "policies" / policy.name).write_text(policy.read_text())
+    pulumi.runtime.set_all_config({})
+    mocks, _, _ = deploy(lambda: OrgSharing("org", spec) and None)
+    assert _roles(mocks.named(OWNER_PROVIDER).inputs) == [
+        {**OWNER_ROLE, "sessionName": "platform-ci", "externalId": "acme-7"}
+    ]
+
+
+def test_the_stack_region_is_the_default_of_a_spec_that_names_none(deploy, write_spec):
+    text = (
+        'version: 1\norganization: {management_account: "111111111111"}\n'
+        "accounts:\n  team: {email: team@example.com}\n"
+    )
+    try:
+        pulumi.runtime.set_all_config({"aws:region": "eu-west-2"})
+        mocks, _, _ = deploy(lambda: OrgSharing("org", write_spec(text)) and None)
+        (provider,) = mocks.of_type(kinds.PROVIDER)
+        assert (provider.name, provider.inputs["region"]) == (
+            "org/provider/111111111111/eu-west-2",
+            "eu-west-2",
+        )
+        # a spec that names its Region keeps it
+        named = text.replace('"111111111111"}', '"111111111111", region: us-west-2}')
+        mocks, _, _ = deploy(lambda: OrgSharing("org", write_spec(named)) and None)
+        assert [p.inputs["region"] for p in mocks.of_type(kinds.PROVIDER)] == ["us-west-2"]
+    finally:
+        pulumi.runtime.set_all_config({})

@@ -157,9 +157,8 @@ def test_the_split_example_is_what_init_split_writes(tmp_path):
 
     def files(root: Path) -> list[Path]:
         found = (p.relative_to(root) for p in root.rglob("*") if p.is_file())
-        return sorted(
-            p for p in found if p.name != "requirements.txt" and "__pycache__" not in p.parts
-        )
+        own = {"requirements.txt", "trainshare.yaml", "trainshare.schema.json"}
+        return sorted(p for p in found if p.name not in own and "__pycache__" not in p.parts)
 
     written, shipped = files(folder), files(example)
     assert written == shipped

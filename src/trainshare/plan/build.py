@@ -172,8 +172,7 @@ class _Builder:
         name = provider_node(account_id, region)
         inputs: dict[str, Value] = {"region": region, "allowed_account_ids": [account_id]}
         if account_id != self.org.management_account:
-            role = f"arn:{self.org.partition}:iam::{account_id}:role/{self.org.access_role}"
-            inputs["assume_roles"] = [{"role_arn": role, "session_name": SESSION_NAME}]
+            inputs["assume_roles"] = [self._role(account_id)]
         self._add(
             Node(
                 kinds.PROVIDER,
@@ -187,6 +186,19 @@ class _Builder:
         )
         self.providers[key] = name
         return name
+
+    def _role(self, account_id: str) -> dict[str, Value]:
+        """The role the deploy assumes in a member account: the account's own `access_role`,
+        `external_id` and `session_name` where the spec sets them, else the organization's."""
+        account = next((a for a in self.spec.accounts.values() if a.id == account_id), None)
+        name = (account.access_role if account else None) or self.org.access_role
+        role: dict[str, Value] = {
+            "role_arn": f"arn:{self.org.partition}:iam::{account_id}:role/{name}",
+            "session_name": (account.session_name if account else None) or SESSION_NAME,
+        }
+        if account is not None and account.external_id:
+            role["external_id"] = account.external_id
+        return role
 
     def _target_id(self, target: str) -> str | Ref:
         """The ID of the root, an OU (by path) or an account (by key)."""

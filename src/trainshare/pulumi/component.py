@@ -119,9 +119,9 @@ class OrgSharing(pulumi.ComponentResource):
             self.spec = spec
         elif isinstance(spec, Mapping):
             document, self.deferred = defer_program_resources(spec, self.aws.region)
-            self.spec = Spec.from_dict(document, Path.cwd(), f"<spec of {name}>")
+            self.spec = Spec.from_dict(document, Path.cwd(), f"<spec of {name}>", self.aws.region)
         else:
-            self.spec = load_spec(spec)
+            self.spec = load_spec(spec, default_region=self.aws.region)
         self.plan: Plan = build_plan(self.spec)
         self._prefix = name
         self.part: Part | None = parse_part(part, self.plan, self._ids()) if part else None

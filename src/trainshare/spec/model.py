@@ -68,15 +68,18 @@ class LimitOverrides(_Model):
     backup_policies_per_target: Annotated[int, Field(gt=0)] | None = None
 
 
+RoleName = Annotated[str, Field(pattern=r"^[\w+=,.@-]{1,64}$")]
+
+
 class OrganizationSpec(_Model):
     management_account: AccountId
     # the organization's ID, when it exists (`import` writes it): fills RCPs' ${org_id} now
     id: Annotated[str, Field(pattern=r"^o-[a-z0-9]{10,32}$")] | None = None
     create: bool = False
-    region: str = "us-east-1"
-    access_role: Annotated[str, Field(pattern=r"^[\w+=,.@-]{1,64}$")] = (
-        "OrganizationAccountAccessRole"
-    )
+    # unset: the default Region the loader is given (the stack's aws:region, for the Pulumi
+    # component), else us-east-1
+    region: str | None = None
+    access_role: RoleName = "OrganizationAccountAccessRole"
     trusted_services: list[Annotated[str, Field(pattern=r"^[a-z0-9.-]+\.amazonaws\.com$")]] = []
     limits: LimitOverrides = LimitOverrides()
 
@@ -96,6 +99,17 @@ class AccountSpec(_Model):
     protect: bool = True
     close_on_deletion: bool = False
     full_aws_access: bool = True
+    # How the deploy reaches this account when it owns shares (STS AssumeRole): the role
+    # (default organization.access_role), the external ID its trust policy asks for, and the
+    # session name CloudTrail shows (default "trainshare"). Patterns: IAM role names;
+    # AssumeRole ExternalId (2-1224) and RoleSessionName (2-64).
+    access_role: RoleName | None = None
+    external_id: (
+        Annotated[str, Field(min_length=2, max_length=1224, pattern=r"^[\w+=,.@:/-]+$")] | None
+    ) = None
+    session_name: (
+        Annotated[str, Field(min_length=2, max_length=64, pattern=r"^[\w+=,.@-]+$")] | None
+    ) = None
 
 
 # An SCP's or a RAM share's name in AWS where it cannot be the key (`trainshare import` writes it

@@ -45,6 +45,9 @@ class Account:
     full_aws_access: bool = True  # False: FullAWSAccess is detached (allow-list strategy)
     name: str | None = None  # its AWS name when not the key
     renamed_from: str | None = None  # the key it had
+    access_role: str | None = None  # assumed when it owns shares; None: organization's
+    external_id: str | None = None
+    session_name: str | None = None
 
     @property
     def aws_name(self) -> str:
@@ -183,16 +186,22 @@ class Spec:
 
     @staticmethod
     def from_dict(
-        document: Mapping[str, Any], base_dir: str | Path = ".", source: str = "<spec dict>"
+        document: Mapping[str, Any],
+        base_dir: str | Path = ".",
+        source: str = "<spec dict>",
+        default_region: str | None = None,
     ) -> Spec:
         """A spec built in Python (a mapping shaped as trainshare.yaml, e.g. from
         `SpecBuilder.to_dict()`), checked exactly as a file is; `document:` paths of guardrails
-        are relative to `base_dir`. Raises `SpecError` with every problem, located by field."""
+        are relative to `base_dir`; `default_region` as `load_spec`'s. Raises `SpecError` with
+        every problem, located by field."""
         # validate builds this class: imported here, when called, not when it is defined
         from trainshare.spec.validate import validate_spec  # noqa: PLC0415
         from trainshare.yamlsource import Located  # noqa: PLC0415
 
-        return validate_spec(Located(dict(document), source), base_dir=Path(base_dir))
+        return validate_spec(
+            Located(dict(document), source), base_dir=Path(base_dir), default_region=default_region
+        )
 
     @property
     def shares_with_org_units(self) -> bool:

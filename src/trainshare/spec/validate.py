@@ -69,14 +69,25 @@ _FALLBACK_ORG = Organization(
 )
 
 
-def load_spec(path: str | Path) -> Spec:
-    """Read, check and resolve a spec file; raises `SpecError` with every problem found."""
+DEFAULT_REGION = "us-east-1"
+
+
+def load_spec(path: str | Path, default_region: str | None = None) -> Spec:
+    """Read, check and resolve a spec file; raises `SpecError` with every problem found.
+    `default_region`: the organization's Region where the spec names none (else us-east-1)."""
     path = Path(path)
-    return validate_spec(read_yaml(path), base_dir=path.parent)
+    return validate_spec(read_yaml(path), base_dir=path.parent, default_region=default_region)
 
 
-def validate_spec(source: Located, base_dir: Path, catalog: Catalog | None = None) -> Spec:
-    return _Validator(source, base_dir, catalog or load_catalog()).run()
+def validate_spec(
+    source: Located,
+    base_dir: Path,
+    catalog: Catalog | None = None,
+    default_region: str | None = None,
+) -> Spec:
+    validator = _Validator(source, base_dir, catalog or load_catalog())
+    validator.default_region = default_region or DEFAULT_REGION
+    return validator.run()
 
 
 class _Validator:
@@ -87,6 +98,7 @@ class _Validator:
         self.out = Collector(source)
         self.limits: dict[str, int] = {n: lim.value for n, lim in catalog.limits.items()}
         self.policy_shares = PolicyShareChecks(self.out, catalog, base_dir)
+        self.default_region = DEFAULT_REGION
 
     # -- driver -------------------------------------------------------------------------------
 
@@ -200,7 +212,8 @@ class _Validator:
         org = self.out.validate(OrganizationSpec, raw, path)
         if org is None:
             return None
-        self._check_region(org.region, (*path, "region"))
+        region = org.region or self.default_region
+        self._check_region(region, (*path, "region"))
         for name, value in org.limits.model_dump(exclude_none=True).items():
             self.limits[name] = value
         services = list(dict.fromkeys(org.trusted_services))
@@ -216,8 +229,8 @@ class _Validator:
         return Organization(
             management_account=org.management_account,
             create=org.create,
-            region=org.region,
-            partition=self.catalog.partition(org.region),
+            region=region,
+            partition=self.catalog.partition(region),
             access_role=org.access_role,
             trusted_services=tuple(services),
             id=org.id,
@@ -433,6 +446,9 @@ class _Validator:
                 full_aws_access=spec.full_aws_access,
                 name=spec.name,
                 renamed_from=spec.renamed_from,
+                access_role=spec.access_role,
+                external_id=spec.external_id,
+                session_name=spec.session_name,
             )
             if org is not None and spec.id == org.management_account and spec.unit != ROOT:
                 self.out.add(
