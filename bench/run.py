@@ -22,11 +22,13 @@ import os
 import platform
 import pstats
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +36,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from bench.slices import SilentMocks
 from trainshare.access import model_from_spec
 from trainshare.access.evaluate import Evaluator
 from trainshare.access.grouping import Grouping
@@ -45,6 +48,7 @@ from trainshare.emulator import running_emulator
 from trainshare.emulator.demo import deploy
 from trainshare.emulator.world import seed_world
 from trainshare.plan import Join, Mode, Ref, Value, build_plan, plan_to_json
+from trainshare.plan.slices import all_parts
 from trainshare.pulumi import OrgSharing
 from trainshare.pulumi import component as component_module
 from trainshare.snapshot import Snapshot
@@ -101,24 +105,6 @@ class Results:
     profile: str = ""
 
 
-class _Silence(pulumi.runtime.Mocks):
-    """Pulumi mocks that only hand out IDs: the SDK's own cost, nothing else."""
-
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        return f"{args.name}-id", {
-            **dict(args.inputs),
-            "arn": f"arn:aws:x::1:{args.name}",
-            "roots": [{"id": "r-ab12"}],
-        }
-
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
-        return {
-            "id": "o-abc",
-            "arn": "arn:aws:organizations::1:organization/o-abc",
-            "roots": [{"id": "r-ab12"}],
-        }
-
-
 def timed(fn: Callable[[], Any], repeat: int, memory: bool = True) -> Measure:
     """Median of `repeat` runs (see `side_by_side`), and with `memory` the peak of Python's
     allocations in one more run."""
@@ -157,7 +143,7 @@ def side_by_side(fns: Mapping[str, Callable[[], Any]], repeat: int) -> dict[str,
 
 
 def component(spec: Spec) -> None:
-    pulumi.runtime.set_mocks(_Silence(), project="bench", stack="bench", preview=False)
+    pulumi.runtime.set_mocks(SilentMocks(), project="bench", stack="bench", preview=False)
     pulumi.runtime.test(lambda: OrgSharing("bench", spec) and None)()
 
 
@@ -178,7 +164,7 @@ def flat(spec: Spec) -> None:
 
 
 def bare(count: int) -> None:
-    pulumi.runtime.set_mocks(_Silence(), project="bench", stack="bench", preview=False)
+    pulumi.runtime.set_mocks(SilentMocks(), project="bench", stack="bench", preview=False)
     pulumi.runtime.test(
         lambda: (
             [
@@ -215,7 +201,7 @@ def bare_same(spec: Spec) -> None:
             inputs = component_module.INPUT_ADAPTERS.get(node.kind, dict)(inputs)
             component_module.RESOURCE_CLASSES[node.kind](node.name, **inputs)
 
-    pulumi.runtime.set_mocks(_Silence(), project="bench", stack="bench", preview=False)
+    pulumi.runtime.set_mocks(SilentMocks(), project="bench", stack="bench", preview=False)
     pulumi.runtime.test(program)()
 
 
@@ -409,8 +395,60 @@ def _component_stage(size: str, spec: Spec, results: Results, slowest: Slowest) 
     return slowest
 
 
+ONE_STACK = "component, one stack (1 process)"
+SPLIT = "component, split stacks: org, then the owners in parallel processes"
+
+
+def _slice_process(path: Path, *args: str) -> None:
+    """One `python -m bench.slices` (a stack's program under the mocks), checked."""
+    subprocess.run(
+        [sys.executable, "-m", "bench.slices", str(path), *args],
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def _split_stage(size: str, path: Path, spec: Spec, results: Results) -> None:
+    """The component at one stack against the same spec split into slices (`part=`), each its
+    own process as each stack's `pulumi up` is: the org slice first, then the owner slices
+    `os.cpu_count()` at a time. Both pay for starting Python and importing pulumi_aws."""
+    print(f"[{size}] split stacks vs one stack", file=sys.stderr)
+    parts = [str(p) for p in all_parts(build_plan(spec))]
+    workers = os.cpu_count() or 1
+    refs = path.parent / "org-refs.json"
+
+    def one() -> None:
+        _slice_process(path)
+
+    def split() -> None:
+        _slice_process(path, "--part", "org", "--write-refs", str(refs))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            done = pool.map(
+                lambda part: _slice_process(path, "--part", part, "--refs", str(refs)), parts[1:]
+            )
+            list(done)
+
+    repeat = min(results.repeat, 3) if size == "L" else results.repeat
+    measures = side_by_side({ONE_STACK: one, SPLIT: split}, repeat)
+    for row, measure in measures.items():
+        results.rows.setdefault(row, {})[size] = measure
+    ratio = measures[SPLIT].median / measures[ONE_STACK].median
+    results.ratios.setdefault("split stacks / one stack", {})[size] = ratio
+    results.notes.setdefault("split stacks", {})[size] = (
+        f"the org slice, then {len(parts) - 1} owner slice(s) {workers} at a time "
+        f"({workers} core(s)), each a process of its own; split / one stack = {ratio:.2f}×, "
+        f"median of {repeat} rounds side by side (what it takes under the mock runtime: the "
+        "engine's and AWS's time per resource is not in it)"
+    )
+
+
 def run(
-    sizes: list[str], repeat: int, audit_sizes: set[str], component_sizes: set[str] | None = None
+    sizes: list[str],
+    repeat: int,
+    audit_sizes: set[str],
+    component_sizes: set[str] | None = None,
+    split_sizes: set[str] | None = None,
 ) -> Results:
     results = Results(sizes, repeat)
     folder = Path(tempfile.mkdtemp(prefix="trainshare-bench-"))
@@ -426,6 +464,8 @@ def run(
             results.notes.setdefault("component overhead", {})[size] = (
                 "not run at this size (--component-sizes)"
             )
+        if split_sizes is None or size in split_sizes:
+            _split_stage(size, path, spec, results)
         if size in audit_sizes:
             print(f"[{size}] audit on the emulator", file=sys.stderr)
             audit_stage(spec, results, size)
@@ -655,11 +695,20 @@ def main(argv: list[str] | None = None) -> int:
         default="S,M,L",
         help="sizes to build the Pulumi component at (about 4 minutes at L)",
     )
+    parser.add_argument(
+        "--split-sizes",
+        default="S,M,L",
+        help="sizes to time the component as one stack and as split stacks in processes",
+    )
     parser.add_argument("--out", type=Path, help="write the Markdown report here")
     args = parser.parse_args(argv)
     sizes = [s for s in args.sizes.split(",") if s]
     results = run(
-        sizes, args.repeat, set(args.audit.split(",")), set(args.component_sizes.split(","))
+        sizes,
+        args.repeat,
+        set(args.audit.split(",")),
+        set(args.component_sizes.split(",")),
+        set(args.split_sizes.split(",")),
     )
     report = render(results)
     if args.out:

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from bench.run import SIZES, cell_count, naive_sample, render, run
+from bench.run import (
+    ONE_STACK,
+    SIZES,
+    SPLIT,
+    Results,
+    _split_stage,
+    cell_count,
+    naive_sample,
+    render,
+    run,
+)
 from typer.testing import CliRunner
 
 from trainshare.cli import app
@@ -11,7 +21,7 @@ from trainshare.synth import SynthParams, synthesize, write_synthetic
 
 
 def test_bench_runs_at_size_s_and_reports_every_stage():
-    results = run(["S"], repeat=1, audit_sizes={"S"})
+    results = run(["S"], repeat=1, audit_sizes={"S"}, split_sizes=set())
     for stage in (
         "load + validate",
         "build plan",
@@ -66,3 +76,18 @@ def test_synth_command_writes_a_valid_spec_and_never_overwrites(tmp_path):
     bad = runner.invoke(app, ["synth", "--out", str(tmp_path / "b"), "--accounts", "3"])
     assert bad.exit_code == 1
     assert "--owners (5) must be fewer than --accounts (3)" in bad.stderr
+
+
+def test_split_stacks_are_timed_against_one_stack(tmp_path):
+    """The split benchmark on a tiny organization: an org slice and two owner slices, each a
+    process of its own, against the whole spec in one process."""
+    path = write_synthetic(
+        tmp_path, SynthParams(accounts=12, units=3, depth=2, guardrails=2, shares=4, owners=2)
+    )
+    results = Results(["S"], repeat=1)
+    _split_stage("S", path, load_spec(path), results)
+    assert results.rows[ONE_STACK]["S"].median > 0 and results.rows[SPLIT]["S"].median > 0
+    note = results.notes["split stacks"]["S"]
+    assert note.startswith("the org slice, then 2 owner slice(s)")
+    assert results.ratios["split stacks / one stack"]["S"] > 0
+    assert "split stacks" in render(results)
