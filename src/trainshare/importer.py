@@ -1,12 +1,19 @@
 """A spec from a live organization's snapshot: what `trainshare import` writes.
 
-Everything is adopted by ID, never created: OUs and accounts carry their `id`. SCPs become
+Everything is adopted by ID, never created: OUs carry their `id`, accounts their `id` and `email`
+(so trainshare manages them: `pulumi up` moves an account whose `unit` changes). SCPs become
 guardrails with their documents in `policies/`, attached where they are attached; a level where
 FullAWSAccess is not attached gets `full_aws_access: false`. Shares keep their names (the audit
 matches shares and SCPs by name), with their principals, resources and permissions. Keys are the
 AWS names; where one cannot be a key (a clash, or a reserved word), a suffix makes it unique and
 a comment keeps the original. Reads a Snapshot and returns text; the only files it touches are
-a scratch copy of the spec, loaded back to build the plan the import file names.
+a scratch copy of the spec, loaded back to check it and to build the plan the import file names.
+
+Import never gives up on what it finds: what the spec cannot express (a subnet shared outside
+the organization, an SCP whose document trainshare cannot accept, …) is left out — a share's
+principal or resource, else the share or the SCP — until the spec validates. Each is a note (in
+the output and as a comment in the spec) and, where the audit would otherwise call it drift, an
+`unmanaged:` entry, which `audit` reports as a LEFT_OUT finding instead.
 
 `pulumi_import_file` names the live resources the imported spec's plan describes, in the format
 of `pulumi import --file` (logical names `<component>/<plan node name>`, parent the component):
@@ -116,11 +123,105 @@ class _Importer:
         self.paths: dict[str, str] = {snapshot.root_id: "root"}  # OU ID → path
         self.keys: dict[str, str] = {}  # account ID → key
         self.adopt: dict[str, str] = {}  # plan node name → live ID
+        # share key → live entities of its principals and resources, in the spec's order
+        self.entities: dict[str, dict[str, list[str]]] = {}
+        self.unmanaged: list[CommentedMap] = []
         self.children: dict[str, list[Any]] = {}
         for unit in snapshot.units:
             self.children.setdefault(unit.parent_id, []).append(unit)
 
     def run(self, region: str, access_role: str) -> Imported:
+        document, policies = self.document(region, access_role)
+        self.leave_out_what_does_not_validate(document, policies)
+        if self.unmanaged:
+            document["unmanaged"] = self.unmanaged
+        return Imported(self.render(document), policies, self.notes, self.adopt)
+
+    def render(self, document: CommentedMap) -> str:
+        stream = io.StringIO()
+        stream.write(
+            f"# Imported by trainshare from the organization "
+            f"{self.snapshot.organization_id} (snapshot taken "
+            f"{self.snapshot.taken_at or 'at an unknown time'}).\n"
+        )
+        for note in self.notes:
+            stream.write(f"# {_one_line(note)}\n")
+        YAML().dump(document, stream)
+        return stream.getvalue()
+
+    def leave_out_what_does_not_validate(
+        self, document: CommentedMap, policies: dict[str, str]
+    ) -> None:
+        """Drop what the spec cannot express, smallest first, until it validates: each error
+        names a share's principal or resource (that one is left out), or a share, an SCP or a
+        trusted service (that one is). An error elsewhere is trainshare's bug: `project_files`
+        reports it."""
+        for _ in range(len(document.get("shares", {})) + len(document.get("guardrails", {})) + 3):
+            errors = _spec_errors(self.render(document), policies)
+            if not errors or not self.leave_out(document, errors):
+                return
+
+    def leave_out(self, document: CommentedMap, errors: list[Any]) -> bool:
+        """One round of `leave_out_what_does_not_validate`; False when no error is ours to fix."""
+        items: dict[tuple[str, str], dict[int, str]] = {}  # (share, list) → index → why
+        whole: dict[tuple[str, str], str] = {}  # (section, key) → why
+        for issue in errors:
+            path = issue.path
+            listed = (
+                len(path) >= 4 and path[0] == "shares" and path[2] in ("principals", "resources")
+            )
+            if listed and isinstance(path[3], int):
+                items.setdefault((str(path[1]), str(path[2])), {})[path[3]] = issue.message
+                continue
+            if len(path) >= 2 and path[0] in ("shares", "guardrails"):
+                whole.setdefault((str(path[0]), str(path[1])), issue.message)
+            elif path[:2] == ("organization", "trusted_services") and len(path) > 2:
+                whole.setdefault(("trusted_services", str(path[2])), issue.message)
+        for (key, listed), by_index in items.items():
+            if ("shares", key) in whole or key not in document.get("shares", {}):
+                continue
+            body = document["shares"][key]
+            for index in sorted(by_index, reverse=True):
+                if index >= len(body[listed]):
+                    continue
+                entity = self.entities[key][listed][index]
+                self.notes.append(
+                    f"share {key}: {listed[:-1]} {entity} left out — {by_index[index]}"
+                )
+                self.unmanaged.append(
+                    CommentedMap(
+                        object=f"share-{listed[:-1]}", name=key, item=entity, why=by_index[index]
+                    )
+                )
+                del body[listed][index]
+                del self.entities[key][listed][index]
+        for (section, key), why in whole.items():
+            self.leave_out_whole(document, section, key, why)
+        return bool(items or whole)
+
+    def leave_out_whole(self, document: CommentedMap, section: str, key: str, why: str) -> None:
+        if section == "trusted_services":
+            services = document["organization"].get("trusted_services", [])
+            if key.isdigit() and int(key) < len(services):
+                self.notes.append(f"trusted access for {services[int(key)]} left out — {why}")
+                del services[int(key)]
+            return
+        body = document.get(section, {}).pop(key, None)
+        if body is None:
+            return
+        what = "share" if section == "shares" else "SCP"
+        self.notes.append(f"{what} {key} left out — {why}")
+        if section == "shares":
+            self.adopt.pop(share_node(key), None)
+            self.unmanaged[:] = [u for u in self.unmanaged if u["name"] != key]
+            if not document["shares"]:
+                del document["shares"]
+        else:  # its document stays in policies/, to fix and add back
+            self.adopt.pop(policy_node(key), None)
+            if not document["guardrails"]:
+                del document["guardrails"]
+
+    def document(self, region: str, access_role: str) -> tuple[CommentedMap, dict[str, str]]:
         units = self.tree(self.snapshot.root_id, "")
         accounts = self.accounts()
         self.full_aws_access(units, accounts)
@@ -144,16 +245,7 @@ class _Importer:
         ):
             if section:
                 document[name] = section
-        stream = io.StringIO()
-        stream.write(
-            f"# Imported by trainshare from the organization "
-            f"{self.snapshot.organization_id} (snapshot taken "
-            f"{self.snapshot.taken_at or 'at an unknown time'}).\n"
-        )
-        for note in self.notes:
-            stream.write(f"# {_one_line(note)}\n")
-        YAML().dump(document, stream)
-        return Imported(stream.getvalue(), policies, self.notes, self.adopt)
+        return document, policies
 
     def trusted_services(self) -> list[str]:
         """Services with trusted access, but RAM's: the spec's RAM sharing owns that one
@@ -212,6 +304,18 @@ class _Importer:
             key = keys.take(account.name, refused)
             self.keys[account.id] = key
             body = CommentedMap(id=account.id)
+            # With its email the account is managed (adopted by ID; its unit is where `pulumi
+            # up` keeps it). Not the management account (no SCP applies to it, nothing to
+            # move), and not an account that is not ACTIVE (the provider cannot read it).
+            if account.id != mgmt and account.email and account.status == "ACTIVE":
+                body["email"] = account.email
+                if key != account.name:
+                    body["name"] = account.name
+            elif account.id != mgmt and account.status != "ACTIVE":
+                self.notes.append(
+                    f"account {key} ({account.id}) is {account.status}: kept as a reference "
+                    "(`id` only), not managed"
+                )
             if self.paths.get(account.parent_id, "root") != "root":
                 body["unit"] = self.paths[account.parent_id]
             accounts[key] = body
@@ -288,10 +392,12 @@ class _Importer:
         keys = _Keys("share", self.notes)
         catalog = load_catalog()
         for share in sorted(self.snapshot.shares, key=lambda s: (s.owner, s.name, s.region, s.arn)):
-            body = _share(share, self.keys, self.paths, catalog, self.notes)
-            if body is None:
+            found = _share(share, self.keys, self.paths, catalog, self.notes)
+            if found is None:
                 continue
+            body, entities = found
             key = keys.take(share.name)
+            self.entities[key] = entities
             if key != share.name:
                 body.insert(0, "name", share.name)
             shares[key] = body
@@ -308,7 +414,8 @@ def _level(units: CommentedMap, path: str) -> CommentedMap:
 
 def _share(
     share: Any, keys: dict[str, str], paths: dict[str, str], catalog: Any, notes: list[str]
-) -> CommentedMap | None:
+) -> tuple[CommentedMap, dict[str, list[str]]] | None:
+    """The share's body, and the live entities of its principals and resources in order."""
     resources = []
     for assoc in share.resources:
         parsed = parse_arn(assoc.entity)
@@ -319,8 +426,10 @@ def _share(
                 f"share {share.name}: {assoc.entity} is not a type trainshare knows: left out"
             )
     principals: list[str] = []
+    entities: list[str] = []
     external = False
     for assoc in share.principals:
+        entities.append(assoc.entity)
         ou = ou_id_of(assoc.entity)
         if ou in paths:
             principals.append(paths[ou])
@@ -344,7 +453,23 @@ def _share(
         body["permissions"] = names
     if external or share.allow_external:
         body["allow_external"] = True
-    return body
+    return body, {"principals": entities, "resources": list(resources)}
+
+
+def _spec_errors(spec_text: str, policies: Mapping[str, str]) -> list[Any]:
+    """The errors (not warnings) of a spec text with its policy files, checked in a scratch
+    folder."""
+    with tempfile.TemporaryDirectory() as scratch:
+        base = Path(scratch)
+        for name, text in policies.items():
+            (base / name).parent.mkdir(parents=True, exist_ok=True)
+            (base / name).write_text(text, encoding="utf-8")
+        (base / "trainshare.yaml").write_text(spec_text, encoding="utf-8")
+        try:
+            load_spec(base / "trainshare.yaml")
+        except SpecError as exc:
+            return [i for i in exc.issues if i.severity is Severity.ERROR]
+    return []
 
 
 def project_files(imported: Imported, snapshot: Snapshot, folder: Path) -> dict[Path, str]:

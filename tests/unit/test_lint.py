@@ -188,6 +188,7 @@ AUDIT = {
     "OPEN_TO_OUTSIDE_ORG",
     "RCP_TYPE_DISABLED",  # tests/integration/test_org_policies_deploy_audit.py
     "POLICY_TYPE_DISABLED",  # tests/unit/test_audit_org_policies.py
+    "LEFT_OUT",  # tests/integration/test_import_left_out.py
 }  # tests/unit/test_audit_diff.py, tests/integration/test_policy_share_audit.py
 CAPACITY = {
     "OPEN_RESERVATION_SHARED",

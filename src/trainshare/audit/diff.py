@@ -89,8 +89,14 @@ class _Differ:
         self.report = AuditReport()
         self.unit_ids: dict[str, str] = {}  # spec path → live OU ID
         self.account_ids: dict[str, str] = {}  # spec key → live account ID
+        self.left_out = {(u.object, u.name, u.item): u.why for u in spec.unmanaged}
 
     def drift(self, kind: DriftKind, obj: str, name: str, detail: str) -> None:
+        why = self.left_out.get((obj, name, detail))
+        if kind is DriftKind.UNEXPECTED and why is not None:
+            # what the spec says it leaves alone (`unmanaged:`, from `trainshare import`)
+            self.find("LEFT_OUT", f"{obj} {name}", f"{detail} is not managed by the spec: {why}")
+            return
         self.report.drift.append(Drift(kind, obj, name, detail))
 
     def find(self, code: str, location: str, message: str) -> None:

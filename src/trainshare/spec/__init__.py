@@ -15,6 +15,7 @@ from trainshare.spec.resolved import (
     ShareKind,
     Spec,
     Unit,
+    Unmanaged,
 )
 from trainshare.spec.validate import load_spec, validate_spec
 from trainshare.yamlsource import load_yaml
@@ -34,6 +35,7 @@ __all__ = [
     "Spec",
     "SpecBuilder",
     "Unit",
+    "Unmanaged",
     "load_spec",
     "load_yaml",
     "validate_spec",

@@ -157,6 +157,18 @@ class ShareSpec(_Model):
     protect: bool | None = None
 
 
+class UnmanagedSpec(_Model):
+    """Something in the organization the spec deliberately does not manage (what `trainshare
+    import` could not express): `audit` reports it as a finding, LEFT_OUT, instead of drift.
+    `object`, `name` and `item` are the audit's own words for it, e.g. share-principal, the
+    share's key, the principal."""
+
+    object: Annotated[str, Field(min_length=1, max_length=64)]
+    name: Annotated[str, Field(min_length=1, max_length=1024)]
+    item: Annotated[str, Field(min_length=1, max_length=2048)]
+    why: Annotated[str, Field(min_length=1, max_length=2048)]
+
+
 class SpecDocument(_Model):
     version: Literal[1]
     organization: OrganizationSpec
@@ -164,3 +176,4 @@ class SpecDocument(_Model):
     accounts: dict[str, AccountSpec] = {}
     guardrails: dict[str, GuardrailSpec] = {}
     shares: dict[str, ShareSpec] = {}
+    unmanaged: list[UnmanagedSpec] = []

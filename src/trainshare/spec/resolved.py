@@ -172,6 +172,16 @@ class Organization:
     id: str | None = None  # o-…, where the spec names it
 
 
+@dataclass(frozen=True, slots=True)
+class Unmanaged:
+    """In the organization, deliberately not managed (`unmanaged:`): audit's LEFT_OUT."""
+
+    object: str
+    name: str
+    item: str
+    why: str
+
+
 @dataclass(frozen=True)
 class Spec:
     file: Path
@@ -183,6 +193,7 @@ class Spec:
     limits: Mapping[str, int]
     warnings: tuple[SpecIssue, ...] = field(default=())
     managed_policies: Mapping[str, ManagedPolicy] = field(default_factory=dict)  # ARN → policy
+    unmanaged: tuple[Unmanaged, ...] = ()
 
     @staticmethod
     def from_dict(

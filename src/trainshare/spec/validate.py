@@ -28,6 +28,7 @@ from trainshare.spec.model import (
     OrganizationSpec,
     ResourceSpec,
     ShareSpec,
+    UnmanagedSpec,
 )
 from trainshare.spec.policy_shares import (
     PolicyShareChecks,
@@ -46,11 +47,12 @@ from trainshare.spec.resolved import (
     SharedResource,
     Spec,
     Unit,
+    Unmanaged,
 )
 from trainshare.spec.scp_checks import check_deploy_role, check_lockout, check_scp_counts
 from trainshare.yamlsource import Located, Path_, read_yaml
 
-_TOP_KEYS = ("version", "organization", "units", "accounts", "guardrails", "shares")
+_TOP_KEYS = ("version", "organization", "units", "accounts", "guardrails", "shares", "unmanaged")
 _UNIT_RESERVED = ("id", "full_aws_access", "tags", "renamed_from", "ai_services_opt_out")
 _ORG_ALIASES = (ROOT, "organization")
 # Organizations API reference: OrganizationalUnitId pattern.
@@ -147,6 +149,7 @@ class _Validator:
             accounts=accounts,
             org=checks_org,
         )
+        unmanaged = self._unmanaged(data.get("unmanaged", []))
         if self.out.has_errors or org is None:
             raise SpecError(self.out.sorted())
         return Spec(
@@ -159,7 +162,26 @@ class _Validator:
             limits=dict(self.limits),
             warnings=tuple(self.out.sorted()),
             managed_policies=managed,
+            unmanaged=unmanaged,
         )
+
+    def _unmanaged(self, raw: Any) -> tuple[Unmanaged, ...]:
+        """What the organization holds and the spec leaves alone (`trainshare import` writes
+        it): the audit's words for each, and why."""
+        if not isinstance(raw, list):
+            self.out.add(
+                "WRONG_TYPE",
+                ("unmanaged",),
+                "`unmanaged` must be a list",
+                "write `unmanaged: [{object: …, name: …, item: …, why: …}]`",
+            )
+            return ()
+        found = []
+        for index, body in enumerate(raw):
+            entry = self.out.validate(UnmanagedSpec, body, ("unmanaged", index))
+            if entry is not None:
+                found.append(Unmanaged(entry.object, entry.name, entry.item, entry.why))
+        return tuple(found)
 
     def _top_level(self, data: dict[Any, Any]) -> None:
         for key in data:
