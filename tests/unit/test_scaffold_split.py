@@ -165,3 +165,34 @@ def test_the_split_example_is_what_init_split_writes(tmp_path):
     for relative in written:
         assert (folder / relative).read_text() == (example / relative).read_text(), relative
     shutil.rmtree(folder)
+
+
+def test_run_stack_drives_the_automation_api(tmp_path, monkeypatch):
+    (tmp_path / "trainshare.yaml").write_text(SPEC)
+    runner.invoke(app, ["init", str(tmp_path), "--split"])
+    deploy = _deploy_module(tmp_path)
+    seen: list[tuple[str, str, str]] = []
+
+    class FakeStack:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def preview(self, on_output):
+            on_output("previewing\n")
+            seen.append((self.name, "preview", ""))
+            return type("Preview", (), {"change_summary": {"create": 3}})()
+
+        def up(self, on_output):
+            on_output("updating")
+            seen.append((self.name, "up", ""))
+            summary = type("Summary", (), {"result": "succeeded", "resource_changes": {"same": 2}})
+            return type("Up", (), {"summary": summary()})()
+
+    def create_or_select_stack(stack_name: str, work_dir: str) -> FakeStack:
+        assert work_dir == str(tmp_path)
+        return FakeStack(stack_name)
+
+    monkeypatch.setattr(deploy.auto, "create_or_select_stack", create_or_select_stack)
+    assert deploy.run_stack("org", preview=True) == "org: preview {'create': 3}"
+    assert deploy.run_stack("org", preview=False) == "org: succeeded {'same': 2}"
+    assert seen == [("org", "preview", ""), ("org", "up", "")]
