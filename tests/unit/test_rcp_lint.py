@@ -132,7 +132,11 @@ def test_size_counts_the_longest_organization_id():
 
 @pytest.mark.parametrize("name", [n for n, t in CATALOG.guardrails.items() if t.type == "rcp"])
 def test_every_rcp_template_lints_clean(name):
-    params = {"buckets": ["acme-training-data"]} if name == "rcp-protect-training-data" else {}
+    params = {
+        "buckets": ["acme-training-data"],
+        "key_arns": ["arn:aws:kms:us-east-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab"],
+    }
+    params = params if name == "rcp-protect-training-data" else {}
     context = {"access_role": "OrganizationAccountAccessRole", "partition": "aws"}
     document, _ = render_template(CATALOG.guardrails[name], params, context)
     assert document is not None

@@ -237,6 +237,15 @@ class Catalog:
     trusted_services_checked: str = ""  # the date the trusted-access list was transcribed
     # principals known not to support trusted access (an error, where an unknown one warns)
     trusted_services_unsupported: frozenset[str] = frozenset()
+    # the date the global-keys list was checked against the IAM guide (a key missing from it
+    # may be newer than this)
+    global_condition_keys_checked: str = ""
+    # keys a service sets on the role session, present in requests to every service
+    cross_service_condition_keys: Mapping[str, str] = field(default_factory=dict)
+    # OIDC claims every web-identity provider's keys may use (`<provider>:sub`) → type
+    federated_claims: Mapping[str, str] = field(default_factory=dict)
+    # ARN-format variables (`${BucketName}`) → characters their values never hold
+    arn_variable_excludes: Mapping[str, str] = field(default_factory=dict)
 
     def policy_type(self, aws_name: str) -> PolicyType | None:
         """The type whose Organizations name is `aws_name` (SERVICE_CONTROL_POLICY, …)."""
@@ -416,6 +425,7 @@ def load_catalog() -> Catalog:
         if item.name.endswith(".yaml")
     }
     trusted = _read("data/trusted_services.yaml")
+    keys = _read("data/global_condition_keys.yaml")
     return Catalog(
         checked=str(ram["checked"]),
         resource_types=_resource_types(ram["resource_types"]),
@@ -424,7 +434,14 @@ def load_catalog() -> Catalog:
         limits=limits,
         regions=dict(_read("data/regions.yaml")["regions"]),
         guardrails=guardrails,
-        global_condition_keys=dict(_read("data/global_condition_keys.yaml")["keys"]),
+        global_condition_keys=dict(keys["keys"]),
+        global_condition_keys_checked=str(keys["checked"]),
+        cross_service_condition_keys=dict(keys["cross_service"]),
+        federated_claims=dict(keys["federated_claims"]),
+        arn_variable_excludes={
+            name: str(entry["excludes"])
+            for name, entry in _read("data/arn_variables.yaml")["variables"].items()
+        },
         trusted_services=frozenset(trusted["services"]),
         trusted_services_checked=str(trusted["checked"]),
         trusted_services_unsupported=frozenset(trusted.get("not_supported") or ()),

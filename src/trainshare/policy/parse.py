@@ -394,6 +394,19 @@ def _condition(where: str, raw: Any) -> tuple[ConditionBlock, list[PolicyProblem
         operator = parse_operator(str(op_text))
         for key, value in keys.items():
             values = _condition_values(value)
+            if values is None and (value is None or (isinstance(value, list) and None in value)):
+                # JSON null is no value: a condition on it matches nothing the author meant
+                problems.append(
+                    PolicyProblem(
+                        f"{where}.{op_text}.{key}",
+                        "null is not a condition value (write a string, number or boolean; to "
+                        'match requests without the key, write "Null": {"'
+                        + str(key)
+                        + '": "true"})',
+                        'write "key": ["value"]',
+                    )
+                )
+                continue
             if values is None:
                 problems.append(
                     PolicyProblem(

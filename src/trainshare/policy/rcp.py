@@ -44,10 +44,35 @@ def _raw_statements(value: Any) -> list[tuple[int, Mapping[str, Any]]]:
     return [(i, s) for i, s in enumerate(items) if isinstance(s, dict)]
 
 
+# AWS's own RCP, attached to every root, OU and account (what Organizations returns for
+# p-RCPFullAWSAccess; research-orgpolicies §1.1): the only RCP with an Allow and a bare "*"
+RCP_FULL_AWS_ACCESS_STATEMENT = {
+    "Effect": "Allow",
+    "Principal": "*",
+    "Action": "*",
+    "Resource": "*",
+}
+
+
+def is_rcp_full_aws_access(value: Any) -> bool:
+    """Whether the document is AWS's RCPFullAWSAccess (read from an organization, say): it
+    breaks the rules of the RCPs you write, as only AWS may."""
+    items = _raw_statements(value)
+    return (
+        isinstance(value, dict)
+        and value.get("Version") == RCP_VERSION
+        and len(items) == 1
+        and {k: v for k, v in items[0][1].items() if k != "Sid"} == RCP_FULL_AWS_ACCESS_STATEMENT
+    )
+
+
 def validate_rcp(value: Any) -> list[PolicyProblem]:
     """Every problem AWS would reject the document for as an RCP: the shared grammar's, then
-    the RCP rules of each statement (`where` names the element; `code` the finding)."""
+    the RCP rules of each statement (`where` names the element; `code` the finding). AWS's
+    RCPFullAWSAccess is not an RCP you write: it breaks no rule."""
     problems = list(read_document(value).problems)
+    if is_rcp_full_aws_access(value):
+        return problems
     if isinstance(value, dict) and value.get("Version") != RCP_VERSION:
         problems.insert(
             0,

@@ -7,6 +7,7 @@ own, each with the finding code it is reported as. Add a policy type by adding a
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import Any
@@ -61,10 +62,22 @@ def validate_scp(value: Any) -> list[PolicyProblem]:
     return problems
 
 
+def _missing_version(value: Any) -> list[PolicyProblem]:
+    """A resource or identity policy without Version is accepted (AWS's default VPC endpoint
+    policy has none) and read as 2008-10-17, where `${…}` are literal text (IAM user guide,
+    "IAM JSON policy elements: Version"): a warning, which says so when the policy writes one."""
+    if not isinstance(value, dict) or "Version" in value:
+        return []
+    message = "missing: AWS reads the policy as version 2008-10-17"
+    if "${" in json.dumps(value, ensure_ascii=False):
+        message += ", so its ${…} are compared as literal text, not as policy variables"
+    return [PolicyProblem("Version", message, 'add "Version": "2012-10-17"', "MISSING_VERSION")]
+
+
 def validate_resource_policy(value: Any) -> list[PolicyProblem]:
     """A resource-based policy names whom it applies to: every statement has a Principal or a
     NotPrincipal (IAM user guide, "AWS JSON policy elements: Principal")."""
-    problems = list(read_document(value).problems)
+    problems = _missing_version(value) + list(read_document(value).problems)
     problems += [
         PolicyProblem(
             f"Statement[{index}]",
@@ -81,7 +94,7 @@ def validate_resource_policy(value: Any) -> list[PolicyProblem]:
 def validate_identity_policy(value: Any) -> list[PolicyProblem]:
     """An identity-based policy never names a principal: it applies to whom it is attached to
     (IAM user guide, "AWS JSON policy elements: Principal")."""
-    problems = list(read_document(value).problems)
+    problems = _missing_version(value) + list(read_document(value).problems)
     for index, stmt in _raw_statements(value):
         problems += [
             PolicyProblem(
