@@ -503,3 +503,58 @@ def test_a_level_naming_a_resource_of_the_callers_own_is_not_shared_between_acco
         "Allow"
         for i in (1, 2)
     ]
+
+
+def test_one_statement_set_is_two_action_groups_when_only_one_action_has_the_callers_resources():
+    """Given a root SCP that denies everything of owner2's (aws:ResourceAccount), and a share of
+    owner's reservation reaching owner2 and a1 alike, when the matrix is built, then a1 may launch
+    into it (no Allow, so IMPLICIT_DENY) while owner2 is denied: RunInstances is also
+    authorized against an instance of the caller's own, whose aws:ResourceAccount is the
+    caller's — DescribeCapacityReservations, with the same relevant statements, is not, so
+    the two actions must not share one action group (found by the property test above)."""
+    accounts = {
+        "owner": AccountNode("owner", "100000000000", "ml"),
+        "owner2": AccountNode("owner2", "100000000020", "ops"),
+        "a1": AccountNode("a1", "100000000001", "root"),
+    }
+    deny_owner2 = document(STATEMENTS[11])
+    assert STATEMENTS[11]["Condition"] == {"StringEquals": {"aws:ResourceAccount": "100000000020"}}
+    units = {"root": Level("root", "root", (AttachedPolicy("g-root-0", deny_owner2),))}
+    units |= {u: Level(u, "unit", ()) for u in UNITS}
+    model = AccessModel(
+        "aws",
+        "999999999999",
+        None,
+        accounts,
+        units,
+        {k: Level(k, "account", ()) for k in accounts},
+        {
+            "s0": ShareModel(
+                key="s0",
+                owner="owner",
+                owner_id="100000000000",
+                region="us-east-1",
+                resources=(
+                    (
+                        "arn:aws:ec2:us-east-1:100000000000:capacity-reservation/cr-0a",
+                        "ec2:CapacityReservation",
+                    ),
+                ),
+                principals=((PrincipalKind.ORGANIZATION, "root"),),
+                grants={
+                    "ec2:CapacityReservation": Grant(
+                        "P", ("ec2:DescribeCapacityReservations", "ec2:RunInstances"), False
+                    )
+                },
+                allow_external=False,
+                policies={},
+            )
+        },
+    )
+    fast = {(c.account.key, c.action): c.effect for c in access_matrix(model, Context.of({}))}
+    slow = {
+        (c.account.key, c.action): c.decision.effect for c in naive_matrix(model, Context.of({}))
+    }
+    assert fast == slow
+    assert fast[("a1", "ec2:RunInstances")] is Effect.IMPLICIT_DENY
+    assert fast[("owner2", "ec2:RunInstances")] is Effect.DENY

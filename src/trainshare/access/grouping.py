@@ -63,7 +63,7 @@ class Grouping:
         self._group_numbers: dict[tuple[int, ...], int] = {}  # policy sets along a path → group
         self._group_paths: list[tuple[Level, ...]] = []  # group → the levels of one of its paths
         self._action_groups: dict[tuple[int | str, str], int] = {}
-        self._action_group_numbers: dict[tuple[int, ...], int] = {}
+        self._action_group_numbers: dict[tuple[int | bool, ...], int] = {}
         self._facts: list[PathFacts] = []  # action group → its facts
         self._pattern_sets: dict[tuple[str, ...], int] = {}
         self._pattern_list: list[tuple[str, ...]] = []  # pattern set → its patterns
@@ -99,7 +99,11 @@ class Grouping:
         if found is None:
             sets = self.index.path_sets(account)
             relevant = [self.evaluator.relevant_in_set(number, action) for number in sets]
-            signature = tuple(r.number for r in relevant)
+            # Whether the action is also authorized against resources of the caller's own is
+            # part of the group: there aws:ResourceAccount is the caller's, so the same
+            # statements can tell accounts apart for one action and not for another.
+            extra = bool(load_catalog().action_resources.get(action))
+            signature = (*(r.number for r in relevant), extra)
             found = self._action_group_numbers.get(signature)
             if found is None:
                 found = self._action_group_numbers[signature] = len(self._facts)
@@ -109,7 +113,6 @@ class Grouping:
                     for item in r.items
                     if isinstance(item.statement, Statement)
                 ]
-                extra = bool(load_catalog().action_resources.get(action))
                 self._facts.append(self._path_facts(statements, extra=extra))
             self._action_groups[key] = found
         return found
