@@ -16,6 +16,8 @@ from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
 
 from trainshare import inputs
 from trainshare.errors import TrainshareError
+from trainshare.policy.model import ParsedPolicy
+from trainshare.policy.parse import parse_stored
 
 VERSION = 1
 
@@ -84,6 +86,12 @@ class Policy:
     # its Organizations type; snapshots taken before other types were read hold SCPs only
     type: str = "SERVICE_CONTROL_POLICY"
 
+    @property
+    def parsed(self) -> ParsedPolicy:
+        """The content as a typed document, or an UnparsablePolicy saying why it is not one
+        (parsed once per distinct content)."""
+        return parse_stored(self.content)
+
 
 @dataclass(frozen=True)
 class Association:
@@ -121,6 +129,11 @@ class ResourcePolicy:
     owner: AccountId
     region: str
     document: str | None
+
+    @property
+    def parsed(self) -> ParsedPolicy | None:
+        """The document, typed (an UnparsablePolicy where it is not one); None: no policy."""
+        return None if self.document is None else parse_stored(self.document)
 
 
 @dataclass(frozen=True)

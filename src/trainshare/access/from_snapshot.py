@@ -30,7 +30,6 @@ from trainshare.access.model import (
 from trainshare.catalog import is_organization_arn, load_catalog, ou_id_of, parse_arn
 from trainshare.catalog.model import permission_name
 from trainshare.policy.model import ParsedPolicy
-from trainshare.policy.parse import parse_policy_json
 from trainshare.snapshot import Snapshot, SnapshotError
 from trainshare.spec import ROOT, PrincipalKind, Share, ShareKind, Spec
 
@@ -78,7 +77,7 @@ def model_from_snapshot(
         accounts[a.id] = AccountNode(a.id, a.id, unit, management=management, name=a.name)
     attached: dict[str, list[AttachedPolicy]] = {}  # root, OU or account ID → its SCPs
     for policy in _scps(snapshot):
-        document = parse_policy_json(policy.content)
+        document = policy.parsed
         for target in policy.targets:
             attached.setdefault(target, []).append(AttachedPolicy(policy.name, document))
     units = {
@@ -142,9 +141,8 @@ def model_from_snapshot(
         accounts={a.key: a.id or a.key for a in accounts.values()},
     )
     if spec is not None:
-        live = {p.arn: p.document for p in snapshot.resource_policies}
         documents: dict[str, ParsedPolicy | None] = {
-            arn: parse_policy_json(text) if text else None for arn, text in live.items()
+            p.arn: p.parsed for p in snapshot.resource_policies
         }
         by_name = {name: key for key, name in ((k, lv.name) for k, lv in units.items())}
         for policy_share in spec.shares.values():
@@ -216,7 +214,7 @@ def _rcps(
     for policy in snapshot.policies:
         if policy.type != "RESOURCE_CONTROL_POLICY" or policy.aws_managed:
             continue
-        attached = AttachedPolicy(policy.name, parse_policy_json(policy.content))
+        attached = AttachedPolicy(policy.name, policy.parsed)
         for target in policy.targets:
             found.setdefault(unit_keys.get(target, target), []).append(attached)
     return {k: tuple(v) for k, v in found.items()}

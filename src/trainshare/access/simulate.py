@@ -142,6 +142,7 @@ def request_context(
     }
     given = {k.lower() for k in request.context}
     open_keys = [k for k in request.unknown if k.lower() not in given]
+    assumed: list[str] = []
     kinds = {i.kind for i in identities(Caller(principal.account, principal.arn))}
     if principal.arn is None:
         auto["aws:PrincipalArn"] = f"arn:aws:iam::{principal.account}:root"
@@ -149,6 +150,8 @@ def request_context(
     elif "role" in kinds:
         auto["aws:PrincipalArn"] = _role_arn(principal.arn) or principal.arn
         auto["aws:PrincipalType"] = "AssumedRole"
+        if ":assumed-role/" in principal.arn and "aws:principalarn" not in given:
+            assumed.append("a session's role taken to have no path")
         if "aws:userid" not in given | {k.lower() for k in open_keys}:
             open_keys.append("aws:userid")  # role-id:session, and the role's ID is not given
     else:
@@ -173,10 +176,11 @@ def request_context(
         if k.lower() not in given
     )
     unknown_text = f"; unknown: {', '.join(open_keys)}" if open_keys else ""
+    assumed_text = "".join(f"; {a}" for a in assumed)
     note = Step(
         "context",
         Verdict.NOTE,
-        f"context filled: {filled} (any other key is absent{unknown_text})",
+        f"context filled: {filled} (any other key is absent{unknown_text}{assumed_text})",
     )
     contexts = [
         base

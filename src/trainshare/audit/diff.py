@@ -18,7 +18,7 @@ from trainshare.errors import Severity
 from trainshare.plan.resource_policies import compose
 from trainshare.policy.lint import Finding, finding
 from trainshare.policy.model import ParsedPolicy, PolicyDocument, Statement
-from trainshare.policy.parse import parse_document, parse_policy_json
+from trainshare.policy.parse import parse_document
 from trainshare.policy.templates import ORG_ID_PLACEHOLDER
 from trainshare.snapshot import ResourceShare, Snapshot
 from trainshare.spec import ROOT, PrincipalKind, Share, ShareKind, Spec
@@ -76,9 +76,9 @@ def _normal(content: str) -> Any:
         return content
 
 
-def _parsed(content: str) -> PolicyDocument | None:
-    """A live document, typed; None when it cannot be parsed (it then matches nothing)."""
-    document = parse_policy_json(content)
+def _parsed(document: ParsedPolicy | None) -> PolicyDocument | None:
+    """A live document, typed; None when there is none or it cannot be parsed (it then
+    matches nothing)."""
     return document if isinstance(document, PolicyDocument) else None
 
 
@@ -380,10 +380,10 @@ class _Differ:
                 want = compose(self.spec, catalog, policy, _LiveIds(self))
             except KeyError:
                 continue  # an OU or account it names is missing: reported above
-            self._compare_statements(arn, parse_document(want), _parsed(have.document))
+            self._compare_statements(arn, parse_document(want), _parsed(have.parsed))
         for found in self.live.resource_policies:
             if found.document is not None:
-                self._open_to_outside(found.arn, _parsed(found.document), org_ids)
+                self._open_to_outside(found.arn, _parsed(found.parsed), org_ids)
 
     def _compare_statements(
         self, arn: str, want: ParsedPolicy, have: PolicyDocument | None
@@ -434,7 +434,7 @@ class _Differ:
         for policy in self.live.policies:
             ptype = catalog.policy_type(policy.type)
             if policy.type == _SCP:
-                document = _parsed(policy.content)
+                document = _parsed(policy.parsed)
                 for target in policy.targets:
                     attached.setdefault(target, []).append(document)
             if ptype is None or policy.aws_managed:
