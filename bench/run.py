@@ -29,7 +29,7 @@ import time
 import tracemalloc
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -291,6 +291,61 @@ def audit_stage(spec: Spec, results: Results, size: str) -> None:
                 )
 
 
+THROTTLE_RATE = 100.0  # calls a second the throttled emulator admits
+BURST = 5  # beyond the rate: a token bucket of 5, so network jitter alone does not throttle
+
+
+def throttled_audit_stage(spec: Spec, results: Results, size: str, rate: float) -> None:
+    """The audit against an emulator that admits `rate` calls a second and throttles the rest
+    as AWS does: its wall time beside the floor no reader can beat, the calls it needed ÷ the
+    rate. The same organization is read first without the limit, for the snapshot to compare."""
+    with running_emulator(spec.organization.management_account) as emulator:
+        seed_world(emulator, spec)
+        deploy(emulator, spec, lambda _: None)
+        plain = ClientFactory(session=emulator.session(), endpoint_url=emulator.endpoint)
+        started = time.perf_counter()
+        expected = _read(spec, plain)
+        unthrottled = time.perf_counter() - started
+        assert emulator.throttle is not None
+        emulator.throttle.set_rate(rate, burst=BURST)
+        factory = ClientFactory(
+            session=emulator.session(), endpoint_url=emulator.endpoint, max_total_seconds=600
+        )
+        started = time.perf_counter()
+        snapshot = _read(spec, factory)
+        wall = time.perf_counter() - started
+        passed, throttled = emulator.throttle.accepted, emulator.throttle.throttled
+        emulator.throttle.set_rate(None)
+    same = _untimed(snapshot) == _untimed(expected)
+    floor = passed / rate
+    results.rows.setdefault(f"audit, throttled at {rate:g} calls/s", {})[size] = Measure(
+        wall, [wall]
+    )
+    # what no reader can beat: the rate's floor, or the emulator's own time for the same read
+    results.ratios.setdefault("throttled audit / floor", {})[size] = wall / max(floor, unthrottled)
+    results.notes.setdefault("throttled audit", {})[size] = (
+        f"{passed:,} calls admitted at {rate:g}/s (a burst of {BURST}): floor {floor:.1f} s "
+        f"(calls ÷ rate), wall "
+        f"{wall:.1f} s, {wall / floor:.2f}× the floor; {throttled:,} throttled answers retried "
+        f"({throttled / max(passed, 1):.2f} per call); the same read unthrottled: "
+        f"{unthrottled:.1f} s; snapshot "
+        + ("identical to the unthrottled read" if same else "**differs** from the unthrottled read")
+    )
+
+
+def _read(spec: Spec, factory: ClientFactory) -> Snapshot:
+    reader = Reader(
+        factory,
+        management_account=spec.organization.management_account,
+        access_role=spec.organization.access_role,
+    )
+    return reader.read(owners(spec), policy_resources(spec))
+
+
+def _untimed(snapshot: Snapshot) -> Snapshot:
+    return replace(snapshot, taken_at="")
+
+
 Slowest = tuple[float, str, Callable[[], Any]]
 
 
@@ -449,6 +504,9 @@ def run(
     audit_sizes: set[str],
     component_sizes: set[str] | None = None,
     split_sizes: set[str] | None = None,
+    *,
+    throttled_sizes: set[str] | frozenset[str] = frozenset(),
+    rate: float = THROTTLE_RATE,
 ) -> Results:
     results = Results(sizes, repeat)
     folder = Path(tempfile.mkdtemp(prefix="trainshare-bench-"))
@@ -469,6 +527,9 @@ def run(
         if size in audit_sizes:
             print(f"[{size}] audit on the emulator", file=sys.stderr)
             audit_stage(spec, results, size)
+        if size in throttled_sizes:
+            print(f"[{size}] audit on the emulator throttled at {rate:g}/s", file=sys.stderr)
+            throttled_audit_stage(spec, results, size, rate)
     profiler = cProfile.Profile()
     profiler.enable()
     slowest[2]()
@@ -592,6 +653,12 @@ def judge(results: Results) -> list[str]:
         out.append(
             f"audit calls ≤ 1.2× the lower bound at {size}: {value:.2f}× — {verdict(value <= 1.2)}"
         )
+    for size, value in ratios.get("throttled audit / floor", {}).items():
+        out.append(
+            f"throttled audit ≤ 1.5× its floor (calls ÷ rate, or the same read unthrottled "
+            f"where the emulator is slower than the rate) at {size}: {value:.2f}× — "
+            f"{verdict(value <= 1.5)}"
+        )
     for stage, by_size in rows.items():
         text = growth(by_size)
         if stage.startswith(("Pulumi", "bare", "same graph", "audit")):
@@ -700,6 +767,13 @@ def main(argv: list[str] | None = None) -> int:
         default="S,M,L",
         help="sizes to time the component as one stack and as split stacks in processes",
     )
+    parser.add_argument(
+        "--throttled-audit",
+        default="",
+        help="sizes to audit on an emulator that throttles at --throttle-rate (L: about "
+        "a minute of audit after the deploy)",
+    )
+    parser.add_argument("--throttle-rate", type=float, default=THROTTLE_RATE)
     parser.add_argument("--out", type=Path, help="write the Markdown report here")
     args = parser.parse_args(argv)
     sizes = [s for s in args.sizes.split(",") if s]
@@ -709,6 +783,8 @@ def main(argv: list[str] | None = None) -> int:
         set(args.audit.split(",")),
         set(args.component_sizes.split(",")),
         set(args.split_sizes.split(",")),
+        throttled_sizes={s for s in args.throttled_audit.split(",") if s},
+        rate=args.throttle_rate,
     )
     report = render(results)
     if args.out:

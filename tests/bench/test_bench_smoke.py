@@ -21,7 +21,9 @@ from trainshare.synth import SynthParams, synthesize, write_synthetic
 
 
 def test_bench_runs_at_size_s_and_reports_every_stage():
-    results = run(["S"], repeat=1, audit_sizes={"S"}, split_sizes=set())
+    results = run(
+        ["S"], repeat=1, audit_sizes={"S"}, split_sizes=set(), throttled_sizes={"S"}, rate=400
+    )
     for stage in (
         "load + validate",
         "build plan",
@@ -34,10 +36,16 @@ def test_bench_runs_at_size_s_and_reports_every_stage():
         "bare pulumi_aws, as many 2-input resources",
         "audit (8 workers)",
         "audit (1 worker)",
+        "audit, throttled at 400 calls/s",
     ):
         measure = results.rows[stage]["S"]
         assert measure.median > 0
     assert results.notes["audit API calls"]["S"].split()[0].isdigit()
+    assert "snapshot identical to the unthrottled read" in results.notes["throttled audit"]["S"]
+    admitted = int(results.notes["throttled audit"]["S"].split()[0].replace(",", ""))
+    wall = results.rows["audit, throttled at 400 calls/s"]["S"].median
+    assert wall >= (admitted - 5) / 400  # nothing beats calls ÷ rate (a burst of 5 aside)
+    assert results.ratios["throttled audit / floor"]["S"] > 0
     report = render(results)
     assert report.startswith("# trainshare benchmarks")
     assert "| access matrix | " in report and "Profile of the slowest timed stage" in report

@@ -8,11 +8,12 @@ import json
 from dataclasses import replace
 
 import boto3
+import pytest
 from botocore.stub import Stubber
 
 from tests.conftest import REPO
 from trainshare.audit import ClientFactory, diff
-from trainshare.audit.client import READ_OPERATIONS
+from trainshare.audit.client import READ_OPERATIONS, Pace
 from trainshare.audit.reader import Reader
 from trainshare.snapshot import Account, Snapshot
 from trainshare.spec import load_spec
@@ -181,3 +182,22 @@ def test_botocore_makes_one_attempt_per_call():
     client = ClientFactory(session=boto3.Session(aws_access_key_id="x", aws_secret_access_key="x"))
     config = client.client("organizations").meta.config
     assert config.retries == {"total_max_attempts": 1, "mode": "standard"}
+
+
+def test_the_pace_slows_every_thread_after_throttling_and_recovers():
+    pace = Pace()
+    slept: list[float] = []
+    pace.wait(slept.append)
+    pace.wait(slept.append)
+    assert slept == []  # no pace until AWS first throttles
+    assert pace.throttled() == 0.005
+    assert pace.throttled() == pytest.approx(0.0075)
+    pace.wait(slept.append)
+    pace.wait(slept.append)  # the second send waits for its slot, one interval on
+    assert len(slept) == 1 and 0.005 < slept[0] <= 0.0075
+    for _ in range(100):
+        pace.passed()
+    assert pace.interval == 0.0  # calls that pass bring it back to no pace at all
+    for _ in range(100):
+        pace.throttled()
+    assert pace.interval == 20.0  # never more than MAX_DELAY between sends

@@ -17,11 +17,18 @@ from typing import Any
 import boto3
 from botocore.config import Config
 from moto.moto_api._internal.models import moto_api_backend
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
 from moto.organizations.models import organizations_backends
 from moto.server import ThreadedMotoServer
+from werkzeug.serving import make_server
 
 from trainshare.emulator import capacity
 from trainshare.emulator.extensions import apply_extensions
+from trainshare.emulator.throttle import RateLimit
 from trainshare.errors import TrainshareError
 
 FAKE_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
@@ -36,6 +43,9 @@ class EmulatorError(TrainshareError):
 class Emulator:
     endpoint: str
     management_account: str
+    # the request rate it admits: `throttle.set_rate(100)` answers beyond 100 a second as AWS
+    # throttles (off until set)
+    throttle: RateLimit | None = field(default=None, repr=False)
     _sessions: dict[str, boto3.Session] = field(default_factory=dict, repr=False)
 
     def session(self, account_id: str | None = None) -> boto3.Session:
@@ -80,6 +90,20 @@ def _check_port_free(port: int) -> None:
             ) from None
 
 
+class _Server(ThreadedMotoServer):
+    """moto's threaded server, its application behind a `RateLimit` (off until set)."""
+
+    rate_limit: RateLimit | None = None
+
+    def _server_entry(self) -> None:
+        self.rate_limit = RateLimit(DomainDispatcherApplication(create_backend_app))
+        self._server = make_server(
+            self._ip_address, self._port, self.rate_limit, True, request_handler=MotoRequestHandler
+        )
+        self._server_ready_event.set()
+        self._server.serve_forever()
+
+
 @contextmanager
 def running_emulator(management_account: str = "111111111111", port: int = 0) -> Iterator[Emulator]:
     """Start the emulator on 127.0.0.1 (`port`, 0 for a free one), yield it, and stop it — also
@@ -92,10 +116,10 @@ def running_emulator(management_account: str = "111111111111", port: int = 0) ->
     organizations_backends.master_accounts.clear()
     capacity.reset()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no per-request log lines
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server = _Server(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
     try:
-        yield Emulator(f"http://{host}:{port}", management_account)
+        yield Emulator(f"http://{host}:{port}", management_account, server.rate_limit)
     finally:
         server.stop()
