@@ -80,12 +80,14 @@ def compare_plans(old: Plan, new: Plan) -> PlanChanges:
     """What changes when a stack deployed from `old` is updated to `new`."""
     rules = replace_rules()
     matched: dict[str, str] = {}  # new name → old name
+    taken: set[str] = set()  # matched.values(), as a set: a plan has tens of thousands of nodes
     for node in new.nodes:
         if node.mode == Mode.READ:
             continue
         for name in (node.name, *node.aliases):
-            if name in old and old[name].mode != Mode.READ and name not in matched.values():
+            if name in old and old[name].mode != Mode.READ and name not in taken:
                 matched[node.name] = name
+                taken.add(name)
                 break
     renamed = {before: after for after, before in matched.items()}
     replaced: set[str] = set()
