@@ -14,7 +14,17 @@ import typer
 from trainshare import outputs
 from trainshare.access import AccessModel, Context, Request, evaluate, model_from_spec
 from trainshare.access.matrix import access_rows
-from trainshare.cli.common import Format, FormatOpt, SpecArg, err, fail, load, out, print_json
+from trainshare.cli.common import (
+    Format,
+    FormatOpt,
+    SpecArg,
+    context_of,
+    err,
+    fail,
+    load,
+    out,
+    print_json,
+)
 from trainshare.policy.iam import iam_index
 from trainshare.report.access import (
     access_table,
@@ -25,16 +35,6 @@ from trainshare.report.access import (
     render_explanations,
     render_html,
 )
-
-
-def _context(pairs: list[str] | None) -> Context:
-    values: dict[str, list[str]] = {}
-    for pair in pairs or []:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            fail(f"--context {pair!r}: write KEY=VALUE, e.g. ec2:InstanceType=p5.48xlarge")
-        values.setdefault(key, []).append(value)
-    return Context.of(values)
 
 
 def _did_you_mean(word: str, choices: Iterable[str]) -> str:
@@ -146,7 +146,7 @@ def access(
         model = model_from_snapshot(Snapshot.read(snapshot), loaded.organization.partition, loaded)
     else:
         model = model_from_spec(loaded, org_id)
-    ctx = _context(context)
+    ctx = context_of(context)
     if explain is not None:
         _explain(model, explain, ctx, fmt)
         return

@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from trainshare.access.conditions import Context
 from trainshare.errors import Severity, SpecError, TrainshareError
 from trainshare.report import issues_to_json, render_issues
 from trainshare.spec import Spec, load_spec
@@ -105,6 +106,27 @@ EndpointOpt = Annotated[
     ),
 ]
 MaxSecondsOpt = Annotated[float, typer.Option(help="Give up on a throttled call after this long.")]
+
+
+def context_of(pairs: list[str] | None) -> Context:
+    """`--context KEY=VALUE` options (repeatable; a key given twice has both values)."""
+    values: dict[str, list[str]] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            fail(f"--context {pair!r}: write KEY=VALUE, e.g. ec2:InstanceType=p5.48xlarge")
+        values.setdefault(key, []).append(value)
+    return Context.of(values)
+
+
+ContextOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--context",
+        metavar="KEY=VALUE",
+        help="KEY=VALUE known about the request, e.g. ec2:InstanceType=p5.48xlarge. Repeatable.",
+    ),
+]
 
 
 def print_json(data: Any) -> None:

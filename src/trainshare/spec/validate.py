@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -74,11 +74,17 @@ _FALLBACK_ORG = Organization(
 DEFAULT_REGION = "us-east-1"
 
 
-def load_spec(path: str | Path, default_region: str | None = None) -> Spec:
+def load_spec(
+    path: str | Path, default_region: str | None = None, *, accept: Collection[str] = ()
+) -> Spec:
     """Read, check and resolve a spec file; raises `SpecError` with every problem found.
-    `default_region`: the organization's Region where the spec names none (else us-east-1)."""
+    `default_region`: the organization's Region where the spec names none (else us-east-1).
+    `accept`: codes of errors that do not stop it (kept in `warnings`, as errors), for a caller
+    that reports them itself (`trainshare diff` flags a lockout as a risk of the change)."""
     path = Path(path)
-    return validate_spec(read_yaml(path), base_dir=path.parent, default_region=default_region)
+    return validate_spec(
+        read_yaml(path), base_dir=path.parent, default_region=default_region, accept=accept
+    )
 
 
 def validate_spec(
@@ -86,14 +92,19 @@ def validate_spec(
     base_dir: Path,
     catalog: Catalog | None = None,
     default_region: str | None = None,
+    *,
+    accept: Collection[str] = (),
 ) -> Spec:
-    validator = _Validator(source, base_dir, catalog or load_catalog())
+    validator = _Validator(source, base_dir, catalog or load_catalog(), frozenset(accept))
     validator.default_region = default_region or DEFAULT_REGION
     return validator.run()
 
 
 class _Validator:
-    def __init__(self, source: Located, base_dir: Path, catalog: Catalog) -> None:
+    def __init__(
+        self, source: Located, base_dir: Path, catalog: Catalog, accept: frozenset[str]
+    ) -> None:
+        self.accept = accept
         self.source = source
         self.base_dir = base_dir
         self.catalog = catalog
@@ -150,7 +161,10 @@ class _Validator:
             org=checks_org,
         )
         unmanaged = self._unmanaged(data.get("unmanaged", []))
-        if self.out.has_errors or org is None:
+        blocking = [
+            i for i in self.out.issues if i.severity is Severity.ERROR and i.code not in self.accept
+        ]
+        if blocking or org is None:
             raise SpecError(self.out.sorted())
         return Spec(
             file=Path(self.source.file),
