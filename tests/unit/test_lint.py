@@ -271,10 +271,17 @@ RCP = {
     "RCP_BARE_WILDCARD",
     "RCP_SERVICE_NOT_COVERED",
 }  # tests/unit/test_rcp_lint.py
+DIFF = {
+    "EXTERNAL_ACCESS_GAINED",
+    "SHARE_WIDENED",
+    "DEPLOY_ROLE_DENIED",
+    "LOCKOUT_INTRODUCED",
+    "ACCOUNT_LEFT_GUARDRAILS",
+}  # tests/unit/test_diff.py (risk flags of trainshare diff)
 
 
 def test_every_catalogued_code_has_a_case():
-    covered = {c[0] for c in CASES} | ORG_LEVEL | AUDIT | MANAGEMENT | RCP | CAPACITY
+    covered = {c[0] for c in CASES} | ORG_LEVEL | AUDIT | MANAGEMENT | RCP | CAPACITY | DIFF
     assert covered == set(load_catalog().findings)
 
 

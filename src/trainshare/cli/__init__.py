@@ -1,7 +1,7 @@
 """The `trainshare` command: parse arguments, call the layers, print, exit.
 
 Exit codes: 0 success; 1 bad input or an error (every problem is printed, located); 2 blocking
-findings (`lint`) or drift and findings (`audit`).
+findings (`lint`) or drift and findings (`audit`); 3 changes found (`diff`).
 
 Adding a command:
 1. Write `cli/<name>.py` with one function per command: typer options as annotated parameters
@@ -32,6 +32,7 @@ from trainshare.cli import (
     capacity,
     common,
     demo,
+    diff,
     emulator,
     guardrails,
     importing,
@@ -81,6 +82,7 @@ def _register(group: typer.Typer, command: Callable[..., None], name: str | None
 
 _register(app, validate.validate)
 _register(app, validate.plan)
+_register(app, diff.diff)
 _register(app, access.access)
 _register(app, simulate.simulate_command, "simulate")
 _register(app, lint.lint)

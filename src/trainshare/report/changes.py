@@ -6,8 +6,10 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from trainshare.diff.jsondiff import json_diff, parse
 from trainshare.plan import value_to_json
 from trainshare.plan.changes import Action, NodeChange, PlanChanges
+from trainshare.plan.graph import Join
 
 _SIGNS = {
     Action.CREATE: "+",
@@ -23,7 +25,15 @@ def _short(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _lines(change: NodeChange) -> list[str]:
+def _document(value: Any) -> Any | None:
+    """A policy document an input holds (its text, or a Join of text and IDs known at deploy
+    time, shown as `${node.attr}`), parsed; None for anything else."""
+    if isinstance(value, str | Join):
+        return parse(str(value))
+    return None
+
+
+def _lines(change: NodeChange, documents: bool = False) -> list[str]:
     kind = change.kind.rsplit(":", 1)[-1]
     head = f"  {_SIGNS[change.action]} {change.name}  [{kind}]"
     if change.former_name:
@@ -37,6 +47,11 @@ def _lines(change: NodeChange) -> list[str]:
     for item in change.inputs:
         mark = " (replaces)" if item.replaces else ""
         before, after = item.before, item.after
+        was, now = (_document(before), _document(after)) if documents else (None, None)
+        if was is not None and now is not None:  # a policy document: its JSON diff
+            lines.append(f"      {item.key}{mark}:")
+            lines += [f"        {d.render()}" for d in json_diff(was, now)]
+            continue
         if isinstance(before, Mapping) and isinstance(after, Mapping):
             for sub in sorted(set(before) | set(after)):  # only the entries that change
                 if before.get(sub) != after.get(sub):
@@ -47,7 +62,9 @@ def _lines(change: NodeChange) -> list[str]:
     return lines
 
 
-def render_changes(changes: PlanChanges, old: str, new: str) -> str:
+def render_changes(changes: PlanChanges, old: str, new: str, documents: bool = False) -> str:
+    """`documents`: show the policy documents that change as a JSON diff (`trainshare
+    diff`), else each value before and after, shortened."""
     counts = ", ".join(
         f"{len(changes.of(action))} to {action.value}" for action in Action if changes.of(action)
     )
@@ -60,7 +77,7 @@ def render_changes(changes: PlanChanges, old: str, new: str) -> str:
     lines.append("")
     for action in (Action.REPLACE, Action.DELETE, Action.CREATE, Action.UPDATE, Action.RENAME):
         for change in changes.of(action):
-            lines += _lines(change)
+            lines += _lines(change, documents)
     return "\n".join(lines).rstrip() + "\n"
 
 

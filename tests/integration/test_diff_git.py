@@ -1,0 +1,177 @@
+"""`trainshare diff git:REV:PATH …` in a Git repository the test creates: the spec and the files
+it names are read as committed, not as they are in the working tree; bad references are errors
+naming what is wrong; and the CI step in examples/ci posts the Markdown when something changes.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.conftest import EXAMPLE, REPO
+from trainshare.cli import app
+
+runner = CliRunner(env={"COLUMNS": "120", "NO_COLOR": "1", "CI": "1"})
+OWNER_FILE = "infra/policies/training-data-owner.json"
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@example.com",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@example.com",
+    "GIT_CONFIG_GLOBAL": os.devnull,
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", *args], cwd=repo, check=True, capture_output=True, env={**os.environ, **GIT_ENV}
+    )
+
+
+@pytest.fixture
+def repo(tmp_path, monkeypatch):
+    """A repository with the example under infra/, committed; the current directory."""
+    shutil.copy(EXAMPLE, tmp_path / "infra.yaml")  # a decoy at the top, never read
+    (tmp_path / "infra").mkdir()
+    shutil.copy(EXAMPLE, tmp_path / "infra" / "trainshare.yaml")
+    shutil.copytree(EXAMPLE.parent / "policies", tmp_path / "infra" / "policies")
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-q", "-m", "the platform")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def diff(*args: str):
+    return runner.invoke(app, ["diff", *args])
+
+
+def test_the_committed_spec_against_itself_changes_nothing(repo):
+    result = diff("git:HEAD:infra/trainshare.yaml", "infra/trainshare.yaml")
+    assert result.exit_code == 0, result.output
+
+
+def test_files_the_spec_names_are_read_from_the_commit(repo):
+    """The working tree's owner statements change: the committed spec reads the committed
+    file (a change against the working tree), not the working tree's (no change)."""
+    owner = repo / OWNER_FILE
+    owner.write_text(owner.read_text().replace('"false"', '"False"'))
+    result = diff("git:HEAD:infra/trainshare.yaml", "infra/trainshare.yaml", "-f", "json")
+    assert result.exit_code == 3, result.output
+    assert "policy/s3/222222222222/us-east-1/acme-training-data" in result.stdout
+    git(repo, "commit", "-q", "-am", "owner statements")
+    same = diff("git:HEAD:infra/trainshare.yaml", "git:HEAD:infra/trainshare.yaml")
+    assert same.exit_code == 0
+    moved = diff("git:HEAD~1:infra/trainshare.yaml", "git:HEAD:infra/trainshare.yaml")
+    assert moved.exit_code == 3
+
+
+def test_a_path_from_the_current_directory(repo, monkeypatch):
+    spec = repo / "infra" / "trainshare.yaml"
+    spec.write_text(spec.read_text().replace("principals: [ml/research]", "principals: [ml]"))
+    monkeypatch.chdir(repo / "infra")
+    result = diff("git:main:./trainshare.yaml", "trainshare.yaml")
+    assert result.exit_code == 3, result.output
+    assert "SHARE_WIDENED" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("ref", "message"),
+    [
+        (
+            "git:HEAD",
+            "error: git:HEAD: write git:REV:PATH, e.g. git:origin/main:trainshare.yaml (PATH "
+            "from the repository's top, or ./PATH from the current directory)",
+        ),
+        (
+            "git:no-such-branch:infra/trainshare.yaml",
+            "error: git:no-such-branch:infra/trainshare.yaml: cannot find revision "
+            "'no-such-branch' (fetch it, or check its name)",
+        ),
+        (
+            "git:HEAD:trainshare.yaml",
+            "error: git:HEAD:trainshare.yaml: trainshare.yaml is not a file of HEAD (PATH is "
+            "from the repository's top; ./PATH from the current directory)",
+        ),
+        (
+            "git:HEAD:../outside.yaml",
+            "error: git:HEAD:../outside.yaml: ../outside.yaml is outside the repository",
+        ),
+    ],
+)
+def test_a_bad_git_reference_exits_1_saying_what_is_wrong(repo, ref, message):
+    result = diff(ref, "infra/trainshare.yaml")
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines()[-1] == message
+
+
+def test_outside_a_repository(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
+    result = diff("git:HEAD:trainshare.yaml", "trainshare.yaml")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "error: git:HEAD:trainshare.yaml: cannot find a Git repository here (git: fatal: not a "
+        "git repository"
+    )
+
+
+def test_errors_in_a_committed_spec_name_the_commit(repo):
+    spec = repo / "infra" / "trainshare.yaml"
+    spec.write_text(spec.read_text().replace("unit: ml/research}", "unit: ml/reserch}"))
+    git(repo, "commit", "-q", "-am", "a typo")
+    result = diff("git:HEAD:infra/trainshare.yaml", "git:HEAD~1:infra/trainshare.yaml")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("git:HEAD:infra/trainshare.yaml:21: accounts.research-lab")
+
+
+def test_the_ci_step_posts_the_markdown_when_something_changes(repo, tmp_path_factory):
+    """examples/ci/trainshare-diff.sh with `trainshare` and a fake `gh` on PATH."""
+    bin_dir = tmp_path_factory.mktemp("bin")
+    posted = bin_dir / "posted.md"
+    gh = bin_dir / "gh"
+    gh.write_text(
+        "#!/bin/sh\n"
+        "# gh pr comment NUMBER --body-file FILE [--edit-last]: keep the body\n"
+        'while [ $# -gt 0 ]; do [ "$1" = --body-file ] && cp "$2" "'
+        + str(posted)
+        + '"; shift; done\n'
+    )
+    gh.chmod(gh.stat().st_mode | stat.S_IEXEC)
+    trainshare = Path(shutil.which("trainshare") or REPO / ".venv" / "bin" / "trainshare")
+    env = {
+        **os.environ,
+        "PATH": f"{bin_dir}{os.pathsep}{trainshare.parent}{os.pathsep}{os.environ['PATH']}",
+        "PR_NUMBER": "7",
+        "BASE_REF": "main",
+        "SPEC": "infra/trainshare.yaml",
+        "CI": "1",
+    }
+    script = REPO / "examples" / "ci" / "trainshare-diff.sh"
+    same = subprocess.run(
+        ["sh", str(script)], cwd=repo, env=env, capture_output=True, text=True, check=False
+    )
+    assert same.returncode == 0, same.stderr
+    assert not posted.exists()
+    spec = repo / "infra" / "trainshare.yaml"
+    spec.write_text(spec.read_text().replace("principals: [ml/research]", "principals: [ml]"))
+    changed = subprocess.run(
+        ["sh", str(script)], cwd=repo, env=env, capture_output=True, text=True, check=False
+    )
+    assert changed.returncode == 0, changed.stderr
+    assert posted.read_text().startswith(
+        "### trainshare diff: `git:main:infra/trainshare.yaml` → `infra/trainshare.yaml`"
+    )
+    broken = spec.read_text().replace("version: 1", "version: 9")
+    spec.write_text(broken)
+    failed = subprocess.run(
+        ["sh", str(script)], cwd=repo, env=env, capture_output=True, text=True, check=False
+    )
+    assert failed.returncode == 1

@@ -1,0 +1,474 @@
+"""`trainshare diff OLD NEW` on the example and edited copies of it.
+
+Given the example spec and a copy with one kind of edit, when they are compared, then the
+sections say exactly what changes (access grouped with the reason on each side, guardrails per
+target, resources as `plan --against` does) and each risk flag is raised by its edit — and not
+by its near miss. Exit 0 without change, 3 with, 1 on bad input.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.conftest import EXAMPLE, check_golden
+from trainshare.access import Context, Effect
+from trainshare.cli import app
+from trainshare.diff import ACCEPTED_ERRORS, diff_specs
+from trainshare.diff.guardrails import GuardrailAction
+from trainshare.diff.jsondiff import json_diff
+from trainshare.report.diff import MARKDOWN_MAX, render_diff, render_markdown
+from trainshare.spec import load_spec
+from trainshare.synth import SynthParams, write_synthetic
+
+runner = CliRunner(env={"COLUMNS": "120", "NO_COLOR": "1"})
+TEXT = EXAMPLE.read_text()
+GPU_TYPES = 'params: {instance_types: ["p5.*", "p4d.24xlarge", "g5.*"]}'
+NLP = "team-nlp: {email: nlp@example.com, unit: ml/training, tags: {team: nlp}}"
+TRAINING_DATA = """      - {arn: "arn:aws:kms:us-east-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab", policy: managed}
+    principals: [ml/training]"""
+# the issue's scenario: a guardrail tightened on ml/training, an account moved, a share widened
+EDITS = {
+    GPU_TYPES: 'params: {instance_types: ["p5.*"]}',
+    NLP: NLP.replace("ml/training", "ml/research"),
+    TRAINING_DATA: TRAINING_DATA.replace("[ml/training]", "[ml]"),
+}
+G5 = Context.of({"ec2:InstanceType": "g5.xlarge"})
+
+
+def edit(text: str, edits: dict[str, str]) -> str:
+    for before, after in edits.items():
+        assert before in text, before
+        text = text.replace(before, after)
+    return text
+
+
+@pytest.fixture
+def folder(tmp_path, monkeypatch):
+    """The example (spec and policies) in a fresh folder, the current directory."""
+    shutil.copy(EXAMPLE, tmp_path / "trainshare.yaml")
+    shutil.copytree(EXAMPLE.parent / "policies", tmp_path / "policies")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def write(folder: Path, edits: dict[str, str], name: str = "edited.yaml") -> Path:
+    path = folder / name
+    path.write_text(edit(TEXT, edits))
+    return path
+
+
+def compare(folder: Path, edits: dict[str, str], context: Context | None = None):
+    old = load_spec(folder / "trainshare.yaml", accept=ACCEPTED_ERRORS)
+    new = load_spec(write(folder, edits), accept=ACCEPTED_ERRORS)
+    return diff_specs(old, new, labels=("trainshare.yaml", "edited.yaml"), context=context)
+
+
+def flags(found) -> list[tuple[str, str, str]]:
+    return [(f.code, f.where, f.message) for f in found.risks]
+
+
+def lines(found) -> list[tuple[str, str, str, str, str]]:
+    return [
+        (c.where, c.share, ", ".join(c.actions), str(c.before), str(c.after))
+        for c in found.access.changes
+    ]
+
+
+# -- the sections -----------------------------------------------------------------------------
+
+
+def test_the_same_spec_changes_nothing_and_decides_no_row(folder):
+    found = compare(folder, {})
+    assert not found.changed
+    assert found.access.changes == () and found.access.decided == 0
+    assert found.guardrails == () and found.risks == () and found.resources.changes == ()
+
+
+def test_a_guardrail_tightened_an_account_moved_and_a_share_widened(folder):
+    found = compare(folder, EDITS, G5)
+    assert lines(found) == [
+        (
+            "team-nlp",
+            "gpu-capacity",
+            "ec2:RunInstances, ec2:DescribeCapacityReservations",
+            "ALLOW",
+            "IMPLICIT_DENY",
+        ),
+        ("team-vision", "gpu-capacity", "ec2:RunInstances", "ALLOW", "DENY"),
+        (
+            "research-lab",
+            "training-data",
+            "s3:ListBucket, s3:GetBucketLocation, s3:GetObject, s3:GetObjectVersion, "
+            "kms:Decrypt, kms:DescribeKey",
+            "IMPLICIT_DENY",
+            "ALLOW",
+        ),
+        ("team-vision", "training-subnet", "ec2:RunInstances", "ALLOW", "DENY"),
+        (
+            "team-nlp",
+            "vision-models",
+            "sagemaker:DescribeModelPackageGroup, sagemaker:DescribeModelPackage, "
+            "sagemaker:ListModelPackages",
+            "IMPLICIT_DENY",
+            "ALLOW",
+        ),
+    ]
+    moved, tightened = found.access.changes[:2]
+    (because,) = tightened.reasons
+    assert because.before.reason == "reached through OU ml/training"
+    assert because.after.reason == (
+        "SCP at OU ml/training: gpu-instance-types Statement[0] (Sid DenyOtherEc2InstanceTypes) "
+        "denies ec2:RunInstances"
+    )
+    # the trace of each side, for the account it was read from
+    assert because.after.account == "team-vision"
+    assert because.after.decision is not None and because.after.decision.effect is Effect.DENY
+    assert {b.after.reason for b in moved.reasons} == {
+        "share gpu-capacity does not reach it (shared with ml/training)"
+    }
+    assert flags(found) == [
+        (
+            "SHARE_WIDENED",
+            "share training-data",
+            "now shared with OU ml (was ml/training): it reaches 3 account(s), +1 from 2",
+        ),
+        (
+            "ACCOUNT_LEFT_GUARDRAILS",
+            "account team-nlp",
+            "moves from ml/training to ml/research and leaves gpu-instance-types (scp, on "
+            "ml/training)",
+        ),
+    ]
+    (guardrail,) = found.guardrails
+    assert (guardrail.where, guardrail.guardrail, guardrail.action) == (
+        "OU ml/training",
+        "gpu-instance-types",
+        GuardrailAction.CHANGED,
+    )
+    assert (guardrail.size_before, guardrail.size, guardrail.limit) == (775, 725, 10240)
+    assert guardrail.document[0].render() == (
+        "- Statement[Sid DenyOtherEc2InstanceTypes].Condition.StringNotLike.ec2:InstanceType: "
+        '["p4d.24xlarge", "g5.*"]'
+    )
+    assert [(c.name, c.action.value) for c in found.resources.changes] == [
+        ("scp/gpu-instance-types", "update"),
+        ("account/team-nlp", "update"),
+        ("policy/s3/222222222222/us-east-1/acme-training-data", "update"),
+        ("policy/kms/222222222222/us-east-1/1234abcd-12ab-34cd-56ef-1234567890ab", "update"),
+    ]
+
+
+def test_without_context_a_tighter_instance_list_leaves_the_effect_conditional(folder):
+    """The decision depends on ec2:InstanceType before and after: no access line, but the
+    guardrail section shows what changes in the condition."""
+    found = compare(folder, {GPU_TYPES: EDITS[GPU_TYPES]})
+    assert found.access.changes == ()
+    assert found.changed and len(found.guardrails) == 1
+
+
+def test_thousands_of_accounts_moving_together_read_as_one_line(tmp_path):
+    path = write_synthetic(tmp_path / "org", SynthParams(accounts=300, units=12, shares=4))
+    text = path.read_text()
+    old = load_spec(path)
+    # every share now reaches the whole organization
+    widened = "\n".join(
+        "    principals: [root]" if line.startswith("    principals:") else line
+        for line in text.splitlines()
+    )
+    (path.parent / "wide.yaml").write_text(widened + "\n")
+    new = load_spec(path.parent / "wide.yaml")
+    found = diff_specs(old, new)
+    assert found.access.accounts > 250
+    assert len(found.access.changes) < 4 * 12  # lines per share and OU at most, not per account
+    assert any("accounts" in c.where for c in found.access.changes)
+
+
+# -- the risk flags, each with its near miss --------------------------------------------------
+
+
+def test_an_account_outside_the_organization_gaining_access_is_flagged(folder):
+    edits = {
+        "    principals: [ml/training]\n  training-subnet": (
+            '    principals: [ml/training, "999999999999"]\n    allow_external: true\n'
+            "  training-subnet"
+        )
+    }
+    found = compare(folder, edits)
+    assert flags(found) == [
+        (
+            "EXTERNAL_ACCESS_GAINED",
+            "share gpu-capacity",
+            "999999999999 (outside the organization) gain(s) ec2:RunInstances, "
+            "ec2:DescribeCapacityReservations (IMPLICIT_DENY → CONDITIONAL)",
+        ),
+        (
+            "EXTERNAL_ACCESS_GAINED",
+            "share gpu-capacity",
+            "allow_external is now true: the share accepts principals outside the organization",
+        ),
+    ]
+    assert found.risks[0].severity == "error"
+    # near miss: the same share reaching one more OU of the organization
+    inside = compare(
+        folder,
+        {
+            "    principals: [ml/training]\n  training-subnet": (
+                "    principals: [ml/training, ml/research]\n  training-subnet"
+            )
+        },
+    )
+    assert [f.code for f in inside.risks] == []
+
+
+def test_a_resource_policy_losing_its_perimeter_is_flagged(folder):
+    edits = {
+        "        policy: managed\n        kms_key": "        policy: managed\n        perimeter: false\n        kms_key"
+    }
+    found = compare(folder, edits)
+    assert flags(found) == [
+        (
+            "EXTERNAL_ACCESS_GAINED",
+            "policy of arn:aws:s3:::acme-training-data",
+            "the data perimeter is off (perimeter: false): nothing in the policy keeps "
+            "principals outside the organization out",
+        )
+    ]
+
+
+def test_a_share_widened_to_the_organization_is_flagged(folder):
+    found = compare(folder, {"    principals: [ml/research]": "    principals: [root]"})
+    assert flags(found) == [
+        (
+            "SHARE_WIDENED",
+            "share vision-models",
+            "now shared with the whole organization (was ml/research): it reaches 4 "
+            "account(s), +3 from 1",
+        )
+    ]
+    # near miss: narrowed to a child OU is not widened
+    narrower = compare(
+        folder,
+        {
+            "    principals: [ml]\n  vision-models": (
+                "    principals: [ml/training]\n  vision-models"
+            )
+        },
+    )
+    assert [f.code for f in narrower.risks] == []
+
+
+DENY_RAM = (
+    '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"ram:*","Resource":"*"}]}'
+)
+
+
+def test_a_deny_that_now_hits_the_deploy_role_is_flagged(folder):
+    (folder / "policies" / "no-ram.json").write_text(DENY_RAM)
+    edits = {
+        "shares:\n": "  no-ram:\n    document: policies/no-ram.json\n    targets: [root]\n\nshares:\n"
+    }
+    found = compare(folder, edits)
+    assert flags(found) == [
+        (
+            "DEPLOY_ROLE_DENIED",
+            "guardrails.no-ram",
+            "Statement[0] denies ram:CreateResourceShare to "
+            "arn:aws:iam::222222222222:role/OrganizationAccountAccessRole, which manages share "
+            "'gpu-capacity' in account 'shared-services'",
+        )
+    ]
+    # near miss: the same Deny exempting the role
+    exempt = DENY_RAM.replace(
+        '"Resource":"*"',
+        '"Resource":"*","Condition":{"ArnNotLike":{"aws:PrincipalArn":'
+        '"arn:aws:iam::*:role/OrganizationAccountAccessRole"}}',
+    )
+    (folder / "policies" / "no-ram.json").write_text(exempt)
+    assert [f.code for f in compare(folder, edits).risks] == []
+
+
+def test_a_lockout_is_flagged_though_validate_refuses_it(folder):
+    edits = {"    research: {}": "    research: {full_aws_access: false}"}
+    found = compare(folder, edits)
+    assert flags(found) == [
+        (
+            "LOCKOUT_INTRODUCED",
+            "units.ml.research.full_aws_access",
+            "OU 'ml/research' has FullAWSAccess detached and no guardrail there allows "
+            "anything: every account below it is denied every action (each level root → OU → "
+            "account needs an Allow)",
+        )
+    ]
+    (change,) = [c for c in found.access.changes if c.where == "research-lab"][:1]
+    assert (change.before, change.after) == (Effect.ALLOW, Effect.IMPLICIT_DENY)
+    assert [(g.where, g.guardrail, g.action) for g in found.guardrails] == [
+        ("OU ml/research", "FullAWSAccess", GuardrailAction.DETACHED)
+    ]
+
+
+def test_an_account_leaving_a_guarded_ou_is_flagged_and_one_moving_within_it_is_not(folder):
+    found = compare(folder, {NLP: NLP.replace("ml/training", "ml/research")})
+    assert [f.code for f in found.risks] == ["ACCOUNT_LEFT_GUARDRAILS"]
+    # near miss: a move that keeps the guardrails (research-lab into the guarded OU)
+    research = "research-lab: {email: lab@example.com, unit: ml/research}"
+    kept = compare(folder, {research: research.replace("ml/research", "ml/training")})
+    assert [f.code for f in kept.risks] == []
+
+
+# -- renames ----------------------------------------------------------------------------------
+
+
+def test_a_renamed_share_and_account_change_no_access(folder):
+    edits = {
+        "  gpu-capacity:": "  gpu-reservation:\n    renamed_from: gpu-capacity",
+        "team-vision: {email": "vision: {renamed_from: team-vision, name: team-vision, email",
+        "principals: [team-vision]": "principals: [vision]",
+    }
+    found = compare(folder, edits)
+    assert found.access.changes == ()
+    assert found.risks == ()
+
+
+def test_a_renamed_guardrail_is_renamed_not_detached(folder):
+    edits = {"  gpu-instance-types:\n": "  gpu-types:\n    renamed_from: gpu-instance-types\n"}
+    found = compare(folder, edits)
+    assert [(g.guardrail, g.action, g.former) for g in found.guardrails] == [
+        ("gpu-types", GuardrailAction.RENAMED, "gpu-instance-types")
+    ]
+
+
+# -- output -----------------------------------------------------------------------------------
+
+
+def test_markdown_golden(folder):
+    result = runner.invoke(
+        app,
+        [
+            "diff",
+            "trainshare.yaml",
+            str(write(folder, EDITS).name),
+            "-f",
+            "markdown",
+            "--context",
+            "ec2:InstanceType=g5.xlarge",
+        ],
+    )
+    assert result.exit_code == 3, result.output
+    check_golden("diff-ml-platform.md", result.stdout)
+
+
+def test_markdown_is_cut_to_fit_a_comment(folder):
+    found = compare(folder, EDITS, G5)
+    big = found.__class__(
+        found.old,
+        found.new,
+        found.resources,
+        found.guardrails * 2000,
+        found.access,
+        found.risks,
+    )
+    text = render_markdown(big)
+    assert len(text) < MARKDOWN_MAX + 200
+    assert text.rstrip().endswith("_Cut to fit a comment: `trainshare diff` prints everything._")
+
+
+def test_text_and_json(folder):
+    found = compare(folder, EDITS, G5)
+    text = render_diff(found)
+    assert text.splitlines()[0] == (
+        "Changes from trainshare.yaml to edited.yaml: 4 resource change(s); 1 guardrail "
+        "change(s); 13 access decision(s) change for 3 account(s) (2 gain, 2 lose); 2 risk "
+        "flag(s)"
+    )
+    assert "  team-vision: gpu-capacity ec2:RunInstances ALLOW → DENY" in text.splitlines()
+    result = runner.invoke(
+        app,
+        [
+            "diff",
+            "trainshare.yaml",
+            "edited.yaml",
+            "-f",
+            "json",
+            "--context",
+            "ec2:InstanceType=g5.xlarge",
+        ],
+    )
+    assert result.exit_code == 3
+    data = json.loads(result.stdout)
+    assert data["summary"] == {
+        "resources": 4,
+        "guardrails": 1,
+        "access_changes": 5,
+        "access_decisions": 13,
+        "accounts": 3,
+        "risks": 2,
+    }
+    first = data["access"][1]
+    assert first["accounts"] == ["team-vision"]
+    reason = first["reasons"][0]
+    assert reason["cells"] == [
+        {
+            "resource": "arn:aws:ec2:us-east-1:222222222222:capacity-reservation/"
+            "cr-0123456789abcdef0",
+            "action": "ec2:RunInstances",
+        }
+    ]
+    assert reason["after"]["decision"]["effect"] == "DENY"
+    assert [s["stage"] for s in reason["after"]["decision"]["trace"]][:2] == [
+        "share",
+        "permission",
+    ]
+
+
+# -- exit codes and bad input -----------------------------------------------------------------
+
+
+def test_exit_0_without_change(folder):
+    result = runner.invoke(app, ["diff", "trainshare.yaml", "trainshare.yaml"])
+    assert result.exit_code == 0
+    assert "0 access decision(s) change" in result.stdout
+
+
+def test_a_spec_that_cannot_be_read_exits_1_naming_it(folder):
+    result = runner.invoke(app, ["diff", "missing.yaml", "trainshare.yaml"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        "error: missing.yaml: 1 error(s); fix the spec to compare it"
+    )
+
+
+def test_an_invalid_new_spec_exits_1_with_its_errors(folder):
+    write(folder, {"unit: ml/research}": "unit: ml/reserch}"})
+    result = runner.invoke(app, ["diff", "trainshare.yaml", "edited.yaml"])
+    assert result.exit_code == 1
+    assert "did you mean 'ml/research'?" in result.stderr
+    assert result.stderr.splitlines()[-1] == (
+        "error: edited.yaml: 1 error(s); fix the spec to compare it"
+    )
+
+
+def test_an_unknown_format_exits_1(folder):
+    result = runner.invoke(app, ["diff", "trainshare.yaml", "trainshare.yaml", "-f", "csv"])
+    assert result.exit_code == 1
+    assert "'csv' is not one of text, json, markdown" in result.output
+
+
+def test_json_diff_matches_statements_by_sid_and_lists_by_value():
+    before = {
+        "Statement": [{"Sid": "A", "Action": ["s3:GetObject"]}, {"Sid": "B", "Effect": "Deny"}]
+    }
+    after = {
+        "Statement": [
+            {"Sid": "B", "Effect": "Deny"},
+            {"Sid": "A", "Action": ["s3:GetObject", "s3:ListBucket"]},
+        ]
+    }
+    assert [d.render() for d in json_diff(before, after)] == [
+        '+ Statement[Sid A].Action: ["s3:ListBucket"]'
+    ]
+    assert [d.render() for d in json_diff({"a": 1}, {"b": 1})] == ["- a: 1", "+ b: 1"]
