@@ -35,6 +35,7 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+from ruamel.yaml import YAML
 
 from bench.slices import SilentMocks
 from trainshare.access import model_from_spec
@@ -44,6 +45,7 @@ from trainshare.access.matrix import access_matrix, access_rows, naive_matrix, s
 from trainshare.audit import ClientFactory
 from trainshare.audit.diff import owners, policy_resources
 from trainshare.audit.reader import Reader
+from trainshare.diff import decide_changes, diff_specs
 from trainshare.emulator import running_emulator
 from trainshare.emulator.demo import deploy
 from trainshare.emulator.world import seed_world
@@ -408,6 +410,66 @@ def _pure_stages(size: str, path: Path, spec: Spec, results: Results, slowest: S
     return slowest
 
 
+def tightened(path: Path) -> Path:
+    """A copy of the synthetic spec where one guardrail attached to one OU (the first such, in
+    the spec's order) gains a Deny of every ec2:Describe* action: the everyday change a
+    `trainshare diff` reviews. Its entry becomes a `document:` holding what it was plus that."""
+    spec = load_spec(path)
+    guardrail = next(
+        g
+        for g in spec.guardrails.values()
+        if len(g.targets) == 1 and g.targets[0] in spec.units and g.type == "scp"
+    )
+    document = json.loads(guardrail.document)
+    document["Statement"].append(
+        {"Sid": "BenchDenyDescribe", "Effect": "Deny", "Action": "ec2:Describe*", "Resource": "*"}
+    )
+    name = f"policies/{guardrail.key}-tightened.json"
+    (path.parent / name).write_text(json.dumps(document), encoding="utf-8")
+    yaml = YAML(typ="safe", pure=True)
+    data = yaml.load(path.read_text(encoding="utf-8"))
+    data["guardrails"][guardrail.key] = {"document": name, "targets": list(guardrail.targets)}
+    new = path.parent / "tightened.yaml"
+    with new.open("w", encoding="utf-8") as stream:
+        yaml.dump(data, stream)
+    return new
+
+
+def _diff_stage(size: str, path: Path, spec: Spec, results: Results, slowest: Slowest) -> Slowest:
+    """`trainshare diff` of one guardrail changed on one OU, in rounds interleaved with the
+    matrix of one spec: what the diff decides (access, guardrails, risk flags; both models
+    built) against the matrix (its model built), and the whole diff with both plans compared."""
+    print(
+        f"[{size}] diff (one guardrail changed on one OU) and the matrix side by side",
+        file=sys.stderr,
+    )
+    new = load_spec(tightened(path))
+    runs: dict[str, Callable[[], Any]] = {
+        "access matrix (beside the diff)": lambda s=spec: access_rows(model_from_spec(s)).summary(),
+        "diff: access, guardrails, risks": lambda s=spec, n=new: decide_changes(s, n),
+        "diff: every section (both plans too)": lambda s=spec, n=new: diff_specs(s, n),
+    }
+    measures = side_by_side(runs, results.repeat)
+    for stage, measure in measures.items():
+        if stage != "access matrix (beside the diff)":
+            measure.peak_mb = peak_mb(runs[stage])
+        results.rows.setdefault(stage, {})[size] = measure
+        if measure.median > slowest[0]:
+            slowest = (measure.median, f"{stage} at {size}", runs[stage])
+    matrix = measures["access matrix (beside the diff)"].median
+    core = measures["diff: access, guardrails, risks"].median
+    whole = measures["diff: every section (both plans too)"].median
+    results.ratios.setdefault("diff / matrix", {})[size] = core / matrix
+    found = decide_changes(spec, new).access
+    results.notes.setdefault("diff", {})[size] = (
+        f"one guardrail changed on one OU: {len(found.changes):,} access change(s), "
+        f"{found.cells:,} decision(s) for {found.accounts:,} account(s); {found.decided:,} rows "
+        f"decided (both sides); access, guardrails and risks {core / matrix:.2f}× the matrix "
+        f"beside it; every section, with both plans built and compared, {whole / matrix:.2f}×"
+    )
+    return slowest
+
+
 def _component_stage(size: str, spec: Spec, results: Results, slowest: Slowest) -> Slowest:
     print(f"[{size}] Pulumi component vs bare pulumi_aws", file=sys.stderr)
     # At L a run takes most of a minute: three rounds, and the ComponentResource's own cost
@@ -516,6 +578,7 @@ def run(
         path = write_synthetic(folder / size, SIZES[size])
         spec = load_spec(path)
         slowest = _pure_stages(size, path, spec, results, slowest)
+        slowest = _diff_stage(size, path, spec, results, slowest)
         if component_sizes is None or size in component_sizes:
             slowest = _component_stage(size, spec, results, slowest)
         else:
@@ -578,6 +641,18 @@ def _exp(part: str) -> float:
     return float(part.split("^")[1]) if "^" in part else 0.0
 
 
+def _judge_diff(ratios: dict[str, dict[str, float]]) -> list[str]:
+    found = ratios.get("diff / matrix", {})
+    if "L" in found:
+        ok = "**met**" if found["L"] <= 1.5 else "**missed**"
+        return [
+            f"diff at L (one guardrail changed on one OU) ≤ 1.5× one matrix: "
+            f"{found['L']:.2f}× — {ok}"
+        ]
+    measured = ", ".join(f"{k}: {v:.2f}×" for k, v in found.items())
+    return [f"diff at L ≤ 1.5× one matrix: L not run; {measured or '—'}"]
+
+
 def judge(results: Results) -> list[str]:
     """Each target against the measured figures: met, missed, or not measured at that size."""
     rows, ratios = results.rows, results.ratios
@@ -623,6 +698,7 @@ def judge(results: Results) -> list[str]:
             f"access matrix ≥ 50× per-cell: {largest[1]:.1f}× at {largest[0]} — "
             f"{verdict(largest[1] >= 50)} (L not run)"
         )
+    out += _judge_diff(ratios)
     same_resources = ratios.get("component overhead", {})
     small_resources = ratios.get("component / 2-input resources", {})
     if "L" in same_resources:

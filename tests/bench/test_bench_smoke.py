@@ -30,6 +30,8 @@ def test_bench_runs_at_size_s_and_reports_every_stage():
         "plan --format json",
         "access matrix",
         "access matrix, a Cell per decision",
+        "diff: access, guardrails, risks",
+        "diff: every section (both plans too)",
         "Pulumi component (mocks)",
         "same graph without the component",
         "bare pulumi_aws, same resources and inputs",
@@ -46,6 +48,10 @@ def test_bench_runs_at_size_s_and_reports_every_stage():
     wall = results.rows["audit, throttled at 400 calls/s"]["S"].median
     assert wall >= (admitted - 5) / 400  # nothing beats calls ÷ rate (a burst of 5 aside)
     assert results.ratios["throttled audit / floor"]["S"] > 0
+    # the benchmark's edit changes access: the diff has something to find
+    assert results.notes["diff"]["S"].startswith("one guardrail changed on one OU: ")
+    assert "0 access change(s)" not in results.notes["diff"]["S"]
+    assert "diff at L ≤ 1.5× one matrix: L not run; S: " in render(results)
     report = render(results)
     assert report.startswith("# trainshare benchmarks")
     assert "| access matrix | " in report and "Profile of the slowest timed stage" in report
