@@ -73,7 +73,8 @@ def run(*args: str) -> int:
         f"{args[0]} raised {result.exception!r}"
     )
     assert "Traceback" not in result.output
-    assert result.exit_code in (0, 1, 2), result.output
+    allowed = (0, 1, 3) if args[0] == "diff" else (0, 1, 2)  # diff: 3 when something changes
+    assert result.exit_code in allowed, result.output
     if result.exit_code == 1:  # says why: on stderr, or as JSON with -f json
         assert result.stderr.strip() or json.loads(result.stdout), "exit 1 always says why"
     if currently_in_test_context():  # --hypothesis-show-statistics: how deep inputs get
@@ -229,6 +230,18 @@ def test_mutated_spec_text_plans_and_answers_access_or_fails_cleanly(example_fol
     spec.write_text(text, encoding="utf-8", errors="surrogatepass")
     assert run("plan", str(spec), "-f", "json") in (0, 1)
     assert run("access", str(spec), "-f", "json") in (0, 1)
+
+
+@fuzz(25)
+@given(text=text_mutations(EXAMPLE_TEXT))
+def test_mutated_spec_text_diffs_against_the_example_or_fails_cleanly(example_folder, text):
+    spec = example_folder / "fuzzed.yaml"
+    spec.write_text(text, encoding="utf-8", errors="surrogatepass")
+    assert run("diff", str(example_folder / "trainshare.yaml"), str(spec), "-f", "json") in (
+        0,
+        1,
+        3,
+    )
 
 
 @fuzz(20)
