@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
 
 from trainshare import inputs
+from trainshare.capacity.model import LiveReservation
 from trainshare.errors import TrainshareError
 from trainshare.policy.model import ParsedPolicy
 from trainshare.policy.parse import parse_stored
@@ -155,6 +156,8 @@ class Snapshot:
     resource_policies: tuple[ResourcePolicy, ...] = ()
     # the policy types enabled on the root (ListRoots PolicyTypes, ENABLED); None: not read
     root_policy_types: tuple[str, ...] | None = None
+    # the reservations whose kind and matching the spec states (`capacity:`), as read then
+    capacity: tuple[LiveReservation, ...] = ()
     version: int = VERSION
 
     def to_json(self) -> str:

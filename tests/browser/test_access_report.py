@@ -88,7 +88,7 @@ def test_report_opens_on_the_legend_filters_and_matrix(page):
         "training-images",
         "vision-models",
     ]
-    assert row_texts(page, "team-vision") == ["1/2 +1?", "2/3 +1?", "4/4", "6/6", "3/3", "—"]
+    assert row_texts(page, "team-vision") == ["2/4 +2?", "2/3 +1?", "4/4", "6/6", "3/3", "—"]
     assert row_texts(page, "shared-services") == ["owner"] * 6
     legend = page.locator("#legend").inner_text()
     for words in (

@@ -64,6 +64,12 @@ def error_answer(request, protocol: str, code: str, status: int) -> AWSResponse:
             "</Message></Error><RequestId>1</RequestId></ErrorResponse>"
         ).encode()
         headers = {"Content-Type": "text/xml"}
+    elif protocol == "ec2":  # EC2's own query protocol (the capacity reservations the spec states)
+        body = (
+            f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error>"
+            "</Errors><RequestID>1</RequestID></Response>"
+        ).encode()
+        headers = {"Content-Type": "text/xml"}
     else:  # rest-xml: S3
         body = f"<Error><Code>{code}</Code><Message>{message}</Message></Error>".encode()
         headers = {"Content-Type": "application/xml"}

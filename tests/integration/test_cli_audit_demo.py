@@ -76,8 +76,13 @@ def test_demo_deploys_audits_and_reports(tmp_path):
     )
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert "deployed 32 resources" in out
+    # the example's GPU capacity: a reservation (with its billing owner: two commands) and a
+    # Capacity Block, in one share
+    assert "deployed 35 resources" in out
     assert "audit: no drift, no findings" in out
+    assert "team-vision runs 1 p5.48xlarge in cr-0123456789abcdef0" in out
+    assert "team-nlp runs 1 p5.48xlarge in cr-0fedcba9876543210" in out
+    assert "shared capacity" in out and "capacity-block" in out
     assert "+ ResourceShare            demo/share/gpu-capacity" in out
     assert f"access report: {html}" in out
     assert html.read_text().startswith("<!doctype html>")

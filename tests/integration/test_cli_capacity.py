@@ -152,18 +152,103 @@ def test_the_reads_are_the_fewest_the_view_needs(live):
     assert "read with 6 API calls" in result.stderr
 
 
-def test_the_shipped_iam_policy_covers_the_calls_capacity_makes(live):
-    emulator, path = live
+BILLED = SPEC.replace(
+    f"      - {ARN}{OPEN}\n      - {ARN}{TARGETED}\n",
+    f"      - arn: {ARN}{TARGETED}\n"
+    "        capacity: {kind: on-demand, match: targeted, instance_type: p5.48xlarge}\n",
+).replace(
+    "    principals: [ml/training]\n",
+    "    principals: [ml/training]\n    billing_owner: team-vision\n",
+)
+
+
+@pytest.fixture
+def billed(emulator, write_spec):
+    path = write_spec(BILLED)
+    spec = load_spec(path)
+    seed_world(emulator, spec)  # the reservation as the spec states it
+    deploy(emulator, spec, lambda _: None)
+    return emulator, path
+
+
+def test_the_deploy_assigns_billing_and_the_billing_owner_accepts(billed):
+    """The plan's two commands (trainshare.plan.capacity) played on the emulator: the owner's
+    request, then the consumer's acceptance."""
+    emulator, path = billed
+    owner = emulator.client("ec2", OWNER)
+    [found] = owner.describe_capacity_reservations(CapacityReservationIds=[TARGETED])[
+        "CapacityReservations"
+    ]
+    assert found["UnusedReservationBillingOwnerId"] == VISION
+    result = capacity(emulator, path, "--format", "json")
+    assert result.exit_code == 0, result.output
+    [row] = json.loads(result.stdout)["reservations"]
+    assert row["billing_owner"] == VISION
+
+
+def test_a_revoked_billing_assignment_is_reported_with_its_status(billed):
+    emulator, path = billed
+    emulator.client("ec2", OWNER).disassociate_capacity_reservation_billing_owner(
+        CapacityReservationId=TARGETED, UnusedReservationBillingOwnerId=VISION
+    )
+    result = capacity(emulator, path, "--format", "json")
+    [finding] = json.loads(result.stdout)["findings"]
+    assert (finding["code"], finding["message"]) == (
+        "BILLING_OWNER_NOT_ASSIGNED",
+        f"the spec has team-vision ({VISION}) pay for the unused part of {TARGETED}, but the "
+        "owner gpu-owner does: its request is revoked",
+    )
+
+
+def test_what_the_spec_states_is_checked_against_the_live_reservation(emulator, write_spec):
+    path = write_spec(BILLED.replace("    billing_owner: team-vision\n", ""))
+    adopt_reservation(OWNER, "us-east-1", TARGETED, count=4, match="open")  # not as stated
+    spec = load_spec(path)
+    seed_world(emulator, spec)
+    deploy(emulator, spec, lambda _: None)
+    findings = json.loads(capacity(emulator, path, "--format", "json").stdout)["findings"]
+    assert [(f["code"], f["message"]) for f in findings] == [
+        (
+            "CAPACITY_STATEMENT_MISMATCH",
+            f"the spec states match 'targeted' (live: 'open') for {TARGETED}",
+        ),
+        ("OPEN_RESERVATION_SHARED", findings[1]["message"]),
+    ]
+
+
+def test_the_shipped_iam_policy_covers_exactly_the_calls_capacity_makes(billed):
+    emulator, path = billed
+    # a revoked assignment: the billing requests are read
+    emulator.client("ec2", OWNER).disassociate_capacity_reservation_billing_owner(
+        CapacityReservationId=TARGETED, UnusedReservationBillingOwnerId=VISION
+    )
     unknown = "666666666666"  # in the organization, not in the spec: DescribeAccount names it
     organizations_adopts_existing_account("111111111111", unknown, "elsewhere", "e@x.com")
-    owner_ram = emulator.client("ram", OWNER)
-    owner_ram.create_resource_share(
+    emulator.client("ram", OWNER).create_resource_share(
         name="by-hand", resourceArns=[ARN + TARGETED], principals=[unknown]
     )
     run(emulator, 1, unknown, target=TARGETED)
     factory = ClientFactory(session=emulator.session(), endpoint_url=emulator.endpoint)
     read_capacity(load_spec(path), factory)
     document = json.loads((REPO / "docs" / "capacity-permissions.json").read_text())
-    granted = {a for s in document["Statement"] for a in s["Action"]}
-    # the billing requests are read only where the spec names a billing owner (not here)
-    assert set(factory.calls) == granted - {"ec2:DescribeCapacityReservationBillingRequests"}
+    assert set(factory.calls) == {a for s in document["Statement"] for a in s["Action"]}
+
+
+def test_audit_checks_what_the_spec_states_too(emulator, write_spec):
+    path = write_spec(BILLED.replace("    billing_owner: team-vision\n", ""))
+    adopt_reservation(OWNER, "us-east-1", TARGETED, count=4, match="open")  # not as stated
+    spec = load_spec(path)
+    seed_world(emulator, spec)
+    deploy(emulator, spec, lambda _: None)
+    runner = CliRunner(env=credentials(emulator))
+    result = runner.invoke(
+        app, ["audit", str(path), "--endpoint-url", emulator.endpoint, "--format", "json"]
+    )
+    assert result.exit_code == 2, result.output
+    findings = json.loads(result.stdout)["findings"]
+    assert [(f["code"], f["message"]) for f in findings] == [
+        (
+            "CAPACITY_STATEMENT_MISMATCH",
+            f"the spec states match 'targeted' (live: 'open') for {TARGETED}",
+        )
+    ]

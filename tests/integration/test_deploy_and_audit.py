@@ -33,7 +33,7 @@ def deployed(emulator):
 
 def test_deployed_example_audits_clean_and_offline_gives_the_same_answer(emulator, deployed):
     mocks, outputs = deployed
-    assert len(mocks.created) == 32
+    assert len(mocks.created) == 35  # with a Capacity Block and billing of a reservation
     snapshot, report = audit_emulator(emulator, SPEC)
     assert report.drift == [] and report.findings == []
     offline = Snapshot.from_json(snapshot.to_json())
@@ -73,8 +73,16 @@ def test_tampering_is_reported_exactly(emulator, deployed):
         "changed    share-setting     gpu-capacity: allowExternalPrincipals is true; the spec "
         "has false",
     ]
+    # the share holds a Capacity Block: RAM fails its association once it reaches outside the
+    # organization (capacity-blocks-share), and the audit says so
     assert [(f.code, f.message) for f in report.findings] == [
-        ("EXTERNAL_SHARE", "share gpu-capacity reaches 999999999999, outside the organization")
+        (
+            "ASSOCIATION_FAILED",
+            "arn:aws:ec2:us-east-1:222222222222:capacity-reservation/cr-0fedcba9876543210 is "
+            "FAILED in share gpu-capacity: Capacity Blocks can be shared only within the "
+            "organization; 999999999999 is outside it",
+        ),
+        ("EXTERNAL_SHARE", "share gpu-capacity reaches 999999999999, outside the organization"),
     ]
 
 

@@ -66,7 +66,7 @@ def test_plan_text_groups_by_account_and_shows_scp_size():
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert out.startswith(
-        f"Plan for {EXAMPLE}: 32 resources to create, 2 provider(s), 2 account/Region group(s)"
+        f"Plan for {EXAMPLE}: 35 resources to create, 2 provider(s), 3 account/Region group(s)"
     )
     assert "\nmanagement (111111111111) · us-east-1 — the stack's credentials\n" in out
     assert (
@@ -81,7 +81,7 @@ def test_plan_json_has_the_documented_fields():
     result = runner.invoke(app, ["plan", str(EXAMPLE), "--format", "json"])
     assert result.exit_code == 0
     resources = json.loads(result.stdout)["resources"]
-    assert len(resources) == 35
+    assert len(resources) == 38
     assert {"kind", "name", "account", "region", "inputs", "depends_on"} <= set(resources[0])
     share = next(r for r in resources if r["name"] == "share/gpu-capacity/principal/ml/training")
     assert share["inputs"]["principal"] == {"$ref": "ou/ml/training", "$attr": "arn"}

@@ -57,7 +57,9 @@ def test_precise_question_with_context(monkeypatch):
         "-f",
         "json",
     )
-    (decision,) = json.loads(result.stdout)["decisions"]
+    # the share's reservation and Capacity Block: one decision each
+    decision, block = json.loads(result.stdout)["decisions"]
+    assert block["effect"] == decision["effect"]
     assert (decision["account"], decision["effect"], decision["unknown_keys"]) == (
         "team-vision",
         "ALLOW",
@@ -75,7 +77,7 @@ def test_precise_question_with_context(monkeypatch):
         "-f",
         "json",
     )
-    (decision,) = json.loads(denied.stdout)["decisions"]
+    decision, _block = json.loads(denied.stdout)["decisions"]
     assert decision["effect"] == "DENY"
     assert decision["trace"][-1]["text"] == (
         "SCP at OU ml/training: gpu-instance-types Statement[0] (Sid DenyOtherEc2InstanceTypes) "

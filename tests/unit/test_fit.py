@@ -70,7 +70,7 @@ def test_at_80_columns_shares_are_numbered_with_a_key_under_the_grid():
     lines = render(80)
     assert lines[0] == "Effective access: allowed actions / actions granted (+N? conditional)"
     assert "┃ account         ┃    1    ┃    2    ┃   3   ┃   4   ┃   5   ┃   6   ┃" in lines
-    assert "│ team-vision     │ 1/2 +1? │ 2/3 +1? │  4/4  │  6/6  │  3/3  │   —   │" in lines
+    assert "│ team-vision     │ 2/4 +2? │ 2/3 +1? │  4/4  │  6/6  │  3/3  │   —   │" in lines
     assert lines[-2:] == [
         "1 gpu-capacity  2 training-subnet  3 vision-features  4 training-data",
         "5 training-images  6 vision-models",

@@ -446,6 +446,9 @@ def decide_in(
     steps, ok = share_steps(model, share, rtype, account, action)
     if not ok:
         return Decision(Effect.IMPLICIT_DENY, tuple(steps))
+    said = share.notes.get(resource)
+    if said:
+        steps.append(Step("share", Verdict.NOTE, f"{resource.rsplit('/', 1)[-1]}: {said}"))
     region = request_region(share, resource)
     ctx, note = request_context(model, account, share, region, context)
     resources = request_resources(

@@ -17,6 +17,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from trainshare.catalog import load_catalog
+from trainshare.plan.capacity import capacity_note
 from trainshare.plan.resource_policies import compose
 from trainshare.policy.model import ParsedPolicy, PolicyDocument
 from trainshare.policy.parse import parse_document, parse_stored
@@ -115,6 +116,9 @@ class ShareModel:
     allow_external: bool
     # policy shares: resource ARN → its policy (IDs as in AccessModel.ids); empty for RAM shares
     policies: Mapping[str, ParsedPolicy] = field(default_factory=dict)
+    # resource ARN → what a consumer must know of it beyond access (an interruptible
+    # reservation the owner can reclaim, a Capacity Block's end): a note in every trace
+    notes: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -346,4 +350,9 @@ def _share_model(
         grants=grants,
         allow_external=share.allow_external,
         policies=policies or {},
+        notes={
+            r.arn: capacity_note(r, share.owner)
+            for r in share.resources
+            if r.capacity is not None and r.capacity.kind != "on-demand"
+        },
     )

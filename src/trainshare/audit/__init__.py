@@ -1,7 +1,9 @@
 """Audit: read the live organization (read-only), snapshot it, diff it against the spec."""
 
 from collections.abc import Iterable
+from dataclasses import replace
 
+from trainshare.audit.capacity import CapacityReader
 from trainshare.audit.client import AuditError, ClientFactory, WriteRefusedError
 from trainshare.audit.diff import AuditReport, Drift, DriftKind, diff, owners, policy_resources
 from trainshare.audit.reader import Progress, Reader, caller_account
@@ -16,18 +18,13 @@ def read_snapshot(
     progress: Progress | None = None,
 ) -> Snapshot:
     """The live organization the spec describes, read with `factory`'s clients."""
-    org = spec.organization
-    reader = Reader(
-        factory,
-        management_account=org.management_account,
-        access_role=org.access_role,
-        partition=org.partition,
-        progress=progress,
-    )
+    reader = CapacityReader(factory, spec, progress=progress)
     extra: Iterable[str] = ()
     if all_accounts:
         extra = [a.id for a in reader.read_organization()["accounts"]]
-    return reader.read(owners(spec, extra), policy_resources(spec))
+    snapshot = reader.read(owners(spec, extra), policy_resources(spec))
+    # what the spec states about its reservations is checked against them (`capacity:`)
+    return replace(snapshot, capacity=reader.read_stated())
 
 
 def read_organization(

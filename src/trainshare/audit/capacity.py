@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -37,6 +37,7 @@ from trainshare.capacity.model import (
     Usage,
 )
 from trainshare.capacity.view import shared_capacity
+from trainshare.plan.capacity import billing_applies
 from trainshare.spec import Spec
 
 NAMESPACE = "AWS/EC2CapacityReservations"
@@ -60,7 +61,7 @@ class OwnerRead:
         reservation does not show (an accepted request shows there already)."""
         wanted = dict(self.billing)
         reservation_id = raw["CapacityReservationId"]
-        if reservation_id not in wanted:
+        if reservation_id not in wanted or raw.get("ReservationType") == "capacity-block":
             return False
         have = raw.get("UnusedReservationBillingOwnerId")
         return wanted[reservation_id] is None or have != wanted[reservation_id]
@@ -115,7 +116,7 @@ class CapacityReader(Reader):
             ids, billing = by_owner.setdefault((share.owner_id, share.region), ([], {}))
             reservation_id = resource.arn.rsplit("/", 1)[-1]
             ids.append(reservation_id)
-            if share.billing_owner is not None:
+            if share.billing_owner is not None and billing_applies(resource):
                 payer = self.spec.accounts.get(share.billing_owner)
                 billing[reservation_id] = payer.id if payer else None
         return [
@@ -165,6 +166,27 @@ class CapacityReader(Reader):
             yield OrgAccount(
                 account_id, str(account.get("Name", "")), str(account.get("Status", ""))
             )
+
+    def read_stated(self) -> tuple[LiveReservation, ...]:
+        """For `audit`: only the reservations whose kind and matching the spec states, one
+        DescribeCapacityReservations per owner and Region that has any."""
+        stated = {
+            resource.arn.rsplit("/", 1)[-1]
+            for _, resource in shared_capacity(self.spec)
+            if resource.capacity is not None
+        }
+        found: list[LiveReservation] = []
+        for owner in self.owners():
+            ids = tuple(i for i in owner.ids if i in stated)
+            if not ids:
+                continue
+            ec2 = self.factory.client("ec2", owner.region, session=self._session(owner.account))
+            try:
+                raw, _ = self._describe(ec2, replace(owner, ids=ids))
+            except ClientError as exc:
+                raise _explain(exc, f"reading the reservations of {owner.account}") from None
+            found += [self._live(r, owner, (), {}, {}) for r in raw]
+        return tuple(sorted(found, key=lambda r: r.arn))
 
     # -- one owner and Region ---------------------------------------------------------------
 
@@ -434,7 +456,9 @@ def capacity_call_floor(spec: Spec, snapshot: CapacitySnapshot) -> int:
         calls += sum(1 for r in found if r.state == "active" and r.used > 0)
         wanted = dict(owner.billing)
         calls += any(
-            r.id in wanted and (wanted[r.id] is None or r.billing_owner != wanted[r.id])
+            r.id in wanted
+            and r.kind != CAPACITY_BLOCK
+            and (wanted[r.id] is None or r.billing_owner != wanted[r.id])
             for r in found
         )  # DescribeCapacityReservationBillingRequests
         started = [r for r in found if r.state in ("active", "expired", "cancelled")]

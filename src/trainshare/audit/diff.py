@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from trainshare.capacity.view import shared_capacity, statement_differences
 from trainshare.catalog import load_catalog, parse_arn, permission_arn
 from trainshare.errors import Severity
 from trainshare.plan.resource_policies import compose
@@ -108,6 +109,7 @@ class _Differ:
         self._policies()
         self._shares()
         self._resource_policies()
+        self._capacity()
         self._live_levels()
         self.report.drift.sort(key=lambda d: (d.object, d.name, d.kind, d.detail))
         self.report.findings.sort(key=lambda f: (f.code, f.location, f.message))
@@ -422,6 +424,35 @@ class _Differ:
                     f"policy of {arn}",
                     f"statement {sid} allows {whom}, outside the organization "
                     f"{self.live.organization_id}",
+                )
+
+    # -- what the spec states about its reservations ------------------------------------------
+
+    def _capacity(self) -> None:
+        """Each `capacity:` statement against the reservation it describes. A snapshot holding
+        no reservation (taken before trainshare read them) is not compared."""
+        live = {r.arn: r for r in self.live.capacity}
+        if not live:
+            return
+        for share, resource in shared_capacity(self.spec):
+            if resource.capacity is None:
+                continue
+            where = f"share {share.key}: {resource.arn.rsplit('/', 1)[-1]}"
+            found = live.get(resource.arn)
+            if found is None:
+                self.find(
+                    "CAPACITY_RESERVATION_MISSING",
+                    where,
+                    f"{resource.arn} is not a reservation of {share.owner} ({share.owner_id}) "
+                    f"in {share.region}",
+                )
+                continue
+            differences = statement_differences(resource, found)
+            if differences:
+                self.find(
+                    "CAPACITY_STATEMENT_MISMATCH",
+                    where,
+                    f"the spec states {', '.join(differences)} for {found.id}",
                 )
 
     # -- live SCP levels ----------------------------------------------------------------------

@@ -60,6 +60,7 @@ class ReservationRow:
     hours_left: float | None
     billing_owner: str | None  # ID
     billing_wanted: str | None  # the spec's billing owner (ID), if any
+    billing_owner_name: str = ""  # its key in the spec, or its name in the organization
 
     def to_json(self) -> dict[str, Any]:
         live = self.live
@@ -212,6 +213,7 @@ class _View:
             hours_left,
             live.billing_owner,
             wanted_billing,
+            self.names.name(live.billing_owner) if live.billing_owner else "",
         )
         if live.state in ("expired", "cancelled"):
             self.find(
@@ -318,21 +320,7 @@ class _View:
 
     def _statement(self, where: str, resource: SharedResource, live: LiveReservation) -> None:
         """What the spec states about the reservation (`capacity:`), against what it is."""
-        stated = resource.capacity
-        if stated is None:
-            return
-        differences = [
-            f"{name} {said!r} (live: {have!r})"
-            for name, said, have in (
-                ("kind", stated.kind, live.kind),
-                ("match", stated.match, live.match),
-                ("tenancy", stated.tenancy, live.tenancy),
-                ("instance_type", stated.instance_type, live.instance_type),
-                ("availability_zone", stated.availability_zone, live.availability_zone),
-                ("platform", stated.platform, live.platform),
-            )
-            if said is not None and said != have
-        ]
+        differences = statement_differences(resource, live)
         if differences:
             self.find(
                 "CAPACITY_STATEMENT_MISMATCH",
@@ -342,8 +330,8 @@ class _View:
 
     def _billing(self, where: str, share: Share, live: LiveReservation, wanted: str | None) -> None:
         key = share.billing_owner
-        if key is None or live.billing_owner == wanted:
-            return
+        if key is None or live.billing_owner == wanted or live.kind == CAPACITY_BLOCK:
+            return  # a Capacity Block is paid up front: nobody pays for its unused part
         latest = next(
             (b.status for b in reversed(live.billing_requests) if b.billing_owner == wanted), None
         )
@@ -395,6 +383,26 @@ class _View:
             f"{', '.join(names)}{more} cannot launch {instance_type} into it "
             f"(ec2:RunInstances): {reason}",
         )
+
+
+def statement_differences(resource: SharedResource, live: LiveReservation) -> list[str]:
+    """Where what the spec states about a reservation (`capacity:`) is not what it is live
+    (`capacity` and `audit` both report them: CAPACITY_STATEMENT_MISMATCH)."""
+    stated = resource.capacity
+    if stated is None:
+        return []
+    return [
+        f"{name} {said!r} (live: {have!r})"
+        for name, said, have in (
+            ("kind", stated.kind, live.kind),
+            ("match", stated.match, live.match),
+            ("tenancy", stated.tenancy, live.tenancy),
+            ("instance_type", stated.instance_type, live.instance_type),
+            ("availability_zone", stated.availability_zone, live.availability_zone),
+            ("platform", stated.platform, live.platform),
+        )
+        if said is not None and said != have
+    ]
 
 
 def _reason(trace: Iterable[Any]) -> str:

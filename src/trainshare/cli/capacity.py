@@ -123,7 +123,7 @@ def capacity(
         if not report.reservations:
             out.print(f"{spec} shares no Capacity Reservation", markup=False)
         else:
-            out.print(capacity_table(report))
+            out.print(capacity_table(report, out.width))
         for line in render_findings(report):
             out.print(line, markup=False)
     if report.blocking(fail_on):

@@ -13,6 +13,7 @@ from trainshare.access.matrix import summarize
 from trainshare.cli.common import Format, fail, load, out
 from trainshare.report.access import access_table
 from trainshare.report.audit import render_audit
+from trainshare.report.capacity import capacity_table, render_findings
 from trainshare.report.fit import fit_line
 
 
@@ -32,7 +33,8 @@ def demo(
     ] = False,
 ) -> None:
     """The whole loop, locally: the real Pulumi program against an embedded AWS emulator, then
-    audit (expect no drift) and the access matrix. Needs no AWS account and no network.
+    audit (expect no drift), the access matrix, and what the shared capacity is doing. Needs no
+    AWS account and no network.
 
     Example:
 
@@ -60,3 +62,7 @@ def demo(
     out.print("audit: no drift, no findings", markup=False)
     out.print(access_table(result.model, summarize(result.cells), out.width))
     out.print(f"access report: {html_file}", markup=False)
+    if result.capacity is not None:
+        out.print(capacity_table(result.capacity, out.width))
+        for line in render_findings(result.capacity):
+            out.print(line, markup=False)

@@ -424,10 +424,51 @@ def _enable_policy_type(
     return f"enable-{kind}", {"stdout": ""}
 
 
+def _assign_billing(m: EmulatorMocks, t: Target, env: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """trainshare.plan.capacity.ASSIGN_BILLING, call for call: another account's live request
+    cancelled or revoked, then the billing owner's made unless it is live."""
+    ec2 = m.client("ec2", t)
+    reservation, payer = env["TRAINSHARE_RESERVATION_ID"], env["TRAINSHARE_BILLING_OWNER"]
+    live = [
+        r["UnusedReservationBillingOwnerId"]
+        for r in ec2.describe_capacity_reservation_billing_requests(
+            Role="odcr-owner",
+            CapacityReservationIds=[reservation],
+            Filters=[{"Name": "status", "Values": ["pending", "accepted"]}],
+        )["CapacityReservationBillingRequests"]
+    ]
+    for other in live:
+        if other != payer:
+            ec2.disassociate_capacity_reservation_billing_owner(
+                CapacityReservationId=reservation, UnusedReservationBillingOwnerId=other
+            )
+    if payer not in live:
+        ec2.associate_capacity_reservation_billing_owner(
+            CapacityReservationId=reservation, UnusedReservationBillingOwnerId=payer
+        )
+    return f"{reservation},{payer}", {"stdout": ""}
+
+
+def _accept_billing(m: EmulatorMocks, t: Target, env: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """trainshare.plan.capacity.ACCEPT_BILLING: accept the request when it is pending."""
+    ec2 = m.client("ec2", t)
+    reservation = env["TRAINSHARE_RESERVATION_ID"]
+    pending = ec2.describe_capacity_reservation_billing_requests(
+        Role="unused-reservation-billing-owner",
+        CapacityReservationIds=[reservation],
+        Filters=[{"Name": "status", "Values": ["pending"]}],
+    )["CapacityReservationBillingRequests"]
+    if pending:
+        ec2.accept_capacity_reservation_billing_ownership(CapacityReservationId=reservation)
+    return f"{reservation},{t.account},accepted", {"stdout": ""}
+
+
 _ACTIONS: dict[str, Handler] = {
     "ram-permission": _ram_permission,
     "keep-policy": _keep_policy,
     "enable-policy-type": _enable_policy_type,
+    "assign-billing": _assign_billing,
+    "accept-billing": _accept_billing,
 }
 
 

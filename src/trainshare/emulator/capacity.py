@@ -551,6 +551,7 @@ def adopt_reservation(
     platform: str = "Linux/UNIX",
     tenancy: str = "default",
     end: datetime | None = None,
+    ultraserver_type: str | None = None,
 ) -> Reservation:
     """A reservation with the ID a spec names (one that existed before trainshare): the
     emulator draws IDs of its own otherwise."""
@@ -576,5 +577,6 @@ def adopt_reservation(
                 created=now,
                 kind=kind,
                 capacity_block_id=WORLD.new_id("cb", reservation_id) if block else None,
+                ultraserver_type=ultraserver_type,
             )
         )

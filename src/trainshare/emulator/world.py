@@ -5,6 +5,8 @@ share."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from trainshare.catalog import parse_arn
 from trainshare.emulator.capacity import adopt_reservation
 from trainshare.emulator.extensions import (
@@ -88,6 +90,23 @@ def seed_capacity(spec: Spec) -> list[str]:
             if resource.resource_type != "ec2:CapacityReservation":
                 continue
             reservation_id = resource.arn.rsplit("/", 1)[-1]
-            adopt_reservation(share.owner_id, share.region, reservation_id)
+            stated = resource.capacity
+            if stated is None:
+                adopt_reservation(share.owner_id, share.region, reservation_id)
+            else:  # as the spec says it is
+                end = datetime.fromisoformat(stated.end) if stated.end else None
+                adopt_reservation(
+                    share.owner_id,
+                    share.region,
+                    reservation_id,
+                    kind=stated.kind,
+                    match=stated.match,
+                    tenancy=stated.tenancy,
+                    instance_type=stated.instance_type or "p5.48xlarge",
+                    availability_zone=stated.availability_zone,
+                    platform=stated.platform or "Linux/UNIX",
+                    end=end,
+                    ultraserver_type=stated.ultraserver,
+                )
             seeded.append(f"capacity reservation {resource.arn}")
     return seeded

@@ -22,11 +22,18 @@ from typing import Any, TypedDict
 from trainshare.catalog import PolicyShareType, load_catalog, parse_arn, permission_arn
 from trainshare.errors import PlanError
 from trainshare.plan import kinds
+from trainshare.plan.capacity import (
+    accept_billing_inputs,
+    assign_billing_inputs,
+    billing_applies,
+    capacity_note,
+)
 from trainshare.plan.commands import keep_policy_inputs, ram_permission_inputs, where_inputs
 from trainshare.plan.graph import Join, Mode, Node, Plan, Ref, Value, in_dependency_order
 from trainshare.plan.names import (
     account_node,
     attachment_node,
+    billing_node,
     detach_full_access_node,
     keep_policy_node,
     legacy_provider_node,
@@ -66,6 +73,7 @@ from trainshare.spec import (
 )
 
 MANAGED_BY = {"managed-by": "trainshare"}
+CAPACITY_TYPE = "ec2:CapacityReservation"
 MANAGEMENT = "management"
 ORGANIZATION = "organization"
 RAM_SERVICE = "ram.amazonaws.com"
@@ -491,6 +499,7 @@ class _Builder:
                     inputs={"resource_arn": resource.arn, "resource_share_arn": Ref(name, "arn")},
                     # a resource joins the share once its type's permission is the spec's
                     depends_on=(permission_of_type[resource.resource_type],),
+                    note=capacity_note(resource, share.owner, share.billing_owner),
                     # a protected share's consumers are not cut off by deleting an association
                     # first (Pulumi deletes dependents before what they depend on)
                     protect=share.protect,
@@ -519,6 +528,79 @@ class _Builder:
                     ),
                 )
             )
+        self._billing(share, where)
+
+    def _billing(self, share: Share, where: _Where) -> None:
+        """Who pays for the unused part of the share's reservations (`billing_owner`): the
+        owner requests it once the share reaches the billing owner, and the billing owner
+        accepts (trainshare.plan.capacity)."""
+        if share.billing_owner is None:
+            return
+        payer = self.spec.accounts[share.billing_owner]
+        payer_id: Value = payer.id or Ref(account_node(payer.key), "id")
+        prefix = share_node(share.key) + "/"
+        shared = tuple(
+            n.name
+            for n in self.nodes
+            if n.name.startswith(prefix)
+            and n.kind in (kinds.RESOURCE_ASSOCIATION, kinds.PRINCIPAL_ASSOCIATION)
+        )
+        for resource in share.resources:
+            if resource.resource_type != CAPACITY_TYPE or not billing_applies(resource):
+                continue
+            reservation = resource.arn.rsplit("/", 1)[-1]
+            assign = billing_node(share.key, reservation, "assign")
+            self._add(
+                Node(
+                    kinds.COMMAND,
+                    assign,
+                    account=where["account"],
+                    account_id=where["account_id"],
+                    region=where["region"],
+                    inputs=assign_billing_inputs(reservation, payer_id, self._command_where(where)),
+                    depends_on=shared,
+                    note=f"{payer.key} pays for the unused part of {reservation} once it accepts "
+                    "(a request expires after 12 hours)",
+                    aliases=self._was.aliases(
+                        billing_node, self._was.share(share.key), (reservation,), ("assign",)
+                    ),
+                )
+            )
+            self._add(
+                Node(
+                    kinds.COMMAND,
+                    billing_node(share.key, reservation, "accept"),
+                    account=payer.key,
+                    account_id=payer.id,
+                    region=share.region,
+                    inputs=accept_billing_inputs(
+                        reservation, self._payer_where(payer, share.region)
+                    ),
+                    depends_on=(assign,),
+                    aliases=self._was.aliases(
+                        billing_node, self._was.share(share.key), (reservation,), ("accept",)
+                    ),
+                )
+            )
+
+    def _payer_where(self, payer: Account, region: str) -> dict[str, Value]:
+        """Where the billing owner's acceptance runs: its own account, through its provider's
+        role where it has one, else through `access_role`."""
+        if payer.id == self.org.management_account:
+            return where_inputs(region, None)
+        provider = self.providers.get((payer.id, region)) if payer.id else None
+        if provider is not None:
+            return self._command_where(
+                _Where(account=payer.key, account_id=payer.id, region=region, provider=provider)
+            )
+        prefix = f"arn:{self.org.partition}:iam::"
+        suffix = f":role/{self.org.access_role}"
+        role: Value = (
+            f"{prefix}{payer.id}{suffix}"
+            if payer.id
+            else Join((prefix, Ref(account_node(payer.key), "id"), suffix))
+        )
+        return {**where_inputs(region, None), "TRAINSHARE_ROLE_ARN": role}
 
     def _share_permissions(self, share: Share, where: _Where) -> dict[str, str]:
         """One command per resource type that keeps the spec's permission on the share (see

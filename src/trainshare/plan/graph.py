@@ -73,6 +73,8 @@ class Node:
     import_id: str | None = None
     # Earlier logical names of this node: Pulumi keeps the resource when its name changes.
     aliases: tuple[str, ...] = ()
+    # What `plan` says of it beyond its inputs (an interruptible reservation shared, …)
+    note: str = ""
 
     def refs(self) -> Iterator[Ref]:
         """Every Ref in the inputs (the implicit dependencies)."""
@@ -189,7 +191,9 @@ def value_to_json(value: Value) -> Any:
 
 
 def node_to_json(node: Node) -> dict[str, Any]:
+    note = {"note": node.note} if node.note else {}
     return {
+        **note,
         "kind": node.kind,
         "name": node.name,
         "mode": node.mode,

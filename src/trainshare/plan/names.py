@@ -33,6 +33,11 @@ def resource_association_node(share: str, arn: str) -> str:
     return f"{share_node(share)}/resource/{parts[2]}/{parts[5]}"
 
 
+def billing_node(share: str, reservation_id: str, step: str) -> str:
+    """A command of the billing assignment of one reservation: `assign` or `accept`."""
+    return f"{share_node(share)}/billing/{reservation_id}/{step}"
+
+
 def share_permission_node(share: str, resource_type: str) -> str:
     """The command keeping a share's permission for one RAM resource type (`ec2:Subnet`)."""
     return f"{share_node(share)}/permission/{resource_type.replace(':', '/')}"

@@ -43,50 +43,74 @@ def _hours(value: float | None) -> str:
     return "—" if value is None else f"{value:,.1f}"
 
 
-def _consumers(row: ReservationRow) -> str:
-    return ", ".join(
-        f"{c.account or c.account_id}{' (owner)' if c.owner else ''}: {c.running}"
-        for c in row.consumers
-    )
+def _billing(row: ReservationRow) -> str:
+    if row.billing_owner is None:
+        return f"{row.owner_name} (owner)"
+    return row.billing_owner_name or row.billing_owner
 
 
-def capacity_table(report: CapacityReport) -> Table:
-    table = Table(title="shared capacity", show_lines=False)
-    for name in (
-        "share",
-        "reservation",
-        "kind",
-        "type / AZ",
-        "match",
-        "state",
-        "ends (h left)",
-        "total",
-        "available",
-        "running in it",
-        "billing owner",
-        "idle inst-h",
-    ):
-        table.add_column(name, justify="right" if name in ("total", "available") else "left")
+WIDE = 110  # from this many columns, a column per fact; narrower, the facts as lines
+
+
+def capacity_table(report: CapacityReport, width: int = WIDE) -> Table:
+    """A row per reservation, each cell a few short lines; below `WIDE` columns, two columns
+    (the reservation, then its facts as lines), so no name is broken."""
+    if width < WIDE:
+        return _narrow(report)
+    table = Table(title="shared capacity", show_lines=True)
+    for name in ("reservation / share", "kind", "state", "in use", "running in it", "billing"):
+        table.add_column(name, min_width=20 if name.startswith("res") else None)
     for row in report.reservations:
         live = row.live
         if live is None:
-            table.add_row(row.share, _id(row), "—", "—", "—", "missing", "—", "0", "0", "", "", "")
+            table.add_row(f"{_id(row)}\n{row.share}", "—", "missing", "—", "", "")
             continue
-        ends = f"{live.end[:16].replace('T', ' ')} ({_hours(row.hours_left)})" if live.end else "—"
         table.add_row(
-            row.share,
-            live.id,
-            live.kind,
-            f"{live.instance_type} / {live.availability_zone}",
-            live.match,
-            live.state,
-            ends,
-            str(live.total),
-            str(live.available),
-            _consumers(row),
-            row.billing_owner or f"{row.owner_name} (owner)",
-            _hours(live.idle_instance_hours),
+            f"{live.id}\n{row.share}",
+            f"{live.kind}\n{live.match}\n{live.instance_type}\n{live.availability_zone}",
+            "\n".join(_state(row)),
+            f"{live.total - live.available} of {live.total}\n"
+            f"idle {_hours(live.idle_instance_hours)} inst-h",
+            "\n".join(_running(row)),
+            _billing(row),
         )
+    return table
+
+
+def _state(row: ReservationRow) -> list[str]:
+    live = row.live
+    assert live is not None
+    lines = [live.state]
+    if live.end:
+        lines += [f"ends {live.end[:16].replace('T', ' ')}", f"{_hours(row.hours_left)} h left"]
+    return lines
+
+
+def _running(row: ReservationRow) -> list[str]:
+    return [
+        f"{c.account or c.account_id}{' (owner)' if c.owner else ''}: {c.running}"
+        for c in row.consumers
+    ]
+
+
+def _narrow(report: CapacityReport) -> Table:
+    table = Table(title="shared capacity", show_lines=True)
+    table.add_column("reservation / share", min_width=20)
+    table.add_column("what it is and who runs in it")
+    for row in report.reservations:
+        live = row.live
+        if live is None:
+            table.add_row(f"{_id(row)}\n{row.share}", "missing")
+            continue
+        facts = [
+            f"{live.kind}, {live.match}, {live.instance_type}, {live.availability_zone}",
+            ", ".join(_state(row)),
+            f"{live.total - live.available} of {live.total} in use; idle "
+            f"{_hours(live.idle_instance_hours)} inst-h",
+            *(f"running: {line}" for line in _running(row)),
+            f"billing: {_billing(row)}",
+        ]
+        table.add_row(f"{live.id}\n{row.share}", "\n".join(facts))
     return table
 
 
@@ -156,7 +180,7 @@ def render_capacity_html(report: CapacityReport, title: str) -> str:
             else f"{live.kind}, {live.instance_type}, {live.availability_zone}, {live.match}, "
             f"{live.state}; {live.total - live.available} of {live.total} in use"
             + (f"; ends {live.end} ({_hours(row.hours_left)} h left)" if live.end else "")
-            + (f"; unused part billed to {row.billing_owner}" if row.billing_owner else "")
+            + (f"; unused part billed to {_billing(row)}" if row.billing_owner else "")
         )
         rows.append(
             f"<tr><th>{html.escape(row.share)}<br><code>{html.escape(_id(row))}</code></th>"

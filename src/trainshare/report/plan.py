@@ -38,6 +38,11 @@ def _group_title(node: Node, plan: Plan) -> str:
     if provider is not None and "assume_roles" in provider.inputs:
         roles: Any = provider.inputs["assume_roles"]
         how = f"assumes {roles[0]['role_arn']}"
+    environment = node.inputs.get("environment")
+    if node.kind == kinds.COMMAND and isinstance(environment, Mapping):
+        role = environment.get("TRAINSHARE_ROLE_ARN")
+        if role:  # a command assumes the account's role itself (trainshare.plan.commands)
+            how = f"assumes {role}"
     return f"{node.account} ({ident}) · {node.region} — {how}"
 
 
@@ -86,6 +91,8 @@ def _node_lines(node: Node, limits: Mapping[str, int], move: str | None = None) 
     if flags:
         head += "  (" + ", ".join(flags) + ")"
     lines = [head]
+    if node.note:
+        lines.append(f"{_INDENT}note: {node.note}")
     if move is not None:
         lines.append(f"{_INDENT}~ move {move}")
     environment = node.inputs.get("environment")

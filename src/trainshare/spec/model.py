@@ -131,6 +131,20 @@ class GuardrailSpec(_Model):
     renamed_from: Key | None = None
 
 
+class CapacitySpec(_Model):
+    """What a shared Capacity Reservation is, which its ARN cannot tell (AWS-FACTS §9;
+    catalog/data/capacity_kinds.yaml): `trainshare capacity` and `audit` check it live."""
+
+    kind: Literal["on-demand", "capacity-block", "interruptible"]
+    match: Literal["open", "targeted"] | None = None  # on-demand: required
+    tenancy: Literal["default", "dedicated"] = "default"
+    instance_type: Annotated[str, Field(pattern=r"^[a-z0-9-]+\.[a-z0-9-]+$")] | None = None
+    availability_zone: Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d[a-z]$")] | None = None
+    platform: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    end: Annotated[str, Field(max_length=40)] | None = None  # ISO 8601
+    ultraserver: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+
+
 class ResourceSpec(_Model):
     arn: str
     # policy shares: trainshare writes this resource's one policy (it owns it)
@@ -140,6 +154,7 @@ class ResourceSpec(_Model):
     # with policy: managed — statements the owner keeps (a JSON file, or inline)
     extra_statements: str | list[dict[str, Any]] | None = None
     kms_key: str | None = None  # a bucket's objects are encrypted with this key
+    capacity: CapacitySpec | None = None  # a Capacity Reservation: what it is (RAM shares)
 
 
 class ShareSpec(_Model):
@@ -155,6 +170,8 @@ class ShareSpec(_Model):
     renamed_from: Key | None = None
     # Pulumi's `protect` on the share and its associations; default true for capacity
     protect: bool | None = None
+    # a share of capacity: the account (key) that pays for the unused part of its reservations
+    billing_owner: str | None = None
 
 
 class UnmanagedSpec(_Model):

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Collection, Mapping
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ from trainshare.errors import Severity, SpecError
 from trainshare.policy import minify, render_template
 from trainshare.policy.lint import Finding, PolicyKind, lint_document, lint_text
 from trainshare.spec import org_policies
+from trainshare.spec.capacity_checks import capacity_statement, check_capacity_share
 from trainshare.spec.changes import check_renames, share_protected
 from trainshare.spec.issues import Collector, did_you_mean
 from trainshare.spec.model import (
@@ -112,6 +115,7 @@ class _Validator:
         self.limits: dict[str, int] = {n: lim.value for n, lim in catalog.limits.items()}
         self.policy_shares = PolicyShareChecks(self.out, catalog, base_dir)
         self.default_region = DEFAULT_REGION
+        self.now = datetime.now(UTC)  # a Capacity Block's end is checked against it
 
     # -- driver -------------------------------------------------------------------------------
 
@@ -773,6 +777,17 @@ class _Validator:
         self._check_tag_count(spec.tags, (*path, "tags"))
         if resources is None or principals is None or permissions is None:
             return None
+        capacity_ok, billing_owner = check_capacity_share(
+            self.out,
+            spec,
+            path=path,
+            owner=owner,
+            resources=resources,
+            principals=principals,
+            accounts=refs.accounts,
+        )
+        if not capacity_ok:
+            return None
         return Share(
             key=key,
             name=spec.name or key,
@@ -786,6 +801,7 @@ class _Validator:
             tags=dict(spec.tags),
             renamed_from=spec.renamed_from,
             protect=share_protected(spec.protect, resources),
+            billing_owner=billing_owner,
         )
 
     def _is_policy_resource(self, item: str | ResourceSpec) -> bool:
@@ -809,6 +825,23 @@ class _Validator:
             key, spec, path, owner_id=owner.id, region=region, org=org
         )
         principals = self._principals(spec, path, refs, owner, None)
+        for index, item in enumerate(spec.resources):
+            if isinstance(item, ResourceSpec) and item.capacity is not None:
+                self.out.add(
+                    "CAPACITY_ON_OTHER_RESOURCE",
+                    (*path, "resources", index, "capacity"),
+                    f"`capacity` describes a Capacity Reservation; {item.arn} is shared by its "
+                    "resource policy",
+                    "remove `capacity` from this resource",
+                )
+        if spec.billing_owner is not None:
+            self.out.add(
+                "BILLING_OWNER_WITHOUT_CAPACITY",
+                (*path, "billing_owner"),
+                "`billing_owner` assigns who pays for the unused part of Capacity Reservations; "
+                "a policy share holds none",
+                "remove `billing_owner`",
+            )
         if spec.name is not None:
             self.out.add(
                 "INVALID_VALUE",
@@ -846,17 +879,30 @@ class _Validator:
         for index, item in enumerate(spec.resources):
             rpath = (*path, "resources", index)
             arn_text = item.arn if isinstance(item, ResourceSpec) else item
-            if isinstance(item, ResourceSpec) and item != ResourceSpec(arn=item.arn):
+            if isinstance(item, ResourceSpec) and item != ResourceSpec(
+                arn=item.arn, capacity=item.capacity
+            ):
                 self.out.add(
                     "POLICY_ON_RAM_RESOURCE",
                     rpath,
                     f"{item.arn} is shared through RAM; `policy`, `access`, `perimeter`, "
                     "`extra_statements` and `kms_key` are for resources shared by resource policy",
-                    f"write the bare ARN: - {item.arn}",
+                    f"write the bare ARN: - {item.arn} (a Capacity Reservation also takes "
+                    "`capacity:`)",
                 )
                 ok = False
                 continue
             resource = self._resource(arn_text, rpath, owner_id, region, org)
+            if resource is not None and isinstance(item, ResourceSpec) and item.capacity:
+                stated = capacity_statement(
+                    self.out,
+                    item.capacity,
+                    arn=resource.arn,
+                    resource_type=resource.resource_type,
+                    path=rpath,
+                    now=self.now,
+                )
+                resource = replace(resource, capacity=stated) if stated else None
             if resource is None:
                 ok = False
             elif resource.arn in seen:
@@ -1025,7 +1071,9 @@ class _Validator:
                     f"remove {ref} or move the resource to another share",
                 )
                 ok = False
-            elif rtype.external_note:
+            elif rtype.external_note and any(
+                r.capacity is None for r in resources or () if r.resource_type == rtype_name
+            ):  # stated capacity is checked by kind (spec/capacity_checks.py)
                 self.out.add(
                     "EXTERNAL_SHARE_CAVEAT",
                     path,

@@ -1,0 +1,270 @@
+"""What the spec states about shared capacity, checked against AWS's sharing rules for each kind
+(catalog/data/capacity_kinds.yaml, which cites the EC2 user guide page of each rule):
+
+- a resource's `capacity:` statement: its kind (`on-demand`, `capacity-block`, `interruptible`),
+  its matching (`open`/`targeted`: stated for an On-Demand Capacity Reservation, since AWS makes
+  a new one open; only `targeted` for the other kinds), its tenancy (never `dedicated`), an
+  UltraServer block (never), a block's end when stated (only scheduled or active blocks can be
+  shared; `trainshare capacity` checks the live state either way);
+- a share holding a Capacity Block reaches no principal outside the organization;
+- `billing_owner:` is an account of the spec (so, under the organization's payer), not the
+  owner, reached by the share, on a share holding Capacity Reservations. It applies to the kinds
+  whose unused part can be billed (catalog `billing_assignable`): a Capacity Block is paid up
+  front at purchase, so the plan leaves it out.
+
+An `open` reservation shared is a warning: every matching instance of the accounts it reaches
+runs in it unasked (EC2 user guide, sharing-cr).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+
+from trainshare.catalog.capacity import CapacityKind, load_capacity_kinds
+from trainshare.errors import Severity
+from trainshare.spec.issues import Collector, did_you_mean
+from trainshare.spec.model import CapacitySpec, ShareSpec
+from trainshare.spec.resolved import (
+    Account,
+    CapacityStatement,
+    Principal,
+    PrincipalKind,
+    SharedResource,
+)
+from trainshare.yamlsource import Path_
+
+CAPACITY_TYPE = "ec2:CapacityReservation"
+
+
+def _parse_end(text: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def capacity_statement(
+    out: Collector,
+    raw: CapacitySpec,
+    *,
+    arn: str,
+    resource_type: str,
+    path: Path_,
+    now: datetime,
+) -> CapacityStatement | None:
+    """The resolved statement of one resource, or None (each problem reported, located)."""
+    where = (*path, "capacity")
+    if resource_type != CAPACITY_TYPE:
+        out.add(
+            "CAPACITY_ON_OTHER_RESOURCE",
+            where,
+            f"`capacity` describes a Capacity Reservation; {arn} is a {resource_type}",
+            "remove `capacity` from this resource",
+        )
+        return None
+    kind = load_capacity_kinds().kinds[raw.kind]
+    ok = True
+    match = raw.match or kind.default_match
+    if match is None:
+        out.add(
+            "CAPACITY_MATCH_REQUIRED",
+            (*where, "kind"),
+            f"state whether {_short(arn)} is open or targeted: AWS makes a new On-Demand "
+            "Capacity Reservation open, and a shared open one is used by every matching "
+            "instance of the accounts it reaches",
+            "add `match: targeted` (instances launch into it only by its ID) or `match: open`",
+        )
+        ok = False
+    elif match not in kind.matches:
+        out.add(
+            "CAPACITY_TARGETED_ONLY",
+            (*where, "match"),
+            f"a {kind.title} is targeted only ({kind.source})",
+            "write `match: targeted`, and launch into it by its ID",
+        )
+        ok = False
+    ok = _rules(out, raw, kind, where=where, arn=arn, now=now) and ok
+    if not ok or match is None:
+        return None
+    if match == "open":
+        out.add(
+            "OPEN_RESERVATION_SHARED",
+            (*where, "match"),
+            f"{_short(arn)} is open: any instance with its type, platform, Availability Zone and "
+            "tenancy in an account the share reaches runs in it, and is counted against it, "
+            "without asking",
+            "make it targeted (aws ec2 modify-capacity-reservation --instance-match-criteria "
+            "targeted, then `match: targeted`) and launch into it by ID, or share it with fewer "
+            "accounts",
+            Severity.WARNING,
+        )
+    return CapacityStatement(
+        kind=raw.kind,
+        match=match,
+        tenancy=raw.tenancy,
+        instance_type=raw.instance_type,
+        availability_zone=raw.availability_zone,
+        platform=raw.platform,
+        end=_iso(raw.end),
+        ultraserver=raw.ultraserver,
+    )
+
+
+def _iso(text: str | None) -> str | None:
+    moment = _parse_end(text) if text else None
+    return moment.astimezone(UTC).isoformat(timespec="seconds") if moment else None
+
+
+def _short(arn: str) -> str:
+    return arn.rsplit("/", 1)[-1]
+
+
+def _rules(
+    out: Collector, raw: CapacitySpec, kind: CapacityKind, *, where: Path_, arn: str, now: datetime
+) -> bool:
+    ok = True
+    catalog = load_capacity_kinds()
+    if raw.tenancy == "dedicated" and not catalog.dedicated_shareable:
+        out.add(
+            "DEDICATED_NOT_SHAREABLE",
+            (*where, "tenancy"),
+            f"{_short(arn)} reserves dedicated-tenancy capacity, which cannot be shared "
+            f"({catalog.dedicated_source})",
+            "remove it from the share; share a reservation of default tenancy",
+        )
+        ok = False
+    if raw.ultraserver and not kind.ultraserver_shareable:
+        out.add(
+            "CAPACITY_BLOCK_ULTRASERVER",
+            (*where, "ultraserver"),
+            f"{_short(arn)} is a Capacity Block for UltraServers ({raw.ultraserver}), which "
+            f"cannot be shared ({kind.source})",
+            "remove it from the share; run the UltraServer workloads in the owner's account",
+        )
+        ok = False
+    if raw.end is not None:
+        end = _parse_end(raw.end)
+        if end is None:
+            out.add(
+                "INVALID_DATE",
+                (*where, "end"),
+                f"end {raw.end!r} is not an ISO 8601 date and time",
+                "write it as 2026-12-15T11:30:00Z",
+            )
+            ok = False
+        elif kind.shareable_states and end <= now:
+            out.add(
+                "CAPACITY_BLOCK_ENDED",
+                (*where, "end"),
+                f"{_short(arn)} ended {raw.end}: only {' or '.join(kind.shareable_states)} "
+                f"{kind.title}s can be shared ({kind.source})",
+                "remove it from the share",
+            )
+            ok = False
+    return ok
+
+
+def check_capacity_share(
+    out: Collector,
+    spec: ShareSpec,
+    *,
+    path: Path_,
+    owner: Account,
+    resources: Sequence[SharedResource],
+    principals: Sequence[Principal],
+    accounts: Mapping[str, Account],
+) -> tuple[bool, str | None]:
+    """The share-wide rules: a Capacity Block reaches nobody outside the organization; the
+    billing owner. Returns (ok, the billing owner's key)."""
+    ok = True
+    kinds = load_capacity_kinds().kinds
+    for resource in resources:
+        stated = resource.capacity
+        if stated is None or kinds[stated.kind].external:
+            continue
+        kind = kinds[stated.kind]
+        for index, principal in enumerate(principals):
+            if principal.external:
+                out.add(
+                    "CAPACITY_BLOCK_OUTSIDE_ORG",
+                    (*path, "principals", index),
+                    f"{_short(resource.arn)} is a {kind.title}, which can be shared only inside "
+                    f"the organization; {principal.ref} is outside it ({kind.source})",
+                    f"remove {principal.ref}, or share the block in another share inside the "
+                    "organization",
+                )
+                ok = False
+    if spec.billing_owner is None:
+        return ok, None
+    billing_ok = _billing_owner(
+        out, spec.billing_owner, path=(*path, "billing_owner"), owner=owner,
+        resources=resources, principals=principals, accounts=accounts,
+    )  # fmt: skip
+    return ok and billing_ok, spec.billing_owner if billing_ok else None
+
+
+def _billing_owner(
+    out: Collector,
+    key: str,
+    *,
+    path: Path_,
+    owner: Account,
+    resources: Sequence[SharedResource],
+    principals: Sequence[Principal],
+    accounts: Mapping[str, Account],
+) -> bool:
+    """EC2 user guide, assign-billing: billing of unused capacity goes only to an account the
+    reservation is shared with, consolidated under the same payer (an account of the
+    organization: the spec's), once it accepts."""
+    capacity = [r for r in resources if r.resource_type == CAPACITY_TYPE]
+    if not capacity:
+        out.add(
+            "BILLING_OWNER_WITHOUT_CAPACITY",
+            path,
+            "`billing_owner` assigns who pays for the unused part of Capacity Reservations; this "
+            "share holds none",
+            "remove `billing_owner`",
+        )
+        return False
+    account = accounts.get(key) or next((a for a in accounts.values() if a.id == key), None)
+    if account is None:
+        out.add(
+            "UNKNOWN_ACCOUNT",
+            path,
+            f"billing owner {key!r} is not an account of the spec; billing can be assigned only "
+            "to an account under the same payer",
+            did_you_mean(key, accounts) or "name an account under `accounts`",
+        )
+        return False
+    if account.key == owner.key:
+        out.add(
+            "BILLING_OWNER_IS_OWNER",
+            path,
+            f"{key} owns the reservations: it pays for their unused part already",
+            "remove `billing_owner`, or name the consumer account that should pay",
+        )
+        return False
+    if not any(_reaches(p, account) for p in principals):
+        out.add(
+            "BILLING_OWNER_NOT_REACHED",
+            path,
+            f"{key} is not reached by this share ({', '.join(p.ref for p in principals)}): "
+            "billing can be assigned only to an account a reservation is shared with",
+            f"add {key} (or its OU) to `principals`, or name an account the share reaches",
+        )
+        return False
+    return True
+
+
+def _reaches(principal: Principal, account: Account) -> bool:
+    if principal.external:
+        return False
+    if principal.kind is PrincipalKind.ORGANIZATION:
+        return True
+    if principal.kind is PrincipalKind.UNIT:
+        return account.unit == principal.target or account.unit.startswith(principal.target + "/")
+    if principal.kind is PrincipalKind.ACCOUNT:
+        return principal.target == account.key
+    return principal.target == account.id

@@ -1,0 +1,252 @@
+"""Shared capacity in the spec: given a share of Capacity Reservations with what the spec states
+about them (`capacity:`) and who pays for their unused part (`billing_owner:`), when the spec is
+validated, then AWS's sharing rules for each kind hold — each broken one an error located at its
+line, with the fix."""
+
+from __future__ import annotations
+
+import pytest
+
+from trainshare.errors import Severity, SpecError
+from trainshare.plan import build_plan
+from trainshare.spec import load_spec
+
+OWNER = "222222222222"
+CR = f"arn:aws:ec2:us-east-1:{OWNER}:capacity-reservation/cr-0000000000000000a"
+CB = f"arn:aws:ec2:us-east-1:{OWNER}:capacity-reservation/cr-0000000000000000b"
+HEAD = f"""\
+version: 1
+organization: {{management_account: "111111111111"}}
+units:
+  ml:
+    training: {{}}
+accounts:
+  gpu-owner: {{id: "{OWNER}", unit: ml}}
+  team-vision: {{id: "333333333333", unit: ml/training}}
+  elsewhere: {{id: "444444444444"}}
+shares:
+  gpu:
+    owner: gpu-owner
+"""
+
+
+def errors(write_spec, body):
+    with pytest.raises(SpecError) as info:
+        load_spec(write_spec(HEAD + body))
+    return [
+        (i.code, i.line, i.message, i.fix)
+        for i in info.value.issues
+        if i.severity is Severity.ERROR
+    ]
+
+
+def issue(write_spec, body, code):
+    found = [i for i in errors(write_spec, body) if i[0] == code]
+    assert len(found) == 1, errors(write_spec, body)
+    return found[0]
+
+
+def test_a_capacity_block_shared_outside_the_organization_is_rejected(write_spec):
+    _code, line, message, fix = issue(
+        write_spec,
+        f"""\
+    resources:
+      - arn: {CB}
+        capacity: {{kind: capacity-block}}
+    principals: [ml/training, "999999999999"]
+    allow_external: true
+""",
+        "CAPACITY_BLOCK_OUTSIDE_ORG",
+    )
+    assert line == 16
+    assert message.startswith(
+        "cr-0000000000000000b is a Capacity Block for ML, which can be shared only inside the "
+        "organization; 999999999999 is outside it (EC2 user guide capacity-blocks-share.html"
+    )
+    assert fix == (
+        "remove 999999999999, or share the block in another share inside the organization"
+    )
+
+
+def test_a_stated_block_is_targeted_only_not_ultraserver_and_not_ended(write_spec):
+    found = errors(
+        write_spec,
+        f"""\
+    resources:
+      - arn: {CB}
+        capacity:
+          kind: capacity-block
+          match: open
+          ultraserver: u-p6e-gb200x72
+          end: "2020-01-01T11:30:00Z"
+    principals: [ml/training]
+""",
+    )
+    assert [(c, line) for c, line, _, _ in found] == [
+        ("CAPACITY_TARGETED_ONLY", 17),
+        ("CAPACITY_BLOCK_ULTRASERVER", 18),
+        ("CAPACITY_BLOCK_ENDED", 19),
+    ]
+    assert found[2][2].startswith(
+        "cr-0000000000000000b ended 2020-01-01T11:30:00Z: only scheduled or active Capacity "
+        "Block for MLs can be shared"
+    )
+
+
+def test_an_on_demand_reservation_must_say_whether_it_is_open(write_spec):
+    _code, line, _message, fix = issue(
+        write_spec,
+        f"""\
+    resources:
+      - arn: {CR}
+        capacity: {{kind: on-demand}}
+    principals: [ml/training]
+""",
+        "CAPACITY_MATCH_REQUIRED",
+    )
+    assert line == 15
+    assert fix == "add `match: targeted` (instances launch into it only by its ID) or `match: open`"
+
+
+def test_an_open_reservation_shared_is_a_warning(write_spec):
+    spec = load_spec(
+        write_spec(
+            HEAD
+            + f"""\
+    resources:
+      - arn: {CR}
+        capacity: {{kind: on-demand, match: open}}
+    principals: [ml/training]
+"""
+        )
+    )
+    [warning] = [w for w in spec.warnings if w.code == "OPEN_RESERVATION_SHARED"]
+    assert warning.line == 15
+    assert spec.shares["gpu"].resources[0].capacity.match == "open"
+
+
+def test_a_dedicated_reservation_cannot_be_shared(write_spec):
+    _code, _line, message, _ = issue(
+        write_spec,
+        f"""\
+    resources:
+      - arn: {CR}
+        capacity: {{kind: on-demand, match: targeted, tenancy: dedicated}}
+    principals: [ml/training]
+""",
+        "DEDICATED_NOT_SHAREABLE",
+    )
+    assert message.startswith("cr-0000000000000000a reserves dedicated-tenancy capacity")
+
+
+def test_capacity_on_another_resource_type_is_rejected(write_spec):
+    subnet = f"arn:aws:ec2:us-east-1:{OWNER}:subnet/subnet-0123456789abcdef0"
+    _code, _, message, _fix = issue(
+        write_spec,
+        f"""\
+    resources:
+      - arn: {subnet}
+        capacity: {{kind: on-demand, match: targeted}}
+    principals: [ml/training]
+""",
+        "CAPACITY_ON_OTHER_RESOURCE",
+    )
+    assert message == f"`capacity` describes a Capacity Reservation; {subnet} is a ec2:Subnet"
+
+
+def test_an_interruptible_reservation_resolves_targeted(write_spec):
+    spec = load_spec(
+        write_spec(
+            HEAD
+            + f"""\
+    resources:
+      - arn: {CR}
+        capacity: {{kind: interruptible, instance_type: p5.48xlarge}}
+    principals: [ml/training]
+"""
+        )
+    )
+    stated = spec.shares["gpu"].resources[0].capacity
+    assert (stated.kind, stated.match, stated.instance_type) == (
+        "interruptible",
+        "targeted",
+        "p5.48xlarge",
+    )
+
+
+BILLED = f"""\
+    resources:
+      - arn: {CR}
+        capacity: {{kind: on-demand, match: targeted}}
+    principals: [ml/training]
+    billing_owner: {{who}}
+"""
+
+
+def test_the_billing_owner_is_an_account_the_share_reaches(write_spec):
+    spec = load_spec(write_spec(HEAD + BILLED.replace("{who}", "team-vision")))
+    assert spec.shares["gpu"].billing_owner == "team-vision"
+    _code, line, message, _fix = issue(
+        write_spec, BILLED.replace("{who}", "elsewhere"), "BILLING_OWNER_NOT_REACHED"
+    )
+    assert line == 17
+    assert message == (
+        "elsewhere is not reached by this share (ml/training): billing can be assigned only to "
+        "an account a reservation is shared with"
+    )
+
+
+def test_the_billing_owner_is_neither_unknown_nor_the_owner(write_spec):
+    assert issue(write_spec, BILLED.replace("{who}", "team-visoin"), "UNKNOWN_ACCOUNT")[3] == (
+        "did you mean 'team-vision'?"
+    )
+    assert issue(write_spec, BILLED.replace("{who}", "gpu-owner"), "BILLING_OWNER_IS_OWNER")[2] == (
+        "gpu-owner owns the reservations: it pays for their unused part already"
+    )
+
+
+def test_a_billing_owner_on_a_share_without_capacity_is_rejected(write_spec):
+    subnet = f"arn:aws:ec2:us-east-1:{OWNER}:subnet/subnet-0123456789abcdef0"
+    body = BILLED.replace(f"arn: {CR}", f"arn: {subnet}").replace(
+        "        capacity: {kind: on-demand, match: targeted}\n", ""
+    )
+    assert issue(write_spec, body.replace("{who}", "team-vision"), "BILLING_OWNER_WITHOUT_CAPACITY")
+
+
+def test_a_billing_owner_does_not_apply_to_a_prepaid_capacity_block(write_spec):
+    """A Capacity Block is paid up front (catalog: billing_assignable false, M): no warning, and
+    the plan assigns billing of the On-Demand reservation only."""
+    body = BILLED.replace(
+        "    principals:",
+        f"      - arn: {CB}\n        capacity: {{kind: capacity-block}}\n    principals:",
+    )
+    spec = load_spec(write_spec(HEAD + body.replace("{who}", "team-vision")))
+    assert [w.code for w in spec.warnings if "BILLING" in w.code] == []
+    nodes = {n.name for n in build_plan(spec).nodes if "/billing/" in n.name}
+    assert nodes == {
+        "share/gpu/billing/cr-0000000000000000a/assign",
+        "share/gpu/billing/cr-0000000000000000a/accept",
+    }
+
+
+def test_an_unstated_reservation_keeps_the_caveat_outside_the_organization(write_spec):
+    """Unstated, the kind is unknown: a principal outside the organization gets the caveat that
+    Capacity Blocks cannot go there; stated as On-Demand, the share is fine as it is."""
+    body = """\
+    resources:
+      - {resource}
+    principals: [ml/training, "999999999999"]
+    allow_external: true
+"""
+    unstated = load_spec(write_spec(HEAD + body.replace("{resource}", CR)))
+    assert unstated.shares["gpu"].resources[0].capacity is None
+    assert "EXTERNAL_SHARE_CAVEAT" in [w.code for w in unstated.warnings]
+    stated = load_spec(
+        write_spec(
+            HEAD
+            + body.replace(
+                "{resource}", f"arn: {CR}\n        capacity: {{kind: on-demand, match: targeted}}"
+            )
+        )
+    )
+    assert "EXTERNAL_SHARE_CAVEAT" not in [w.code for w in stated.warnings]
