@@ -191,12 +191,20 @@ def test_thousands_of_accounts_moving_together_read_as_one_line(tmp_path):
 # -- the risk flags, each with its near miss --------------------------------------------------
 
 
+BLOCK = """      # a Capacity Block for ML for the big runs: shareable inside the organization only
+      - arn: arn:aws:ec2:us-east-1:222222222222:capacity-reservation/cr-0fedcba9876543210
+        capacity: {kind: capacity-block, instance_type: p5.48xlarge}
+"""
+
+
 def test_an_account_outside_the_organization_gaining_access_is_flagged(folder):
+    # a Capacity Block cannot leave the organization (validate refuses it): the edit takes it out
     edits = {
-        "    principals: [ml/training]\n  training-subnet": (
+        BLOCK: "",
+        "    principals: [ml/training]\n    billing_owner": (
             '    principals: [ml/training, "999999999999"]\n    allow_external: true\n'
-            "  training-subnet"
-        )
+            "    billing_owner"
+        ),
     }
     found = compare(folder, edits)
     assert flags(found) == [
@@ -217,8 +225,8 @@ def test_an_account_outside_the_organization_gaining_access_is_flagged(folder):
     inside = compare(
         folder,
         {
-            "    principals: [ml/training]\n  training-subnet": (
-                "    principals: [ml/training, ml/research]\n  training-subnet"
+            "    principals: [ml/training]\n    billing_owner": (
+                "    principals: [ml/training, ml/research]\n    billing_owner"
             )
         },
     )
@@ -328,6 +336,7 @@ def test_a_renamed_share_and_account_change_no_access(folder):
         "  gpu-capacity:": "  gpu-reservation:\n    renamed_from: gpu-capacity",
         "team-vision: {email": "vision: {renamed_from: team-vision, name: team-vision, email",
         "principals: [team-vision]": "principals: [vision]",
+        "billing_owner: team-vision ": "billing_owner: vision ",
     }
     found = compare(folder, edits)
     assert found.access.changes == ()
@@ -382,7 +391,7 @@ def test_text_and_json(folder):
     text = render_diff(found)
     assert text.splitlines()[0] == (
         "Changes from trainshare.yaml to edited.yaml: 4 resource change(s); 1 guardrail "
-        "change(s); 13 access decision(s) change for 3 account(s) (2 gain, 2 lose); 2 risk "
+        "change(s); 16 access decision(s) change for 3 account(s) (2 gain, 2 lose); 2 risk "
         "flag(s)"
     )
     assert "  team-vision: gpu-capacity ec2:RunInstances ALLOW → DENY" in text.splitlines()
@@ -404,7 +413,7 @@ def test_text_and_json(folder):
         "resources": 4,
         "guardrails": 1,
         "access_changes": 5,
-        "access_decisions": 13,
+        "access_decisions": 16,
         "accounts": 3,
         "risks": 2,
     }
@@ -416,7 +425,12 @@ def test_text_and_json(folder):
             "resource": "arn:aws:ec2:us-east-1:222222222222:capacity-reservation/"
             "cr-0123456789abcdef0",
             "action": "ec2:RunInstances",
-        }
+        },
+        {
+            "resource": "arn:aws:ec2:us-east-1:222222222222:capacity-reservation/"
+            "cr-0fedcba9876543210",
+            "action": "ec2:RunInstances",
+        },
     ]
     assert reason["after"]["decision"]["effect"] == "DENY"
     assert [s["stage"] for s in reason["after"]["decision"]["trace"]][:2] == [
