@@ -266,6 +266,7 @@ MANAGEMENT = {
 }  # tests/unit/test_management_policies.py
 RCP = {
     "RCP_ALLOW_STATEMENT",
+    "RCP_MISSING_RESOURCE",
     "RCP_PRINCIPAL",
     "RCP_UNSUPPORTED_ELEMENT",
     "RCP_BARE_WILDCARD",

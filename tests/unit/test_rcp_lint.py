@@ -85,7 +85,7 @@ def test_allow_principal_and_ec2_action_are_each_a_located_error():
         ),
         (
             {k: v for k, v in deny().items() if k != "Resource"},
-            ("POLICY_STRUCTURE", "an RCP statement needs Resource or NotResource"),
+            ("RCP_MISSING_RESOURCE", "an RCP statement needs Resource or NotResource"),
         ),
         (
             deny(Action="sagemaker:CreateTrainingJob"),

@@ -246,6 +246,9 @@ class Catalog:
     federated_claims: Mapping[str, str] = field(default_factory=dict)
     # ARN-format variables (`${BucketName}`) → characters their values never hold
     arn_variable_excludes: Mapping[str, str] = field(default_factory=dict)
+    # `service:Action` (lower-case) → ARN formats AWS authorizes it against that the Service
+    # Authorization Reference does not list (action_arn_formats.yaml)
+    action_arn_formats: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def policy_type(self, aws_name: str) -> PolicyType | None:
         """The type whose Organizations name is `aws_name` (SERVICE_CONTROL_POLICY, …)."""
@@ -441,6 +444,10 @@ def load_catalog() -> Catalog:
         arn_variable_excludes={
             name: str(entry["excludes"])
             for name, entry in _read("data/arn_variables.yaml")["variables"].items()
+        },
+        action_arn_formats={
+            action.lower(): tuple(entry["formats"])
+            for action, entry in _read("data/action_arn_formats.yaml")["actions"].items()
         },
         trusted_services=frozenset(trusted["services"]),
         trusted_services_checked=str(trusted["checked"]),

@@ -220,10 +220,16 @@ class _Linter:
                 operator,
                 condition.key,
                 actions,
+                bool(condition.values) and all(_is_variable(v) for v in condition.values),
             )
 
     def _condition_key(
-        self, where: str, operator: Operator, key: str, actions: list[Action] | None
+        self,
+        where: str,
+        operator: Operator,
+        key: str,
+        actions: list[Action] | None,
+        variables: bool = False,
     ) -> None:
         info = classify(key, self.iam)
         if not self._key_known(where, key, info):
@@ -241,6 +247,8 @@ class _Linter:
         scalar = key_type.removeprefix("ArrayOf")
         allowed = _COMPATIBLE.get(scalar, {"String", "Arn", "Null"})
         if info.kind is KeyKind.FEDERATED:  # a token's claim: AWS's examples compare it as text
+            allowed = allowed | {"String"}
+        if variables:  # one key against another: AWS's examples compare them as text
             allowed = allowed | {"String"}
         if operator.family not in allowed:
             self.add(
@@ -326,14 +334,20 @@ class _Linter:
         """RESOURCE_NEVER_MATCHES: the actions (and wildcard patterns) no Resource can name."""
         if stmt.resources is None or stmt.not_resource or not actions.patterns:
             return
-        excludes = load_catalog().arn_variable_excludes
+        catalog = load_catalog()
+        excludes = catalog.arn_variable_excludes
         escaping: list[str] = []
         for text, named in actions.patterns:
             missed = [
                 a
                 for a in named
                 if not any_fits(
-                    stmt.resources, [t.arn for t in a.resource_types], stmt.variables, excludes
+                    stmt.resources,
+                    [t.arn for t in a.resource_types]
+                    + list(catalog.action_arn_formats.get(a.full_name.lower(), ())),
+                    stmt.variables,
+                    excludes,
+                    a.service,
                 )
             ]
             if len(missed) < len(named):
@@ -356,6 +370,15 @@ class _Linter:
 
 
 _SHOWN = 5  # escaping actions named in one finding
+
+
+def _is_variable(value: str) -> bool:
+    """`${aws:VpcSourceIp}`: a value that is one policy variable, the value of another key. The
+    IAM guide compares aws:Ec2InstanceSourcePrivateIPv4 (an IP address) with it through
+    StringNotEquals (reference_policies_condition-keys, "aws:Ec2InstanceSourcePrivateIPv4"), as
+    policy variables work in string comparisons (reference_policies_variables): a String
+    operator is how one compares two keys of another type."""
+    return value.startswith("${") and value.endswith("}") and value.count("${") == 1
 
 
 @dataclass

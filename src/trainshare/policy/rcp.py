@@ -114,7 +114,12 @@ def _statement(at: str, stmt: Mapping[str, Any]) -> Iterator[PolicyProblem]:
             "RCP_PRINCIPAL",
         )
     if "Resource" not in stmt and "NotResource" not in stmt:
-        yield PolicyProblem(at, "an RCP statement needs Resource or NotResource", 'add "Resource"')
+        yield PolicyProblem(
+            at,
+            "an RCP statement needs Resource or NotResource",
+            'add "Resource"',
+            "RCP_MISSING_RESOURCE",
+        )
     if "Action" not in stmt:
         if "NotAction" not in stmt:
             yield PolicyProblem(at, "an RCP statement needs Action", 'add "Action"')

@@ -21,8 +21,13 @@ two patterns, answered without enumerating ARNs.
 
 The comparison is a walk over pairs of positions (at most len(pattern) × len(format) states),
 so its cost is bounded; a pattern longer than MAX_PATTERN is assumed to match.
-Assumption (as parliament's RESOURCE_MISMATCH): an action without resource types is matched only
-by a Resource that is all `*`.
+An action without resource types is matched by a Resource that is all `*` (SAR: "you must
+specify all resources") or by one naming every resource of the action's service: a pattern of
+that service whose resource part is all `*`. AWS's own IAM guide writes `s3:ListAllMyBuckets` on
+`arn:aws:s3:::*` (reference_policies_examples_s3_full-access-except-production, and others) and
+`iam:ListUsers` on `arn:aws:iam::*:*` (access_permissions-required). Assumption: that is how
+every service treats a service-wide pattern; a pattern naming one resource type (a bucket, a
+stack, a function) still never matches, as parliament's RESOURCE_MISMATCH says.
 """
 
 from __future__ import annotations
@@ -190,14 +195,24 @@ def pattern_fits(
     return _fits(pattern, arn_format, variables, tuple(sorted(excludes.items())))
 
 
+def is_service_wide(pattern: str, service: str) -> bool:
+    """`arn:aws:s3:::*`, `arn:aws:iam::*:*`: every resource of `service` (its resource part is
+    all `*`; its service is `service` or a wildcard)."""
+    fields = pattern.split(":", 5)
+    if len(fields) < 6 or not is_star(fields[5]):
+        return False
+    return fields[2].lower() == service.lower() or is_star(fields[2])
+
+
 def any_fits(
     patterns: Sequence[str],
     arn_formats: Sequence[str],
     variables: bool,
     excludes: Mapping[str, str],
+    service: str = "",
 ) -> bool:
     """Whether any pattern can match a resource of any of the formats; with no format (an action
-    without resource types) only a `*` pattern does."""
+    of `service` without resource types) only a `*` pattern or a service-wide one does."""
     if not arn_formats:
-        return any(is_star(p) for p in patterns)
+        return any(is_star(p) or is_service_wide(p, service) for p in patterns)
     return any(pattern_fits(p, f, variables, excludes) for f in arn_formats for p in patterns)
