@@ -9,8 +9,10 @@ files themselves.
 from __future__ import annotations
 
 import json
+from importlib import resources
 
 import pytest
+from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
 from trainshare.catalog import load_catalog
@@ -614,6 +616,8 @@ def test_a_key_filed_under_another_service_is_not_every_services_key():
         (["iam:ListUsers"], "arn:aws:iam::*:*"),
         # IAM guide, reference_policies_examples_iam_policy-sim-path-console
         (["iam:ListUsers", "iam:GetUser"], "arn:aws:iam::*:user/Department/Development/*"),
+        # Organizations guide, orgs_permissions_overview: "a partial ARN … to indicate the type"
+        (["organizations:CreateAccount"], "arn:aws:organizations::*:account/*"),
     ],
 )
 def test_an_action_without_resource_types_fits_a_service_wide_pattern(actions, resource):
@@ -648,8 +652,16 @@ def test_a_pattern_of_another_service_or_of_one_resource_type_still_escapes(
 
 
 def test_the_action_arn_formats_beyond_the_reference_are_sourced_data():
+    raw = YAML(typ="safe", pure=True).load(
+        resources.files("trainshare.catalog").joinpath("data/action_arn_formats.yaml").read_text()
+    )
+    for entry in raw["actions"].values():
+        assert entry["source"] and entry["checked"] and entry["verified"] in ("V", "V2", "M")
     assert CATALOG.action_arn_formats == {
-        "iam:listusers": ("arn:${Partition}:iam::${Account}:user/${PathPrefix}",)
+        "iam:listusers": ("arn:${Partition}:iam::${Account}:user/${PathPrefix}",),
+        "organizations:createaccount": (
+            "arn:${Partition}:organizations::${Account}:account/o-${OrganizationId}/${AccountId}",
+        ),
     }
 
 
