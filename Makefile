@@ -54,7 +54,7 @@ bench-full: $(VENV)/.installed-dev
 
 # Rewrite the golden files from the current output (review the diff before committing).
 golden: $(VENV)/.installed-dev
-	TRAINSHARE_UPDATE_GOLDEN=1 $(BIN)/pytest -q tests/unit/test_plan.py tests/unit/test_cli_access.py -k golden
+	TRAINSHARE_UPDATE_GOLDEN=1 $(BIN)/pytest -q tests/unit/test_plan.py tests/unit/test_cli_access.py tests/unit/test_diff.py -k golden
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
