@@ -21,7 +21,7 @@ from trainshare.cli import app
 from trainshare.diff import ACCEPTED_ERRORS, diff_specs
 from trainshare.diff.guardrails import GuardrailAction
 from trainshare.diff.jsondiff import json_diff
-from trainshare.report.diff import MARKDOWN_MAX, render_diff, render_markdown
+from trainshare.report.diff import MARKDOWN_MAX, access_line, reasons, render_diff, render_markdown
 from trainshare.spec import load_spec
 from trainshare.synth import SynthParams, write_synthetic
 
@@ -486,3 +486,61 @@ def test_json_diff_matches_statements_by_sid_and_lists_by_value():
         '+ Statement[Sid A].Action: ["s3:ListBucket"]'
     ]
     assert [d.render() for d in json_diff({"a": 1}, {"b": 1})] == ["- a: 1", "+ b: 1"]
+
+
+# -- at scale ---------------------------------------------------------------------------------
+
+
+def test_the_issue_s_example_412_accounts_of_ml_training_read_as_one_line_each(folder):
+    """410 more accounts in ml/training, the guardrail tightened there: one line per share for
+    the 412 accounts, the reason naming the guardrail's statement on the new side."""
+    bulk = "".join(
+        f"\n  bulk-{n:03}: {{email: bulk-{n:03}@example.com, unit: ml/training}}"
+        for n in range(410)
+    )
+    base = edit(TEXT, {NLP: NLP + bulk})
+    (folder / "trainshare.yaml").write_text(base)
+    (folder / "edited.yaml").write_text(edit(base, {GPU_TYPES: EDITS[GPU_TYPES]}))
+    found = diff_specs(
+        load_spec(folder / "trainshare.yaml"), load_spec(folder / "edited.yaml"), context=G5
+    )
+    assert [access_line(c) for c in found.access.changes] == [
+        "ml/training (412 accounts): gpu-capacity ec2:RunInstances ALLOW → DENY",
+        "ml/training (412 accounts): training-subnet ec2:RunInstances ALLOW → DENY",
+    ]
+    for change in found.access.changes:
+        assert reasons(change) == [
+            (
+                "before",
+                f"reached through OU {'ml/training' if change.share == 'gpu-capacity' else 'ml'}",
+            ),
+            (
+                "after",
+                "SCP at OU ml/training: gpu-instance-types Statement[0] (Sid "
+                "DenyOtherEc2InstanceTypes) denies ec2:RunInstances",
+            ),
+        ]
+    assert found.access.accounts == 412
+    assert found.access.cells == 412 * 3  # two reservations and one subnet
+
+
+def test_accounts_removed_from_the_spec_read_by_the_ou_they_filled(folder):
+    bulk = [f"\n  bulk-{n}: {{email: bulk-{n}@example.com, unit: ml/scratch}}" for n in range(8)]
+    base = edit(
+        TEXT, {NLP: NLP + "".join(bulk), "    research: {}": "    research: {}\n    scratch: {}"}
+    )
+    (folder / "trainshare.yaml").write_text(base)
+    old = load_spec(folder / "trainshare.yaml")
+    for removed, where in [
+        (bulk, "ml/scratch (8 accounts)"),  # the OU they filled, as the old spec has it
+        (bulk[:5], "5 accounts in 1 OU (ml/scratch)"),
+    ]:
+        (folder / "edited.yaml").write_text(edit(base, {"".join(removed): ""}))
+        found = diff_specs(old, load_spec(folder / "edited.yaml"))
+        assert [(c.where, c.share, c.after) for c in found.access.changes] == [
+            (where, "training-images", Effect.IMPLICIT_DENY),
+            (where, "training-subnet", Effect.IMPLICIT_DENY),
+        ]
+        assert {b.after.reason for c in found.access.changes for b in c.reasons} == {
+            "the account is not in the new spec"
+        }

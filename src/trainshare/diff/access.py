@@ -613,6 +613,11 @@ class _Describer:
         more parts than `most`, `1,204 accounts in 37 OUs (ml/a, ml/b, ml/c, …)`."""
         members = list(accounts)
         model, found = self._model(share)
+        if model is self.new and not any(a.key in model.accounts for a in members):
+            # accounts the new spec removed: named by the OUs they filled in the old one
+            was = self.old.shares.get(_old_key(self.renames.shares, share))
+            if was is not None:
+                model, found = self.old, was
         eligible = self.eligible(model, found.owner if found is not None else "")
         inside = [a for a in members if a.key in model.accounts and not a.external and a.unit]
         counts: dict[str, int] = {}
@@ -640,7 +645,8 @@ class _Describer:
         units = sorted({a.unit for a in members if a.unit})
         shown = [model.unit_name(u) if u != ROOT else "root" for u in units[:3]]
         more = ", …" if len(units) > 3 else ""
-        return f"{len(members):,} accounts in {len(units):,} OUs ({', '.join(shown)}{more})"
+        ous = f"{len(units):,} OU{'s' if len(units) != 1 else ''}"
+        return f"{len(members):,} accounts in {ous} ({', '.join(shown)}{more})"
 
 
 def _ancestors(unit: str) -> Iterator[str]:
