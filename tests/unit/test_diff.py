@@ -416,6 +416,7 @@ def test_text_and_json(folder):
         "access_decisions": 16,
         "accounts": 3,
         "risks": 2,
+        "capacity": 0,
     }
     first = data["access"][1]
     assert first["accounts"] == ["team-vision"]
@@ -544,3 +545,190 @@ def test_accounts_removed_from_the_spec_read_by_the_ou_they_filled(folder):
         assert {b.after.reason for c in found.access.changes for b in c.reasons} == {
             "the account is not in the new spec"
         }
+
+
+# -- OUs renamed and moved --------------------------------------------------------------------
+
+ON_ML = {
+    "    template: deny-external-sharing\n    targets: [root]": (
+        "    template: deny-external-sharing\n    targets: [ml]"
+    )
+}
+TRAINING_OU = "  ml:\n    training: {}\n    research: {}\n"
+
+
+def compare_from(folder: Path, base: str, edits: dict[str, str]):
+    (folder / "trainshare.yaml").write_text(base)
+    (folder / "edited.yaml").write_text(edit(base, edits))
+    old = load_spec(folder / "trainshare.yaml")
+    return diff_specs(old, load_spec(folder / "edited.yaml"))
+
+
+def test_an_ou_renamed_in_place_changes_no_access_and_raises_no_flag(folder):
+    found = compare_from(
+        folder,
+        edit(TEXT, ON_ML),
+        {
+            TRAINING_OU: "  ml:\n    train: {renamed_from: ml/training}\n    research: {}\n",
+            "unit: ml/training": "unit: ml/train",
+            "[ml/training]": "[ml/train]",
+        },
+    )
+    assert found.access.changes == () and found.risks == () and found.guardrails == ()
+    assert [(c.name, c.action.value, c.former_name) for c in found.resources.changes] == [
+        ("ou/ml/train", "update", "ou/ml/training"),
+        (
+            "scp/gpu-instance-types/attach/ml/train",
+            "rename",
+            "scp/gpu-instance-types/attach/ml/training",
+        ),
+        (
+            "share/gpu-capacity/principal/ml/train",
+            "rename",
+            "share/gpu-capacity/principal/ml/training",
+        ),
+    ]
+
+
+def test_an_ou_moved_to_another_parent_takes_its_accounts_out_of_the_guardrails_above(folder):
+    moved = {
+        TRAINING_OU: "  ml:\n    research: {}\n  training: {renamed_from: ml/training}\n",
+        "unit: ml/training": "unit: training",
+        "[ml/training]": "[training]",
+    }
+    found = compare_from(folder, edit(TEXT, ON_ML), moved)
+    assert flags(found) == [
+        (
+            "ACCOUNT_LEFT_GUARDRAILS",
+            "OU training",
+            "moves from ml/training to training with its 2 account(s) and leaves "
+            "keep-sharing-inside (scp, on ml)",
+        )
+    ]
+    assert [(c.where, c.share, c.before, c.after) for c in found.access.changes] == [
+        ("training (2 accounts)", "training-images", Effect.ALLOW, Effect.IMPLICIT_DENY),
+        ("training (2 accounts)", "training-subnet", Effect.ALLOW, Effect.IMPLICIT_DENY),
+        ("training (2 accounts)", "training-subnet", Effect.CONDITIONAL, Effect.IMPLICIT_DENY),
+    ]
+    # the OU is replaced (AWS cannot move one) and its principal association is protected
+    text = render_diff(found)
+    assert "  1 protected resource(s) would be replaced or deleted: pulumi up refuses" in text
+    # near miss: the guardrail on the root, which the OU does not leave
+    kept = compare_from(folder, TEXT, moved)
+    assert kept.risks == ()
+
+
+def test_a_deny_on_writing_bucket_policies_hits_the_deploy_role_of_a_policy_share(folder):
+    """The deploy role writes the policies of policy shares too (catalog deploy_permissions):
+    a guardrail that freezes bucket policies stops it."""
+    frozen = (
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":'
+        '["s3:PutBucketPolicy","s3:DeleteBucketPolicy"],"Resource":"*"}]}'
+    )
+    (folder / "policies" / "frozen.json").write_text(frozen)
+    edits = {
+        "shares:\n": "  frozen:\n    document: policies/frozen.json\n    targets: [root]\n\nshares:\n"
+    }
+    assert flags(compare(folder, edits)) == [
+        (
+            "DEPLOY_ROLE_DENIED",
+            "guardrails.frozen",
+            "Statement[0] denies s3:PutBucketPolicy to "
+            "arn:aws:iam::222222222222:role/OrganizationAccountAccessRole, which manages share "
+            "'training-data' in account 'shared-services'",
+        )
+    ]
+
+
+# -- RCPs -------------------------------------------------------------------------------------
+
+NO_DECRYPT = (
+    '{"Version":"2012-10-17","Statement":[{"Sid":"NoDecrypt","Effect":"Deny","Principal":"*",'
+    '"Action":"kms:Decrypt","Resource":"*"}]}'
+)
+
+
+def test_an_rcp_on_the_owner_denies_what_its_resources_grant(folder):
+    (folder / "policies" / "no-decrypt.json").write_text(NO_DECRYPT)
+
+    def rcp_on(target: str) -> dict[str, str]:
+        return {
+            "shares:\n": "  no-decrypt:\n    type: rcp\n    document: policies/no-decrypt.json\n"
+            f"    targets: [{target}]\n\nshares:\n"
+        }
+
+    found = compare(folder, rcp_on("shared-services"))
+    assert [access_line(c) for c in found.access.changes] == [
+        "ml/training (2 accounts): training-data kms:Decrypt on "
+        "1234abcd-12ab-34cd-56ef-1234567890ab ALLOW → DENY"
+    ]
+    (because,) = found.access.changes[0].reasons
+    assert because.after.reason == (
+        "RCP no-decrypt at account shared-services: Statement[0] (Sid NoDecrypt) denies "
+        "kms:Decrypt on *"
+    )
+    assert [
+        (g.where, g.guardrail, g.type, g.action, g.size, g.limit) for g in found.guardrails
+    ] == [("account shared-services", "no-decrypt", "rcp", GuardrailAction.ATTACHED, 128, 5120)]
+    assert found.risks == ()
+    # near miss: on the consumers' OU, the RCP guards their own resources, not the shared key
+    consumers = compare(folder, rcp_on("ml/training"))
+    assert consumers.access.changes == ()
+    assert [(g.where, g.action) for g in consumers.guardrails] == [
+        ("OU ml/training", GuardrailAction.ATTACHED)
+    ]
+
+
+# -- shared capacity --------------------------------------------------------------------------
+
+TARGETED = "capacity: {kind: on-demand, match: targeted, instance_type: p5.48xlarge}"
+
+
+def test_a_reservation_stated_open_and_another_billing_owner_are_capacity_changes(folder):
+    found = compare(
+        folder,
+        {
+            TARGETED: TARGETED.replace("targeted", "open"),
+            "billing_owner: team-vision": "billing_owner: team-nlp",
+        },
+    )
+    assert [c.render() for c in found.capacity] == [
+        "gpu-capacity: cr-0123456789abcdef0 capacity: on-demand, match targeted, instance_type "
+        "p5.48xlarge → on-demand, match open, instance_type p5.48xlarge (open On-Demand "
+        "Capacity Reservation: any matching instance of the accounts the share reaches runs in "
+        "it, unasked)",
+        "gpu-capacity: billing owner: team-vision → team-nlp",
+    ]
+    assert found.access.changes == () and found.risks == ()
+    # the billing commands change; the statement itself deploys nothing
+    assert [c.name for c in found.resources.changes] == [
+        "share/gpu-capacity/billing/cr-0123456789abcdef0/assign",
+        "share/gpu-capacity/billing/cr-0123456789abcdef0/accept",
+    ]
+
+
+def test_a_statement_alone_is_a_change_ci_sees(folder):
+    write(folder, {TARGETED: TARGETED.replace("targeted", "open")})
+    result = runner.invoke(app, ["diff", "trainshare.yaml", "edited.yaml", "-f", "json"])
+    assert result.exit_code == 3
+    data = json.loads(result.stdout)
+    assert data["summary"]["capacity"] == 1 and data["summary"]["resources"] == 0
+    assert data["capacity"][0]["before"] == "on-demand, match targeted, instance_type p5.48xlarge"
+    result = runner.invoke(app, ["diff", "trainshare.yaml", "edited.yaml", "-f", "markdown"])
+    assert "<details><summary>Shared capacity (1)</summary>" in result.stdout
+
+
+def test_a_lockout_the_old_spec_had_is_not_introduced_by_renaming_its_ou(folder):
+    locked = edit(TEXT, {"    research: {}": "    research: {full_aws_access: false}"})
+    (folder / "trainshare.yaml").write_text(locked)
+    renamed = {
+        "    research: {full_aws_access: false}": (
+            "    lab: {full_aws_access: false, renamed_from: ml/research}"
+        ),
+        "unit: ml/research": "unit: ml/lab",
+        "[ml/research]": "[ml/lab]",
+    }
+    (folder / "edited.yaml").write_text(edit(locked, renamed))
+    old = load_spec(folder / "trainshare.yaml", accept=ACCEPTED_ERRORS)
+    found = diff_specs(old, load_spec(folder / "edited.yaml", accept=ACCEPTED_ERRORS))
+    assert found.risks == () and found.access.changes == ()

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from trainshare.access.conditions import Context
 from trainshare.access.model import model_from_spec
 from trainshare.diff.access import AccessChange, AccessChanges, Renames, Side, access_changes
+from trainshare.diff.capacity import CapacityChange, capacity_changes
 from trainshare.diff.guardrails import GuardrailAction, GuardrailChange, guardrail_changes
 from trainshare.diff.risks import RiskFlag, risk_flags
 from trainshare.plan import build_plan
@@ -20,6 +21,7 @@ from trainshare.spec import Spec
 __all__ = [
     "AccessChange",
     "AccessChanges",
+    "CapacityChange",
     "GuardrailAction",
     "GuardrailChange",
     "RiskFlag",
@@ -41,10 +43,18 @@ class SpecDiff:
     guardrails: tuple[GuardrailChange, ...]
     access: AccessChanges
     risks: tuple[RiskFlag, ...]
+    # what shared reservations are stated to be, and who pays: deploys nothing, still a change
+    capacity: tuple[CapacityChange, ...] = ()
 
     @property
     def changed(self) -> bool:
-        return bool(self.resources.changes or self.guardrails or self.access.changes or self.risks)
+        return bool(
+            self.resources.changes
+            or self.guardrails
+            or self.access.changes
+            or self.risks
+            or self.capacity
+        )
 
 
 def renames(new: Spec) -> Renames:
@@ -91,4 +101,5 @@ def diff_specs(
         guardrails=decided.guardrails,
         access=decided.access,
         risks=decided.risks,
+        capacity=capacity_changes(old, new),
     )

@@ -7,11 +7,13 @@
 - DEPLOY_ROLE_DENIED: a guardrail now denies the deploy role what it needs in a share owner's
   account (DENY_HITS_DEPLOY_ROLE, new in this change);
 - LOCKOUT_INTRODUCED: a level loses every Allow (LEVEL_WITHOUT_ALLOW, new in this change);
-- ACCOUNT_LEFT_GUARDRAILS: an account moves out of an OU whose guardrails it no longer has.
+- ACCOUNT_LEFT_GUARDRAILS: an account moves out of an OU whose guardrails it no longer has, or an
+  OU moves to another parent with its accounts, out of the guardrails above it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -93,8 +95,8 @@ def risk_flags(
     out: list[RiskFlag] = []
     out += _external(old, new, access, keys)
     out += _widened(old, new, old_model, new_model, keys)
-    out += _new_issues(old, new, "DENY_HITS_DEPLOY_ROLE", "DEPLOY_ROLE_DENIED")
-    out += _new_issues(old, new, "LEVEL_WITHOUT_ALLOW", "LOCKOUT_INTRODUCED")
+    out += _new_issues(old, new, "DENY_HITS_DEPLOY_ROLE", "DEPLOY_ROLE_DENIED", keys)
+    out += _new_issues(old, new, "LEVEL_WITHOUT_ALLOW", "LOCKOUT_INTRODUCED", keys)
     out += _left_guardrails(old, new, keys)
     return out
 
@@ -180,11 +182,23 @@ def _widened(
             )
 
 
-def _new_issues(old: Spec, new: Spec, issue: str, code: str) -> Iterable[RiskFlag]:
-    seen = {i.message for i in old.warnings if i.code == issue}
+def _new_issues(old: Spec, new: Spec, issue: str, code: str, keys: Keys) -> Iterable[RiskFlag]:
+    seen = {_quoted_names(i.message, keys) for i in old.warnings if i.code == issue}
     for found in new.warnings:
         if found.code == issue and found.message not in seen:
             yield flag(code=code, where=found.field, message=found.message)
+
+
+def _quoted_names(message: str, keys: Keys) -> str:
+    """An old spec's message with the names it quotes ('ml/training', 'team-nlp') as the new
+    spec has them: an issue the change only renames is not new."""
+
+    def rename(found: re.Match[str]) -> str:
+        name = found.group(1)
+        now = keys.accounts.get(name) or keys.shares.get(name) or keys.guardrails.get(name)
+        return f"'{now or keys.unit(name)}'"
+
+    return re.sub(r"'([^'\s]+)'", rename, message)
 
 
 def _applying(spec: Spec, unit: str, rename: Any = None) -> dict[str, str]:
@@ -202,13 +216,42 @@ def _applying(spec: Spec, unit: str, rename: Any = None) -> dict[str, str]:
     return out
 
 
+def _parent(unit: str) -> str:
+    return unit.rpartition("/")[0] or ROOT
+
+
 def _left_guardrails(old: Spec, new: Spec, keys: Keys) -> Iterable[RiskFlag]:
+    """Accounts moved to another OU, and OUs given another parent (`renamed_from` a path
+    under another parent: their accounts go with them), leaving guardrails behind."""
+
+    def rename(key: str) -> str:
+        return keys.guardrails.get(key, key)
+
+    for path, unit in new.units.items():
+        former = unit.renamed_from
+        if former is None or former not in old.units:
+            continue
+        if keys.unit(_parent(former)) == _parent(path):
+            continue  # renamed in place, or moved along with its parent
+        had = _applying(old, _parent(former), rename)
+        has = _applying(new, _parent(path))
+        left = [where for name, where in had.items() if name not in has]
+        below = sum(
+            1 for a in new.accounts.values() if a.unit == path or a.unit.startswith(path + "/")
+        )
+        if left:
+            yield flag(
+                code="ACCOUNT_LEFT_GUARDRAILS",
+                where=f"OU {path}",
+                message=f"moves from {former} to {path} with its {below:,} account(s) and leaves "
+                f"{'; '.join(left)}",
+            )
     renamed = {v: k for k, v in keys.accounts.items()}
     for key, account in new.accounts.items():
         was = old.accounts.get(renamed.get(key, key))
         if was is None or keys.unit(was.unit) == account.unit:
             continue
-        had = _applying(old, was.unit, lambda k: keys.guardrails.get(k, k))
+        had = _applying(old, was.unit, rename)
         has = _applying(new, account.unit)
         left = [where for name, where in had.items() if name not in has]
         if left:

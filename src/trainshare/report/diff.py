@@ -2,7 +2,8 @@
 
 Each starts with the summary (what changes, how many accounts, the risk flags), then the
 sections: access (who gains or loses what, one line per group of accounts moving together,
-with the reason on each side), guardrails (per OU, account and the root), resources (what
+with the reason on each side), guardrails (per OU, account and the root), shared capacity
+(what reservations are stated to be and who pays, when that changes), resources (what
 `pulumi up` does, as `plan --against` shows it). The Markdown folds each section in a
 `<details>` block and stays under the size of a GitHub comment (MARKDOWN_MAX characters).
 """
@@ -49,6 +50,8 @@ def summary(diff: SpecDiff) -> str:
         f"({len(gained):,} gain, {len(lost):,} lose)",
         f"{len(diff.risks)} risk flag(s)",
     ]
+    if diff.capacity:
+        parts.insert(3, f"{len(diff.capacity)} capacity change(s)")
     return "; ".join(parts)
 
 
@@ -100,6 +103,14 @@ def guardrail_lines(changes: Iterable[GuardrailChange]) -> list[str]:
     return lines
 
 
+def resource_lines(diff: SpecDiff) -> list[str]:
+    """What `plan --against` says, indented, without its title: the protected resources that
+    stop `pulumi up` first, then each change."""
+    _, *body = render_changes(diff.resources, diff.old, diff.new, documents=True).splitlines()
+    lines = [f"  {line}" if line and not line.startswith("  ") else line for line in body]
+    return [line for line in lines if line]
+
+
 def render_diff(diff: SpecDiff) -> str:
     lines = [f"Changes from {diff.old} to {diff.new}: {summary(diff)}", ""]
     if diff.risks:
@@ -114,9 +125,11 @@ def render_diff(diff: SpecDiff) -> str:
         lines += [f"      {side}: {text}" for side, text in reasons(change)]
     lines += ["", "Guardrails"]
     lines += guardrail_lines(diff.guardrails) or ["  no guardrail changes"]
+    if diff.capacity:
+        lines += ["", "Shared capacity (what reservations are, who pays)"]
+        lines += [f"  {change.render()}" for change in diff.capacity]
     lines += ["", "Resources (what pulumi up does)"]
-    body = render_changes(diff.resources, diff.old, diff.new, documents=True).splitlines()[2:]
-    lines += body or ["  no resource changes"]
+    lines += resource_lines(diff) or ["  no resource changes"]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -142,6 +155,7 @@ def diff_to_json(diff: SpecDiff) -> dict[str, Any]:
             "access_decisions": diff.access.cells,
             "accounts": diff.access.accounts,
             "risks": len(diff.risks),
+            "capacity": len(diff.capacity),
         },
         "risks": [flag.to_json() for flag in diff.risks],
         "access": [
@@ -179,6 +193,17 @@ def diff_to_json(diff: SpecDiff) -> dict[str, Any]:
                 "document": [item.to_json() for item in g.document],
             }
             for g in diff.guardrails
+        ],
+        "capacity": [
+            {
+                "share": c.share,
+                "resource": c.resource or None,
+                "field": c.field,
+                "before": c.before,
+                "after": c.after,
+                "note": c.note,
+            }
+            for c in diff.capacity
         ],
         "resources": changes_to_json(diff.resources)["changes"],
     }
@@ -237,9 +262,12 @@ def render_markdown(diff: SpecDiff, top: int = 10) -> str:
                 [g[2:] for g in guardrail_lines(diff.guardrails)],
             )
         )
+    if diff.capacity:
+        body = [change.render() for change in diff.capacity]
+        sections.append((f"Shared capacity ({len(diff.capacity)})", body))
     if diff.resources.changes:
-        body = render_changes(diff.resources, diff.old, diff.new, documents=True).splitlines()[2:]
-        sections.append((f"Resources ({len(diff.resources.changes)})", [b[2:] for b in body]))
+        body = [line[2:] for line in resource_lines(diff)]
+        sections.append((f"Resources ({len(diff.resources.changes)})", body))
     out = "\n".join(head)
     cut = False
     for name, body in sections:

@@ -5,20 +5,23 @@
   detached and only Deny guardrails, every account below is denied everything
   (Organizations user guide, orgs_manage_policies_scps_evaluation).
 - The deploy role: share owners are reached through `access_role`; a Deny without an exemption
-  for it can stop trainshare itself from managing shares.
+  for it can stop trainshare itself from managing shares (RAM's calls) or writing the policies
+  of policy shares (each kind's calls in the owner account, catalog deploy_permissions).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from trainshare.catalog import load_catalog
+from trainshare.catalog.deploy_permissions import load_deploy_permissions
 from trainshare.errors import Severity
 from trainshare.policy.lint import finding
 from trainshare.policy.match import exempts_principal, statement_covers_action
 from trainshare.policy.model import PolicyDocument
 from trainshare.policy.parse import parse_stored
 from trainshare.spec.issues import Collector
-from trainshare.spec.resolved import ROOT, Account, Guardrail, Organization, Share, Unit
+from trainshare.spec.resolved import ROOT, Account, Guardrail, Organization, Share, ShareKind, Unit
 
 # What the deploy role calls in a share owner's account (RAM API reference).
 DEPLOY_ROLE_ACTIONS = (
@@ -114,6 +117,20 @@ def check_lockout(
         )
 
 
+def deploy_actions(share: Share) -> tuple[str, ...]:
+    """What the deploy role calls in the owner's account for a share: RAM's calls for a RAM
+    share; for a policy share, reading and writing each resource's policy (the owner-account
+    actions of the policy's kind, catalog/data/deploy_permissions.yaml)."""
+    if share.kind is ShareKind.RAM:
+        return DEPLOY_ROLE_ACTIONS
+    types = load_catalog().policy_share_types
+    needs = load_deploy_permissions()
+    kinds = [
+        types[r.resource_type].pulumi_type for r in share.resources if r.resource_type in types
+    ]
+    return tuple(dict.fromkeys(a for k in kinds if k in needs for a in needs[k].needs("owner")))
+
+
 def _allows(guardrail: Guardrail) -> bool:
     document = parse_stored(guardrail.document)
     return isinstance(document, PolicyDocument) and document.has_allow()
@@ -153,7 +170,7 @@ def check_deploy_role(
             for stmt in document.statements:
                 if not stmt.is_deny or exempts_principal(stmt, role):
                     continue
-                hit = [a for a in DEPLOY_ROLE_ACTIONS if statement_covers_action(stmt, a)]
+                hit = [a for a in deploy_actions(share) if statement_covers_action(stmt, a)]
                 if not hit:
                     continue
                 kind = finding("DENY_HITS_DEPLOY_ROLE", "", "")
