@@ -1,6 +1,6 @@
 """The access diff, which decides only the rows whose sides change, finds exactly the decisions
 that differ between the two full matrices: on random organizations and random edits of them
-(a level's policies, an account moved, a share's principals or resources)."""
+(a level's policies, an account moved, a share's principals or resources, the RCPs on a level)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,26 @@ from trainshare.diff.access import Renames, access_changes
 from trainshare.spec import PrincipalKind
 
 NOBODY = (Effect.IMPLICIT_DENY, frozenset())
+# RCPs on the owners' paths (or not): a Deny for everyone, one that reads a key of the caller's
+# (its account, its OU path), and one on a service they do not cover
+RCP_STATEMENTS = [
+    {"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"},
+    {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": "*",
+        "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalAccount": "100000000001"}},
+    },
+    {
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:ListBucket",
+        "Resource": "*",
+        "Condition": {"ForAnyValue:StringNotLike": {"aws:PrincipalOrgPaths": "o-x/r-x/ou-ml/*"}},
+    },
+    {"Effect": "Deny", "Principal": "*", "Action": "ec2:*", "Resource": "*"},
+]
 
 
 def full_matrices(old, new, context, renames=None):
@@ -76,8 +96,20 @@ def edited(draw):
     model = draw(models())
     new = model
     for _ in range(draw(st.integers(1, 3))):
-        kind = draw(st.sampled_from(["level", "move", "principals", "resources"]))
-        if kind == "level":
+        kind = draw(st.sampled_from(["level", "move", "principals", "resources", "rcp"]))
+        if kind == "rcp":
+            target = draw(st.sampled_from(["root", *UNITS, "owner", "owner2"]))
+            rcps = {
+                **new.rcps,
+                target: tuple(
+                    AttachedPolicy(f"rcp-{target}-{j}", document(stmt))
+                    for j, stmt in enumerate(
+                        draw(st.lists(st.sampled_from(RCP_STATEMENTS), min_size=0, max_size=2))
+                    )
+                ),
+            }
+            new = dataclasses.replace(new, rcps=rcps)
+        elif kind == "level":
             name = draw(st.sampled_from(sorted({*new.units, *new.account_levels})))
             where = "units" if name in new.units else "account_levels"
             level = getattr(new, where)[name]
