@@ -74,9 +74,10 @@ def diff(
 ) -> None:
     """What changing spec OLD into NEW does: the resources `pulumi up` creates, updates,
     replaces or deletes; the guardrails attached, detached or changed on each OU and account;
-    and every access decision that changes, grouped by the accounts moving together, with the
-    reason on each side. Risk flags: access gained outside the organization, a share widened,
-    a Deny now hitting the deploy role, a lockout, an account leaving its guardrails.
+    every access decision that changes, grouped by the accounts moving together, with the
+    reason on each side; and what shared reservations are stated to be, and who pays. Risk
+    flags: access gained outside the organization, a share widened, a Deny now hitting the
+    deploy role, a lockout, an account (or a moved OU) leaving its guardrails.
 
     Exit 0 when nothing changes, 3 when something does (CI can require an approval), 1 when a
     spec cannot be read.
