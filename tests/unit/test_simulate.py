@@ -1,6 +1,7 @@
 """`trainshare simulate`: one request, every layer given (issue #21). Golden traces for the
-README's examples; the request shape of the issue; the evaluation rules within one account and
-across accounts; bad requests are located errors, exit 1."""
+README's examples and for a request of each class the issue names (tests/data/simulate); the
+request shape of the issue; the evaluation rules within one account and across accounts; bad
+requests are located errors, exit 1."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import REPO, check_golden
+from trainshare import access
 from trainshare.access import Effect
-from trainshare.access.simulate import SimulateError, answer_json, answer_text, simulate
+from trainshare.access.simulation import SimulateError, answer_json, answer_text, simulate
 from trainshare.cli import app
 
 EXAMPLES = sorted((REPO / "examples" / "simulate").glob("*.json"))
@@ -46,6 +48,45 @@ def test_golden_traces_of_the_readme_examples(example):
     )
 
 
+# Each request of tests/data/simulate, the answer AWS gives it (the trace is in
+# tests/golden/simulate/<name>.txt).
+CASES = {
+    # 1. policy variables: an ABAC guardrail (`${aws:PrincipalTag/team}`), a default, a key
+    # whose value trainshare cannot know
+    "variable-abac-same-team": Effect.ALLOW,
+    "variable-abac-other-team": Effect.DENY,
+    "variable-abac-untagged-caller": Effect.DENY,  # the value matches nothing: "not equals"
+    "variable-abac-tags-unknown": Effect.CONDITIONAL,
+    "variable-default-in-resource": Effect.ALLOW,
+    "variable-userid-of-a-role": Effect.CONDITIONAL,
+    # 2. each resource on its own: the allow-list has no statement for the image
+    "per-resource-allow-list": Effect.IMPLICIT_DENY,
+    # 3. principals
+    "principal-bucket-names-the-role": Effect.ALLOW,
+    "principal-not-principal-without-the-account": Effect.DENY,
+    "principal-not-principal-lists-account-role-session": Effect.ALLOW,
+    "principal-not-principal-other-caller": Effect.DENY,
+    "principal-service-only": Effect.IMPLICIT_DENY,
+    # 4. values of the wrong shape match nothing, negated operators neither
+    "wrong-shape-values": Effect.ALLOW,
+    # RCPs; SCPs and the management account
+    "rcp-perimeter-denies-outsider": Effect.DENY,
+    "management-account-exempt-from-scps": Effect.ALLOW,
+}
+CASE_DIR = REPO / "tests" / "data" / "simulate"
+
+
+def test_every_golden_request_has_its_expected_answer():
+    assert sorted(p.stem for p in CASE_DIR.glob("*.json")) == sorted(CASES)
+
+
+@pytest.mark.parametrize(("name", "effect"), CASES.items(), ids=list(CASES))
+def test_golden_traces_of_each_class(name, effect):
+    decision = access.simulate(json.loads((CASE_DIR / f"{name}.json").read_text()))
+    assert decision.effect is effect, answer_text(decision)
+    check_golden(f"simulate/{name}.txt", answer_text(decision) + "\n")
+
+
 def test_the_request_shape_of_the_issue():
     request = {
         "action": "s3:GetObject",
@@ -66,7 +107,7 @@ def test_the_request_shape_of_the_issue():
         "context": {"aws:SecureTransport": "true", "aws:TagKeys": ["team", "project"]},
         "unknown": ["ec2:InstanceType"],
     }
-    decision = simulate(request)
+    decision = access.simulate(request)  # the function the issue names
     assert decision.effect is Effect.IMPLICIT_DENY  # no SCP level allows anything
     assert set(answer_json(decision)) == {"effect", "trace"}
     assert answer_json(decision)["effect"] == "IMPLICIT_DENY"

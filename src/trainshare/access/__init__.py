@@ -9,6 +9,7 @@ from trainshare.access.evaluate import (
     evaluate,
 )
 from trainshare.access.model import AccessModel, AccountNode, model_from_spec
+from trainshare.access.simulation import SimulateError, simulate
 from trainshare.access.statements import Effect, Step, Verdict
 
 __all__ = [
@@ -22,8 +23,10 @@ __all__ = [
     "Match",
     "Outcome",
     "Request",
+    "SimulateError",
     "Step",
     "Verdict",
     "evaluate",
     "model_from_spec",
+    "simulate",
 ]

@@ -163,3 +163,25 @@ def naming(stmt: Statement, caller: Caller) -> str:
     if "*" in principal.aws or found & {"session", "user", "other"}:
         return "direct"
     return "role" if "role" in found else "account"
+
+
+_IDENTITY_WORDS = {
+    "account": "its account",
+    "role": "its role",
+    "session": "its session",
+    "user": "its user",
+    "other": "its ARN",
+}
+
+
+def unlisted(stmt: Statement, caller: Caller) -> list[str]:
+    """What a NotPrincipal leaves out of the caller ("its account", "its session"): why a Deny
+    with NotPrincipal applies to a caller that looks listed."""
+    principal = stmt.principal
+    if principal is None or not stmt.not_principal:
+        return []
+    return [
+        _IDENTITY_WORDS[identity.kind]
+        for identity in identities(caller)
+        if _listed(principal, identity) is Match.NO
+    ]

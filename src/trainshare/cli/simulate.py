@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from trainshare import inputs
-from trainshare.access.simulate import SimulateError, answer_json, answer_text, simulate
+from trainshare.access.simulation import SimulateError, answer_json, answer_text, simulate
 from trainshare.cli.common import Format, FormatOpt, out, print_json
 
 

@@ -1,4 +1,5 @@
-"""`trainshare simulate`: one request with every policy layer given, the answer and why.
+"""`trainshare simulate` and `trainshare.access.simulate(request)`: one request with every policy
+layer given, the answer and why.
 
 The request (format version 1, a public interface: new keys may come, none changes meaning):
 
@@ -36,7 +37,7 @@ from trainshare.access.conditions import Context, Match, Outcome
 from trainshare.access.evaluate import Decision
 from trainshare.access.levels import LevelResult, LevelVerdict, Relevant, outcomes, verdict
 from trainshare.access.model import FULL_AWS_ACCESS_DOCUMENT, AttachedPolicy, Level
-from trainshare.access.principals import identities, naming, principal_outcome
+from trainshare.access.principals import identities, naming, principal_outcome, unlisted
 from trainshare.access.request import Caller
 from trainshare.access.statements import Effect, RequestResource, Step, Verdict, applies
 from trainshare.catalog import parse_arn
@@ -311,7 +312,21 @@ def _resource_side(
     policy = AttachedPolicy("resource_policy", document)
     level = Level(f"the policy of {resources[0].arn}", "set", (policy,), "resource")
     layer.add(verdict(level, relevant, tuple(rows), action, resources[:1]))
+    for stmt in document.statements:
+        left_out = unlisted(stmt, caller) if stmt.is_deny else []
+        if left_out and statement_covers_action(stmt, action):
+            layer.note(
+                "resource-policy",
+                f"resource_policy {stmt.name}: its NotPrincipal does not list "
+                f"{_either(left_out)}, and AWS evaluates the caller's account, role and "
+                "session each as a principal",
+            )
     return layer, how
+
+
+def _either(words: Sequence[str]) -> str:
+    """`a`, `a or b`, `a, b or c`."""
+    return " or ".join([", ".join(words[:-1]), words[-1]]) if len(words) > 1 else words[0]
 
 
 def _identity_side(
