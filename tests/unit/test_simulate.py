@@ -55,7 +55,10 @@ CASES = {
     # whose value trainshare cannot know
     "variable-abac-same-team": Effect.ALLOW,
     "variable-abac-other-team": Effect.DENY,
-    "variable-abac-untagged-caller": Effect.DENY,  # the value matches nothing: "not equals"
+    # a variable with no value is "effectively null" and "not equals" matches it: "Access is
+    # explicitly denied when aws:principaltag/Team is not set" (IAM user guide, reference_
+    # policies_variables, "Policy variables with no value")
+    "variable-abac-untagged-caller": Effect.DENY,
     "variable-abac-tags-unknown": Effect.CONDITIONAL,
     "variable-default-in-resource": Effect.ALLOW,
     "variable-userid-of-a-role": Effect.CONDITIONAL,
