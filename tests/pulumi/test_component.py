@@ -17,6 +17,7 @@ from tests.pulumi.mocks import ORG_ID, ROOT_ID, RecordingMocks
 from trainshare.catalog import load_catalog
 from trainshare.errors import PlanError
 from trainshare.plan import Mode, build_plan, kinds, refs_in
+from trainshare.plan.commands import ATTACH_FULL_AWS_ACCESS, DETACH_FULL_AWS_ACCESS
 from trainshare.pulumi import RESOURCE_CLASSES, TYPE_TOKEN, OrgSharing
 from trainshare.spec import load_spec
 
@@ -155,14 +156,14 @@ def test_full_aws_access_detach_is_a_command_with_the_ou_id(deploy, tmp_path):
     mocks, _, _ = deploy(lambda: OrgSharing("org", spec) and None)
     (command,) = mocks.of_type(kinds.COMMAND)
     ou_id = mocks.ids["org/ou/ml"]
-    assert (
-        f"aws organizations detach-policy --policy-id p-FullAWSAccess --target-id {ou_id} 2>&1"
-        in command.inputs["create"]
+    assert command.inputs["create"] == DETACH_FULL_AWS_ACCESS
+    assert command.inputs["delete"] == ATTACH_FULL_AWS_ACCESS
+    environment = command.inputs["environment"]
+    assert (environment["TRAINSHARE_POLICY_ID"], environment["TRAINSHARE_TARGET_ID"]) == (
+        "p-FullAWSAccess",
+        ou_id,
     )
-    assert (
-        f"aws organizations attach-policy --policy-id p-FullAWSAccess --target-id {ou_id} 2>&1"
-        in command.inputs["delete"]
-    )
+    assert environment["TRAINSHARE_ROLE_ARN"] == ""  # the management account: no owner's role
 
 
 def test_adopted_resources_are_imported_and_keep_their_share_permissions(deploy):

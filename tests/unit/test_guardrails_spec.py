@@ -9,7 +9,7 @@ import textwrap
 import pytest
 
 from trainshare.errors import Severity, SpecError
-from trainshare.plan import Join, Ref, build_plan, kinds
+from trainshare.plan import Ref, build_plan, kinds
 from trainshare.spec import load_spec
 
 SPEC = """\
@@ -84,11 +84,12 @@ def test_plan_detaches_full_access_after_the_level_is_guarded(write_spec):
     assert node.kind == kinds.COMMAND
     for verb, key in (("detach", "create"), ("attach", "delete")):
         command = node.inputs[key]
-        assert isinstance(command, Join)
-        assert command.parts[0].endswith(
-            f"aws organizations {verb}-policy --policy-id p-FullAWSAccess --target-id "
-        )
-        assert command.parts[1] == Ref("ou/ml/training", "id")
+        assert isinstance(command, str)
+        assert f'aws organizations {verb}-policy --policy-id "$TRAINSHARE_POLICY_ID"' in command
+    environment = node.inputs["environment"]
+    assert isinstance(environment, dict)
+    assert environment["TRAINSHARE_TARGET_ID"] == Ref("ou/ml/training", "id")
+    assert environment["TRAINSHARE_POLICY_ID"] == "p-FullAWSAccess"
     assert node.depends_on == ("scp/gpu/attach/ml/training", "scp/allow/attach/ml/training")
     assert not [n for n in plan.nodes if n.kind == kinds.COMMAND and n is not node]
 
@@ -181,12 +182,14 @@ def test_full_access_commands_are_idempotent_and_fail_on_other_errors(
 ):
     """The command, run by sh as pulumi-command runs it, against a fake `aws` on PATH."""
     node = build_plan(load(write_spec, SPEC + GPU + ALLOW))["scp/FullAWSAccess/detach/ml/training"]
-    command = node.inputs[key]
-    assert isinstance(command, Join)
-    script = "".join(p if isinstance(p, str) else "ou-ab12-cdef3456" for p in command.parts)
+    script = node.inputs[key]
+    assert isinstance(script, str)
+    environment = node.inputs["environment"]
+    assert isinstance(environment, dict)
     (tmp_path / "aws").write_text(FAKE_AWS)
     (tmp_path / "aws").chmod(0o755)
     env = {
+        **{k: v if isinstance(v, str) else "ou-ab12-cdef3456" for k, v in environment.items()},
         "PATH": f"{tmp_path}:/usr/bin:/bin",
         "CALLS": str(tmp_path / "calls"),
         "AWS_FAILS": fails,

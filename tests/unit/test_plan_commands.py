@@ -13,8 +13,14 @@ from typing import Any
 import pytest
 
 from trainshare.catalog import load_catalog
-from trainshare.plan.commands import keep_policy_inputs, ram_permission_inputs, where_inputs
+from trainshare.plan.commands import (
+    full_aws_access_inputs,
+    keep_policy_inputs,
+    ram_permission_inputs,
+    where_inputs,
+)
 from trainshare.plan.graph import Ref
+from trainshare.plan.org_policies import enable_type_inputs
 
 SHARE = "arn:aws:ram:us-east-1:222222222222:resource-share/s-1"
 READ = "arn:aws:ram::aws:permission/AWSRAMDefaultPermissionSageMakerPipeline"
@@ -41,7 +47,12 @@ sys.stdout.write(answer)
 
 
 def _run(
-    tmp_path: Path, script: str, environment: dict[str, Any], answers: dict[str, Any]
+    tmp_path: Path,
+    script: str,
+    environment: dict[str, Any],
+    answers: dict[str, Any],
+    *,
+    fails: bool = False,
 ) -> tuple[str, list[list[str]]]:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
@@ -59,7 +70,7 @@ def _run(
     done = subprocess.run(
         ["/bin/sh", "-c", script], env=env, capture_output=True, text=True, check=False
     )
-    assert done.returncode == 0, done.stderr
+    assert (done.returncode != 0) if fails else (done.returncode == 0), done.stderr
     calls = [json.loads(line) for line in log.read_text().splitlines()]
     return done.stdout, calls
 
@@ -225,3 +236,35 @@ def test_a_key_always_has_a_policy_so_any_error_reading_it_fails(tmp_path):
     )
     assert done.returncode == 1
     assert "NotFoundException" in done.stderr
+
+
+# -- the management account's commands, through the stack's role chain -----------------------
+
+DEPLOYER = "arn:aws:iam::999999999999:role/platform-deployer"
+
+
+def test_full_aws_access_is_detached_through_the_stacks_role_chain(tmp_path):
+    inputs = full_aws_access_inputs("p-FullAWSAccess", "ou-ab12-cdef3456", "us-east-1")
+    environment = {**inputs["environment"], "TRAINSHARE_ROLE_CHAIN": DEPLOYER}  # type: ignore[dict-item]
+    _, calls = _run(tmp_path, str(inputs["create"]), environment, ASSUMED)
+    assert _ops(calls) == ["sts assume-role", "organizations detach-policy"]
+    assert calls[0][calls[0].index("--role-arn") + 1] == DEPLOYER
+    assert calls[1][2:] == ["--policy-id", "p-FullAWSAccess", "--target-id", "ou-ab12-cdef3456"]
+
+
+def test_a_policy_type_is_enabled_through_the_stacks_role_chain(tmp_path):
+    inputs = enable_type_inputs("RESOURCE_CONTROL_POLICY", "r-ab12", "us-east-1")
+    environment = {**inputs["environment"], "TRAINSHARE_ROLE_CHAIN": DEPLOYER}  # type: ignore[dict-item]
+    answers = {**ASSUMED, "organizations list-roots": "ENABLED"}
+    _, calls = _run(tmp_path, str(inputs["create"]), environment, answers)
+    assert _ops(calls) == ["sts assume-role", "organizations list-roots"]
+    assert calls[0][calls[0].index("--role-arn") + 1] == DEPLOYER
+
+
+def test_a_role_that_cannot_be_assumed_stops_the_command_before_any_call(tmp_path):
+    """Not the deployer's own credentials in the wrong account: the command fails."""
+    inputs = full_aws_access_inputs("p-FullAWSAccess", "ou-ab12-cdef3456", "us-east-1")
+    environment = {**inputs["environment"], "TRAINSHARE_ROLE_CHAIN": DEPLOYER}  # type: ignore[dict-item]
+    denied = {"sts assume-role": {"error": "An error occurred (AccessDenied)"}}
+    _, calls = _run(tmp_path, str(inputs["create"]), environment, denied, fails=True)
+    assert _ops(calls) == ["sts assume-role"]

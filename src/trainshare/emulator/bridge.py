@@ -310,32 +310,15 @@ _UPDATES: dict[str, Update] = {
 }
 
 
-_FULL_ACCESS_COMMAND = re.compile(
-    r"aws organizations (?P<verb>detach|attach)-policy --policy-id (?P<policy>\S+) "
-    r"--target-id (?P<target>\S+) 2>&1\) \|\| .* grep -q (?P<done>\w+); }$"
-)
-
-
 def _command(m: EmulatorMocks, t: Target, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    """Only the commands trainshare's plan runs: detaching FullAWSAccess, where an answer of
-    PolicyNotAttachedException counts as done, as it does in the shell; and those that say
-    what they do in `TRAINSHARE_ACTION` (trainshare.plan.commands), played from their
-    environment with the calls their scripts make."""
+    """Only the commands trainshare's plan runs, those that say what they do in
+    `TRAINSHARE_ACTION` (trainshare.plan.commands): played from their environment with the
+    calls their scripts make."""
     environment = _json_or_value(i.get("environment")) or {}
     action = _ACTIONS.get(str(environment.get("TRAINSHARE_ACTION", "")))
-    if action is not None:
-        return action(m, _command_target(m, environment), environment)
-    found = _FULL_ACCESS_COMMAND.search(i.get("create") or "")
-    if found is None or found["verb"] != "detach":
+    if action is None:
         raise EmulatorError(f"the emulator does not run the command {i.get('create')!r}")
-    try:
-        m.client("organizations", t).detach_policy(
-            PolicyId=found["policy"], TargetId=found["target"]
-        )
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") != found["done"]:
-            raise
-    return f"detach-{found['target']}", {"stdout": ""}
+    return action(m, _command_target(m, environment), environment)
 
 
 def _command_target(m: EmulatorMocks, environment: dict[str, Any]) -> Target:
@@ -409,6 +392,21 @@ def _keep_policy(m: EmulatorMocks, t: Target, env: dict[str, Any]) -> tuple[str,
     return rid, {"stdout": found}
 
 
+def _full_aws_access(
+    m: EmulatorMocks, t: Target, env: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    """`full-aws-access` (plan/commands.py) on create: detached, or already detached."""
+    target = env["TRAINSHARE_TARGET_ID"]
+    try:
+        m.client("organizations", t).detach_policy(
+            PolicyId=env["TRAINSHARE_POLICY_ID"], TargetId=target
+        )
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "PolicyNotAttachedException":
+            raise
+    return f"detach-{target}", {"stdout": ""}
+
+
 def _enable_policy_type(
     m: EmulatorMocks, t: Target, env: dict[str, Any]
 ) -> tuple[str, dict[str, Any]]:
@@ -464,6 +462,7 @@ def _accept_billing(m: EmulatorMocks, t: Target, env: dict[str, Any]) -> tuple[s
 
 
 _ACTIONS: dict[str, Handler] = {
+    "full-aws-access": _full_aws_access,
     "ram-permission": _ram_permission,
     "keep-policy": _keep_policy,
     "enable-policy-type": _enable_policy_type,

@@ -28,7 +28,12 @@ from trainshare.plan.capacity import (
     billing_applies,
     capacity_note,
 )
-from trainshare.plan.commands import keep_policy_inputs, ram_permission_inputs, where_inputs
+from trainshare.plan.commands import (
+    full_aws_access_inputs,
+    keep_policy_inputs,
+    ram_permission_inputs,
+    where_inputs,
+)
 from trainshare.plan.graph import Join, Mode, Node, Plan, Ref, Value, in_dependency_order
 from trainshare.plan.names import (
     account_node,
@@ -450,12 +455,7 @@ class _Builder:
                     account=MANAGEMENT,
                     account_id=self.org.management_account,
                     region=self.org.region,
-                    inputs={
-                        "create": _idempotent("detach", target_id, "PolicyNotAttachedException"),
-                        "delete": _idempotent(
-                            "attach", target_id, "DuplicatePolicyAttachmentException"
-                        ),
-                    },
+                    inputs=full_aws_access_inputs(FULL_AWS_ACCESS, target_id, self.org.region),
                     depends_on=attached,
                     aliases=self._was.aliases(detach_full_access_node, self._was.target(target)),
                 )
@@ -804,17 +804,3 @@ class _PlanIds:
     def account_id(self, key: str) -> Id:
         account = self.spec.accounts[key]
         return account.id or Ref(account_node(key), "id")
-
-
-def _idempotent(verb: str, target_id: str | Ref, done_when: str) -> Join:
-    """`aws organizations {verb}-policy` for FullAWSAccess that also succeeds when AWS answers
-    `done_when` (already detached / already attached; DetachPolicy and AttachPolicy API
-    reference, Errors); any other error is printed and fails the command."""
-    call = f"aws organizations {verb}-policy --policy-id {FULL_AWS_ACCESS} --target-id "
-    return Join(
-        (
-            f"out=$({call}",
-            target_id,
-            f' 2>&1) || {{ echo "$out" >&2; echo "$out" | grep -q {done_when}; }}',
-        )
-    )

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from trainshare.catalog.capacity import load_capacity_kinds
-from trainshare.plan.commands import _ASSUME
+from trainshare.plan.commands import ASSUME
 from trainshare.plan.graph import Value
 from trainshare.spec import SharedResource
 
@@ -32,7 +32,7 @@ live=$(aws ec2 describe-capacity-reservation-billing-requests --role odcr-owner 
 """
 
 ASSIGN_BILLING = (
-    _ASSUME
+    ASSUME
     + _LIVE
     + """\
 for other in $live; do
@@ -48,7 +48,7 @@ esac
 )
 
 REVOKE_BILLING = (
-    _ASSUME
+    ASSUME
     + _LIVE
     + """\
 case " $live " in
@@ -59,7 +59,7 @@ esac
 )
 
 ACCEPT_BILLING = (
-    _ASSUME
+    ASSUME
     + """\
 cr="$TRAINSHARE_RESERVATION_ID"
 pending=$(aws ec2 describe-capacity-reservation-billing-requests \\

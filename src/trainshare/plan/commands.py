@@ -32,14 +32,16 @@ SESSION_NAME = "trainshare"
 # Credentials of the owner account: the chain that reaches the management account, if the stack
 # has one (TRAINSHARE_ROLE_CHAIN, set by the component from its AWS base), then the role the
 # owner's provider assumes. Credentials in the environment take precedence over AWS_PROFILE.
-_ASSUME = """\
+ASSUME = """\
 set -e
 for role in $TRAINSHARE_ROLE_CHAIN $TRAINSHARE_ROLE_ARN; do
   external=""
   [ "$role" = "$TRAINSHARE_ROLE_ARN" ] && external="$TRAINSHARE_EXTERNAL_ID"
-  set -- $(aws sts assume-role --role-arn "$role" \\
+  # an assignment, not `set -- $(…)`: set -e stops here when the role cannot be assumed
+  credentials=$(aws sts assume-role --role-arn "$role" \\
     --role-session-name "$TRAINSHARE_SESSION_NAME" ${external:+--external-id "$external"} \\
     --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text)
+  set -- $credentials
   export AWS_ACCESS_KEY_ID="$1" AWS_SECRET_ACCESS_KEY="$2" AWS_SESSION_TOKEN="$3"
 done
 export AWS_REGION="$TRAINSHARE_REGION" AWS_DEFAULT_REGION="$TRAINSHARE_REGION"
@@ -49,7 +51,7 @@ export AWS_REGION="$TRAINSHARE_REGION" AWS_DEFAULT_REGION="$TRAINSHARE_REGION"
 # of the type, space-separated: which of the share's permissions is the type's),
 # TRAINSHARE_RESOURCES (the spec's resources of the type, space-separated).
 RAM_PERMISSION = (
-    _ASSUME
+    ASSUME
     + """\
 share="$TRAINSHARE_SHARE_ARN"; wanted="$TRAINSHARE_PERMISSION_ARN"
 current=""
@@ -124,7 +126,7 @@ def keep_policy_inputs(
     missing = f'grep -q -e "{ptype.cli["missing"]}" "$errors" || ' if ptype.cli["missing"] else ""
     # First run: print what is there (stdout is kept in the stack), unless it is trainshare's.
     create = (
-        _ASSUME
+        ASSUME
         + f"""\
 errors=$(mktemp)
 if found=$(aws {get} 2>"$errors"); then :; else
@@ -142,7 +144,7 @@ printf '%s' "$found"
     update = "printf '%s' \"$PULUMI_COMMAND_STDOUT\"\n"
     forget = f"aws {delete}" if delete else "true"
     restore = (
-        _ASSUME
+        ASSUME
         + f"""\
 restore() {{ aws {put} > /dev/null; }}
 if [ -n "$PULUMI_COMMAND_STDOUT" ]; then restore "$PULUMI_COMMAND_STDOUT"
@@ -166,6 +168,40 @@ fi
         "environment": environment,
         # another resource is another recording: replace, never update, on a change of name
         "triggers": [ptype.name, name],
+    }
+
+
+def _full_aws_access(verb: str, done_when: str) -> str:
+    """`aws organizations {verb}-policy` for FullAWSAccess on TRAINSHARE_TARGET_ID, with the
+    stack's credentials and role chain, that also succeeds when AWS answers `done_when`
+    (already detached / already attached: DetachPolicy and AttachPolicy API reference,
+    Errors); any other error is printed and fails the command."""
+    return (
+        ASSUME
+        + f"""\
+out=$(aws organizations {verb}-policy --policy-id "$TRAINSHARE_POLICY_ID" \\
+    --target-id "$TRAINSHARE_TARGET_ID" 2>&1) \\
+  || {{ echo "$out" >&2; echo "$out" | grep -q {done_when}; }}
+"""
+    )
+
+
+DETACH_FULL_AWS_ACCESS = _full_aws_access("detach", "PolicyNotAttachedException")
+ATTACH_FULL_AWS_ACCESS = _full_aws_access("attach", "DuplicatePolicyAttachmentException")
+
+
+def full_aws_access_inputs(policy_id: str, target_id: Value, region: str) -> dict[str, Value]:
+    """Detach FullAWSAccess from a target on create, attach it back on delete, in the
+    management account (no role of an owner: the stack's credentials and chain)."""
+    return {
+        "create": DETACH_FULL_AWS_ACCESS,
+        "delete": ATTACH_FULL_AWS_ACCESS,
+        "environment": {
+            "TRAINSHARE_ACTION": "full-aws-access",
+            "TRAINSHARE_POLICY_ID": policy_id,
+            "TRAINSHARE_TARGET_ID": target_id,
+            **where_inputs(region, None),
+        },
     }
 
 

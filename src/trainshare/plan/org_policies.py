@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 from trainshare.catalog import PolicyType, load_catalog
+from trainshare.plan.commands import ASSUME, where_inputs
 from trainshare.plan.graph import Join, Ref, Value
 from trainshare.policy.templates import ORG_ID_PLACEHOLDER
 from trainshare.spec import ROOT, Guardrail, Spec
@@ -26,10 +27,11 @@ from trainshare.spec import ROOT, Guardrail, Spec
 SCP = "scp"
 RCP = "rcp"
 
-# The script of `enable-policy-type`: enable, accept "already enabled", wait for ENABLED.
-ENABLE_POLICY_TYPE = """\
-set -e
-export AWS_REGION="$TRAINSHARE_REGION" AWS_DEFAULT_REGION="$TRAINSHARE_REGION"
+# The script of `enable-policy-type`: with the stack's credentials and role chain, enable,
+# accept "already enabled", wait for ENABLED.
+ENABLE_POLICY_TYPE = (
+    ASSUME
+    + """\
 status() {
   aws organizations list-roots \\
     --query "Roots[0].PolicyTypes[?Type=='$TRAINSHARE_POLICY_TYPE'].Status" --output text
@@ -45,6 +47,7 @@ if [ "$(status)" != "ENABLED" ]; then
   done
 fi
 """
+)
 
 
 def policy_types_used(spec: Spec) -> list[PolicyType]:
@@ -73,8 +76,7 @@ def enable_type_inputs(aws_name: str, root_id: Value, region: str) -> dict[str, 
         "create": ENABLE_POLICY_TYPE,
         "environment": {
             "TRAINSHARE_ACTION": "enable-policy-type",
-            "TRAINSHARE_REGION": region,
-            "TRAINSHARE_ROLE_ARN": "",
+            **where_inputs(region, None),
             "TRAINSHARE_ROOT_ID": root_id,
             "TRAINSHARE_POLICY_TYPE": aws_name,
         },
