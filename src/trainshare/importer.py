@@ -37,7 +37,8 @@ from ruamel.yaml.comments import CommentedMap
 
 from trainshare.catalog import is_organization_arn, load_catalog, ou_id_of, parse_arn
 from trainshare.catalog.model import permission_name
-from trainshare.errors import Severity, SpecError, TrainshareError
+from trainshare.errors import SpecError, TrainshareError
+from trainshare.findings import Finding, Severity
 from trainshare.inputs import InputError, load_json
 from trainshare.plan import Join, Node, Plan, Ref, Value, build_plan, kinds
 from trainshare.plan.build import ORGANIZATION, RAM_SERVICE
@@ -45,6 +46,8 @@ from trainshare.plan.names import policy_node, share_node
 from trainshare.scaffold import project_name, render_project, write_files
 from trainshare.snapshot import Account, Snapshot
 from trainshare.spec import Spec, load_spec
+from trainshare.spec.issues import field_text
+from trainshare.yamlsource import Path_
 
 _T = TypeVar("_T")
 
@@ -161,16 +164,17 @@ class _Importer:
             if not errors or not self.leave_out(document, errors):
                 return
 
-    def leave_out(self, document: CommentedMap, errors: list[Any]) -> bool:
+    def leave_out(self, document: CommentedMap, errors: list[Finding]) -> bool:
         """One round of `leave_out_what_does_not_validate`; False when no error is ours to fix."""
         items: dict[tuple[str, str], dict[int, str]] = {}  # (share, list) → index → why
         whole: dict[tuple[str, str], str] = {}  # (section, key) → why
+        fields = _fields(document)
         for issue in errors:
-            path = issue.path
-            listed = (
+            path = _spec_path(fields, issue.location.path)
+            in_list = (
                 len(path) >= 4 and path[0] == "shares" and path[2] in ("principals", "resources")
             )
-            if listed and isinstance(path[3], int):
+            if in_list and isinstance(path[3], int):
                 items.setdefault((str(path[1]), str(path[2])), {})[path[3]] = issue.message
                 continue
             if len(path) >= 2 and path[0] in ("shares", "guardrails"):
@@ -456,7 +460,32 @@ def _share(
     return body, {"principals": entities, "resources": list(resources)}
 
 
-def _spec_errors(spec_text: str, policies: Mapping[str, str]) -> list[Any]:
+def _fields(document: Mapping[str, Any]) -> dict[str, Path_]:
+    """The spec paths `leave_out` acts on, by the field text a finding is located at
+    (`shares.data.principals[2]`): shares, their principals and resources, guardrails,
+    trusted services."""
+    paths: list[Path_] = []
+    for key, body in (document.get("shares") or {}).items():
+        paths.append(("shares", key))
+        for listed in ("principals", "resources"):
+            entries = body.get(listed) if isinstance(body, Mapping) else None
+            paths += [("shares", key, listed, i) for i in range(len(entries or ()))]
+    paths += [("guardrails", key) for key in document.get("guardrails") or {}]
+    services = (document.get("organization") or {}).get("trusted_services") or ()
+    paths += [("organization", "trusted_services", i) for i in range(len(services))]
+    return {field_text(path): path for path in paths}
+
+
+def _spec_path(fields: Mapping[str, Path_], field: str) -> Path_:
+    """The longest of `fields`' paths that `field` is (or is inside); () when none."""
+    ends = [i for i, c in enumerate(field) if c in ".["] + [len(field)]
+    for end in reversed(ends):
+        if field[:end] in fields:
+            return fields[field[:end]]
+    return ()
+
+
+def _spec_errors(spec_text: str, policies: Mapping[str, str]) -> list[Finding]:
     """The errors (not warnings) of a spec text with its policy files, checked in a scratch
     folder."""
     with tempfile.TemporaryDirectory() as scratch:
@@ -485,7 +514,12 @@ def project_files(imported: Imported, snapshot: Snapshot, folder: Path) -> dict[
             spec = load_spec(base / "trainshare.yaml")
         except SpecError as exc:
             problems = "\n".join(
-                replace(i, file=str(folder / Path(i.file).relative_to(base))).render()
+                replace(
+                    i,
+                    location=replace(
+                        i.location, file=str(folder / Path(i.location.file).relative_to(base))
+                    ),
+                ).render_brief()
                 for i in exc.issues
                 if i.severity is Severity.ERROR
             )

@@ -24,7 +24,8 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.reader import ReaderError
 
 from trainshare import inputs
-from trainshare.errors import SpecError, SpecIssue
+from trainshare.errors import SpecError
+from trainshare.findings import Finding, Location, Severity
 
 Path_ = tuple[str | int, ...]
 
@@ -92,7 +93,7 @@ MAX_ALIAS_NODES = 100_000  # values those uses copy, all together
 
 
 class _RefusedError(Exception):
-    def __init__(self, line: int | None, code: str, message: str, fix: str) -> None:
+    def __init__(self, code: str, line: int | None, message: str, fix: str) -> None:
         self.line, self.code, self.message, self.fix = line, code, message, fix
 
 
@@ -128,8 +129,8 @@ class _Walker:
             self.copied += 1
             if self.copied > MAX_ALIAS_NODES:
                 raise _RefusedError(
-                    self.use_line,
                     "YAML_ALIASES",
+                    self.use_line,
                     f"aliases copy more than {MAX_ALIAS_NODES:,} values",
                     "write the repeated values out, or use fewer aliases of large anchors",
                 )
@@ -141,8 +142,8 @@ class _Walker:
         ident = id(node)
         if ident in self.open:
             raise _RefusedError(
-                self.lines.get(path, _line(node)),
                 "YAML_ALIASES",
+                self.lines.get(path, _line(node)),
                 "an alias refers to the anchor it is inside (a recursive alias)",
                 "an anchor's value cannot contain its own alias",
             )
@@ -152,15 +153,15 @@ class _Walker:
             self.aliases += 1
             if self.aliases > MAX_ALIASES:
                 raise _RefusedError(
-                    self.use_line,
                     "YAML_ALIASES",
+                    self.use_line,
                     f"more than {MAX_ALIASES:,} aliases",
                     "write the repeated values out",
                 )
             copy = True
         if depth >= MAX_DEPTH:
             message = f"mappings and lists are nested more than {MAX_DEPTH} deep"
-            raise _RefusedError(_line(node), "YAML_TOO_DEEP", message, "flatten the document")
+            raise _RefusedError("YAML_TOO_DEEP", _line(node), message, "flatten the document")
         self.seen.add(ident)
         self.open.add(ident)
         try:
@@ -186,16 +187,16 @@ class _Walker:
         for key_node, value_node in node.value:
             if isinstance(key_node, self.mapping | self.sequence):
                 raise _RefusedError(
-                    _line(key_node),
                     "YAML_COMPLEX_KEY",
+                    _line(key_node),
                     "a list or a mapping is used as a key",
                     "keys are names: write a plain string",
                 )
             key = _scalar(key_node)
             if key in out:
                 raise _RefusedError(
-                    _line(key_node),
                     "DUPLICATE_KEY",
+                    _line(key_node),
                     f"key {str(key)!r} appears twice in the same mapping",
                     "each key may appear once; merge the two entries or rename one",
                 )
@@ -226,8 +227,8 @@ def _scalar(node: Any) -> Any:
             return resolve_scalar(node.value)
         except ValueError:
             raise _RefusedError(
-                _line(node),
                 "YAML_NUMBER",
+                _line(node),
                 f"a number of {len(node.value):,} characters (at most {inputs.MAX_NUMBER_CHARS})",
                 "quote it if it is a name; no value of a spec needs such a number",
             ) from None
@@ -239,7 +240,7 @@ def _scalar(node: Any) -> Any:
 def _tag_refused(node: Any) -> _RefusedError:
     tag = str(node.tag).replace("tag:yaml.org,2002:", "!!")
     return _RefusedError(
-        _line(node), "YAML_TAG", f"the tag {tag} is not supported", _UNSUPPORTED_TAG_FIX
+        "YAML_TAG", _line(node), f"the tag {tag} is not supported", _UNSUPPORTED_TAG_FIX
     )
 
 
@@ -248,7 +249,7 @@ def _walk(node: Any, file: str, mapping: type, sequence: type) -> Located:
     try:
         data = walker.walk(node, (), 0, False) if node is not None else None
     except _RefusedError as refused:
-        raise _refused(file, refused.line, refused.code, refused.message, refused.fix) from None
+        raise _refused(refused.code, file, refused.line, refused.message, refused.fix) from None
     return Located(data=data, file=file, lines=walker.lines)
 
 
@@ -268,9 +269,9 @@ def _fast(text: str, file: str) -> Located | None:
     return _walk(node, file, yaml.MappingNode, yaml.SequenceNode)
 
 
-def _refused(file: str, line: int | None, code: str, message: str, fix: str) -> SpecError:
+def _refused(code: str, file: str, line: int | None, message: str, fix: str) -> SpecError:
     return SpecError(
-        [SpecIssue(code=code, path=(), message=message, fix=fix, file=file, line=line)]
+        [Finding(code, Severity.ERROR, Location(file, line, path="(document)"), message, fix)]
     )
 
 
@@ -294,9 +295,9 @@ def load_yaml_ruamel(text: str, file: str) -> Located:
         raise _syntax_error(text, file, exc) from None
     except ReaderError as exc:
         raise _refused(
+            "YAML_SYNTAX",
             file,
             text.count("\n", 0, max(exc.position, 0)) + 1,
-            "YAML_SYNTAX",
             f"character #x{exc.character:04x} is not allowed in YAML",
             "remove the control character (often pasted from a terminal)",
         ) from None
@@ -304,14 +305,14 @@ def load_yaml_ruamel(text: str, file: str) -> Located:
         raise _too_deep(file, None) from None
     except YAMLError as exc:  # anything else ruamel refuses: still a located spec error
         raise _refused(
-            file, 1, "YAML_SYNTAX", f"not valid YAML: {exc}", "fix the YAML syntax"
+            "YAML_SYNTAX", file, 1, f"not valid YAML: {exc}", "fix the YAML syntax"
         ) from None
     return _walk(node, file, nodes.MappingNode, nodes.SequenceNode)
 
 
 def _too_deep(file: str, line: int | None) -> SpecError:
     message = f"mappings and lists are nested more than {MAX_DEPTH} deep"
-    return _refused(file, line, "YAML_TOO_DEEP", message, "flatten the document")
+    return _refused("YAML_TOO_DEEP", file, line, message, "flatten the document")
 
 
 def _syntax_error(text: str, file: str, exc: MarkedYAMLError) -> SpecError:
@@ -326,9 +327,9 @@ def _syntax_error(text: str, file: str, exc: MarkedYAMLError) -> SpecError:
         shown = f" (`{source.strip()[:60]}`)" if source.strip() else ""
         message += f", {exc.context} that starts at line {context.line + 1}{shown}"
     return _refused(
+        "YAML_SYNTAX",
         file,
         line,
-        "YAML_SYNTAX",
         message,
         "fix the YAML syntax there (indentation, quotes, colons)",
     )
@@ -339,6 +340,6 @@ def read_yaml(path: Path) -> Located:
         text = inputs.read_text(path, inputs.SPEC)
     except inputs.InputError as exc:
         raise _refused(
-            exc.source, exc.line, "SPEC_UNREADABLE", exc.message, exc.fix or "check the path"
+            "SPEC_UNREADABLE", exc.source, exc.line, exc.message, exc.fix or "check the path"
         ) from None
     return load_yaml(text, str(path))

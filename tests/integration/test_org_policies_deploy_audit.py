@@ -111,7 +111,7 @@ def test_rcp_type_disabled_is_reported_with_the_missing_attachments(emulator, de
     root = org.list_roots()["Roots"][0]["Id"]
     org.disable_policy_type(RootId=root, PolicyType="RESOURCE_CONTROL_POLICY")
     report = diff(spec, read_snapshot(spec, factory))
-    assert [(f.code, f.location, f.message) for f in report.findings] == [
+    assert [(f.code, str(f.location), f.message) for f in report.findings] == [
         (
             "RCP_TYPE_DISABLED",
             f"root {root}",

@@ -74,7 +74,7 @@ def test_an_edited_bucket_policy_is_drift_statement_by_statement(deployed):
     ]
     (found,) = report.findings
     assert found.code == "OPEN_TO_OUTSIDE_ORG"
-    assert found.location == f"policy of {BUCKET_ARN}"
+    assert str(found.location) == f"policy of {BUCKET_ARN}"
     assert found.message.startswith(
         "statement Public allows any principal (*), outside the organization o-"
     )

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trainshare.catalog import load_catalog
-from trainshare.errors import Severity
+from trainshare.findings import Severity
 from trainshare.policy import render_template
 from trainshare.policy.lint import PolicyKind, lint_document, lint_text
 

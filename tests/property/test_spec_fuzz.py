@@ -82,7 +82,7 @@ def test_mutated_spec_loads_or_raises_spec_error(spec):
             load_spec(path)
         except SpecError as exc:
             assert exc.issues, "a SpecError always carries at least one issue"
-            assert all(i.line is not None and i.message for i in exc.issues)
+            assert all(i.location.line is not None and i.message for i in exc.issues)
 
 
 @settings(max_examples=200, deadline=None)

@@ -144,7 +144,7 @@ def test_a_spec_built_in_python_is_checked_as_a_file_is():
     builder = _builder().account("broken", email="not-an-email")
     with pytest.raises(SpecError) as caught:
         builder.build()
-    assert [(i.file, i.field, i.code) for i in caught.value.issues] == [
+    assert [(i.location.file, i.location.path, i.code) for i in caught.value.issues] == [
         ("<SpecBuilder>", "accounts.broken.email", "INVALID_EMAIL"),
         # shared-services is a reference (only its ID) in an OU trainshare creates
         ("<SpecBuilder>", "accounts.shared-services.unit", "EXISTING_ACCOUNT_IN_NEW_OU"),

@@ -66,6 +66,6 @@ def test_an_account_s_own_role_external_id_and_session_name_are_assumed(write_sp
 def test_bad_access_settings_are_located_errors(write_spec, access, field, message):
     with pytest.raises(SpecError) as caught:
         load_spec(write_spec(SPEC.replace("ACCESS", access)))
-    issue = next(i for i in caught.value.issues if i.field == f"accounts.shared.{field}")
-    assert (issue.code, issue.line) == ("INVALID_VALUE", 4)
+    issue = next(i for i in caught.value.issues if i.location.path == f"accounts.shared.{field}")
+    assert (issue.code, issue.location.line) == ("INVALID_VALUE", 4)
     assert issue.message.startswith(message)

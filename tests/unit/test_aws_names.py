@@ -38,7 +38,11 @@ def test_a_policy_share_has_no_name(write_spec):
         "    principals: [ml]\n    resources: [{arn: 'arn:aws:s3:::acme-data', policy: managed}]\n"
     )
     (error,) = errors_of(write_spec, text)
-    assert (error.code, error.field, error.line) == ("INVALID_VALUE", "shares.data.name", 13)
+    assert (error.code, error.location.path, error.location.line) == (
+        "INVALID_VALUE",
+        "shares.data.name",
+        13,
+    )
     assert error.message.startswith("`name` is the name of a RAM share in AWS")
 
 
@@ -48,4 +52,4 @@ def test_an_scp_name_is_at_most_128_characters(write_spec):
         + f"guardrails:\n  g: {{name: {'x' * 129}, template: deny-leave-organization, targets: [ml]}}\n"
     )
     (error,) = errors_of(write_spec, text)
-    assert (error.field, error.line) == ("guardrails.g.name", 12)
+    assert (error.location.path, error.location.line) == ("guardrails.g.name", 12)

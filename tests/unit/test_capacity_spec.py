@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from trainshare.errors import Severity, SpecError
+from trainshare.errors import SpecError
+from trainshare.findings import Severity
 from trainshare.plan import build_plan
 from trainshare.spec import load_spec
 
@@ -34,7 +35,7 @@ def errors(write_spec, body):
     with pytest.raises(SpecError) as info:
         load_spec(write_spec(HEAD + body))
     return [
-        (i.code, i.line, i.message, i.fix)
+        (i.code, i.location.line, i.message, i.fix)
         for i in info.value.issues
         if i.severity is Severity.ERROR
     ]
@@ -121,7 +122,7 @@ def test_an_open_reservation_shared_is_a_warning(write_spec):
         )
     )
     [warning] = [w for w in spec.warnings if w.code == "OPEN_RESERVATION_SHARED"]
-    assert warning.line == 15
+    assert warning.location.line == 15
     assert spec.shares["gpu"].resources[0].capacity.match == "open"
 
 

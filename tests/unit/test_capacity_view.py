@@ -136,7 +136,7 @@ def test_accounts_whose_scps_deny_the_instance_type_cannot_launch(write_spec):
     report = view(write_spec, snapshot(live()), text=SPEC + GUARDRAIL)
     [found] = report.findings
     assert found.code == "CONSUMER_CANNOT_LAUNCH"
-    assert found.location == "share gpu: cr-0000000000000000a"
+    assert str(found.location) == "share gpu: cr-0000000000000000a"
     assert found.message.startswith(
         f"team-vision ({VISION}), team-nlp ({NLP}) cannot launch p5.48xlarge into it "
         "(ec2:RunInstances): "

@@ -69,7 +69,7 @@ def compare(folder: Path, edits: dict[str, str], context: Context | None = None)
 
 
 def flags(found) -> list[tuple[str, str, str]]:
-    return [(f.code, f.where, f.message) for f in found.risks]
+    return [(f.code, f.location.path, f.message) for f in found.risks]
 
 
 def lines(found) -> list[tuple[str, str, str, str, str]]:

@@ -8,7 +8,8 @@ import textwrap
 
 import pytest
 
-from trainshare.errors import Severity, SpecError
+from trainshare.errors import SpecError
+from trainshare.findings import Severity
 from trainshare.plan import Ref, build_plan, kinds
 from trainshare.spec import load_spec
 
@@ -40,7 +41,7 @@ def errors(write_spec, text, **files):
 
 def test_detached_full_access_with_only_deny_guardrails_is_a_lockout(write_spec):
     (issue,) = errors(write_spec, SPEC + GPU)
-    assert (issue.code, issue.field, issue.line) == (
+    assert (issue.code, issue.location.path, issue.location.line) == (
         "LEVEL_WITHOUT_ALLOW",
         "units.ml.training.full_aws_access",
         6,
@@ -62,7 +63,10 @@ def test_account_level_lockout(write_spec):
         "unit: ml/training}", "unit: ml/training, full_aws_access: false}"
     )
     (issue,) = errors(write_spec, text + GPU)
-    assert (issue.code, issue.field) == ("LEVEL_WITHOUT_ALLOW", "accounts.team-a.full_aws_access")
+    assert (issue.code, issue.location.path) == (
+        "LEVEL_WITHOUT_ALLOW",
+        "accounts.team-a.full_aws_access",
+    )
 
 
 def test_detached_full_access_frees_a_slot(write_spec):
@@ -118,7 +122,7 @@ def test_deny_without_exemption_warns_it_hits_the_deploy_role(write_spec):
     policy = _policy({"Effect": "Deny", "Action": "ram:*", "Resource": "*"})
     spec = load(write_spec, DEPLOY, **{"p.json": policy})
     (warning,) = spec.warnings
-    assert (warning.code, warning.field) == ("DENY_HITS_DEPLOY_ROLE", "guardrails.g")
+    assert (warning.code, warning.location.path) == ("DENY_HITS_DEPLOY_ROLE", "guardrails.g")
     assert warning.message == (
         "Statement[0] denies ram:CreateResourceShare to "
         "arn:aws:iam::222222222222:role/OrganizationAccountAccessRole, which manages share 'net' "
@@ -153,7 +157,7 @@ def test_template_parameters_are_linted(write_spec):
         "  allow: {template: allow-services, params: {actions: [ec2:RunInstance]}, targets: [ml]}\n"
     )
     (issue,) = errors(write_spec, text)
-    assert (issue.code, issue.field) == ("UNKNOWN_ACTION", "guardrails.allow.params")
+    assert (issue.code, issue.location.path) == ("UNKNOWN_ACTION", "guardrails.allow.params")
     assert issue.message == (
         "template allow-services: Statement[0] (Sid AllowListedServices): Action "
         "'ec2:RunInstance' is not an action of ec2; did you mean ec2:RunInstances?"

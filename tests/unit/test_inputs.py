@@ -48,7 +48,7 @@ def test_a_policy_with_nan_is_a_syntax_finding_not_a_condition():
         '"Resource": "*",\n "Condition": {"NumericLessThan": {"s3:max-keys": NaN}}}]}'
     )
     (found,) = lint_text(policy, PolicyKind.SCP, "p.json")
-    assert (found.code, found.location) == ("POLICY_SYNTAX", "p.json: line 2")
+    assert (found.code, str(found.location)) == ("POLICY_SYNTAX", "p.json: line 2")
     assert found.message == "NaN is not JSON (JSON has no NaN or Infinity)"
 
 
@@ -108,7 +108,7 @@ def test_latin_1_names_the_line_and_a_bom_is_dropped(tmp_path):
 def test_a_guardrail_document_at_dev_zero_is_a_located_error(write_spec):
     text = BASE + "guardrails:\n  g: {document: /dev/zero, targets: [ml]}\n"
     (error,) = errors_of(write_spec, text)
-    assert (error.code, error.field, error.line) == (
+    assert (error.code, error.location.path, error.location.line) == (
         "POLICY_FILE_MISSING",
         "guardrails.g.document",
         12,
@@ -126,7 +126,7 @@ def test_extra_statements_with_infinity_are_a_located_error(write_spec):
         "        extra_statements: extra.json\n"
     )
     (error,) = errors_of(write_spec, text, **{"extra.json": '[{"Sid": "A",\n "N": Infinity}]'})
-    assert (error.code, error.line) == ("INVALID_JSON", 19)
+    assert (error.code, error.location.line) == ("INVALID_JSON", 19)
     assert error.message.endswith(
         "extra.json:2: Infinity is not JSON (JSON has no NaN or Infinity) — write the value as a "
         "string"

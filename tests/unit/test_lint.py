@@ -227,69 +227,10 @@ def test_finding_is_raised_by_the_bad_policy_and_not_by_its_near_miss(code, bad,
     assert [f for f in _lint(*near) if f.code == code] == []
 
 
-ORG_LEVEL = {"LEVEL_WITHOUT_ALLOW", "DENY_HITS_DEPLOY_ROLE"}  # tests/unit/test_guardrails_spec.py
-AUDIT = {
-    "EXTERNAL_SHARE",
-    "ASSOCIATION_FAILED",
-    "ASSOCIATION_PENDING",
-    "UNMANAGED_SHARE",
-    "RAM_ORG_SHARING_DISABLED",
-    "ACCOUNT_OUTSIDE_SPEC",
-    "OPEN_TO_OUTSIDE_ORG",
-    "RCP_TYPE_DISABLED",  # tests/integration/test_org_policies_deploy_audit.py
-    "POLICY_TYPE_DISABLED",  # tests/unit/test_audit_org_policies.py
-    "LEFT_OUT",  # tests/integration/test_import_left_out.py
-}  # tests/unit/test_audit_diff.py, tests/integration/test_policy_share_audit.py
-CAPACITY = {
-    "OPEN_RESERVATION_SHARED",
-    "IDLE_SHARED_CAPACITY",
-    "RESERVATION_ENDING",
-    "CONSUMER_CANNOT_LAUNCH",
-    "UNSHARED_CONSUMER",
-    "CAPACITY_STATEMENT_MISMATCH",
-    "CAPACITY_RESERVATION_MISSING",
-    "RESERVATION_ENDED",
-    "BILLING_OWNER_NOT_ASSIGNED",
-}  # tests/unit/test_capacity_view.py, tests/integration/test_cli_capacity.py
-
-
-MANAGEMENT = {
-    "POLICY_TOO_LARGE",
-    "POLICY_NEAR_SIZE_LIMIT",
-    "MGMT_POLICY_STRUCTURE",
-    "MGMT_POLICY_UNKNOWN_KEY",
-    "MGMT_POLICY_KEY_NOT_LISTED",
-    "MGMT_POLICY_OPERATOR",
-    "MGMT_POLICY_VALUE",
-    "TAG_POLICY_KEY_MISMATCH",
-    "TAG_POLICY_WILDCARD",
-}  # tests/unit/test_management_policies.py
-RCP = {
-    "RCP_ALLOW_STATEMENT",
-    "RCP_MISSING_RESOURCE",
-    "RCP_PRINCIPAL",
-    "RCP_UNSUPPORTED_ELEMENT",
-    "RCP_BARE_WILDCARD",
-    "RCP_SERVICE_NOT_COVERED",
-}  # tests/unit/test_rcp_lint.py
-DIFF = {
-    "EXTERNAL_ACCESS_GAINED",
-    "SHARE_WIDENED",
-    "DEPLOY_ROLE_DENIED",
-    "LOCKOUT_INTRODUCED",
-    "ACCOUNT_LEFT_GUARDRAILS",
-}  # tests/unit/test_diff.py (risk flags of trainshare diff)
-
-
-def test_every_catalogued_code_has_a_case():
-    covered = {c[0] for c in CASES} | ORG_LEVEL | AUDIT | MANAGEMENT | RCP | CAPACITY | DIFF
-    assert covered == set(load_catalog().findings)
-
-
 def test_location_names_file_line_statement_and_sid():
     text = json.dumps(doc(deny(Sid="NoGpus"), deny("ec2:RunInstance", Sid="Typo")), indent=2)
     (found,) = lint_text(text, SCP, "policies/gpu.json")
-    assert found.location == "policies/gpu.json:12: Statement[1] (Sid Typo)"
+    assert str(found.location) == "policies/gpu.json:12: Statement[1] (Sid Typo)"
     assert found.render().startswith(
         "policies/gpu.json:12: Statement[1] (Sid Typo): error: UNKNOWN_ACTION: "
     )
@@ -312,7 +253,7 @@ def test_a_list_of_statements_is_linted_as_the_statement_of_a_policy():
     assert json.loads(text)[0]["Sid"] == "DenyInsecureTransport"
     assert lint_text(text, PolicyKind.RESOURCE, "owner.json") == []
     (found,) = lint_text(text, PolicyKind.SCP, "owner.json")  # a Principal has no place in an SCP
-    assert (found.code, found.location) == (
+    assert (found.code, str(found.location)) == (
         "PRINCIPAL_IN_SCP",
         "owner.json:5: Statement[0] (Sid DenyInsecureTransport)",
     )
@@ -322,7 +263,7 @@ def test_a_wrong_statement_in_a_list_is_located_to_its_line():
     text = '[\n  {"Sid": "A", "Effect": "Allow", "Principal": "*",\n   "Action": "s3:GetObjet", "Resource": "*"}\n]\n'
     (found,) = lint_text(text, PolicyKind.RESOURCE, "extra.json")
     assert found.code == "UNKNOWN_ACTION"
-    assert found.location.startswith("extra.json:3: Statement[0]")
+    assert str(found.location).startswith("extra.json:3: Statement[0]")
 
 
 @pytest.mark.parametrize(
@@ -338,5 +279,5 @@ def test_a_wrong_statement_in_a_list_is_located_to_its_line():
 )
 def test_a_syntax_error_shows_the_position_its_fix_refers_to(text, location, message):
     (found,) = lint_text(text, PolicyKind.SCP, "p.json")
-    assert (found.code, found.location, found.message) == ("POLICY_SYNTAX", location, message)
+    assert (found.code, str(found.location), found.message) == ("POLICY_SYNTAX", location, message)
     assert found.fix == "fix the JSON syntax at the position shown"

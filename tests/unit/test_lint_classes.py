@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from trainshare.catalog import load_catalog
 from trainshare.cli import app
-from trainshare.errors import Severity
+from trainshare.findings import Severity
 from trainshare.policy.iam import iam_index
 from trainshare.policy.lint import PolicyKind, lint_document, lint_rcp, lint_text
 
@@ -266,7 +266,7 @@ def test_the_default_vpc_endpoint_policy_without_version_is_only_a_warning():
         "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]
     }
     (found,) = lint(endpoint, RESOURCE)
-    assert (found.code, found.severity, found.location, found.message) == (
+    assert (found.code, found.severity, str(found.location), found.message) == (
         "MISSING_VERSION",
         Severity.WARNING,
         "p.json",
@@ -380,7 +380,7 @@ ESM = "arn:${Partition}:lambda:${Region}:${Account}:event-source-mapping:${UUID}
 def test_a_deny_names_the_actions_that_escape_it(actions, resource, escaping):
     policy = doc(scp_deny(actions, resource, Sid="ProtectMl"))
     (found,) = lint(policy)
-    assert (found.code, found.severity, found.location) == (
+    assert (found.code, found.severity, str(found.location)) == (
         "RESOURCE_NEVER_MATCHES",
         Severity.WARNING,
         "p.json: Statement[0] (Sid ProtectMl)",
@@ -533,7 +533,7 @@ def test_lint_text_and_the_rcp_reader_locate_a_federation_finding_to_its_line():
         doc(rcp_deny("sts:AssumeRoleWithWebIdentity", {"Null": {"gitlab.com": "false"}})), indent=2
     )
     (found,) = lint_text(text, PolicyKind.RCP, "rcp.json")
-    assert found.location == "rcp.json:11: Statement[0]"  # the key's line
+    assert str(found.location) == "rcp.json:11: Statement[0]"  # the key's line
     (same,) = lint_text(text, RESOURCE, "rcp.json")
     assert same.code == found.code == "UNKNOWN_CONDITION_KEY"
 
@@ -693,7 +693,7 @@ def test_an_rcp_statement_without_resource_has_its_own_code_and_fix():
     del statement["Resource"]
     text = json.dumps(doc(statement), indent=2)
     (found,) = lint_text(text, PolicyKind.RCP, "rcp.json")
-    assert (found.code, found.severity, found.location, found.message, found.fix) == (
+    assert (found.code, found.severity, str(found.location), found.message, found.fix) == (
         "RCP_MISSING_RESOURCE",
         Severity.ERROR,
         "rcp.json:4: Statement[0]",

@@ -18,7 +18,7 @@ def lint(key: str, document: object, max_chars: int | None = None) -> list[tuple
     text = json.dumps(document, indent=2)
     lines = load_yaml(text, "p.json").lines if isinstance(document, dict) else {}
     found = lint_management_policy(document, TYPES[key], "p.json", lines, max_chars)
-    return [(f.code, f.location, f.message) for f in found]
+    return [(f.code, str(f.location), f.message) for f in found]
 
 
 # The examples of AWS's syntax pages (orgs_manage_policies_<type>_syntax), as published.

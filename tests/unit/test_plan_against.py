@@ -8,7 +8,7 @@ import json
 from typer.testing import CliRunner
 
 from trainshare.cli import app
-from trainshare.errors import Severity
+from trainshare.findings import Severity
 from trainshare.plan import build_plan
 from trainshare.plan.changes import Action, compare_plans
 from trainshare.spec import load_spec

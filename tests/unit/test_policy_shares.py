@@ -14,7 +14,8 @@ from trainshare.access import Context, Effect, Request, evaluate
 from trainshare.access.model import AccountNode, model_from_spec
 from trainshare.access.resource_policy import resource_policy_effect
 from trainshare.cli import app
-from trainshare.errors import PlanError, Severity, SpecError
+from trainshare.errors import PlanError, SpecError
+from trainshare.findings import Severity
 from trainshare.plan import Join, Ref, build_plan, kinds
 from trainshare.policy import Principal
 from trainshare.policy.lint import PolicyKind, lint_document
@@ -197,7 +198,7 @@ def test_ownership_declared_twice_is_an_error(write_spec):
         f'resources: ["{BUCKET}"]', f'resources: [{{arn: "{BUCKET}", policy: managed}}]'
     )
     found = issues(write_spec, shares, **{"owner.json": OWNER_STATEMENTS})
-    assert [(i.code, i.field) for i in found] == [
+    assert [(i.code, i.location.path) for i in found] == [
         ("DUPLICATE_OWNERSHIP", "shares.writers.resources[0]")
     ]
     assert found[0].message == (
@@ -210,7 +211,7 @@ def test_perimeter_settings_only_where_the_policy_is_owned(write_spec):
         f'resources: ["{BUCKET}"]', f'resources: [{{arn: "{BUCKET}", perimeter: false}}]'
     )
     found = issues(write_spec, shares, **{"owner.json": OWNER_STATEMENTS})
-    assert [(i.code, i.field, i.line) for i in found] == [
+    assert [(i.code, i.location.path, i.location.line) for i in found] == [
         ("NOT_MANAGED_HERE", "shares.writers.resources[0].perimeter", 20)
     ]
 
@@ -225,7 +226,7 @@ def test_policy_settings_on_a_ram_resource_are_refused(write_spec):
     principals: [ml]
 """
     found = issues(write_spec, shares)
-    assert [(i.code, i.field) for i in found] == [
+    assert [(i.code, i.location.path) for i in found] == [
         ("ACCESS_ON_RAM_SHARE", "shares.gpus.access"),
         ("POLICY_ON_RAM_RESOURCE", "shares.gpus.resources[0]"),
     ]
@@ -247,7 +248,7 @@ def test_an_encrypted_bucket_whose_key_is_not_shared_is_a_warning(write_spec):
     spec = load(write_spec, shares)
     (warning,) = [w for w in spec.warnings if w.code == "KMS_KEY_NOT_SHARED"]
     assert warning.severity is Severity.WARNING
-    assert warning.field == "shares.readers.resources[0].kms_key"
+    assert warning.location.path == "shares.readers.resources[0].kms_key"
     assert warning.message == (
         f"{BUCKET} is encrypted with {KEY}, which is not shared with lab: they can list the "
         "objects but not read them"
@@ -325,7 +326,9 @@ def test_one_resource_in_shares_of_two_regions_is_an_error(write_spec):
         "  writers:\n    owner: data\n", "  writers:\n    owner: data\n    region: eu-west-1\n"
     )
     found = issues(write_spec, shares, **{"owner.json": OWNER_STATEMENTS})
-    assert [(i.code, i.field) for i in found] == [("OWNER_MISMATCH", "shares.writers.resources[0]")]
+    assert [(i.code, i.location.path) for i in found] == [
+        ("OWNER_MISMATCH", "shares.writers.resources[0]")
+    ]
     assert found[0].message == (
         f"{BUCKET} is listed by shares of different owners or Regions "
         "(data in eu-west-1, data in us-east-1)"

@@ -23,7 +23,7 @@ def lint(*statements, version="2012-10-17"):
     document = {"Version": version, "Statement": list(statements)}
     text = json.dumps(document, indent=2)
     found = lint_rcp(document, "rcp.json", load_yaml(text, "rcp.json").lines)
-    return [(f.code, f.location, f.message) for f in found]
+    return [(f.code, str(f.location), f.message) for f in found]
 
 
 def test_a_clean_rcp_has_no_finding():

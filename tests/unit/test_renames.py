@@ -3,7 +3,8 @@ spec refuses renames that cannot be followed."""
 
 from __future__ import annotations
 
-from trainshare.errors import Severity, SpecError
+from trainshare.errors import SpecError
+from trainshare.findings import Severity
 from trainshare.plan import build_plan
 from trainshare.spec import load_spec
 

@@ -10,7 +10,8 @@ import textwrap
 
 import pytest
 
-from trainshare.errors import Severity, SpecError
+from trainshare.errors import SpecError
+from trainshare.findings import Severity
 from trainshare.spec import load_spec
 
 HEADER = """\
@@ -255,7 +256,9 @@ CASES = [
 )
 def test_bad_spec_reports_exactly_the_mistake(write_spec, text, code, field, line, message):
     errors = errors_of(write_spec, text)
-    assert [(e.code, e.field, e.line) for e in errors] == [(code, field, line)], errors
+    assert [(e.code, e.location.path, e.location.line) for e in errors] == [(code, field, line)], (
+        errors
+    )
     assert errors[0].message.startswith(message), errors[0].message
     assert errors[0].fix, "every error says how to fix it"
 
@@ -499,7 +502,7 @@ def test_bad_share_reports_exactly_the_mistake(write_spec, text, code, field, li
 def test_custom_scp_that_is_not_json_is_located(write_spec):
     text = BASE + "guardrails:\n  g: {document: p.json, targets: [ml]}\n"
     errors = errors_of(write_spec, text, **{"p.json": '{"Version": "2012-10-17",,}'})
-    assert [(e.code, e.line) for e in errors] == [("POLICY_SYNTAX", 12)]
+    assert [(e.code, e.location.line) for e in errors] == [("POLICY_SYNTAX", 12)]
     assert errors[0].message == (
         "p.json: line 1 column 26: not valid JSON: "
         "Expecting property name enclosed in double quotes"
@@ -524,7 +527,7 @@ def test_custom_scp_that_is_not_a_policy_lists_each_problem(write_spec):
         ("POLICY_STRUCTURE", "p.json:11: Statement[1]: Effect: must be Allow or Deny, got 'Maybe'"),
         ("POLICY_STRUCTURE", "p.json:10: Statement[1]: needs exactly one of Action and NotAction"),
     ]
-    assert {e.line for e in errors} == {12}, "located at the guardrail in the spec, too"
+    assert {e.location.line for e in errors} == {12}, "located at the guardrail in the spec, too"
 
 
 def _big_policy(chars: int) -> str:
@@ -567,7 +570,7 @@ def test_scps_per_target_counts_full_aws_access(write_spec):
         f"  g{i}: {{template: deny-leave-organization, targets: [ml]}}\n" for i in range(10)
     )
     errors = errors_of(write_spec, BASE + "guardrails:\n" + body)
-    assert [(e.code, e.field, e.line) for e in errors] == [
+    assert [(e.code, e.location.path, e.location.line) for e in errors] == [
         ("TOO_MANY_SCPS", "guardrails.g9.targets[0]", 21)
     ]
     assert errors[0].message.startswith("'ml' would carry 11 SCPs (FullAWSAccess + g0, g1,")
@@ -582,14 +585,14 @@ def test_every_problem_is_reported_at_once(write_spec):
     )
     errors = errors_of(write_spec, text)
     assert [e.code for e in errors] == ["UNKNOWN_UNIT", "UNKNOWN_TEMPLATE", "UNKNOWN_PRINCIPAL"]
-    assert [e.line for e in errors] == [10, 12, 14]
+    assert [e.location.line for e in errors] == [10, 12, 14]
 
 
 def test_rendered_error_line_is_file_line_field_message_fix(write_spec):
     path = write_spec(BASE.replace("unit: ml/training", "unit: ml/trainin"))
     with pytest.raises(SpecError) as caught:
         load_spec(path)
-    assert caught.value.issues[0].render() == (
+    assert caught.value.issues[0].render_brief() == (
         f"{path}:10: accounts.team-a.unit: account 'team-a' is placed in OU 'ml/trainin', which "
         "is not in `units` — did you mean 'ml/training'?"
     )
@@ -614,7 +617,7 @@ def test_capacity_reservation_outside_the_org_warns_about_capacity_blocks(write_
 def test_control_character_is_a_located_yaml_error(write_spec):
     # Found by the fuzz test: ruamel's ReaderError is not a MarkedYAMLError.
     errors = errors_of(write_spec, BASE + "shares:\n  s: \x08\n")
-    assert [(e.code, e.line, e.message) for e in errors] == [
+    assert [(e.code, e.location.line, e.message) for e in errors] == [
         ("YAML_SYNTAX", 12, "character #x0008 is not allowed in YAML")
     ]
 
@@ -626,7 +629,7 @@ def test_trusted_service_must_support_organizations_trusted_access(write_spec):
         "  region: us-east-1\n  trusted_services: [sagemaker.amazonaws.com]\n",
     )
     errors = errors_of(write_spec, text)
-    assert [(e.code, e.field, e.line) for e in errors] == [
+    assert [(e.code, e.location.path, e.location.line) for e in errors] == [
         ("UNKNOWN_TRUSTED_SERVICE", "organization.trusted_services[0]", 5)
     ]
     assert errors[0].message.startswith(
@@ -637,7 +640,7 @@ def test_trusted_service_must_support_organizations_trusted_access(write_spec):
 def test_existing_account_in_an_ou_trainshare_creates_is_a_warning(write_spec):
     placed = BASE.replace('{id: "222222222222"}', '{id: "222222222222", unit: ml}')
     spec = load_spec(write_spec(placed))  # shared-services (existing) in ml (created)
-    assert [(w.code, w.field) for w in spec.warnings] == [
+    assert [(w.code, w.location.path) for w in spec.warnings] == [
         ("EXISTING_ACCOUNT_IN_NEW_OU", "accounts.shared-services.unit")
     ]
     (warning,) = spec.warnings

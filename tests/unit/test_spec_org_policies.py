@@ -8,7 +8,8 @@ import textwrap
 
 import pytest
 
-from trainshare.errors import Severity, SpecError
+from trainshare.errors import SpecError
+from trainshare.findings import Severity
 from trainshare.plan import Ref, build_plan
 from trainshare.spec import load_spec
 
@@ -75,7 +76,7 @@ def test_allow_principal_and_ec2_in_an_rcp_are_located_errors(write_spec):
     )
     text = BASE + "guardrails:\n  bad: {type: rcp, document: bad.json, targets: [ml]}\n"
     found = issues(write_spec, text, **{"bad.json": document})
-    assert [(i.code, i.field, i.line) for i in found] == [
+    assert [(i.code, i.location.path, i.location.line) for i in found] == [
         ("RCP_ALLOW_STATEMENT", "guardrails.bad.document", 11),
         ("RCP_PRINCIPAL", "guardrails.bad.document", 11),
         ("RCP_SERVICE_NOT_COVERED", "guardrails.bad.document", 11),
@@ -91,7 +92,7 @@ def test_allow_principal_and_ec2_in_an_rcp_are_located_errors(write_spec):
 def test_a_template_of_another_type_is_a_mismatch(write_spec):
     text = BASE + "guardrails:\n  tls: {type: scp, template: rcp-secure-transport, targets: [ml]}\n"
     (issue,) = issues(write_spec, text)
-    assert (issue.code, issue.field, issue.line, issue.message) == (
+    assert (issue.code, issue.location.path, issue.location.line, issue.message) == (
         "GUARDRAIL_TYPE_MISMATCH",
         "guardrails.tls.type",
         11,
@@ -102,7 +103,7 @@ def test_a_template_of_another_type_is_a_mismatch(write_spec):
 def test_an_unknown_type_names_the_known_ones(write_spec):
     text = BASE + "guardrails:\n  g: {type: chatbot, document: g.json, targets: [ml]}\n"
     (issue,) = issues(write_spec, text, **{"g.json": "{}"})
-    assert (issue.code, issue.field) == ("UNKNOWN_POLICY_TYPE", "guardrails.g.type")
+    assert (issue.code, issue.location.path) == ("UNKNOWN_POLICY_TYPE", "guardrails.g.type")
     assert issue.fix == "use one of: scp, rcp, ai-opt-out, tag, declarative-ec2, backup"
 
 
@@ -125,7 +126,7 @@ def test_organization_id_fills_the_templates_org_id(write_spec):
 def test_a_malformed_organization_id_is_refused(write_spec):
     text = HEADER + "  id: org-1\n"
     (issue,) = issues(write_spec, text)
-    assert (issue.field, issue.line) == ("organization.id", 4)
+    assert (issue.location.path, issue.location.line) == ("organization.id", 4)
 
 
 def test_rcps_per_target_count_rcp_full_aws_access(write_spec):
@@ -133,7 +134,7 @@ def test_rcps_per_target_count_rcp_full_aws_access(write_spec):
         f"  r{n}: {{template: rcp-secure-transport, targets: [ml]}}\n" for n in range(5)
     )
     found = issues(write_spec, BASE + "guardrails:\n" + lines)
-    assert [(i.code, i.field, i.message) for i in found] == [
+    assert [(i.code, i.location.path, i.message) for i in found] == [
         (
             "TOO_MANY_POLICIES",
             "guardrails.r4.targets[0]",
@@ -151,7 +152,7 @@ def test_rcps_per_target_count_rcp_full_aws_access(write_spec):
 def test_an_rcp_on_the_management_account_is_a_warning(write_spec):
     text = BASE + "guardrails:\n  tls: {template: rcp-secure-transport, targets: [boss]}\n"
     spec = load(write_spec, text)
-    assert [(w.code, w.field, w.message) for w in spec.warnings] == [
+    assert [(w.code, w.location.path, w.message) for w in spec.warnings] == [
         (
             "RCP_ON_MANAGEMENT_ACCOUNT",
             "guardrails.tls.targets[0]",
@@ -205,7 +206,7 @@ def test_a_management_policy_error_is_located_in_its_file(write_spec):
     )
     text = BASE + "guardrails:\n  g: {type: declarative-ec2, document: g.json, targets: [ml]}\n"
     (issue,) = issues(write_spec, text, **{"g.json": document})
-    assert (issue.code, issue.field) == ("MGMT_POLICY_VALUE", "guardrails.g.document")
+    assert (issue.code, issue.location.path) == ("MGMT_POLICY_VALUE", "guardrails.g.document")
     assert issue.message == (
         "g.json:5: ec2_attributes.instance_metadata_defaults.http_tokens.@@assign: 'on' is not "
         "one of no_preference, required, optional"
@@ -236,7 +237,7 @@ def test_one_line_ai_services_opt_out_on_a_unit(write_spec):
 def test_ai_services_opt_out_takes_all_or_services(write_spec):
     text = BASE.replace("    training: {}\n", "    training: {ai_services_opt_out: yes}\n")
     (issue,) = issues(write_spec, text)
-    assert (issue.code, issue.field, issue.message) == (
+    assert (issue.code, issue.location.path, issue.message) == (
         "INVALID_VALUE",
         "units.ml.training.ai_services_opt_out",
         "ai_services_opt_out is `all` or a list of AI services, got 'yes'",
@@ -250,7 +251,7 @@ def test_an_unknown_trusted_service_is_a_warning_with_the_lists_date(write_spec)
         "  trusted_services: [capacity-manager.ec2.amazonaws.com]\n",
     )
     spec = load(write_spec, text)
-    assert [(w.code, w.field, w.message) for w in spec.warnings] == [
+    assert [(w.code, w.location.path, w.message) for w in spec.warnings] == [
         (
             "UNKNOWN_TRUSTED_SERVICE",
             "organization.trusted_services[0]",

@@ -38,4 +38,4 @@ def test_entries_are_read_as_written(write_spec):
 def test_a_bad_entry_is_a_located_error(write_spec, text, expected):
     with pytest.raises(SpecError) as caught:
         load_spec(write_spec(BASE + text))
-    assert [(i.code, i.field, i.message) for i in caught.value.issues] == expected
+    assert [(i.code, i.location.path, i.message) for i in caught.value.issues] == expected

@@ -71,7 +71,7 @@ def test_complex_keys_and_tags_are_located_errors_on_both_paths(loader, text, co
         loader(text, "f.yaml")
     (issue,) = caught.value.issues
     line = 1 if code == "YAML_COMPLEX_KEY" else text.count("\n")
-    assert (issue.code, issue.line, issue.message) == (code, line, message)
+    assert (issue.code, issue.location.line, issue.message) == (code, line, message)
     assert issue.fix.startswith(("remove the tag", "keys are names"))
 
 
@@ -80,7 +80,7 @@ def test_duplicate_keys_are_located_on_both_paths():
         with pytest.raises(SpecError) as caught:
             loader("a: 1\nb: 2\na: 3\n", "f.yaml")
         (issue,) = caught.value.issues
-        assert (issue.code, issue.line, issue.message) == (
+        assert (issue.code, issue.location.line, issue.message) == (
             "DUPLICATE_KEY",
             3,
             "key 'a' appears twice in the same mapping",
@@ -123,7 +123,7 @@ def test_inputs_past_the_limits_are_located_errors(loader, text, code, line, mes
         loader(text, "f.yaml")
     (issue,) = caught.value.issues
     assert issue.code == code
-    assert issue.line == line
+    assert issue.location.line == line
     assert message in issue.message
 
 
@@ -151,7 +151,7 @@ def test_a_syntax_error_names_where_the_structure_went_wrong():
     with pytest.raises(SpecError) as caught:
         load_yaml(text, "f.yaml")
     (issue,) = caught.value.issues
-    assert (issue.code, issue.line) == ("YAML_SYNTAX", 5)
+    assert (issue.code, issue.location.line) == ("YAML_SYNTAX", 5)
     assert issue.message == (
         "not valid YAML: expected <block end>, but found '-', while parsing a block mapping "
         "that starts at line 3 (`ml:`)"
@@ -183,5 +183,5 @@ def test_a_latin_1_spec_names_the_line_of_the_first_bad_byte(tmp_path):
     with pytest.raises(SpecError) as caught:
         read_yaml(spec)
     (issue,) = caught.value.issues
-    assert (issue.code, issue.line) == ("SPEC_UNREADABLE", 2)
+    assert (issue.code, issue.location.line) == ("SPEC_UNREADABLE", 2)
     assert issue.message == "the spec is not UTF-8 text: byte 0xe9 cannot be decoded"

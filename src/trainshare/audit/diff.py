@@ -14,10 +14,9 @@ from enum import StrEnum
 from typing import Any
 
 from trainshare.capacity.view import shared_capacity, statement_differences
-from trainshare.catalog import load_catalog, parse_arn, permission_arn
-from trainshare.errors import Severity
+from trainshare.catalog import finding, load_catalog, parse_arn, permission_arn
+from trainshare.findings import Finding, Location, Severity
 from trainshare.plan.resource_policies import compose
-from trainshare.policy.lint import Finding, finding
 from trainshare.policy.model import ParsedPolicy, PolicyDocument, Statement
 from trainshare.policy.parse import parse_document
 from trainshare.policy.templates import ORG_ID_PLACEHOLDER
@@ -101,7 +100,7 @@ class _Differ:
         self.report.drift.append(Drift(kind, obj, name, detail))
 
     def find(self, code: str, location: str, message: str) -> None:
-        self.report.findings.append(finding(code, location, message))
+        self.report.findings.append(finding(code, Location(path=location), message))
 
     def run(self) -> AuditReport:
         self._units()
@@ -112,7 +111,7 @@ class _Differ:
         self._capacity()
         self._live_levels()
         self.report.drift.sort(key=lambda d: (d.object, d.name, d.kind, d.detail))
-        self.report.findings.sort(key=lambda f: (f.code, f.location, f.message))
+        self.report.findings.sort(key=lambda f: (f.code, str(f.location), f.message))
         return self.report
 
     # -- tree ---------------------------------------------------------------------------------

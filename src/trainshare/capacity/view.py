@@ -20,8 +20,8 @@ from trainshare.access.matrix import access_rows
 from trainshare.access.model import AccountNode
 from trainshare.access.statements import Effect, Verdict
 from trainshare.capacity.model import CAPACITY_BLOCK, CapacitySnapshot, LiveReservation
-from trainshare.errors import Severity
-from trainshare.policy.lint import Finding, finding
+from trainshare.catalog import finding
+from trainshare.findings import Finding, Location, Severity
 from trainshare.spec import PrincipalKind, Share, SharedResource, ShareKind, Spec
 
 CAPACITY_TYPE = "ec2:CapacityReservation"
@@ -160,14 +160,14 @@ class _View:
         self.report = CapacityReport()
 
     def find(self, code: str, location: str, message: str) -> None:
-        self.report.findings.append(finding(code, location, message))
+        self.report.findings.append(finding(code, Location(path=location), message))
 
     def run(self) -> CapacityReport:
         pairs = shared_capacity(self.spec)
         for share, resource in pairs:
             self.report.reservations.append(self._row(share, resource))
         self._cannot_launch(pairs)
-        self.report.findings.sort(key=lambda f: (f.code, f.location, f.message))
+        self.report.findings.sort(key=lambda f: (f.code, str(f.location), f.message))
         return self.report
 
     # -- one reservation -----------------------------------------------------------------------

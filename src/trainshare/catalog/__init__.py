@@ -7,6 +7,7 @@ Organizations policy type is one entry in `data/policy_types.yaml` (and its gram
 """
 
 from trainshare.catalog.arns import Arn, is_organization_arn, ou_id_of, parse_arn
+from trainshare.catalog.findings import finding
 from trainshare.catalog.model import (
     AwsManagedPolicy,
     Catalog,
@@ -39,6 +40,7 @@ __all__ = [
     "PolicyType",
     "ReplaceRule",
     "ResourceType",
+    "finding",
     "is_organization_arn",
     "load_catalog",
     "ou_id_of",

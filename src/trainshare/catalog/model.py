@@ -11,6 +11,7 @@ from typing import Any
 from ruamel.yaml import YAML
 
 from trainshare.catalog.arns import Arn
+from trainshare.findings import Severity
 
 _PERMISSION_ARN_PREFIX = ":ram::aws:permission/"
 
@@ -212,10 +213,10 @@ class PolicyType:
 
 @dataclass(frozen=True, slots=True)
 class FindingKind:
-    """A linter finding's stable code, default severity ("error"/"warning") and fix text."""
+    """A finding's stable code, its severity, a title and a generic fix (findings.yaml)."""
 
     code: str
-    severity: str
+    severity: Severity
     title: str
     fix: str
 
@@ -457,7 +458,7 @@ def load_catalog() -> Catalog:
             action: tuple(arns) for action, arns in _read("data/action_resources.yaml").items()
         },
         findings={
-            code: FindingKind(code, entry["severity"], entry["title"], entry["fix"])
+            code: FindingKind(code, Severity(entry["severity"]), entry["title"], entry["fix"])
             for code, entry in _read("data/findings.yaml").items()
         },
     )

@@ -25,7 +25,7 @@ from trainshare.cli.common import (
     print_json,
 )
 from trainshare.cli.progress import progress
-from trainshare.errors import Severity
+from trainshare.findings import Severity
 from trainshare.report.tables import AUDIT_COLUMNS, audit_rows, to_csv
 
 

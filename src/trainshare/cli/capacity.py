@@ -26,7 +26,7 @@ from trainshare.cli.common import (
     print_json,
 )
 from trainshare.cli.progress import progress
-from trainshare.errors import Severity
+from trainshare.findings import Severity
 
 LOOKBACK_HOURS = 168  # the hourly history a snapshot keeps: --idle-hours can be at most this
 

@@ -18,7 +18,8 @@ from rich.console import Console
 from rich.markup import escape
 
 from trainshare.access.conditions import Context
-from trainshare.errors import Severity, SpecError, TrainshareError
+from trainshare.errors import SpecError, TrainshareError
+from trainshare.findings import Severity
 from trainshare.report import issues_to_json, render_issues
 from trainshare.spec import Spec, load_spec
 

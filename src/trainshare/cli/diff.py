@@ -12,7 +12,8 @@ from trainshare.cli.common import ContextOpt, context_of, err, fail, out, print_
 from trainshare.cli.progress import progress
 from trainshare.diff import ACCEPTED_ERRORS, diff_specs
 from trainshare.diff.sources import SpecSource, spec_source
-from trainshare.errors import Severity, SpecError
+from trainshare.errors import SpecError
+from trainshare.findings import Severity
 from trainshare.report.diff import diff_to_json, render_diff, render_markdown
 from trainshare.spec import Spec, load_spec
 
@@ -51,7 +52,7 @@ def _load(source: SpecSource) -> Spec:
         return load_spec(source.path, accept=ACCEPTED_ERRORS)
     except SpecError as exc:
         for issue in exc.issues:
-            text = source.relabel(issue.render())
+            text = source.relabel(issue.render_brief())
             err.print(text, markup=False)
         errors = sum(1 for i in exc.issues if i.severity is Severity.ERROR)
         fail(f"{source.label}: {errors} error(s); fix the spec to compare it")

@@ -10,9 +10,9 @@ import typer
 
 from trainshare import inputs
 from trainshare.cli.common import Format, FormatOpt, err, out, print_error, print_json
-from trainshare.errors import Severity
+from trainshare.findings import Finding, Severity
 from trainshare.policy.iam import iam_index
-from trainshare.policy.lint import Finding, PolicyKind, lint_text
+from trainshare.policy.lint import PolicyKind, lint_text
 from trainshare.report.tables import FINDING_COLUMNS, to_csv
 
 

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
+from trainshare.catalog import finding
 from trainshare.cli.common import (
     Format,
     FormatOpt,
@@ -21,7 +22,8 @@ from trainshare.cli.common import (
     print_error,
     print_json,
 )
-from trainshare.errors import PlanError, Severity, SpecError, SpecIssue
+from trainshare.errors import PlanError, SpecError
+from trainshare.findings import Finding, Location, Severity
 from trainshare.plan import build_plan, plan_to_json
 from trainshare.plan.changes import compare_plans
 from trainshare.report import (
@@ -56,7 +58,7 @@ AllowUnshareOpt = Annotated[
 
 def _against(
     spec: Path, loaded: Spec, against: Path, fmt: Format, allow_unshare: bool
-) -> tuple[Spec, list[SpecIssue]]:
+) -> tuple[Spec, list[Finding]]:
     """The previous spec, and what comparing it with SPEC finds; errors end the command."""
     try:
         old = load_spec(against)
@@ -132,7 +134,7 @@ def _validate_one(
     except PlanError as exc:
         print_error(f"{spec}: {exc}")
         return False, issues_to_json(
-            [*issues, SpecIssue("PLAN_ERROR", (), str(exc), "", str(spec))]
+            [*issues, finding("PLAN_ERROR", Location(str(spec), path="(document)"), str(exc), "")]
         )
     if against is not None:
         issues += _against(spec, loaded, against, fmt, allow_unshare)[1]

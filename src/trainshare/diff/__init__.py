@@ -13,7 +13,8 @@ from trainshare.access.model import model_from_spec
 from trainshare.diff.access import AccessChange, AccessChanges, Renames, Side, access_changes
 from trainshare.diff.capacity import CapacityChange, capacity_changes
 from trainshare.diff.guardrails import GuardrailAction, GuardrailChange, guardrail_changes
-from trainshare.diff.risks import RiskFlag, risk_flags
+from trainshare.diff.risks import risk_flags
+from trainshare.findings import Finding
 from trainshare.plan import build_plan
 from trainshare.plan.changes import PlanChanges, compare_plans
 from trainshare.spec import Spec
@@ -24,7 +25,6 @@ __all__ = [
     "CapacityChange",
     "GuardrailAction",
     "GuardrailChange",
-    "RiskFlag",
     "Side",
     "SpecDiff",
     "decide_changes",
@@ -42,7 +42,7 @@ class SpecDiff:
     resources: PlanChanges
     guardrails: tuple[GuardrailChange, ...]
     access: AccessChanges
-    risks: tuple[RiskFlag, ...]
+    risks: tuple[Finding, ...]
     # what shared reservations are stated to be, and who pays: deploys nothing, still a change
     capacity: tuple[CapacityChange, ...] = ()
 
@@ -71,7 +71,7 @@ class Decided:
 
     guardrails: tuple[GuardrailChange, ...]
     access: AccessChanges
-    risks: tuple[RiskFlag, ...]
+    risks: tuple[Finding, ...]
 
 
 def decide_changes(old: Spec, new: Spec, context: Context | None = None) -> Decided:

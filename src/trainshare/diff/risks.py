@@ -19,38 +19,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from trainshare.access.model import AccessModel
-from trainshare.catalog import load_catalog
+from trainshare.catalog import finding
 from trainshare.diff.access import AccessChanges
-from trainshare.errors import Severity
+from trainshare.findings import Finding, Location
 from trainshare.spec import ROOT, PrincipalKind, Spec
 from trainshare.spec.resolved import Principal
 
 
-@dataclass(frozen=True, slots=True)
-class RiskFlag:
-    code: str
-    severity: Severity
-    where: str  # the share, account, OU or guardrail it is about
-    message: str
-    fix: str
-
-    def render(self) -> str:
-        return f"{self.where}: {self.severity}: {self.code}: {self.message} — {self.fix}"
-
-    def to_json(self) -> dict[str, str]:
-        return {
-            "code": self.code,
-            "severity": str(self.severity),
-            "where": self.where,
-            "message": self.message,
-            "fix": self.fix,
-        }
-
-
-def flag(*, code: str, where: str, message: str) -> RiskFlag:
-    """A flag of a catalogued code: its severity and fix from the catalogue."""
-    kind = load_catalog().findings[code]
-    return RiskFlag(code, Severity(kind.severity), where, message, kind.fix)
+def flag(*, code: str, where: str, message: str) -> Finding:
+    """A flag of a catalogued code about `where` (a share, account, OU or guardrail): its
+    severity and fix from the catalogue."""
+    return finding(code, Location(path=where), message)
 
 
 @dataclass(frozen=True)
@@ -90,9 +69,9 @@ def risk_flags(
     access: AccessChanges,
     old_model: AccessModel,
     new_model: AccessModel,
-) -> list[RiskFlag]:
+) -> list[Finding]:
     keys = Keys.of(new)
-    out: list[RiskFlag] = []
+    out: list[Finding] = []
     out += _external(old, new, access, keys)
     out += _widened(old, new, old_model, new_model, keys)
     out += _new_issues(old, new, "DENY_HITS_DEPLOY_ROLE", "DEPLOY_ROLE_DENIED", keys)
@@ -101,7 +80,7 @@ def risk_flags(
     return out
 
 
-def _external(old: Spec, new: Spec, access: AccessChanges, keys: Keys) -> Iterable[RiskFlag]:
+def _external(old: Spec, new: Spec, access: AccessChanges, keys: Keys) -> Iterable[Finding]:
     for change in access.changes:
         outside = [a for a in change.accounts if a.external]
         if outside and change.gained:
@@ -151,7 +130,7 @@ def _covers(wide: Principal, narrow: tuple[PrincipalKind, str], spec: Spec) -> b
 
 def _widened(
     old: Spec, new: Spec, old_model: AccessModel, new_model: AccessModel, keys: Keys
-) -> Iterable[RiskFlag]:
+) -> Iterable[Finding]:
     renamed = {v: k for k, v in keys.shares.items()}
     for key, share in new.shares.items():
         was = old.shares.get(renamed.get(key, key))
@@ -182,11 +161,11 @@ def _widened(
             )
 
 
-def _new_issues(old: Spec, new: Spec, issue: str, code: str, keys: Keys) -> Iterable[RiskFlag]:
+def _new_issues(old: Spec, new: Spec, issue: str, code: str, keys: Keys) -> Iterable[Finding]:
     seen = {_quoted_names(i.message, keys) for i in old.warnings if i.code == issue}
     for found in new.warnings:
         if found.code == issue and found.message not in seen:
-            yield flag(code=code, where=found.field, message=found.message)
+            yield flag(code=code, where=found.location.path, message=found.message)
 
 
 def _quoted_names(message: str, keys: Keys) -> str:
@@ -220,7 +199,7 @@ def _parent(unit: str) -> str:
     return unit.rpartition("/")[0] or ROOT
 
 
-def _left_guardrails(old: Spec, new: Spec, keys: Keys) -> Iterable[RiskFlag]:
+def _left_guardrails(old: Spec, new: Spec, keys: Keys) -> Iterable[Finding]:
     """Accounts moved to another OU, and OUs given another parent (`renamed_from` a path
     under another parent: their accounts go with them), leaving guardrails behind."""
 

@@ -25,7 +25,7 @@ from moto.organizations.exceptions import (
 from moto.organizations.utils import DEFAULT_RCP_POLICY_ID
 
 from trainshare.catalog import load_catalog
-from trainshare.errors import Severity
+from trainshare.findings import Severity
 from trainshare.policy.management import lint_management_policy
 from trainshare.policy.rcp import validate_rcp
 

@@ -13,8 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from trainshare.catalog import load_catalog
-from trainshare.errors import Severity, SpecError
+from trainshare.catalog import finding, load_catalog
+from trainshare.errors import SpecError
+from trainshare.findings import Finding, Location
 from trainshare.policy.condition_keys import KeyInfo, KeyKind, classify
 from trainshare.policy.document import minify, parse_policy
 from trainshare.policy.iam import Action, IamIndex, iam_index
@@ -28,32 +29,6 @@ from trainshare.yamlsource import Path_, load_yaml
 
 # the policy types the linter knows (each has its validator in policy.validate)
 PolicyKind = PolicyType
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    code: str
-    severity: Severity
-    location: str
-    message: str
-    fix: str
-
-    def render(self) -> str:
-        return f"{self.location}: {self.severity}: {self.code}: {self.message} — {self.fix}"
-
-    def to_json(self) -> dict[str, str]:
-        return {
-            "code": self.code,
-            "severity": str(self.severity),
-            "location": self.location,
-            "message": self.message,
-            "fix": self.fix,
-        }
-
-
-def finding(code: str, location: str, message: str) -> Finding:
-    kind = load_catalog().findings[code]
-    return Finding(code, Severity(kind.severity), location, message, kind.fix)
 
 
 # Key type → operator families that can compare it. Assumption: String operators work on every
@@ -86,20 +61,19 @@ class _Linter:
         self.single = isinstance(document.get("Statement"), dict)
         self.findings: list[Finding] = []
 
-    def where(self, index: int | None, stmt: Statement | None = None, *extra: Any) -> str:
+    def where(self, index: int | None, stmt: Statement | None = None, *extra: Any) -> Location:
         if index is None:
-            return self.source
+            return Location(self.source)
         base: Path_ = ("Statement",) if self.single else ("Statement", index)
         line = None
         for end in range(len(extra), -1, -1):
             line = self.lines.get((*base, *extra[:end]))
             if line is not None:
                 break
-        head = f"{self.source}:{line}" if line is not None else self.source
         sid = f" (Sid {stmt.sid})" if stmt is not None and stmt.sid is not None else ""
-        return f"{head}: Statement[{index}]{sid}"
+        return Location(self.source, line, path=f"Statement[{index}]{sid}")
 
-    def add(self, code: str, location: str, message: str) -> None:
+    def add(self, code: str, location: Location, message: str) -> None:
         self.findings.append(finding(code, location, message))
 
     def run(self) -> list[Finding]:
@@ -127,7 +101,7 @@ class _Linter:
         for problem in validate(self.document, self.kind):
             index, element = _statement_path(problem.where)
             if index is None:
-                self.add(problem.code, self.source, f"{problem.where}: {problem.message}")
+                self.add(problem.code, Location(self.source), f"{problem.where}: {problem.message}")
                 continue
             location = self.where(index, by_index.get(index), *element.split(".")[:1])
             self.add(
@@ -151,7 +125,7 @@ class _Linter:
                 found.patterns.append((text, named))
         return found
 
-    def _action(self, where: str, element: str, text: str) -> list[Action] | None:
+    def _action(self, where: Location, element: str, text: str) -> list[Action] | None:
         """The actions `text` names, or None when it is `*`, unknown or malformed."""
         if text == "*":
             return None
@@ -225,7 +199,7 @@ class _Linter:
 
     def _condition_key(
         self,
-        where: str,
+        where: Location,
         operator: Operator,
         key: str,
         actions: list[Action] | None,
@@ -272,7 +246,7 @@ class _Linter:
                 "ForAllValues:",
             )
 
-    def _key_known(self, where: str, key: str, info: KeyInfo) -> bool:
+    def _key_known(self, where: Location, key: str, info: KeyInfo) -> bool:
         """Report a key that is not known; True when its type can be checked (a key that may
         exist all the same, an `aws:` key newer than the list, is checked as a string)."""
         hint = f"; did you mean {info.suggestion!r}?" if info.suggestion else ""
@@ -443,7 +417,7 @@ def lint_document(
             findings.append(
                 finding(
                     "SCP_TOO_LARGE",
-                    source,
+                    Location(source),
                     f"the minified SCP is {size:,} characters; the limit is {limit:,}",
                 )
             )
@@ -451,7 +425,7 @@ def lint_document(
             findings.append(
                 finding(
                     "SCP_NEAR_SIZE_LIMIT",
-                    source,
+                    Location(source),
                     f"the minified SCP is {size:,} of {limit:,} characters ({size / limit:.0%})",
                 )
             )
@@ -486,8 +460,8 @@ def _syntax(source: str, problem: PolicyProblem) -> Finding:
     """POLICY_SYNTAX at its position: `file: line L column C`, or `file:1: (document)` when the
     whole document is the wrong kind of JSON."""
     if problem.where == "(document)":
-        return finding("POLICY_SYNTAX", f"{source}:1: (document)", problem.message)
-    return finding("POLICY_SYNTAX", f"{source}: {problem.where}", problem.message)
+        return finding("POLICY_SYNTAX", Location(source, 1, path="(document)"), problem.message)
+    return finding("POLICY_SYNTAX", Location(source, path=problem.where), problem.message)
 
 
 def lint_rcp(
@@ -508,7 +482,7 @@ def _rcp_size(document: Mapping[str, Any], source: str, max_chars: int | None) -
         return [
             finding(
                 "POLICY_TOO_LARGE",
-                source,
+                Location(source),
                 f"the minified RCP is {size:,} characters; the limit is {limit:,}",
             )
         ]
@@ -516,7 +490,7 @@ def _rcp_size(document: Mapping[str, Any], source: str, max_chars: int | None) -
         return [
             finding(
                 "POLICY_NEAR_SIZE_LIMIT",
-                source,
+                Location(source),
                 f"the minified RCP is {size:,} of {limit:,} characters ({size / limit:.0%})",
             )
         ]

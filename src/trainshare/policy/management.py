@@ -15,9 +15,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from trainshare.catalog import PolicyType
+from trainshare.catalog import PolicyType, finding
+from trainshare.findings import Finding, Location
 from trainshare.policy.document import minify
-from trainshare.policy.lint import Finding, finding
 from trainshare.yamlsource import Path_
 
 CHILD_CONTROL = "@@operators_allowed_for_child_policies"
@@ -31,14 +31,13 @@ class _Where:
     source: str
     lines: Mapping[Path_, int]
 
-    def at(self, path: Path_) -> str:
+    def at(self, path: Path_) -> Location:
         line = None
         for end in range(len(path), -1, -1):
             line = self.lines.get(path[:end])
             if line is not None:
                 break
-        head = f"{self.source}:{line}" if line is not None else self.source
-        return f"{head}: {_dotted(path)}" if path else head
+        return Location(self.source, line, path=_dotted(path))
 
 
 def _dotted(path: Path_) -> str:
@@ -349,7 +348,7 @@ def size_findings(size: int, limit: int, ptype: PolicyType, source: str) -> list
         return [
             finding(
                 "POLICY_TOO_LARGE",
-                source,
+                Location(source),
                 f"the minified {ptype.title} is {size:,} characters; the limit is {limit:,}",
             )
         ]
@@ -357,7 +356,7 @@ def size_findings(size: int, limit: int, ptype: PolicyType, source: str) -> list
         return [
             finding(
                 "POLICY_NEAR_SIZE_LIMIT",
-                source,
+                Location(source),
                 f"the minified {ptype.title} is {size:,} of {limit:,} characters "
                 f"({size / limit:.0%})",
             )

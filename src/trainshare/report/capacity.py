@@ -187,7 +187,7 @@ def render_capacity_html(report: CapacityReport, title: str) -> str:
             f"<td>{_bar(row, colours)}<div class=facts>{html.escape(facts)}</div></td></tr>"
         )
     findings = "".join(
-        f'<li class="{f.severity}"><b>{html.escape(f.code)}</b> {html.escape(f.location)}: '
+        f'<li class="{f.severity}"><b>{html.escape(f.code)}</b> {html.escape(str(f.location))}: '
         f"{html.escape(f.message)} — <i>{html.escape(f.fix)}</i></li>"
         for f in report.findings
     )

@@ -16,6 +16,7 @@ from typing import Any
 from trainshare.access.statements import Effect
 from trainshare.diff import AccessChange, GuardrailChange, SpecDiff
 from trainshare.diff.guardrails import GuardrailAction
+from trainshare.findings import Finding
 from trainshare.report.changes import changes_to_json, render_changes
 
 # GitHub refuses a comment over 65,536 characters; leave room for what CI adds around it
@@ -157,7 +158,7 @@ def diff_to_json(diff: SpecDiff) -> dict[str, Any]:
             "risks": len(diff.risks),
             "capacity": len(diff.capacity),
         },
-        "risks": [flag.to_json() for flag in diff.risks],
+        "risks": [_risk_json(flag) for flag in diff.risks],
         "access": [
             {
                 "share": c.share,
@@ -232,7 +233,7 @@ def render_markdown(diff: SpecDiff, top: int = 10) -> str:
         head.append("")
         for flag in diff.risks:
             icon = "🛑" if flag.severity == "error" else "⚠️"
-            head.append(f"- {icon} **{flag.code}** {_md(flag.where)}: {_md(flag.message)}")
+            head.append(f"- {icon} **{flag.code}** {_md(flag.location.path)}: {_md(flag.message)}")
         head.append("")
     changes = sorted(diff.access.changes, key=lambda c: (-c.cells, c.share, c.where))
     if changes:
@@ -300,3 +301,14 @@ def _cut(name: str, body: list[str], room: int) -> str:
     return "\n".join(
         [f"<details><summary>{_md(name)}</summary>", "", *_fenced(kept), "", "</details>", ""]
     )
+
+
+def _risk_json(flag: Finding) -> dict[str, str]:
+    """A risk flag in `diff -f json`: what it is about under `where`."""
+    return {
+        "code": flag.code,
+        "severity": str(flag.severity),
+        "where": flag.location.path,
+        "message": flag.message,
+        "fix": flag.fix,
+    }

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from trainshare.catalog import GuardrailTemplate
-from trainshare.policy.lint import Finding
+from trainshare.findings import Finding
 
 
 def render_templates(templates: Mapping[str, GuardrailTemplate]) -> str:

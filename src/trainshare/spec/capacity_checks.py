@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from trainshare.catalog.capacity import CapacityKind, load_capacity_kinds
-from trainshare.errors import Severity
+from trainshare.findings import Severity
 from trainshare.spec.issues import Collector, did_you_mean
 from trainshare.spec.model import CapacitySpec, ShareSpec
 from trainshare.spec.resolved import (

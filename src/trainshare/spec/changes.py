@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from trainshare.errors import Severity, SpecIssue
+from trainshare.findings import Finding, Severity
 from trainshare.spec.issues import Collector
 from trainshare.spec.resolved import ROOT, Account, Guardrail, Share, SharedResource, Spec, Unit
 from trainshare.yamlsource import Located, Path_
@@ -93,7 +93,6 @@ def _check_unit_move(out: Collector, unit: Unit, units: Mapping[str, Unit]) -> N
             "move an OU, so `pulumi up` creates a new one, moves its accounts there and "
             "deletes the old one (SCPs and shares naming it are made again)",
             "keep the OU under its parent, or accept the replacement",
-            Severity.WARNING,
         )
 
 
@@ -126,7 +125,7 @@ def _check_account_name(out: Collector, account: Account) -> None:
 
 def compare_specs(
     old: Spec, new: Spec, source: Located, *, allow_unshare: bool = False
-) -> list[SpecIssue]:
+) -> list[Finding]:
     """What only the previous spec can tell (`validate --against OLD`): a key that vanished
     while another appeared with the same identity and no `renamed_from` (the resource would be
     replaced, not renamed); an OU removed while accounts trainshare does not move stay in it
@@ -152,7 +151,6 @@ def _undeclared_renames(out: Collector, old: Spec, new: Spec) -> None:
             f"{gone!r} is no longer in `{section}` and {key!r} is new, with the same {same}: "
             f"without `renamed_from` the resource is replaced, not renamed",
             f"add `renamed_from: {gone}` to {key!r}",
-            Severity.WARNING,
         )
 
     taken = _former_keys({a.key: a.renamed_from for a in new.accounts.values()})
@@ -237,5 +235,5 @@ def _unshared(out: Collector, old: Spec, new: Spec, allow_unshare: bool) -> None
             f"share {key!r} is removed: its consumers lose "
             f"{'the capacity it shares' if capacity else 'what it shares'}; {steps}",
             "keep it, or pass --allow-unshare if that is the intent",
-            Severity.WARNING if allow_unshare else Severity.ERROR,
+            Severity.WARNING if allow_unshare else None,
         )

@@ -1,4 +1,4 @@
-"""Collecting located issues, and turning pydantic's errors into ours."""
+"""Collecting located findings, and turning pydantic's errors into ours."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from trainshare.errors import Severity, SpecIssue
+from trainshare.catalog import finding
+from trainshare.findings import Finding, Location, Severity
 from trainshare.yamlsource import Located, Path_
 
 M = TypeVar("M", bound=BaseModel)
@@ -19,39 +20,42 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f"did you mean {close[0]!r}?" if close else ""
 
 
+def field_text(path: Path_) -> str:
+    """A spec path as the user reads it: `shares.s.resources[0].arn`."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else part
+    return text or "(document)"
+
+
 class Collector:
-    """Gathers issues with the line each one refers to."""
+    """Gathers findings, each located at the line of the spec field it refers to."""
 
     def __init__(self, source: Located) -> None:
         self.source = source
-        self.issues: list[SpecIssue] = []
+        self.issues: list[Finding] = []
 
     def add(
         self,
         code: str,
         path: Path_,
         message: str,
-        fix: str,
-        severity: Severity = Severity.ERROR,
+        fix: str | None = None,
+        severity: Severity | None = None,
     ) -> None:
-        self.issues.append(
-            SpecIssue(
-                code=code,
-                path=path,
-                message=message,
-                fix=fix,
-                file=self.source.file,
-                line=self.source.line_of(path),
-                severity=severity,
-            )
-        )
+        """A finding of a catalogued code at the spec field `path`. `fix` is specific to this
+        instance (None: the catalogue's generic fix); the severity is the catalogue's unless
+        the user chose another (see `catalog.finding`)."""
+        location = Location(self.source.file, self.source.line_of(path), path=field_text(path))
+        self.issues.append(finding(code, location, message, fix, severity))
 
     @property
     def has_errors(self) -> bool:
         return any(i.severity is Severity.ERROR for i in self.issues)
 
-    def sorted(self) -> list[SpecIssue]:
-        return sorted(self.issues, key=lambda i: (i.line or 0, i.field))  # stable: check order
+    def sorted(self) -> list[Finding]:
+        # stable: check order within a line and field
+        return sorted(self.issues, key=lambda i: (i.location.line or 0, i.location.path))
 
     def validate(self, model: type[M], data: Any, path: Path_) -> M | None:
         """`model.model_validate(data)`, reporting every error at its line; None on failure."""

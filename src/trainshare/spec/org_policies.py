@@ -19,10 +19,11 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from trainshare.catalog import Catalog, GuardrailTemplate
-from trainshare.errors import Severity, SpecError
+from trainshare.catalog import Catalog, GuardrailTemplate, finding
+from trainshare.errors import SpecError
+from trainshare.findings import Finding, Location, Severity
 from trainshare.policy.document import minify
-from trainshare.policy.lint import Finding, finding, lint_rcp
+from trainshare.policy.lint import lint_rcp
 from trainshare.policy.management import ai_opt_out_document, lint_management_policy
 from trainshare.policy.templates import ORG_ID_PLACEHOLDER
 from trainshare.spec.issues import Collector
@@ -96,7 +97,7 @@ def document_from_text(
         document = json.loads(text)
     except (ValueError, SpecError) as exc:
         title = catalog.policy_types[kind].title
-        report([finding("POLICY_SYNTAX", source, f"not a JSON {title}: {exc}")])
+        report([finding("POLICY_SYNTAX", Location(source), f"not a JSON {title}: {exc}")])
         return None
     findings = lint_typed(
         kind, document, source, lines=located.lines, limits=limits, catalog=catalog
@@ -138,21 +139,24 @@ def check_counts(
         )
 
 
-def management_target_warning(kind: str) -> tuple[str, str] | None:
-    """(code, message) for a guardrail of `kind` attached to the management account, where it
-    has no effect; None where it applies there."""
+def check_management_target(out: Collector, kind: str, path: Path_) -> None:
+    """A guardrail of `kind` attached to the management account, where SCPs and RCPs have no
+    effect (other types apply there)."""
     if kind == SCP:
-        return (
+        out.add(
             "SCP_ON_MANAGEMENT_ACCOUNT",
+            path,
             "SCPs never apply to the management account; this attachment has no effect",
+            "",
         )
-    if kind == RCP:
-        return (
+    elif kind == RCP:
+        out.add(
             "RCP_ON_MANAGEMENT_ACCOUNT",
+            path,
             "RCPs do not apply to resources in the management account; this attachment has "
             "no effect",
+            "",
         )
-    return None
 
 
 def opt_out_guardrails(

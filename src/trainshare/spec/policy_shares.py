@@ -18,7 +18,6 @@ from typing import Any
 from trainshare import inputs
 from trainshare.catalog import Catalog, PolicyShareType, parse_arn
 from trainshare.catalog.arns import Arn
-from trainshare.errors import Severity
 from trainshare.spec.issues import Collector
 from trainshare.spec.model import ResourceSpec, ShareSpec
 from trainshare.spec.resolved import (
@@ -363,7 +362,6 @@ class PolicyShareChecks:
                         f"{', '.join(missing)}: they can list the objects but not read them",
                         f"share {key} with the same principals (a resource "
                         f"`{{arn: {key}, policy: managed}}` with access `decrypt`)",
-                        Severity.WARNING,
                     )
 
 

@@ -11,7 +11,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from trainshare.errors import SpecIssue
+from trainshare.findings import Finding
 
 ROOT = "root"
 
@@ -191,7 +191,7 @@ class Spec:
     guardrails: Mapping[str, Guardrail]
     shares: Mapping[str, Share]
     limits: Mapping[str, int]
-    warnings: tuple[SpecIssue, ...] = field(default=())
+    warnings: tuple[Finding, ...] = field(default=())
     managed_policies: Mapping[str, ManagedPolicy] = field(default_factory=dict)  # ARN → policy
     unmanaged: tuple[Unmanaged, ...] = ()
 

@@ -15,8 +15,6 @@ from collections.abc import Mapping
 
 from trainshare.catalog import load_catalog
 from trainshare.catalog.deploy_permissions import load_deploy_permissions
-from trainshare.errors import Severity
-from trainshare.policy.lint import finding
 from trainshare.policy.match import exempts_principal, statement_covers_action
 from trainshare.policy.model import PolicyDocument
 from trainshare.policy.parse import parse_stored
@@ -107,13 +105,11 @@ def check_lockout(
         if allowing:
             continue
         below = "every account below it is" if target in units else "it is"
-        kind = finding("LEVEL_WITHOUT_ALLOW", "", "")
         out.add(
-            kind.code,
+            "LEVEL_WITHOUT_ALLOW",
             ypath,
             f"{label} has FullAWSAccess detached and no guardrail there allows anything: {below} "
             "denied every action (each level root → OU → account needs an Allow)",
-            kind.fix,
         )
 
 
@@ -173,15 +169,12 @@ def check_deploy_role(
                 hit = [a for a in deploy_actions(share) if statement_covers_action(stmt, a)]
                 if not hit:
                     continue
-                kind = finding("DENY_HITS_DEPLOY_ROLE", "", "")
                 conditional = " (unless its conditions rule it out)" if stmt.condition else ""
                 out.add(
-                    kind.code,
+                    "DENY_HITS_DEPLOY_ROLE",
                     ("guardrails", guardrail.key),
                     f"Statement[{stmt.index}] denies {hit[0]} to {role}{conditional}, which "
                     f"manages share {share.key!r} in account {owner.key!r}",
-                    kind.fix,
-                    Severity.WARNING,
                 )
                 reported.add(guardrail.key)
                 break

@@ -18,9 +18,10 @@ from typing import Any
 from trainshare import inputs
 from trainshare.catalog import Catalog, load_catalog, parse_arn
 from trainshare.catalog.model import permission_name
-from trainshare.errors import Severity, SpecError
+from trainshare.errors import SpecError
+from trainshare.findings import Finding, Severity
 from trainshare.policy import minify, render_template
-from trainshare.policy.lint import Finding, PolicyKind, lint_document, lint_text
+from trainshare.policy.lint import PolicyKind, lint_document, lint_text
 from trainshare.spec import org_policies
 from trainshare.spec.capacity_checks import capacity_statement, check_capacity_share
 from trainshare.spec.changes import check_renames, share_protected
@@ -497,7 +498,6 @@ class _Validator:
                     "the management account is placed in an OU: SCPs there will not apply to it "
                     "(SCPs never apply to the management account)",
                     "",
-                    Severity.WARNING,
                 )
             new_unit = units.get(spec.unit)
             referenced = spec.id is not None and spec.email is None
@@ -510,7 +510,6 @@ class _Validator:
                     "moved, so audit reports the placement until you move it",
                     "add the account's `email` (as `trainshare import` writes it): trainshare "
                     "then adopts the account and `pulumi up` moves it",
-                    Severity.WARNING,
                 )
             if spec.close_on_deletion and spec.id is None:
                 self.out.add(
@@ -519,7 +518,6 @@ class _Validator:
                     f"removing {key!r} from the spec will close the AWS account (reinstatable "
                     "for 90 days only)",
                     "",
-                    Severity.WARNING,
                 )
         return accounts
 
@@ -669,9 +667,7 @@ class _Validator:
     def _report(self, findings: list[Finding], path: Path_) -> bool:
         """Linter findings as spec issues at `path`; False when any is an error."""
         for item in findings:
-            self.out.add(
-                item.code, path, f"{item.location}: {item.message}", item.fix, item.severity
-            )
+            self.out.add(item.code, path, f"{item.location}: {item.message}", item.fix)
         return not any(item.severity is Severity.ERROR for item in findings)
 
     def _document_text(self, relative: str, path: Path_) -> str | None:
@@ -713,9 +709,8 @@ class _Validator:
                     "DUPLICATE_TARGET", (*path, index), f"{ref!r} is listed twice", "remove one"
                 )
                 continue
-            no_effect = org_policies.management_target_warning(kind)
-            if refs.account_id(target) == org.management_account and no_effect:
-                self.out.add(no_effect[0], (*path, index), no_effect[1], "", Severity.WARNING)
+            if refs.account_id(target) == org.management_account:
+                org_policies.check_management_target(self.out, kind, (*path, index))
             resolved.append(target)
         return tuple(resolved) if ok else None
 
@@ -855,7 +850,6 @@ class _Validator:
                 (*path, "tags"),
                 "a policy share creates no resource that could carry tags",
                 "remove `tags`",
-                Severity.WARNING,
             )
         if resources is None or principals is None:
             return None
@@ -1039,7 +1033,6 @@ class _Validator:
                 (*path, "allow_external"),
                 "allow_external is true but every principal is inside the organization",
                 "remove it, so a later edit cannot open the share by accident",
-                Severity.WARNING,
             )
         return tuple(out) if ok else None
 
@@ -1079,7 +1072,6 @@ class _Validator:
                     path,
                     rtype.external_note,
                     "check the resources are not Capacity Blocks",
-                    Severity.WARNING,
                 )
         return ok
 
