@@ -15,7 +15,7 @@ from trainshare.policy import (
     parse_document,
     render_template,
 )
-from trainshare.policy.lint import lint_document
+from trainshare.policy.lint import PolicyKind, lint_document
 from trainshare.policy.match import exempts_principal
 from trainshare.spec.model import LimitOverrides
 
@@ -185,6 +185,24 @@ def test_empty_exemption_list_drops_the_condition_and_when_drops_a_statement():
             }
         ],
     }
+
+
+def test_tags_that_spell_the_same_sid_get_their_own_sids():
+    # given tag keys that differ only in characters a Sid cannot hold (or in case)
+    template = CATALOG.guardrails["require-tags-on-training"]
+    document, _ = render_template(template, {"required_tags": ["team", "team-", "a", "A"]}, CONTEXT)
+    # then each statement has its own Sid, so AWS accepts the SCP (and the linter does)
+    assert [s["Sid"] for s in document["Statement"]] == [
+        "RequireTagTeam",
+        "RequireTagTeam2",
+        "RequireTagA",
+        "RequireTagA2",
+        "RequireTagOnInstancesTeam",
+        "RequireTagOnInstancesTeam2",
+        "RequireTagOnInstancesA",
+        "RequireTagOnInstancesA2",
+    ]
+    assert lint_document(document, PolicyKind.SCP) == []
 
 
 def test_unknown_template_parameter_is_a_problem():

@@ -127,15 +127,30 @@ def _render_item(node: Any, values: Mapping[str, Any], context: Mapping[str, str
         return []
     if each is None:
         return [_render(body, values, context)]
+    items = values[str(each)]
     return [
-        _render(body, values, {**context, "item": item, "item_sid": _sid_part(item)})
-        for item in values[str(each)]
+        _render(body, values, {**context, "item": item, "item_sid": sid})
+        for item, sid in zip(items, _sid_parts(items), strict=True)
     ]
 
 
 def _sid_part(text: str) -> str:
     """`cost-center` → `CostCenter`: a Sid takes letters and digits only (IAM JSON reference)."""
     return "".join(word[:1].upper() + word[1:] for word in re.split(r"[^A-Za-z0-9]+", text))
+
+
+def _sid_parts(items: list[Any]) -> list[str]:
+    """One Sid part per item, unique: items that spell the same (`team`, `team-`) get 2, 3, …
+    after the first, since AWS rejects an SCP whose statements share a Sid."""
+    parts: list[str] = []
+    for item in items:
+        part = base = _sid_part(str(item))
+        n = 1
+        while part in parts:
+            n += 1
+            part = f"{base}{n}"
+        parts.append(part)
+    return parts
 
 
 def render_template(
