@@ -578,6 +578,15 @@ def test_scps_per_target_counts_full_aws_access(write_spec):
     load_spec(write_spec(BASE + "guardrails:\n" + "".join(body.splitlines(True)[:9])))
 
 
+def test_units_that_are_not_a_mapping_are_one_error(write_spec):
+    # given `units` written as a number (the AI opt-out guardrails read the section too)
+    errors = errors_of(write_spec, HEADER + "units: 5\n")
+    # then it is reported once
+    assert [(e.code, e.location.path, e.location.line, e.message) for e in errors] == [
+        ("WRONG_TYPE", "units", 5, "units must be a mapping of name: entry")
+    ]
+
+
 def test_every_problem_is_reported_at_once(write_spec):
     text = BASE.replace("unit: ml/training", "unit: nowhere") + (
         "guardrails:\n  g: {template: nope, targets: [root]}\n"

@@ -1,7 +1,8 @@
 """The version-1 spec's shape (pydantic v2, unknown keys forbidden, no silent coercion).
 
-This module checks shape only; `validate.py` checks references and AWS rules and produces the
-resolved `Spec` the rest of trainshare reads. See DESIGN.md "The spec (version 1)".
+This module checks shape only; `validate.py` and the section modules it lists check references
+and AWS rules and produce the resolved `Spec` the rest of trainshare reads. See DESIGN.md "The
+spec (version 1)".
 """
 
 from __future__ import annotations

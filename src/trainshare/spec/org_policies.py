@@ -2,7 +2,7 @@
 adds (catalog/data/policy_types.yaml holds each type's facts).
 
 - `type:` is a key of the catalog's policy types; a template has its own type, and a guardrail
-  naming both must agree. SCPs keep their checks in `spec.validate`/`scp_checks`; the others are
+  naming both must agree. SCPs keep their checks in `spec.guardrails`/`scp_checks`; the others are
   linted here: an RCP with the RCP grammar (`policy.rcp`), a management policy with its type's
   grammar (`policy.management`), each against its type's size limit.
 - Per target, at most the type's `per_target` policies; an RCP target always carries the

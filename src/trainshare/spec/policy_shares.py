@@ -6,6 +6,12 @@ writes a resource's policy only where the spec says it owns it (`{arn: …, poli
 once in the spec), composes every share that lists the resource into that one document, and
 keeps the owner's own statements (`extra_statements`). A policy share on a resource nobody
 declared as managed is an error saying what would be lost.
+
+`PolicyShareChecks` sees every share of one spec: `resources` per share (called from
+spec/shares.py), then `managed_policies` across shares. A new rule on one policy-shared
+resource goes in `_resource`; one across shares (ownership, perimeter, KMS keys) is checked in
+`managed_policies` (its own `_check_` method where it is more than a few lines). The share's
+other fields: spec/shares.py.
 """
 
 from __future__ import annotations

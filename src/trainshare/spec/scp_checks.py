@@ -7,6 +7,9 @@
 - The deploy role: share owners are reached through `access_role`; a Deny without an exemption
   for it can stop trainshare itself from managing shares (RAM's calls) or writing the policies
   of policy shares (each kind's calls in the owner account, catalog deploy_permissions).
+
+A new rule across SCPs and the tree is a `check_<what>(out, …)` function here, called from
+`spec/validate.py` after the guardrails section (rules on one guardrail: spec/guardrails.py).
 """
 
 from __future__ import annotations
