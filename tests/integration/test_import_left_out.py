@@ -90,8 +90,7 @@ def test_import_leaves_out_what_it_cannot_express_and_audits_clean(org, emulator
     factory = ClientFactory(session=emulator.session(), endpoint_url=emulator.endpoint)
     report = diff(spec, read_snapshot(spec, factory))
     assert report.drift == []
-    left = [f for f in report.findings if f.code == "LEFT_OUT"]
-    assert [f.message for f in left] == [
+    assert [f.message for f in report.findings if f.code == "LEFT_OUT"] == [
         f"{OUTSIDER} is not managed by the spec: {spec.unmanaged[0].why}"
     ]
 

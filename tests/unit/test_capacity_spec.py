@@ -47,8 +47,14 @@ def issue(write_spec, body, code):
     return found[0]
 
 
+def only_error(write_spec, body):
+    """(code, line, message, fix) of the one error the body has."""
+    [found] = errors(write_spec, body)
+    return found
+
+
 def test_a_capacity_block_shared_outside_the_organization_is_rejected(write_spec):
-    _code, line, message, fix = issue(
+    code, line, message, fix = only_error(
         write_spec,
         f"""\
     resources:
@@ -57,8 +63,8 @@ def test_a_capacity_block_shared_outside_the_organization_is_rejected(write_spec
     principals: [ml/training, "999999999999"]
     allow_external: true
 """,
-        "CAPACITY_BLOCK_OUTSIDE_ORG",
     )
+    assert code == "CAPACITY_BLOCK_OUTSIDE_ORG"
     assert line == 16
     assert message.startswith(
         "cr-0000000000000000b is a Capacity Block for ML, which can be shared only inside the "
@@ -95,7 +101,7 @@ def test_a_stated_block_is_targeted_only_not_ultraserver_and_not_ended(write_spe
 
 
 def test_an_on_demand_reservation_must_say_whether_it_is_open(write_spec):
-    _code, line, _message, fix = issue(
+    code, line, _message, fix = only_error(
         write_spec,
         f"""\
     resources:
@@ -103,8 +109,8 @@ def test_an_on_demand_reservation_must_say_whether_it_is_open(write_spec):
         capacity: {{kind: on-demand}}
     principals: [ml/training]
 """,
-        "CAPACITY_MATCH_REQUIRED",
     )
+    assert code == "CAPACITY_MATCH_REQUIRED"
     assert line == 15
     assert fix == "add `match: targeted` (instances launch into it only by its ID) or `match: open`"
 
@@ -127,7 +133,7 @@ def test_an_open_reservation_shared_is_a_warning(write_spec):
 
 
 def test_a_dedicated_reservation_cannot_be_shared(write_spec):
-    _code, _line, message, _ = issue(
+    code, _line, message, _ = only_error(
         write_spec,
         f"""\
     resources:
@@ -135,14 +141,14 @@ def test_a_dedicated_reservation_cannot_be_shared(write_spec):
         capacity: {{kind: on-demand, match: targeted, tenancy: dedicated}}
     principals: [ml/training]
 """,
-        "DEDICATED_NOT_SHAREABLE",
     )
+    assert code == "DEDICATED_NOT_SHAREABLE"
     assert message.startswith("cr-0000000000000000a reserves dedicated-tenancy capacity")
 
 
 def test_capacity_on_another_resource_type_is_rejected(write_spec):
     subnet = f"arn:aws:ec2:us-east-1:{OWNER}:subnet/subnet-0123456789abcdef0"
-    _code, _, message, _fix = issue(
+    code, _, message, _fix = only_error(
         write_spec,
         f"""\
     resources:
@@ -150,8 +156,8 @@ def test_capacity_on_another_resource_type_is_rejected(write_spec):
         capacity: {{kind: on-demand, match: targeted}}
     principals: [ml/training]
 """,
-        "CAPACITY_ON_OTHER_RESOURCE",
     )
+    assert code == "CAPACITY_ON_OTHER_RESOURCE"
     assert message == f"`capacity` describes a Capacity Reservation; {subnet} is a ec2:Subnet"
 
 
@@ -187,9 +193,8 @@ BILLED = f"""\
 def test_the_billing_owner_is_an_account_the_share_reaches(write_spec):
     spec = load_spec(write_spec(HEAD + BILLED.replace("{who}", "team-vision")))
     assert spec.shares["gpu"].billing_owner == "team-vision"
-    _code, line, message, _fix = issue(
-        write_spec, BILLED.replace("{who}", "elsewhere"), "BILLING_OWNER_NOT_REACHED"
-    )
+    code, line, message, _fix = only_error(write_spec, BILLED.replace("{who}", "elsewhere"))
+    assert code == "BILLING_OWNER_NOT_REACHED"
     assert line == 17
     assert message == (
         "elsewhere is not reached by this share (ml/training): billing can be assigned only to "
@@ -251,3 +256,18 @@ def test_an_unstated_reservation_keeps_the_caveat_outside_the_organization(write
         )
     )
     assert "EXTERNAL_SHARE_CAVEAT" not in [w.code for w in stated.warnings]
+
+
+def test_an_end_that_is_not_a_date_is_located(write_spec):
+    code, line, message, fix = only_error(
+        write_spec,
+        f"""\
+    resources:
+      - arn: {CB}
+        capacity: {{kind: capacity-block, end: "next tuesday"}}
+    principals: [ml/training]
+""",
+    )
+    assert (code, line) == ("INVALID_DATE", 15)
+    assert message == "end 'next tuesday' is not an ISO 8601 date and time"
+    assert fix == "write it as 2026-12-15T11:30:00Z"

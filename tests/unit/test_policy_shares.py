@@ -370,5 +370,16 @@ def test_a_policy_that_could_outgrow_the_service_limit_is_refused_before_deploy(
     )
     result = CliRunner().invoke(app, ["validate", str(path)])
     assert result.exit_code == 1 and "ecr:Repository accepts 10,240" in result.stderr
+    # in JSON, the plan's refusal is an issue of its own (PLAN_ERROR), located at the spec
+    result = CliRunner().invoke(app, ["validate", str(path), "-f", "json"])
+    assert result.exit_code == 1
+    issue = json.loads(result.stdout)["issues"][-1]  # after the spec's own warnings
+    assert (issue["code"], issue["severity"], issue["file"], issue["field"]) == (
+        "PLAN_ERROR",
+        "error",
+        str(path),
+        "(document)",
+    )
+    assert issue["message"] == message
     fewer = text.replace(", ".join(f"team{i}" for i in range(80)), "team1, team2")
     assert build_plan(load_spec(write_spec(fewer)))

@@ -37,6 +37,11 @@ SUBNET = "arn:aws:ec2:us-east-1:222222222222:subnet/subnet-0123456789abcdef0"
 BUCKET = "arn:aws:s3:::data"
 
 
+def limited(name: str) -> str:
+    """BASE with one of the organization's limits set to 1."""
+    return BASE.replace("  region: us-east-1\n", f"  region: us-east-1\n  limits: {{{name}: 1}}\n")
+
+
 def errors_of(write_spec, text: str, **files: str):
     with pytest.raises(SpecError) as caught:
         load_spec(write_spec(textwrap.dedent(text), **files))
@@ -247,6 +252,24 @@ CASES = [
         "guardrails.g.document",
         12,
         "'nope.json': cannot read the policy document: No such file or directory",
+    ),
+    (
+        "guardrail target listed twice",
+        BASE + "guardrails:\n  g: {template: deny-leave-organization, targets: [ml, ml]}\n",
+        "DUPLICATE_TARGET",
+        "guardrails.g.targets[1]",
+        12,
+        "'ml' is listed twice",
+    ),
+    (
+        "more tags than AWS allows",
+        limited("tags_per_entity").replace(
+            "unit: ml/training}", "unit: ml/training, tags: {team: a}}"
+        ),
+        "TOO_MANY_TAGS",
+        "accounts.team-a.tags",
+        11,
+        "1 tags plus managed-by exceed the limit of 1 per entity",
     ),
 ]
 
@@ -487,6 +510,85 @@ SHARE_CASES = [
         15,
         "must not be empty",
     ),
+    (
+        "resource in another partition",
+        share(f"resources: ['{CR.replace('arn:aws:', 'arn:aws-cn:')}']\nprincipals: [ml]\n"),
+        "ARN_PARTITION_MISMATCH",
+        "shares.s.resources[0]",
+        14,
+        "partition 'aws-cn' differs from the organization's 'aws'",
+    ),
+    (
+        "principal listed twice",
+        share(f"resources: ['{CR}']\nprincipals: [ml, ml]\n"),
+        "DUPLICATE_PRINCIPAL",
+        "shares.s.principals[1]",
+        15,
+        "'ml' is listed twice",
+    ),
+    (
+        "resource listed twice",
+        share(f"resources: ['{CR}', '{CR}']\nprincipals: [ml]\n"),
+        "DUPLICATE_RESOURCE",
+        "shares.s.resources[1]",
+        14,
+        f"{CR} is listed twice",
+    ),
+    (
+        "policy resource listed twice",
+        share(
+            f"access: read\nresources: [{{arn: '{BUCKET}', policy: managed}}, '{BUCKET}']\n"
+            "principals: [ml]\n"
+        ),
+        "DUPLICATE_RESOURCE",
+        "shares.s.resources[1]",
+        15,
+        f"{BUCKET} is listed twice",
+    ),
+    (
+        "kms key on a repository",
+        share(
+            "access: pull\nresources: [{arn: 'arn:aws:ecr:us-east-1:222222222222:repository/r', "
+            "policy: managed, kms_key: 'arn:aws:kms:us-east-1:222222222222:key/k'}]\n"
+            "principals: [ml]\n"
+        ),
+        "KMS_KEY_ON_NON_BUCKET",
+        "shares.s.resources[0].kms_key",
+        15,
+        "`kms_key` describes a bucket's encryption; ecr:Repository has none here",
+    ),
+    (
+        "two levels for one type",
+        share(
+            f"resources:\n  - {{arn: '{BUCKET}', policy: managed, access: read}}\n"
+            "  - {arn: 'arn:aws:s3:::other', policy: managed, access: read-write}\n"
+            "principals: [ml]\n"
+        ),
+        "MIXED_LEVELS",
+        "shares.s.resources[1]",
+        16,
+        "arn:aws:s3:::other is granted 'read-write', another s3:Bucket of this share 'read'",
+    ),
+    (
+        "more principals than RAM allows",
+        limited("ram_principals_per_share")
+        + f"shares:\n  s: {{owner: shared-services, resources: ['{CR}'], "
+        "principals: [ml, ml/training]}\n",
+        "TOO_MANY_PRINCIPALS",
+        "shares.s.principals",
+        13,
+        "2 principals exceed RAM's 1 per share",
+    ),
+    (
+        "more resources than RAM allows",
+        limited("ram_resources_per_share")
+        + f"shares:\n  s: {{owner: shared-services, resources: ['{CR}', '{SUBNET}'], "
+        "principals: [ml]}\n",
+        "TOO_MANY_RESOURCES",
+        "shares.s.resources",
+        13,
+        "2 resources exceed RAM's 1 per share",
+    ),
 ]
 
 
@@ -605,6 +707,85 @@ def test_rendered_error_line_is_file_line_field_message_fix(write_spec):
         f"{path}:10: accounts.team-a.unit: account 'team-a' is placed in OU 'ml/trainin', which "
         "is not in `units` — did you mean 'ml/training'?"
     )
+
+
+WARNING_CASES = [
+    # (id, spec text, code, field, line, message): the spec loads, with exactly this warning
+    (
+        "account closed when removed",
+        BASE.replace("unit: ml/training}", "unit: ml/training, close_on_deletion: true}"),
+        "CLOSE_ON_DELETION",
+        "accounts.team-a.close_on_deletion",
+        10,
+        "removing 'team-a' from the spec will close the AWS account (reinstatable for 90 days "
+        "only)",
+    ),
+    (
+        "management account in an OU",
+        BASE.replace("  ml:\n", "  ml:\n    id: ou-ab12-11111111\n")
+        + '  mgmt: {id: "111111111111", unit: ml}\n',
+        "MANAGEMENT_ACCOUNT_PLACEMENT",
+        "accounts.mgmt.unit",
+        12,
+        "the management account is placed in an OU: SCPs there will not apply to it (SCPs never "
+        "apply to the management account)",
+    ),
+    (
+        "SCP on the management account",
+        BASE
+        + '  mgmt: {id: "111111111111"}\n'
+        + "guardrails:\n  g: {template: deny-leave-organization, targets: [mgmt]}\n",
+        "SCP_ON_MANAGEMENT_ACCOUNT",
+        "guardrails.g.targets[0]",
+        13,
+        "SCPs never apply to the management account; this attachment has no effect",
+    ),
+    (
+        "tags on a policy share",
+        share(
+            f"access: read\nresources: [{{arn: '{BUCKET}', policy: managed}}]\n"
+            "principals: [ml]\ntags: {team: a}\n"
+        ),
+        "TAGS_ON_POLICY_SHARE",
+        "shares.s.tags",
+        17,
+        "a policy share creates no resource that could carry tags",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "field", "line", "message"),
+    [c[1:] for c in WARNING_CASES],
+    ids=[c[0] for c in WARNING_CASES],
+)
+def test_a_warning_is_reported_exactly_and_the_spec_still_loads(
+    write_spec, text, code, field, line, message
+):
+    spec = load_spec(write_spec(text))
+    assert [(w.code, w.location.path, w.location.line, w.message) for w in spec.warnings] == [
+        (code, field, line, message)
+    ]
+    assert all(w.severity is Severity.WARNING for w in spec.warnings)
+
+
+def test_an_extra_statements_file_that_is_missing_is_located(write_spec):
+    text = share(
+        f"access: read\nresources: [{{arn: '{BUCKET}', policy: managed, "
+        "extra_statements: nope.json}]\nprincipals: [ml]\n"
+    )
+    path = write_spec(text)
+    with pytest.raises(SpecError) as caught:
+        load_spec(path)
+    assert [(e.code, e.location.path, e.location.line, e.message) for e in caught.value.issues] == [
+        (
+            "FILE_NOT_FOUND",
+            "shares.s.resources[0].extra_statements",
+            15,
+            f"{path.parent / 'nope.json'}: cannot read the policy document: No such file or "
+            "directory",
+        )
+    ]
 
 
 def test_warnings_do_not_fail_validation(write_spec):

@@ -74,8 +74,8 @@ def risk_flags(
     out: list[Finding] = []
     out += _external(old, new, access, keys)
     out += _widened(old, new, old_model, new_model, keys)
-    out += _new_issues(old, new, "DENY_HITS_DEPLOY_ROLE", "DEPLOY_ROLE_DENIED", keys)
-    out += _new_issues(old, new, "LEVEL_WITHOUT_ALLOW", "LOCKOUT_INTRODUCED", keys)
+    out += _new_issues(old, new, keys, issue="DENY_HITS_DEPLOY_ROLE", code="DEPLOY_ROLE_DENIED")
+    out += _new_issues(old, new, keys, issue="LEVEL_WITHOUT_ALLOW", code="LOCKOUT_INTRODUCED")
     out += _left_guardrails(old, new, keys)
     return out
 
@@ -161,7 +161,7 @@ def _widened(
             )
 
 
-def _new_issues(old: Spec, new: Spec, issue: str, code: str, keys: Keys) -> Iterable[Finding]:
+def _new_issues(old: Spec, new: Spec, keys: Keys, *, issue: str, code: str) -> Iterable[Finding]:
     seen = {_quoted_names(i.message, keys) for i in old.warnings if i.code == issue}
     for found in new.warnings:
         if found.code == issue and found.message not in seen:

@@ -163,25 +163,7 @@ def ram_resource(
         )
         return None
     rtype = ctx.catalog.resource_type_for(arn)
-    if rtype is None:
-        report_not_ram_shareable(ctx, text, arn, path)
-        return None
-    ok = check_resource_owner(ctx, arn, path, owner_id)
-    ok = check_resource_region(ctx, arn, path, region) and ok
-    ok = check_partition(ctx.out, arn, org, path) and ok
-    return SharedResource(arn=text, resource_type=rtype.name) if ok else None
-
-
-def report_not_ram_shareable(ctx: Context, text: str, arn: Arn, path: Path_) -> None:
-    ptype = ctx.catalog.policy_share_type_for(arn)
-    if ptype is not None:
-        ctx.out.add(
-            "NOT_RAM_SHAREABLE",
-            path,
-            f"{ptype.name} resources cannot be shared through RAM",
-            "share it in a policy share (its own share, with `access`)",
-        )
-    else:
+    if rtype is None:  # a type shared by resource policy made this a policy share (shares.py)
         ctx.out.add(
             "UNKNOWN_RESOURCE_TYPE",
             path,
@@ -190,6 +172,11 @@ def report_not_ram_shareable(ctx: Context, text: str, arn: Arn, path: Path_) -> 
             + ", ".join(ctx.catalog.resource_types)
             + " (add a new one to catalog/data/ram_resource_types.yaml)",
         )
+        return None
+    ok = check_resource_owner(ctx, arn, path, owner_id)
+    ok = check_resource_region(ctx, arn, path, region) and ok
+    ok = check_partition(ctx.out, arn, org, path) and ok
+    return SharedResource(arn=text, resource_type=rtype.name) if ok else None
 
 
 def check_resource_owner(ctx: Context, arn: Arn, path: Path_, owner_id: str) -> bool:
