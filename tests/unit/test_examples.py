@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tests.conftest import REPO
 from trainshare.examples import SHIPPED, example_spec
+from trainshare.scaffold import render_project
 from trainshare.spec import load_spec
 
 SOURCE = REPO / "examples" / "ml-platform"
@@ -33,3 +34,13 @@ def test_every_file_the_example_refers_to_is_shipped():
     assert needed <= set(SHIPPED)
     with example_spec() as spec:
         assert load_spec(spec).organization.management_account == "111111111111"
+
+
+def test_the_example_program_is_the_one_init_writes():
+    """One program for every stack: it reads `trainshare:spec` (and the part) from stack config."""
+    program = render_project(SOURCE)[SOURCE / "__main__.py"]
+    assert (SOURCE / "__main__.py").read_text() == program, (
+        "examples/ml-platform/__main__.py differs from what `trainshare init` writes: "
+        "regenerate it from trainshare.scaffold.render_project"
+    )
+    assert 'config.get("spec", "trainshare.yaml")' in program
