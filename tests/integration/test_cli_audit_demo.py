@@ -89,3 +89,15 @@ def test_demo_deploys_audits_and_reports(tmp_path):
     # at 80 columns, every line fits (but one naming the long path given): no name is broken
     assert max(len(line) for line in out.splitlines() if str(tmp_path) not in line) <= 80
     assert "1 gpu-capacity  2 training-subnet  3 vision-features  4 training-data" in out
+    # a resource's lines stay together, though Pulumi registers from several threads: within
+    # each `+ Kind name` entry, its `(id)` line is its last
+    entries: list[list[str]] = []
+    for line in out.split("deploying the Pulumi program")[1].split("deployed 32")[0].splitlines():
+        if line.startswith("  + "):
+            entries.append([line])
+        elif line.startswith("      ") and entries:
+            entries[-1].append(line)
+    assert len(entries) == 32
+    for entry in entries:
+        ids = [i for i, line in enumerate(entry) if line.startswith("      (")]
+        assert ids in ([], [len(entry) - 1]), entry

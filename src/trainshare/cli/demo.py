@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -44,9 +45,15 @@ def demo(
     """
     from trainshare.emulator.demo import run_demo
 
-    def say(line: str) -> None:  # within the terminal's width, no name broken
-        for part in fit_line(line, out.width):
-            out.print(part, markup=False)
+    printing = threading.Lock()
+
+    def say(line: str) -> None:
+        """One line within the terminal's width, no name broken; whole, though Pulumi
+        registers resources (and so reports them) from several threads at once."""
+        parts = fit_line(line, out.width)
+        with printing:
+            for part in parts:
+                out.print(part, markup=False)
 
     from trainshare.examples import example_spec
 
