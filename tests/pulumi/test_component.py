@@ -320,3 +320,30 @@ def test_without_the_wait_creations_overlap(write_spec):
     """The counterpart of the test above: the mock runtime does run registrations at once."""
     mocks, _ = _slow_creations(write_spec, 8)
     assert mocks.most_in_flight > 2
+
+
+def test_billing_of_unused_capacity_is_requested_then_accepted_with_the_payers_live_id(deploy):
+    """The example bills its On-Demand reservation's unused part to team-vision (an account it
+    creates): the owner's request names the ID the account gets, the acceptance runs in that
+    account after the request, and the prepaid Capacity Block gets neither."""
+    mocks, options, _ = _component(deploy)
+    prefix = "org/share/gpu-capacity/billing/"
+    billing = {
+        r.name.removeprefix(prefix): r.inputs["environment"]
+        for r in mocks.of_type(kinds.COMMAND)
+        if r.name.startswith(prefix)
+    }
+    assert set(billing) == {"cr-0123456789abcdef0/assign", "cr-0123456789abcdef0/accept"}
+    payer = mocks.ids["org/account/team-vision"]
+    assign, accept = billing["cr-0123456789abcdef0/assign"], billing["cr-0123456789abcdef0/accept"]
+    assert (assign["TRAINSHARE_ACTION"], assign["TRAINSHARE_BILLING_OWNER"]) == (
+        "assign-billing",
+        payer,
+    )
+    assert assign["TRAINSHARE_ROLE_ARN"].startswith("arn:aws:iam::222222222222:role/")
+    assert (accept["TRAINSHARE_ACTION"], accept["TRAINSHARE_ROLE_ARN"]) == (
+        "accept-billing",
+        f"arn:aws:iam::{payer}:role/OrganizationAccountAccessRole",
+    )
+    after = {d._name for d in options[f"{prefix}cr-0123456789abcdef0/accept"].depends_on or []}
+    assert f"{prefix}cr-0123456789abcdef0/assign" in after

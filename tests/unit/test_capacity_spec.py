@@ -235,6 +235,40 @@ def test_a_billing_owner_does_not_apply_to_a_prepaid_capacity_block(write_spec):
     }
 
 
+def test_a_billing_owner_of_capacity_blocks_only_is_a_warning(write_spec):
+    """Nothing to assign when every reservation is paid up front: a warning at the line, and
+    no billing command in the plan."""
+    body = BILLED.replace(f"arn: {CR}", f"arn: {CB}").replace(
+        "{kind: on-demand, match: targeted}", "{kind: capacity-block}"
+    )
+    spec = load_spec(write_spec(HEAD + body.replace("{who}", "team-vision")))
+    found = [w for w in spec.warnings if w.code == "BILLING_OWNER_NOT_APPLICABLE"]
+    assert [(w.line, w.message, w.fix) for w in found] == [
+        (
+            17,
+            "every reservation of this share is a Capacity Block for ML (paid up front at "
+            "purchase): `billing_owner` team-vision assigns nothing, and the plan leaves it out",
+            "remove `billing_owner`",
+        )
+    ]
+    assert [n.name for n in build_plan(spec).nodes if "/billing/" in n.name] == []
+
+
+def test_an_on_demand_reservation_goes_outside_the_organization_only_with_allow_external(
+    write_spec,
+):
+    body = f"""\
+    resources:
+      - arn: {CR}
+        capacity: {{kind: on-demand, match: targeted}}
+    principals: [ml/training, "999999999999"]
+"""
+    _code, line, _message, _fix = issue(write_spec, body, "EXTERNAL_PRINCIPAL")
+    assert line == 16  # the principals
+    spec = load_spec(write_spec(HEAD + body + "    allow_external: true\n"))
+    assert spec.shares["gpu"].allow_external
+
+
 def test_an_unstated_reservation_keeps_the_caveat_outside_the_organization(write_spec):
     """Unstated, the kind is unknown: a principal outside the organization gets the caveat that
     Capacity Blocks cannot go there; stated as On-Demand, the share is fine as it is."""

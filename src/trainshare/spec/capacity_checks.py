@@ -10,7 +10,7 @@
 - `billing_owner:` is an account of the spec (so, under the organization's payer), not the
   owner, reached by the share, on a share holding Capacity Reservations. It applies to the kinds
   whose unused part can be billed (catalog `billing_assignable`): a Capacity Block is paid up
-  front at purchase, so the plan leaves it out.
+  front at purchase, so the plan leaves it out (a warning when the share holds nothing else).
 
 An `open` reservation shared is a warning: every matching instance of the accounts it reaches
 runs in it unasked (EC2 user guide, sharing-cr).
@@ -228,6 +228,18 @@ def _billing_owner(
             "remove `billing_owner`",
         )
         return False
+    kinds = load_capacity_kinds().kinds
+    stated = [kinds[r.capacity.kind] for r in capacity if r.capacity is not None]
+    if len(stated) == len(capacity) and not any(k.billing_assignable for k in stated):
+        out.add(
+            "BILLING_OWNER_NOT_APPLICABLE",
+            path,
+            f"every reservation of this share is a {stated[0].title} "
+            f"(paid up front at purchase): `billing_owner` {key} assigns nothing, and the plan "
+            "leaves it out",
+            "remove `billing_owner`",
+            Severity.WARNING,
+        )
     account = accounts.get(key) or next((a for a in accounts.values() if a.id == key), None)
     if account is None:
         out.add(
