@@ -37,14 +37,18 @@ import pulumi
 import pulumi_aws as aws
 from ruamel.yaml import YAML
 
+from bench.capacity import capacity_world
 from bench.slices import SilentMocks
 from trainshare.access import model_from_spec
 from trainshare.access.evaluate import Evaluator
 from trainshare.access.grouping import Grouping
 from trainshare.access.matrix import access_matrix, access_rows, naive_matrix, share_actions
 from trainshare.audit import ClientFactory
+from trainshare.audit.capacity import capacity_call_floor
 from trainshare.audit.diff import owners, policy_resources
 from trainshare.audit.reader import Reader
+from trainshare.capacity.model import CapacitySnapshot
+from trainshare.capacity.view import capacity_view, created_account_ids
 from trainshare.diff import decide_changes, diff_specs
 from trainshare.emulator import running_emulator
 from trainshare.emulator.demo import deploy
@@ -335,6 +339,47 @@ def throttled_audit_stage(spec: Spec, results: Results, size: str, rate: float) 
     )
 
 
+def capacity_stage(spec: Spec, results: Results, size: str) -> None:
+    """`trainshare capacity` on the emulator (bench/capacity.py: every reservation the spec
+    shares, one consumer per share running in it): the read, its API calls against the fewest
+    its plan needs (`capacity_call_floor`), and the view built from the snapshot (offline, as
+    `--snapshot` does: the access model for CONSUMER_CANNOT_LAUNCH included)."""
+    repeat = max(1, results.repeat // 2)
+    with capacity_world(spec) as world:
+        counted: list[int] = []
+
+        def read() -> CapacitySnapshot:
+            snapshot, calls = world.read()
+            counted.append(calls)
+            return snapshot
+
+        measure = timed(read, repeat, memory=False)
+        snapshot = read()
+    results.rows.setdefault("capacity: read (8 workers)", {})[size] = measure
+    calls = counted[-1]
+    floor = capacity_call_floor(spec, snapshot)
+    results.ratios.setdefault("capacity calls / fewest", {})[size] = calls / floor
+    running = sum(r.used for r in snapshot.reservations)
+    results.notes.setdefault("capacity API calls", {})[size] = (
+        f"{calls} calls (the same in each of {len(counted)} reads: "
+        f"{'yes' if len(set(counted)) == 1 else 'no, ' + str(sorted(set(counted)))}); the "
+        f"fewest its plan needs: {floor} ({calls / floor:.2f}×); {len(snapshot.reservations)} "
+        f"of {world.reservations} reservations read, {running} instance(s) in them from "
+        f"{len(set(world.consumers.values()))} consumer account(s), {len(snapshot.accounts)} "
+        "described by ID"
+    )
+
+    def view() -> int:
+        model = model_from_spec(
+            spec, snapshot.organization_id or None, created_account_ids(spec, snapshot)
+        )
+        return len(capacity_view(spec, snapshot, model).findings)
+
+    results.rows.setdefault("capacity: view from a snapshot", {})[size] = timed(
+        view, results.repeat
+    )
+
+
 def _read(spec: Spec, factory: ClientFactory) -> Snapshot:
     reader = Reader(
         factory,
@@ -569,6 +614,7 @@ def run(
     *,
     throttled_sizes: set[str] | frozenset[str] = frozenset(),
     rate: float = THROTTLE_RATE,
+    capacity_sizes: set[str] | frozenset[str] = frozenset(),
 ) -> Results:
     results = Results(sizes, repeat)
     folder = Path(tempfile.mkdtemp(prefix="trainshare-bench-"))
@@ -593,6 +639,9 @@ def run(
         if size in throttled_sizes:
             print(f"[{size}] audit on the emulator throttled at {rate:g}/s", file=sys.stderr)
             throttled_audit_stage(spec, results, size, rate)
+        if size in capacity_sizes:
+            print(f"[{size}] capacity on the emulator", file=sys.stderr)
+            capacity_stage(spec, results, size)
     profiler = cProfile.Profile()
     profiler.enable()
     slowest[2]()
@@ -653,6 +702,14 @@ def _judge_diff(ratios: dict[str, dict[str, float]]) -> list[str]:
     return [f"diff at L ≤ 1.5× one matrix: L not run; {measured or '—'}"]
 
 
+def _judge_capacity(ratios: dict[str, dict[str, float]]) -> list[str]:
+    return [
+        f"capacity calls = the fewest its plan needs at {size}: {value:.2f}× — "
+        + ("**met**" if value <= 1.0 else "**missed**")
+        for size, value in ratios.get("capacity calls / fewest", {}).items()
+    ]
+
+
 def judge(results: Results) -> list[str]:
     """Each target against the measured figures: met, missed, or not measured at that size."""
     rows, ratios = results.rows, results.ratios
@@ -698,7 +755,7 @@ def judge(results: Results) -> list[str]:
             f"access matrix ≥ 50× per-cell: {largest[1]:.1f}× at {largest[0]} — "
             f"{verdict(largest[1] >= 50)} (L not run)"
         )
-    out += _judge_diff(ratios)
+    out += _judge_diff(ratios) + _judge_capacity(ratios)
     same_resources = ratios.get("component overhead", {})
     small_resources = ratios.get("component / 2-input resources", {})
     if "L" in same_resources:
@@ -737,7 +794,7 @@ def judge(results: Results) -> list[str]:
         )
     for stage, by_size in rows.items():
         text = growth(by_size)
-        if stage.startswith(("Pulumi", "bare", "same graph", "audit")):
+        if stage.startswith(("Pulumi", "bare", "same graph", "audit", "capacity: read")):
             continue  # the Pulumi SDK's own cost (judged below), and the audit at one size only
         allowed = n_log_n_exponents(by_size)
         over = [p for p, a in zip(text.split(", "), allowed, strict=False) if _exp(p) > a + 0.15]
@@ -850,6 +907,12 @@ def main(argv: list[str] | None = None) -> int:
         "a minute of audit after the deploy)",
     )
     parser.add_argument("--throttle-rate", type=float, default=THROTTLE_RATE)
+    parser.add_argument(
+        "--capacity",
+        default="M,L",
+        help="sizes to run `trainshare capacity` on the emulator at (its shared reservations, "
+        "one consumer per share running in it)",
+    )
     parser.add_argument("--out", type=Path, help="write the Markdown report here")
     args = parser.parse_args(argv)
     sizes = [s for s in args.sizes.split(",") if s]
@@ -861,6 +924,7 @@ def main(argv: list[str] | None = None) -> int:
         set(args.split_sizes.split(",")),
         throttled_sizes={s for s in args.throttled_audit.split(",") if s},
         rate=args.throttle_rate,
+        capacity_sizes={s for s in args.capacity.split(",") if s},
     )
     report = render(results)
     if args.out:

@@ -22,7 +22,13 @@ from trainshare.synth import SynthParams, synthesize, write_synthetic
 
 def test_bench_runs_at_size_s_and_reports_every_stage():
     results = run(
-        ["S"], repeat=1, audit_sizes={"S"}, split_sizes=set(), throttled_sizes={"S"}, rate=400
+        ["S"],
+        repeat=1,
+        audit_sizes={"S"},
+        split_sizes=set(),
+        throttled_sizes={"S"},
+        rate=400,
+        capacity_sizes={"S"},
     )
     for stage in (
         "load + validate",
@@ -39,6 +45,8 @@ def test_bench_runs_at_size_s_and_reports_every_stage():
         "audit (8 workers)",
         "audit (1 worker)",
         "audit, throttled at 400 calls/s",
+        "capacity: read (8 workers)",
+        "capacity: view from a snapshot",
     ):
         measure = results.rows[stage]["S"]
         assert measure.median > 0
@@ -48,6 +56,13 @@ def test_bench_runs_at_size_s_and_reports_every_stage():
     wall = results.rows["audit, throttled at 400 calls/s"]["S"].median
     assert wall >= (admitted - 5) / 400  # nothing beats calls ÷ rate (a burst of 5 aside)
     assert results.ratios["throttled audit / floor"]["S"] > 0
+    # S shares 4 × 5 reservations, one consumer per share running one instance in its first
+    capacity = results.notes["capacity API calls"]["S"]
+    assert "20 of 20 reservations read, 4 instance(s) in them from 4 consumer account(s)" in (
+        capacity
+    )
+    assert results.ratios["capacity calls / fewest"]["S"] == 1.0
+    assert "capacity calls = the fewest its plan needs at S: 1.00× — **met**" in render(results)
     # the benchmark's edit changes access: the diff has something to find
     assert results.notes["diff"]["S"].startswith("one guardrail changed on one OU: ")
     assert "0 access change(s)" not in results.notes["diff"]["S"]
