@@ -133,39 +133,37 @@ class CapacityReader(Reader):
         owners = self.owners()
         with ThreadPoolExecutor(max_workers=self.max_workers) as pool:
             results = list(pool.map(self._read_owner, owners))
-        reservations = tuple(r for found, _ in results for r in found)
+            reservations = tuple(r for found, _ in results for r in found)
+            known = {a.id for a in self.spec.accounts.values() if a.id}
+            strangers = sorted(
+                {u.account_id for r in reservations for u in r.usage}
+                - known
+                - {r.owner for r in reservations}
+            )
+            accounts = tuple(pool.map(lambda i: self._describe_account(i, mgmt), strangers))
         missing = tuple(sorted(m for _, gone in results for m in gone))
-        known = {a.id for a in self.spec.accounts.values() if a.id}
-        strangers = sorted(
-            {u.account_id for r in reservations for u in r.usage}
-            - known
-            - {r.owner for r in reservations}
-        )
         return CapacitySnapshot(
             taken_at=self.now.astimezone(UTC).isoformat(timespec="seconds"),
             management_account=self.management_account,
             organization_id=str(described.get("Id", "")),
             reservations=tuple(sorted(reservations, key=lambda r: r.arn)),
             missing=missing,
-            accounts=tuple(self._describe_accounts(strangers, mgmt)),
+            accounts=accounts,
             lookback_hours=self.lookback_hours,
         )
 
-    def _describe_accounts(self, ids: Iterable[str], client: Any) -> Iterable[OrgAccount]:
-        """DescribeAccount for accounts the spec does not know by ID: their name (trainshare
-        names the accounts it creates by their key) and whether they are in the organization."""
-        for account_id in ids:
-            try:
-                found = self.factory.call(client, "describe_account", AccountId=account_id)
-            except ClientError as exc:
-                if exc.response.get("Error", {}).get("Code") != "AccountNotFoundException":
-                    raise _explain(exc, f"describing account {account_id}") from None
-                yield OrgAccount(account_id, "", "NOT_IN_ORGANIZATION")
-                continue
-            account = found["Account"]
-            yield OrgAccount(
-                account_id, str(account.get("Name", "")), str(account.get("Status", ""))
-            )
+    def _describe_account(self, account_id: str, client: Any) -> OrgAccount:
+        """DescribeAccount for an account the spec does not know by ID (the reader's threads
+        share them): its name (trainshare names the accounts it creates by their key) and
+        whether it is in the organization."""
+        try:
+            found = self.factory.call(client, "describe_account", AccountId=account_id)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "AccountNotFoundException":
+                raise _explain(exc, f"describing account {account_id}") from None
+            return OrgAccount(account_id, "", "NOT_IN_ORGANIZATION")
+        account = found["Account"]
+        return OrgAccount(account_id, str(account.get("Name", "")), str(account.get("Status", "")))
 
     def read_stated(self) -> tuple[LiveReservation, ...]:
         """For `audit`: only the reservations whose kind and matching the spec states, one
