@@ -10,6 +10,7 @@ from trainshare.access.statements import Verdict
 from trainshare.plan import build_plan, kinds, plan_to_json
 from trainshare.plan.capacity import ACCEPT_BILLING, ASSIGN_BILLING, REVOKE_BILLING
 from trainshare.plan.graph import Join, Ref
+from trainshare.plan.slices import all_parts, select
 from trainshare.report import render_plan
 from trainshare.spec import load_spec
 
@@ -109,3 +110,37 @@ def test_access_says_it_in_every_trace(write_spec):
         "any time; consumers' instances in it are terminated after a 2-minute notice, with no "
         "fallback to On-Demand (launch with MarketType interruptible-capacity-reservation)"
     ]
+
+
+def test_the_acceptance_assumes_the_billing_owners_own_role(write_spec):
+    """A billing owner that names its own access_role, external_id and session_name is reached
+    with them, as its provider would be."""
+    text = SPEC.replace("{payer}", "team-vision").replace(
+        f'team-vision: {{id: "{VISION}", unit: ml/training}}',
+        f'team-vision: {{id: "{VISION}", unit: ml/training, access_role: TeamDeploy, '
+        "external_id: vision-ext-1, session_name: vision-deploy}",
+    )
+    accept = build_plan(load_spec(write_spec(text)))[
+        "share/gpu/billing/cr-0000000000000000a/accept"
+    ]
+    environment = accept.inputs["environment"]
+    assert {
+        k: environment[k]
+        for k in ("TRAINSHARE_ROLE_ARN", "TRAINSHARE_EXTERNAL_ID", "TRAINSHARE_SESSION_NAME")
+    } == {
+        "TRAINSHARE_ROLE_ARN": f"arn:aws:iam::{VISION}:role/TeamDeploy",
+        "TRAINSHARE_EXTERNAL_ID": "vision-ext-1",
+        "TRAINSHARE_SESSION_NAME": "vision-deploy",
+    }
+
+
+def test_split_stacks_put_the_acceptance_in_the_org_slice_not_a_slice_of_its_own(write_spec):
+    """The request is the owner's (its slice); the acceptance runs in the billing owner's
+    account, which the org stack's credentials reach: the billing owner, not an owner of
+    shares, gets no stack."""
+    plan = plan_of(write_spec)
+    parts = all_parts(plan)
+    assert [str(p) for p in parts] == ["org", f"owner:{OWNER}/us-east-1"]
+    org, owner = ({n.name for n in select(plan, p)} for p in parts)
+    assert "share/gpu/billing/cr-0000000000000000a/accept" in org - owner
+    assert "share/gpu/billing/cr-0000000000000000a/assign" in owner - org

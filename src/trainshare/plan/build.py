@@ -585,7 +585,8 @@ class _Builder:
 
     def _payer_where(self, payer: Account, region: str) -> dict[str, Value]:
         """Where the billing owner's acceptance runs: its own account, through its provider's
-        role where it has one, else through `access_role`."""
+        role where it has one, else through its `access_role` (the organization's unless the
+        account names its own), with its external ID and session name."""
         if payer.id == self.org.management_account:
             return where_inputs(region, None)
         provider = self.providers.get((payer.id, region)) if payer.id else None
@@ -594,13 +595,18 @@ class _Builder:
                 _Where(account=payer.key, account_id=payer.id, region=region, provider=provider)
             )
         prefix = f"arn:{self.org.partition}:iam::"
-        suffix = f":role/{self.org.access_role}"
+        suffix = f":role/{payer.access_role or self.org.access_role}"
         role: Value = (
             f"{prefix}{payer.id}{suffix}"
             if payer.id
             else Join((prefix, Ref(account_node(payer.key), "id"), suffix))
         )
-        return {**where_inputs(region, None), "TRAINSHARE_ROLE_ARN": role}
+        return {
+            **where_inputs(
+                region, None, payer.session_name or SESSION_NAME, payer.external_id or ""
+            ),
+            "TRAINSHARE_ROLE_ARN": role,
+        }
 
     def _share_permissions(self, share: Share, where: _Where) -> dict[str, str]:
         """One command per resource type that keeps the spec's permission on the share (see

@@ -38,6 +38,13 @@ def billing_node(share: str, reservation_id: str, step: str) -> str:
     return f"{share_node(share)}/billing/{reservation_id}/{step}"
 
 
+def is_billing_acceptance(name: str) -> bool:
+    """A billing owner's acceptance (`billing_node(…, "accept")`): it runs in the billing
+    owner's account, not the share owner's."""
+    head, _, step = name.rpartition("/")
+    return step == "accept" and head.rpartition("/")[0].endswith("/billing")
+
+
 def share_permission_node(share: str, resource_type: str) -> str:
     """The command keeping a share's permission for one RAM resource type (`ec2:Subnet`)."""
     return f"{share_node(share)}/permission/{resource_type.replace(':', '/')}"

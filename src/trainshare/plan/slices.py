@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from trainshare.errors import PlanError
 from trainshare.plan import kinds
 from trainshare.plan.graph import Node, Plan, Ref, refs_in
-from trainshare.plan.names import share_node
+from trainshare.plan.names import is_billing_acceptance, share_node
 
 ORG = "org"
 REFS_OUTPUT = "trainshare_refs"
@@ -50,8 +50,11 @@ class Part:
 
 
 def is_owner_node(node: Node) -> bool:
-    """A share's node or a resource policy's: made in the owner's account."""
-    return node.name.startswith(_OWNER_PREFIXES)
+    """A share's node or a resource policy's: made in the owner's account. Not a billing
+    owner's acceptance of a reservation's billing: it runs in the billing owner's account,
+    which the org stack reaches through its access role (an owner stack's credentials do not),
+    so the org slice holds it."""
+    return node.name.startswith(_OWNER_PREFIXES) and not is_billing_acceptance(node.name)
 
 
 def parse_part(text: str, plan: Plan, account_ids: dict[str, str]) -> Part:
