@@ -113,19 +113,22 @@ class AccessMatrix:
                     yield Cell(account, share, arn, action, entry)
 
     def summary(self) -> dict[tuple[str, str], dict[Effect, int]]:
-        """(account key, share) → count of decisions per effect, as `summarize` gives it."""
+        """(account key, share) → count of decisions per effect, as `summarize` gives it.
+        Its dicts, one per row, are made with the collector paused, as the matrix was: at
+        10,000 accounts they would set off collections that rescan the whole matrix."""
         counted: dict[int, dict[Effect, int]] = {}  # id(shared row) → counts
         out: dict[tuple[str, str], dict[Effect, int]] = {}
-        for account, share, row in self.rows:
-            counts = counted.get(id(row))
-            if counts is None:
-                counts = counted[id(row)] = _count(entry.effect for entry in row)
-            into = out.get((account.key, share))
-            if into is None:  # rows are one per (account, share): this is the common case
-                out[account.key, share] = dict(counts)
-                continue
-            for effect, n in counts.items():
-                into[effect] += n
+        with collector_paused():
+            for account, share, row in self.rows:
+                counts = counted.get(id(row))
+                if counts is None:
+                    counts = counted[id(row)] = _count(entry.effect for entry in row)
+                into = out.get((account.key, share))
+                if into is None:  # rows are one per (account, share): the common case
+                    out[account.key, share] = dict(counts)
+                    continue
+                for effect, n in counts.items():
+                    into[effect] += n
         return out
 
 
