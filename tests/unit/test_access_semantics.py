@@ -15,6 +15,7 @@ from trainshare.policy import parse_policy_json
 from trainshare.spec import load_spec
 
 CR = "arn:aws:ec2:us-east-1:222222222222:capacity-reservation/cr-1"
+SESSION = "arn:aws:sts::333333333333:assumed-role/workload/nightly"
 GLUE_DB = "arn:aws:glue:us-east-1:222222222222:database/raw"
 BASE = """\
 version: 1
@@ -110,6 +111,29 @@ def test_a_variable_in_an_scp_resource(write_spec):
     assert other.effect is Effect.DENY
     old = model(write_spec, document.replace("2012-10-17", "2008-10-17"))
     assert decide(old, "glue:GetDatabase", GLUE_DB).effect is Effect.DENY  # literal text
+
+
+def test_a_session_named_on_the_cli_has_its_roles_arn_as_principal_arn(write_spec):
+    # aws:PrincipalArn of an assumed-role session is its role's ARN (IAM user guide): the
+    # common "everyone but the workload role" guardrail does not deny the role's sessions
+    document = policy(
+        {
+            "Sid": "OnlyWorkload",
+            "Effect": "Deny",
+            "Action": "ec2:*",
+            "Resource": "*",
+            "Condition": {"ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/workload"}},
+        }
+    )
+    m = model(write_spec, document)
+    session = decide(m, **{"aws:PrincipalArn": SESSION})
+    assert session.effect is Effect.ALLOW, session.explain()
+    assert (
+        "--context overrides; aws:PrincipalArn=arn:aws:iam::333333333333:role/workload, the "
+        "session's role, taken to have no path)"
+    ) in session.explain()
+    notebook = "arn:aws:sts::333333333333:assumed-role/notebook/x"
+    assert decide(m, **{"aws:PrincipalArn": notebook}).effect is Effect.DENY
 
 
 def test_a_role_caller_has_no_username(write_spec):

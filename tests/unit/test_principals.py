@@ -180,6 +180,18 @@ def test_a_bucket_policy_naming_a_session_of_the_role_is_an_open_question():
     )
 
 
+def test_a_bucket_policy_naming_the_session_the_cli_names_lets_it_in():
+    nightly = f"arn:aws:sts::{A}:assumed-role/workload/nightly"
+    model = bucket_model({"AWS": nightly})
+    named = Context.of({"aws:PrincipalArn": nightly})
+    decision = evaluate(model, Request("vision", BUCKET, "s3:GetObject", named))
+    assert decision.effect is Effect.ALLOW, decision.explain()
+    other = Context.of({"aws:PrincipalArn": f"arn:aws:sts::{A}:assumed-role/workload/daily"})
+    assert evaluate(model, Request("vision", BUCKET, "s3:GetObject", other)).effect is (
+        Effect.IMPLICIT_DENY
+    )
+
+
 def test_a_resource_policy_that_cannot_be_read_is_an_open_question():
     unreadable = parse_policy_json('{"Version": "2012-10-17", "Statement": [{"Effect": 1}]}')
     model = bucket_model("*", unreadable)

@@ -4,11 +4,15 @@ in which Region, with which context.
 Assumption (said in every trace): the caller is a workload role, `arn:…:iam::<account>:role/
 <AccessModel.principal_role>`, whose session name and tags trainshare does not know; a role has
 no aws:username (IAM user guide, "Principal key values": not present for assumed roles).
-`--context aws:PrincipalArn=…` names another caller.
+`--context aws:PrincipalArn=…` names another caller: a role, a user, or a session of a role
+(`arn:…:sts::<account>:assumed-role/<role>/<session>`), whose aws:PrincipalArn is then its role's
+ARN, as AWS sets it (IAM user guide, aws:PrincipalArn), with no path (a session's ARN does not say
+it).
 """
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 from trainshare.access.conditions import Context
@@ -34,6 +38,24 @@ def caller_of(model: AccessModel, account: AccountNode, ctx: Context) -> Caller:
     if given and len(given) == 1:
         return Caller(ident, given[0])
     return Caller(ident, workload_arn(model, ident))
+
+
+_SESSION = re.compile(r"arn:([^:]+):sts::(\d{12}):assumed-role/([^/]+)/.+")
+
+
+def session_role(arn: str) -> str | None:
+    """The ARN of the role an assumed-role session ARN is a session of (with no path), or None
+    for any other ARN."""
+    found = _SESSION.fullmatch(arn)
+    return f"arn:{found[1]}:iam::{found[2]}:role/{found[3]}" if found else None
+
+
+def as_aws_sets_it(ctx: Context) -> Context:
+    """The user's context with aws:PrincipalArn as AWS sets it: a session named there (the
+    caller, `caller_of`) has its role's ARN as aws:PrincipalArn."""
+    given = ctx.values.get("aws:principalarn")
+    role = session_role(given[0]) if given and len(given) == 1 else None
+    return ctx if role is None else ctx.replacing("aws:PrincipalArn", role)
 
 
 def workload_arn(model: AccessModel, ident: str) -> str:
@@ -87,12 +109,17 @@ def request_context(
         auto["aws:PrincipalOrgID"] = model.org_id
     given = [k for k in auto if k.lower() in ctx.values]
     filled = ", ".join(f"{k}={v}" for k, v in auto.items() if k not in given)
+    aws = as_aws_sets_it(ctx)
+    session = ""
+    if aws is not ctx:
+        role = aws.values["aws:principalarn"][0]
+        session = f"; aws:PrincipalArn={role}, the session's role, taken to have no path"
     note = Step(
         "context",
         Verdict.NOTE,
-        f"context filled: {filled} (a workload role is assumed; --context overrides)",
+        f"context filled: {filled} (a workload role is assumed; --context overrides{session})",
     )
-    filled_ctx = ctx.with_values(auto).without("aws:username")
+    filled_ctx = aws.with_values(auto).without("aws:username")
     return filled_ctx, note
 
 

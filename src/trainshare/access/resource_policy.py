@@ -13,7 +13,7 @@ from __future__ import annotations
 from trainshare.access.conditions import Context, Match, Outcome
 from trainshare.access.model import AccessModel, AccountNode
 from trainshare.access.principals import principal_outcome
-from trainshare.access.request import caller_of, workload_arn
+from trainshare.access.request import as_aws_sets_it, caller_of, workload_arn
 from trainshare.access.statements import Effect, Step, Verdict, statement_outcome
 from trainshare.catalog import load_catalog
 from trainshare.policy.model import ParsedPolicy, UnparsablePolicy
@@ -39,7 +39,7 @@ def principal_context(model: AccessModel, account: AccountNode, context: Context
     else:
         values["aws:PrincipalOrgID"] = model.ids.org
         values["aws:PrincipalOrgPaths"] = [model.ids.org_path(account.unit)]
-    return context.with_values(values).without(*absent)
+    return as_aws_sets_it(context).with_values(values).without(*absent)
 
 
 def request_resource(rtype: str, arn: str, action: str) -> str:

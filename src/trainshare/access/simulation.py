@@ -38,7 +38,7 @@ from trainshare.access.evaluate import Decision
 from trainshare.access.levels import LevelResult, LevelVerdict, Relevant, outcomes, verdict
 from trainshare.access.model import FULL_AWS_ACCESS_DOCUMENT, AttachedPolicy, Level
 from trainshare.access.principals import identities, naming, principal_outcome, unlisted
-from trainshare.access.request import Caller
+from trainshare.access.request import Caller, session_role
 from trainshare.access.statements import Effect, RequestResource, Step, Verdict, applies
 from trainshare.catalog import parse_arn
 from trainshare.errors import TrainshareError
@@ -125,10 +125,9 @@ def _resources(request: SimulateRequest) -> tuple[RequestResource, ...]:
 def _role_arn(arn: str) -> str | None:
     """The role of a role or assumed-role session ARN (a session's: with no path, which its ARN
     does not say)."""
-    found = re.fullmatch(r"arn:([^:]+):sts::(\d{12}):assumed-role/([^/]+)/.+", arn)
-    if found:
-        return f"arn:{found[1]}:iam::{found[2]}:role/{found[3]}"
-    return arn if re.fullmatch(r"arn:[^:]+:iam::\d{12}:role/.+", arn) else None
+    return session_role(arn) or (
+        arn if re.fullmatch(r"arn:[^:]+:iam::\d{12}:role/.+", arn) else None
+    )
 
 
 def request_context(
