@@ -23,6 +23,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from trainshare.audit.client import AuditError, ClientFactory
+from trainshare.audit.policy_calls import policy_call, policy_type_of
 from trainshare.catalog import load_catalog
 from trainshare.snapshot import (
     Account,
@@ -33,28 +34,6 @@ from trainshare.snapshot import (
     Snapshot,
     Unit,
 )
-
-# How each policy-shared type's policy is read: (service, call, the resource name parameter,
-# the answer's key, the error codes that mean "no policy"); API references of GetBucketPolicy,
-# GetKeyPolicy, GetRepositoryPolicy, GetModelPackageGroupPolicy.
-POLICY_READERS: dict[str, tuple[str, str, str, str, tuple[str, ...]]] = {
-    "s3": ("s3", "get_bucket_policy", "Bucket", "Policy", ("NoSuchBucketPolicy",)),
-    "kms": ("kms", "get_key_policy", "KeyId", "Policy", ()),
-    "ecr": (
-        "ecr",
-        "get_repository_policy",
-        "repositoryName",
-        "policyText",
-        ("RepositoryPolicyNotFoundException",),
-    ),
-    "sagemaker": (
-        "sagemaker",
-        "get_model_package_group_policy",
-        "ModelPackageGroupName",
-        "ResourcePolicy",
-        ("ValidationException",),
-    ),
-}
 
 Progress = Callable[[str], None]
 
@@ -333,14 +312,14 @@ class Reader:
         return shares
 
     def read_resource_policy(self, arn: str, owner: str, region: str, name: str) -> ResourcePolicy:
-        """The one policy of a bucket, key, repository or model package group."""
-        service, call, param, key, none = POLICY_READERS[arn.split(":")[2]]
-        client = self.factory.client(service, region, session=self._session(owner))
-        extra = {"PolicyName": "default"} if service == "kms" else {}
+        """The one policy of a bucket, key, repository or model package group, read as the
+        plan's scripts read it (the catalog's `cli.get`, audit/policy_calls.py)."""
+        call = policy_call(policy_type_of(arn), "get", name)
+        client = self.factory.client(call.client, region, session=self._session(owner))
         try:
-            document = self.factory.call(client, call, **{param: name}, **extra).get(key)
+            document = self.factory.call(client, call.method, **call.params).get(call.answer)
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in none:
+            if call.missing and exc.response.get("Error", {}).get("Code") == call.missing:
                 document = None
             else:
                 raise _explain(exc, f"reading the policy of {arn}") from None

@@ -26,9 +26,12 @@ from typing import Any
 import pulumi
 from botocore.exceptions import ClientError
 
+from trainshare.audit.policy_calls import policy_call
 from trainshare.catalog import load_catalog
+from trainshare.catalog.model import PolicyShareType
 from trainshare.emulator.server import Emulator
 from trainshare.errors import TrainshareError
+from trainshare.plan import kinds
 
 
 class EmulatorError(TrainshareError):
@@ -67,7 +70,7 @@ class EmulatorMocks(pulumi.runtime.Mocks):
     ) -> tuple[str | None, dict[str, Any]]:
         if not args.custom:
             return None, {}  # component resources have no cloud side
-        if args.typ == "pulumi:providers:aws":
+        if args.typ == kinds.PROVIDER:
             return self._provider(args.name, dict(args.inputs))
         handler = _HANDLERS.get(args.typ)
         if handler is None:
@@ -79,7 +82,7 @@ class EmulatorMocks(pulumi.runtime.Mocks):
             rid = args.resource_id
             self.imported.append((args.typ, args.name, rid))
             self.progress(f"= {args.typ.rsplit(':', 1)[-1]:<24} {args.name}  ({rid})")
-            state = {"arn": rid} if args.typ == "aws:ram/resourceShare:ResourceShare" else {}
+            state = {"arn": rid} if args.typ == kinds.RESOURCE_SHARE else {}
             update = _UPDATES.get(args.typ)
             if update is not None:
                 state.update(update(self, self._target(args.provider), rid, dict(args.inputs)))
@@ -93,7 +96,7 @@ class EmulatorMocks(pulumi.runtime.Mocks):
     def call(  # type: ignore[override]  # the SDK also accepts a plain dict
         self, args: pulumi.runtime.MockCallArgs
     ) -> dict[str, Any]:
-        if args.token == "aws:organizations/getOrganization:getOrganization":
+        if args.token == kinds.GET_ORGANIZATION:
             org = self.emulator.client("organizations")
             described = org.describe_organization()["Organization"]
             roots = org.list_roots()["Roots"]
@@ -245,31 +248,23 @@ def _principal_association(
     return f"{i['resourceShareArn']},{i['principal']}", {}
 
 
-def _bucket_policy(m: EmulatorMocks, t: Target, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    m.client("s3", t).put_bucket_policy(Bucket=i["bucket"], Policy=i["policy"])
-    return i["bucket"], {}
+def _resource_policy(ptype: PolicyShareType) -> Handler:
+    """The provider's create of a policy-shared type's policy: the catalog's `cli.put`, as the
+    plan's scripts run it (audit/policy_calls.py)."""
+    name_input, policy_input = _camel(ptype.name_input), _camel(ptype.policy_input)
+
+    def create(m: EmulatorMocks, t: Target, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        call = policy_call(ptype, "put", i[name_input], i[policy_input])
+        call.run(m.client(call.client, t))
+        return i[name_input], {}
+
+    return create
 
 
-def _key_policy(m: EmulatorMocks, t: Target, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    m.client("kms", t).put_key_policy(KeyId=i["keyId"], PolicyName="default", Policy=i["policy"])
-    return i["keyId"], {}
-
-
-def _repository_policy(
-    m: EmulatorMocks, t: Target, i: dict[str, Any]
-) -> tuple[str, dict[str, Any]]:
-    m.client("ecr", t).set_repository_policy(repositoryName=i["repository"], policyText=i["policy"])
-    return i["repository"], {"registryId": t.account}
-
-
-def _model_package_group_policy(
-    m: EmulatorMocks, t: Target, i: dict[str, Any]
-) -> tuple[str, dict[str, Any]]:
-    name = i["modelPackageGroupName"]
-    m.client("sagemaker", t).put_model_package_group_policy(
-        ModelPackageGroupName=name, ResourcePolicy=i["resourcePolicy"]
-    )
-    return name, {}
+def _camel(snake: str) -> str:
+    """A Pulumi input as the mocks see it: `key_id` → `keyId`."""
+    head, *rest = snake.split("_")
+    return head + "".join(word.title() for word in rest)
 
 
 # -- updates of imported resources (what the provider's Update does) ---------------------------
@@ -305,8 +300,8 @@ def _update_unit(m: EmulatorMocks, t: Target, rid: str, i: dict[str, Any]) -> di
 
 
 _UPDATES: dict[str, Update] = {
-    "aws:organizations/account:Account": _update_account,
-    "aws:organizations/organizationalUnit:OrganizationalUnit": _update_unit,
+    kinds.ACCOUNT: _update_account,
+    kinds.ORGANIZATIONAL_UNIT: _update_unit,
 }
 
 
@@ -359,32 +354,15 @@ def _ram_permission(m: EmulatorMocks, t: Target, env: dict[str, Any]) -> tuple[s
 
 
 # policy-share type → (service, the call reading its policy, its argument, the answer's key)
-_POLICY_GETTERS: dict[str, tuple[str, str, str, str, dict[str, str]]] = {
-    "s3:Bucket": ("s3", "get_bucket_policy", "Bucket", "Policy", {}),
-    "kms:Key": ("kms", "get_key_policy", "KeyId", "Policy", {"PolicyName": "default"}),
-    "ecr:Repository": ("ecr", "get_repository_policy", "repositoryName", "policyText", {}),
-    "sagemaker:ModelPackageGroup": (
-        "sagemaker",
-        "get_model_package_group_policy",
-        "ModelPackageGroupName",
-        "ResourcePolicy",
-        {},
-    ),
-}
-
-
 def _keep_policy(m: EmulatorMocks, t: Target, env: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """The first run of `keep-policy`: what it prints is the policy found, unless trainshare's."""
     ptype = env["TRAINSHARE_POLICY_TYPE"]
-    service, call, argument, key, extra = _POLICY_GETTERS[ptype]
+    call = policy_call(load_catalog().policy_share_types[ptype], "get", env["TRAINSHARE_NAME"])
     rid = f"keep-{ptype}-{env['TRAINSHARE_NAME']}"
     try:
-        found = str(
-            getattr(m.client(service, t), call)(**{argument: env["TRAINSHARE_NAME"]}, **extra)[key]
-        )
+        found = call.run(m.client(call.client, t))
     except ClientError as exc:
-        missing = load_catalog().policy_share_types[ptype].cli["missing"]
-        if missing and exc.response.get("Error", {}).get("Code") == missing:
+        if call.missing and exc.response.get("Error", {}).get("Code") == call.missing:
             return rid, {"stdout": ""}
         raise
     if any(f'"{sid}"' in found for sid in str(env.get("TRAINSHARE_OWN_SIDS", "")).split()):
@@ -472,20 +450,18 @@ _ACTIONS: dict[str, Handler] = {
 
 
 _HANDLERS: dict[str, Handler] = {
-    "aws:organizations/organization:Organization": _organization,
-    "aws:organizations/awsServiceAccess:AwsServiceAccess": _service_access,
-    "aws:ram/sharingWithOrganization:SharingWithOrganization": _sharing,
-    "aws:organizations/organizationalUnit:OrganizationalUnit": _unit,
-    "aws:organizations/account:Account": _account,
-    "aws:organizations/policy:Policy": _policy,
-    "aws:organizations/policyAttachment:PolicyAttachment": _attachment,
-    "aws:ram/resourceShare:ResourceShare": _share,
-    "aws:ram/resourceAssociation:ResourceAssociation": _resource_association,
-    "aws:ram/principalAssociation:PrincipalAssociation": _principal_association,
-    "aws:s3/bucketPolicy:BucketPolicy": _bucket_policy,
-    "aws:kms/keyPolicy:KeyPolicy": _key_policy,
-    "aws:ecr/repositoryPolicy:RepositoryPolicy": _repository_policy,
-    "aws:sagemaker/modelPackageGroupPolicy:ModelPackageGroupPolicy": _model_package_group_policy,
-    "command:local:Command": _command,
+    kinds.ORGANIZATION: _organization,
+    kinds.AWS_SERVICE_ACCESS: _service_access,
+    kinds.SHARING_WITH_ORGANIZATION: _sharing,
+    kinds.ORGANIZATIONAL_UNIT: _unit,
+    kinds.ACCOUNT: _account,
+    kinds.POLICY: _policy,
+    kinds.POLICY_ATTACHMENT: _attachment,
+    kinds.RESOURCE_SHARE: _share,
+    kinds.RESOURCE_ASSOCIATION: _resource_association,
+    kinds.PRINCIPAL_ASSOCIATION: _principal_association,
+    kinds.COMMAND: _command,
+    # a resource policy per policy-shared type of the catalog
+    **{t.pulumi_type: _resource_policy(t) for t in load_catalog().policy_share_types.values()},
 }
 SUPPORTED_TYPES = frozenset(_HANDLERS)
