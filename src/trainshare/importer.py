@@ -328,7 +328,8 @@ class _Importer:
     def full_aws_access(self, units: CommentedMap, accounts: CommentedMap) -> None:
         """`full_aws_access: false` wherever AWS's FullAWSAccess is not attached."""
         full = next(
-            (p for p in self.snapshot.policies if p.name == "FullAWSAccess" and p.aws_managed), None
+            (p for p in self.snapshot.policies if p.name == _full_aws_access() and p.aws_managed),
+            None,
         )
         if full is None:
             return
@@ -644,6 +645,10 @@ class _Adoption:
             service = str(inputs["service_principal"])
             return service if service in snap.service_access else None
         return None
+
+
+def _full_aws_access() -> str:
+    return load_catalog().aws_managed("scp").name
 
 
 def _unique_by(items: Iterable[_T], key: Callable[[_T], Hashable]) -> dict[Hashable, _T]:

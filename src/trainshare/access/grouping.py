@@ -32,7 +32,7 @@ from trainshare.access.request import (
     resource_contexts,
 )
 from trainshare.access.statements import Effect
-from trainshare.catalog import load_catalog
+from trainshare.catalog import account_root_arn, load_catalog
 from trainshare.policy.model import Condition, ParsedPolicy, PolicyDocument, Statement
 from trainshare.policy.wildcards import glob_match
 
@@ -298,7 +298,7 @@ def named_accounts(
                 if value == "*":
                     continue
                 ident = value.split(":")[4] if value.startswith("arn:") else value
-                itself = value in (ident, f"arn:{partition}:iam::{ident}:root")
+                itself = value in (ident, account_root_arn(partition, ident))
                 named.setdefault(ident, set()).add((d, stmt.index, True if itself else value))
     named.pop(owner_id, None)
     return {ident: frozenset(places) for ident, places in named.items()}

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 # AWS attaches this to the root and to every new OU and account (Organizations user guide,
 # orgs_manage_policies_scps_strategies). Its document allows everything.
-FULL_AWS_ACCESS = "FullAWSAccess"
+FULL_AWS_ACCESS = load_catalog().aws_managed("scp").name
 _FULL_AWS_ACCESS = parse_document(
     {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 )

@@ -18,7 +18,7 @@ from typing import NamedTuple
 from trainshare.access.conditions import Context
 from trainshare.access.model import AccessModel, AccountNode, ShareModel
 from trainshare.access.statements import RequestResource, Step, Verdict
-from trainshare.catalog import load_catalog, parse_arn
+from trainshare.catalog import load_catalog, parse_arn, role_arn
 
 RESOURCE_ACCOUNT = "aws:ResourceAccount"
 
@@ -47,7 +47,7 @@ def session_role(arn: str) -> str | None:
     """The ARN of the role an assumed-role session ARN is a session of (with no path), or None
     for any other ARN."""
     found = _SESSION.fullmatch(arn)
-    return f"arn:{found[1]}:iam::{found[2]}:role/{found[3]}" if found else None
+    return role_arn(found[1], found[2], found[3]) if found else None
 
 
 def as_aws_sets_it(ctx: Context) -> Context:
@@ -59,7 +59,7 @@ def as_aws_sets_it(ctx: Context) -> Context:
 
 
 def workload_arn(model: AccessModel, ident: str) -> str:
-    return f"arn:{model.partition}:iam::{ident}:role/{model.principal_role}"
+    return role_arn(model.partition, ident, model.principal_role)
 
 
 def request_resources(

@@ -40,7 +40,7 @@ from trainshare.access.model import FULL_AWS_ACCESS_DOCUMENT, AttachedPolicy, Le
 from trainshare.access.principals import identities, naming, principal_outcome, unlisted
 from trainshare.access.request import Caller, session_role
 from trainshare.access.statements import Effect, RequestResource, Step, Verdict, applies
-from trainshare.catalog import parse_arn
+from trainshare.catalog import account_root_arn, load_catalog, parse_arn
 from trainshare.errors import TrainshareError
 from trainshare.policy.match import statement_covers_action
 from trainshare.policy.model import PolicyDocument
@@ -145,7 +145,7 @@ def request_context(
     assumed: list[str] = []
     kinds = {i.kind for i in identities(Caller(principal.account, principal.arn))}
     if principal.arn is None:
-        auto["aws:PrincipalArn"] = f"arn:aws:iam::{principal.account}:root"
+        auto["aws:PrincipalArn"] = account_root_arn("aws", principal.account)
         auto["aws:PrincipalType"] = "Account"
     elif "role" in kinds:
         auto["aws:PrincipalArn"] = _role_arn(principal.arn) or principal.arn
@@ -193,7 +193,9 @@ def request_context(
 
 # -- the layers ----------------------------------------------------------------------------------
 
-_RCP_FULL_AWS_ACCESS = AttachedPolicy("RCPFullAWSAccess", FULL_AWS_ACCESS_DOCUMENT)
+_RCP_FULL_AWS_ACCESS = AttachedPolicy(
+    load_catalog().aws_managed("rcp").name, FULL_AWS_ACCESS_DOCUMENT
+)
 
 
 def _level(

@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from trainshare.capacity.view import shared_capacity, statement_differences
-from trainshare.catalog import finding, load_catalog, parse_arn, permission_arn
+from trainshare.catalog import finding, load_catalog, ou_arn_prefix, parse_arn, permission_arn
 from trainshare.findings import Finding, Location, Severity
 from trainshare.plan.resource_policies import compose
 from trainshare.policy.model import ParsedPolicy, PolicyDocument, Statement
@@ -244,7 +244,9 @@ class _Differ:
             (
                 p
                 for p in self.live.policies
-                if p.name == "FullAWSAccess" and p.aws_managed and p.type == _SCP
+                if p.name == load_catalog().aws_managed("scp").name
+                and p.aws_managed
+                and p.type == _SCP
             ),
             None,
         )
@@ -268,7 +270,7 @@ class _Differ:
             return self.live.organization_arn
         if kind is PrincipalKind.UNIT:
             unit_id = self.unit_ids.get(target)
-            prefix = f"arn:{self.spec.organization.partition}:organizations::{mgmt}:ou/"
+            prefix = ou_arn_prefix(self.spec.organization.partition, mgmt)
             return f"{prefix}{self.live.organization_id}/{unit_id}" if unit_id else None
         if kind is PrincipalKind.ACCOUNT:
             return self.account_ids.get(target)

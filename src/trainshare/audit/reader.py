@@ -24,7 +24,7 @@ from botocore.exceptions import ClientError
 
 from trainshare.audit.client import AuditError, ClientFactory
 from trainshare.audit.policy_calls import policy_call, policy_type_of
-from trainshare.catalog import load_catalog
+from trainshare.catalog import load_catalog, role_arn
 from trainshare.snapshot import (
     Account,
     Association,
@@ -230,7 +230,7 @@ class Reader:
 
     def _assume(self, account: str) -> Any:
         sts = self.factory.client("sts", session=self.factory.session)
-        role = f"arn:{self.partition}:iam::{account}:role/{self.access_role}"
+        role = role_arn(self.partition, account, self.access_role)
         try:
             creds = self.factory.call(
                 sts, "assume_role", RoleArn=role, RoleSessionName="trainshare-audit"

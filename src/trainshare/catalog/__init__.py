@@ -6,7 +6,17 @@ Organizations policy type is one entry in `data/policy_types.yaml` (and its gram
 `policy_syntax/` when it is not IAM's).
 """
 
-from trainshare.catalog.arns import Arn, is_organization_arn, ou_id_of, parse_arn
+from trainshare.catalog.arns import (
+    Arn,
+    account_root_arn,
+    account_root_arn_around_account,
+    is_organization_arn,
+    ou_arn_prefix,
+    ou_id_of,
+    parse_arn,
+    role_arn,
+    role_arn_around_account,
+)
 from trainshare.catalog.findings import finding
 from trainshare.catalog.model import (
     AwsManagedPolicy,
@@ -40,11 +50,16 @@ __all__ = [
     "PolicyType",
     "ReplaceRule",
     "ResourceType",
+    "account_root_arn",
+    "account_root_arn_around_account",
     "finding",
     "is_organization_arn",
     "load_catalog",
+    "ou_arn_prefix",
     "ou_id_of",
     "parse_arn",
     "permission_arn",
     "replace_rules",
+    "role_arn",
+    "role_arn_around_account",
 ]

@@ -49,3 +49,36 @@ def ou_id_of(principal: str) -> str | None:
 def is_organization_arn(principal: str) -> bool:
     """Whether a principal is an organization ARN (arn:…:organizations::<mgmt>:organization/o-…)."""
     return _ORG_ARN.match(principal) is not None
+
+
+# -- the principals and organization ARNs trainshare writes (IAM user guide, reference-arns;
+# Organizations API reference, OrganizationalUnit.Arn) -----------------------------------------
+
+
+def role_arn(partition: str, account: str, role: str) -> str:
+    """`arn:aws:iam::111122223333:role/NAME` (a role name may carry its path: `path/NAME`)."""
+    prefix, suffix = role_arn_around_account(partition, role)
+    return f"{prefix}{account}{suffix}"
+
+
+def role_arn_around_account(partition: str, role: str) -> tuple[str, str]:
+    """A role ARN's text before and after the account ID, for an account whose ID is known only
+    once it exists (the plan joins them around a reference)."""
+    return f"arn:{partition}:iam::", f":role/{role}"
+
+
+def account_root_arn(partition: str, account: str) -> str:
+    """The account as a principal: `arn:aws:iam::111122223333:root`."""
+    prefix, suffix = account_root_arn_around_account(partition)
+    return f"{prefix}{account}{suffix}"
+
+
+def account_root_arn_around_account(partition: str) -> tuple[str, str]:
+    """An account principal's text before and after the account ID (see
+    `role_arn_around_account`)."""
+    return f"arn:{partition}:iam::", ":root"
+
+
+def ou_arn_prefix(partition: str, management_account: str) -> str:
+    """What an OU's ARN starts with; the organization ID and `/ou-…` follow."""
+    return f"arn:{partition}:organizations::{management_account}:ou/"

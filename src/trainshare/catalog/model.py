@@ -251,6 +251,14 @@ class Catalog:
     # Authorization Reference does not list (action_arn_formats.yaml)
     action_arn_formats: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
+    def aws_managed(self, policy_type: str) -> AwsManagedPolicy:
+        """The policy AWS attaches everywhere for a type that has one: `scp` → FullAWSAccess
+        (p-FullAWSAccess), `rcp` → RCPFullAWSAccess (policy_types.yaml)."""
+        found = self.policy_types[policy_type].aws_managed
+        if found is None:
+            raise KeyError(f"policy type {policy_type} has no AWS-managed policy")
+        return found
+
     def policy_type(self, aws_name: str) -> PolicyType | None:
         """The type whose Organizations name is `aws_name` (SERVICE_CONTROL_POLICY, …)."""
         return next((t for t in self.policy_types.values() if t.aws_name == aws_name), None)

@@ -18,7 +18,7 @@ from trainshare.diff.jsondiff import JsonChange, json_diff, parse
 from trainshare.spec import ROOT, Spec
 from trainshare.spec.resolved import Guardrail
 
-FULL_AWS_ACCESS = "FullAWSAccess"
+FULL_AWS_ACCESS = load_catalog().aws_managed("scp").name
 
 
 class GuardrailAction(StrEnum):

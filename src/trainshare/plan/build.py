@@ -19,7 +19,15 @@ import json
 from collections import Counter, defaultdict
 from typing import Any, TypedDict
 
-from trainshare.catalog import PolicyShareType, load_catalog, parse_arn, permission_arn
+from trainshare.catalog import (
+    PolicyShareType,
+    load_catalog,
+    ou_arn_prefix,
+    parse_arn,
+    permission_arn,
+    role_arn,
+    role_arn_around_account,
+)
 from trainshare.errors import PlanError
 from trainshare.plan import kinds
 from trainshare.plan.capacity import (
@@ -98,9 +106,6 @@ ADOPTED_ACCOUNT_IGNORES = (
     "createGovcloud",
 )
 ADOPTED_UNIT_IGNORES = ("parentId",)
-# The AWS-managed FullAWSAccess SCP has this fixed ID in every organization (Organizations user
-# guide, orgs_manage_policies_scps_strategies: "p-FullAWSAccess").
-FULL_AWS_ACCESS = "p-FullAWSAccess"
 
 
 class _Where(TypedDict):
@@ -206,7 +211,7 @@ class _Builder:
         account = next((a for a in self.spec.accounts.values() if a.id == account_id), None)
         name = (account.access_role if account else None) or self.org.access_role
         role: dict[str, Value] = {
-            "role_arn": f"arn:{self.org.partition}:iam::{account_id}:role/{name}",
+            "role_arn": role_arn(self.org.partition, account_id, name),
             "session_name": (account.session_name if account else None) or SESSION_NAME,
         }
         if account is not None and account.external_id:
@@ -455,7 +460,9 @@ class _Builder:
                     account=MANAGEMENT,
                     account_id=self.org.management_account,
                     region=self.org.region,
-                    inputs=full_aws_access_inputs(FULL_AWS_ACCESS, target_id, self.org.region),
+                    inputs=full_aws_access_inputs(
+                        load_catalog().aws_managed("scp").id, target_id, self.org.region
+                    ),
                     depends_on=attached,
                     aliases=self._was.aliases(detach_full_access_node, self._was.target(target)),
                 )
@@ -594,10 +601,10 @@ class _Builder:
             return self._command_where(
                 _Where(account=payer.key, account_id=payer.id, region=region, provider=provider)
             )
-        prefix = f"arn:{self.org.partition}:iam::"
-        suffix = f":role/{payer.access_role or self.org.access_role}"
+        role_name = payer.access_role or self.org.access_role
+        prefix, suffix = role_arn_around_account(self.org.partition, role_name)
         role: Value = (
-            f"{prefix}{payer.id}{suffix}"
+            role_arn(self.org.partition, payer.id, role_name)
             if payer.id
             else Join((prefix, Ref(account_node(payer.key), "id"), suffix))
         )
@@ -715,7 +722,7 @@ class _Builder:
             unit = self.spec.units[principal.target]
             if unit.id is None:
                 return Ref(unit_node(unit.path), "arn")
-            prefix = f"arn:{self.org.partition}:organizations::{self.org.management_account}:ou/"
+            prefix = ou_arn_prefix(self.org.partition, self.org.management_account)
             return Join((prefix, Ref(ORGANIZATION, "id"), f"/{unit.id}"))
         if principal.kind is PrincipalKind.ACCOUNT:
             account: Account = self.spec.accounts[principal.target]

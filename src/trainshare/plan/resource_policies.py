@@ -23,7 +23,13 @@ import re
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from trainshare.catalog import Catalog, PolicyShareType, parse_arn
+from trainshare.catalog import (
+    Catalog,
+    PolicyShareType,
+    account_root_arn,
+    account_root_arn_around_account,
+    parse_arn,
+)
 from trainshare.plan.graph import Join, Ref, Value
 from trainshare.spec import ROOT, ManagedPolicy, PrincipalKind, Share, Spec
 
@@ -41,6 +47,12 @@ class Ids(Protocol):
 
 def _pascal(key: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^A-Za-z0-9]+", key))
+
+
+def _account_principal(partition: str, account_id: Id) -> Id:
+    """`arn:aws:iam::<id>:root`, the ID a reference where the account does not exist yet."""
+    prefix, suffix = account_root_arn_around_account(partition)
+    return _join(prefix, account_id, suffix)
 
 
 def _join(*parts: Id) -> Id:
@@ -78,9 +90,7 @@ def compose(spec: Spec, catalog: Catalog, policy: ManagedPolicy, ids: Ids) -> di
             {
                 "Sid": sid,
                 "Effect": "Allow",
-                "Principal": {
-                    "AWS": _join("arn:", arn.partition, ":iam::", policy.owner_id, ":root")
-                },
+                "Principal": {"AWS": _account_principal(arn.partition, policy.owner_id)},
                 "Action": _one_or_list(list(actions)),
                 "Resource": "*",
             }
@@ -124,11 +134,9 @@ def _grants(
         elif principal.kind is PrincipalKind.UNIT:
             paths.append(org_path(spec, ids, principal.target))
         elif principal.kind is PrincipalKind.ACCOUNT:
-            accounts.append(
-                _join("arn:", partition, ":iam::", ids.account_id(principal.target), ":root")
-            )
+            accounts.append(_account_principal(partition, ids.account_id(principal.target)))
         else:
-            accounts.append(f"arn:{partition}:iam::{principal.target}:root")
+            accounts.append(account_root_arn(partition, principal.target))
     who: list[tuple[str, Any, dict[str, Any] | None]] = []
     if accounts:
         who.append(("Accounts", {"AWS": _one_or_list(accounts)}, None))

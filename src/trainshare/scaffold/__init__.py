@@ -10,6 +10,7 @@ from importlib import resources
 from pathlib import Path
 
 from trainshare import __version__
+from trainshare.catalog import account_root_arn, role_arn
 from trainshare.catalog.deploy_permissions import deploy_policy, trust_policy
 from trainshare.errors import TrainshareError
 from trainshare.plan import build_plan
@@ -143,11 +144,11 @@ def split_files(
     parts = all_parts(plan)
     texts: dict[Path, str] = {folder / f"Pulumi.{org_stack}.yaml": _org_stack_config(spec)}
     for part in parts[1:]:
-        role = f"arn:{org.partition}:iam::{part.owner}:role/{deploy_role}"
+        role = role_arn(org.partition, part.owner or "", deploy_role)
         texts[folder / f"Pulumi.{stack_name(part)}.yaml"] = _owner_stack_config(
             part, role, org_stack
         )
-    deployer = f"arn:{org.partition}:iam::{org.management_account}:root"
+    deployer = account_root_arn(org.partition, org.management_account)
     for owner in dict.fromkeys(p.owner for p in parts[1:] if p.owner):
         role_file = {
             "RoleName": deploy_role,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from trainshare.catalog import load_catalog
+from trainshare.catalog import load_catalog, role_arn
 from trainshare.catalog.deploy_permissions import load_deploy_permissions
 from trainshare.policy.match import exempts_principal, statement_covers_action
 from trainshare.policy.model import PolicyDocument
@@ -158,7 +158,7 @@ def check_deploy_role(
         owner = accounts[share.owner]
         if owner.id == org.management_account:
             continue  # SCPs never apply to the management account
-        role = f"arn:{org.partition}:iam::{owner.id}:role/{org.access_role}"
+        role = role_arn(org.partition, owner.id or "", org.access_role)
         on_path = set(_path_levels(owner, units))
         for guardrail in guardrails.values():
             if guardrail.key in reported or not on_path.intersection(guardrail.targets):
