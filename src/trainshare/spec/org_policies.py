@@ -28,6 +28,7 @@ from trainshare.policy.management import ai_opt_out_document, lint_management_po
 from trainshare.policy.templates import ORG_ID_PLACEHOLDER
 from trainshare.spec.issues import Collector
 from trainshare.spec.resolved import ROOT, Guardrail, Unit
+from trainshare.spec.scp_checks import check_per_target_limit
 from trainshare.yamlsource import Path_, load_yaml
 
 SCP = "scp"
@@ -121,20 +122,15 @@ def check_counts(
             by_target.setdefault((guardrail.type, target), []).append(guardrail)
     for (kind, target), attached in by_target.items():
         ptype = catalog.policy_types[kind]
-        limit = limits[ptype.per_target]
-        default = ptype.aws_managed.name if ptype.aws_managed is not None else None
-        count = len(attached) + (1 if default else 0)
-        if count <= limit:
-            continue
-        over = attached[-1]
-        names = ", ".join(g.key for g in attached)
-        out.add(
-            "TOO_MANY_POLICIES",
-            ("guardrails", over.key, "targets", over.targets.index(target)),
-            f"{target!r} would carry {count} policies of type {kind} ("
-            + (f"{default} + " if default else "")
-            + f"{names}); the limit is {limit} per target",
-            f"merge guardrails, attach some higher in the tree, or set "
+        check_per_target_limit(
+            out,
+            target,
+            attached,
+            code="TOO_MANY_POLICIES",
+            managed=ptype.aws_managed.name if ptype.aws_managed is not None else None,
+            limit=limits[ptype.per_target],
+            what=f"policies of type {kind}",
+            fix=f"merge guardrails, attach some higher in the tree, or set "
             f"organization.limits.{ptype.per_target} if your quota differs",
         )
 

@@ -68,22 +68,48 @@ def check_scp_counts(
     accounts: Mapping[str, Account],
     limit: int,
 ) -> None:
+    managed = load_catalog().aws_managed("scp").name
     for target, attached in _attached(guardrails).items():
-        full = _full_aws_access(target, units, accounts)
-        count = len(attached) + (1 if full else 0)
-        if count <= limit:
-            continue
-        over = attached[-1]
-        names = ", ".join(g.key for g in attached)
-        out.add(
-            "TOO_MANY_SCPS",
-            ("guardrails", over.key, "targets", over.targets.index(target)),
-            f"{target!r} would carry {count} SCPs ("
-            + ("FullAWSAccess + " if full else "")
-            + f"{names}); the limit is {limit} per target",
-            "merge guardrails into one document, attach some higher in the tree, or set "
+        check_per_target_limit(
+            out,
+            target,
+            attached,
+            code="TOO_MANY_SCPS",
+            managed=managed if _full_aws_access(target, units, accounts) else None,
+            limit=limit,
+            what="SCPs",
+            fix="merge guardrails into one document, attach some higher in the tree, or set "
             "organization.limits.scps_per_target if your quota differs",
         )
+
+
+def check_per_target_limit(
+    out: Collector,
+    target: str,
+    attached: list[Guardrail],
+    *,
+    code: str,
+    managed: str | None,
+    limit: int,
+    what: str,
+    fix: str,
+) -> None:
+    """A target carries its guardrails of one type (`attached`, in spec order) and the
+    AWS-managed policy of the type where it is attached (`managed`); past the per-target limit,
+    `code` at the last guardrail's entry for the target."""
+    count = len(attached) + (1 if managed else 0)
+    if count <= limit:
+        return
+    over = attached[-1]
+    names = ", ".join(g.key for g in attached)
+    out.add(
+        code,
+        ("guardrails", over.key, "targets", over.targets.index(target)),
+        f"{target!r} would carry {count} {what} ("
+        + (f"{managed} + " if managed else "")
+        + f"{names}); the limit is {limit} per target",
+        fix,
+    )
 
 
 def check_lockout(
