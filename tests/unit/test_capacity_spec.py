@@ -242,9 +242,10 @@ def test_a_billing_owner_of_capacity_blocks_only_is_a_warning(write_spec):
         "{kind: on-demand, match: targeted}", "{kind: capacity-block}"
     )
     spec = load_spec(write_spec(HEAD + body.replace("{who}", "team-vision")))
-    found = [w for w in spec.warnings if w.code == "BILLING_OWNER_NOT_APPLICABLE"]
-    assert [(w.line, w.message, w.fix) for w in found] == [
+    found = [w for w in spec.warnings if w.code.startswith("BILLING_OWNER")]
+    assert [(w.code, w.location.line, w.message, w.fix) for w in found] == [
         (
+            "BILLING_OWNER_NOT_APPLICABLE",
             17,
             "every reservation of this share is a Capacity Block for ML (paid up front at "
             "purchase): `billing_owner` team-vision assigns nothing, and the plan leaves it out",

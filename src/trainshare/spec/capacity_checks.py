@@ -238,7 +238,6 @@ def _billing_owner(
             f"(paid up front at purchase): `billing_owner` {key} assigns nothing, and the plan "
             "leaves it out",
             "remove `billing_owner`",
-            Severity.WARNING,
         )
     account = accounts.get(key) or next((a for a in accounts.values() if a.id == key), None)
     if account is None:
