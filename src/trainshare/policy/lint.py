@@ -22,7 +22,7 @@ from trainshare.policy.iam import Action, IamIndex, iam_index
 from trainshare.policy.model import PolicyProblem, Statement
 from trainshare.policy.operators import FAMILIES, SET_PREFIXES, Operator
 from trainshare.policy.parse import read_document
-from trainshare.policy.rcp import worst_case_size
+from trainshare.policy.rcp import rcp_size_findings
 from trainshare.policy.resource_match import any_fits
 from trainshare.policy.validate import PolicyType, validate
 from trainshare.yamlsource import Path_, load_yaml
@@ -409,7 +409,7 @@ def lint_document(
     """Every finding for one parsed policy document."""
     findings = _Linter(document, kind, source, lines or {}, iam_index()).run()
     if kind is PolicyKind.RCP:
-        findings += _rcp_size(document, source, max_chars)
+        findings += rcp_size_findings(document, source, max_chars)
     if kind is PolicyKind.SCP:
         limit = max_chars or load_catalog().limits["scp_max_chars"].value
         size = len(minify(document))
@@ -473,28 +473,6 @@ def lint_rcp(
     """`lint_document` for a resource control policy: the IAM linter's findings, the RCP
     grammar's (`policy.rcp`), and its size with the longest organization ID."""
     return lint_document(document, PolicyKind.RCP, source, lines, max_chars)
-
-
-def _rcp_size(document: Mapping[str, Any], source: str, max_chars: int | None) -> list[Finding]:
-    limit = max_chars or load_catalog().limits["rcp_max_chars"].value
-    size = worst_case_size(document)
-    if size > limit:
-        return [
-            finding(
-                "POLICY_TOO_LARGE",
-                Location(source),
-                f"the minified RCP is {size:,} characters; the limit is {limit:,}",
-            )
-        ]
-    if size > 0.9 * limit:
-        return [
-            finding(
-                "POLICY_NEAR_SIZE_LIMIT",
-                Location(source),
-                f"the minified RCP is {size:,} of {limit:,} characters ({size / limit:.0%})",
-            )
-        ]
-    return []
 
 
 def _statement_path(where: str) -> tuple[int | None, str]:

