@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from typer.testing import CliRunner
@@ -92,12 +93,16 @@ def test_demo_deploys_audits_and_reports(tmp_path):
     # a resource's lines stay together, though Pulumi registers from several threads: within
     # each `+ Kind name` entry, its `(id)` line is its last
     entries: list[list[str]] = []
-    for line in out.split("deploying the Pulumi program")[1].split("deployed 32")[0].splitlines():
+    found = re.search(r"deployed (\d+) ", out)
+    assert found, out
+    deployed = int(found[1])
+    program = out.split("deploying the Pulumi program")[1].split(f"deployed {deployed} ")[0]
+    for line in program.splitlines():
         if line.startswith("  + "):
             entries.append([line])
         elif line.startswith("      ") and entries:
             entries[-1].append(line)
-    assert len(entries) == 32
+    assert len(entries) == deployed == 35  # the example's resources, each shown once
     for entry in entries:
         ids = [i for i, line in enumerate(entry) if line.startswith("      (")]
         assert ids in ([], [len(entry) - 1]), entry

@@ -95,7 +95,11 @@ def test_every_call_of_the_plans_scripts_is_granted_where_it_runs(write_spec):
         ("policy-type", "management", ENABLE_POLICY_TYPE)
     ]
     for command in commands:
-        account = "owner" if is_owner_node(command) else "management"
+        # a member account's role (an owner's, or a billing owner's for its acceptance) runs
+        # what owner.json grants; the stack's own credentials what management.json grants
+        environment = command.inputs.get("environment")
+        role = isinstance(environment, dict) and environment.get("TRAINSHARE_ROLE_ARN")
+        account = "owner" if is_owner_node(command) or role else "management"
         scripts += [
             (command.name, account, v)
             for k, v in command.inputs.items()
