@@ -19,6 +19,7 @@ from tests.property.test_matrix_equivalence import (
 from trainshare.access import Effect
 from trainshare.access.matrix import access_matrix
 from trainshare.access.model import FULL_AWS_ACCESS_DOCUMENT, AttachedPolicy, Level
+from trainshare.diff import access as diff_access
 from trainshare.diff.access import Renames, access_changes
 from trainshare.spec import PrincipalKind
 
@@ -155,3 +156,18 @@ def test_the_diff_finds_exactly_what_the_two_matrices_differ_in(models_pair, con
 def test_a_model_against_itself_decides_no_row(model, context):
     changes = access_changes(model, model, context=context)
     assert changes.changes == () and changes.decided == 0
+
+
+@settings(max_examples=40, deadline=None)
+@given(edited(), contexts)
+def test_past_the_reason_budget_the_same_decisions_change(models_pair, context):
+    """Each change's reasons traced for one of its accounts (REASON_BUDGET 0): the grouping is
+    coarser, the decisions are the same."""
+    old, new = models_pair
+    budget = diff_access.REASON_BUDGET
+    diff_access.REASON_BUDGET = 0
+    try:
+        changes = access_changes(old, new, context=context)
+    finally:
+        diff_access.REASON_BUDGET = budget
+    assert expanded(changes) == full_matrices(old, new, context)

@@ -19,6 +19,7 @@ from tests.conftest import EXAMPLE, check_golden
 from trainshare.access import Context, Effect
 from trainshare.cli import app
 from trainshare.diff import ACCEPTED_ERRORS, diff_specs
+from trainshare.diff import access as diff_access
 from trainshare.diff.guardrails import GuardrailAction
 from trainshare.diff.jsondiff import json_diff
 from trainshare.report.diff import MARKDOWN_MAX, access_line, reasons, render_diff, render_markdown
@@ -417,6 +418,7 @@ def test_text_and_json(folder):
         "accounts": 3,
         "risks": 2,
         "capacity": 0,
+        "reasons_sampled": False,
     }
     first = data["access"][1]
     assert first["accounts"] == ["team-vision"]
@@ -732,3 +734,33 @@ def test_a_lockout_the_old_spec_had_is_not_introduced_by_renaming_its_ou(folder)
     old = load_spec(folder / "trainshare.yaml", accept=ACCEPTED_ERRORS)
     found = diff_specs(old, load_spec(folder / "edited.yaml", accept=ACCEPTED_ERRORS))
     assert found.risks == () and found.access.changes == ()
+
+
+def test_past_the_budget_each_change_is_traced_for_one_of_its_accounts(folder, monkeypatch):
+    """The cost of the reasons stays bounded: past REASON_BUDGET (here 0) a change's reasons are
+    one named account's trace; the decisions that change are the same."""
+    full = compare(folder, EDITS, G5)
+    monkeypatch.setattr(diff_access, "REASON_BUDGET", 0)
+    found = compare(folder, EDITS, G5)
+    assert found.access.sampled and not full.access.sampled
+
+    def decisions(changes):
+        return {
+            (a.key, c.share, arn, action, c.before, c.after)
+            for c in changes.changes
+            for b in c.reasons
+            for arn, action in b.cells
+            for a in c.accounts
+        }
+
+    assert decisions(found.access) == decisions(full.access)
+    tightened = next(c for c in found.access.changes if c.after is Effect.DENY)
+    assert tightened.reasons[0].after.reason == (
+        "as for team-vision: SCP at OU ml/training: gpu-instance-types Statement[0] (Sid "
+        "DenyOtherEc2InstanceTypes) denies ec2:RunInstances"
+    )
+    text = render_diff(found).splitlines()
+    assert text[text.index("Access (who gains or loses what)") + 1] == (
+        "  (too many decisions change to trace each OU's: a change's reasons are traced for one "
+        "of its accounts, named; `trainshare access --explain` traces any other)"
+    )

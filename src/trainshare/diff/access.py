@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from trainshare.access.conditions import Context
@@ -34,6 +34,10 @@ from trainshare.spec import ROOT, PrincipalKind
 NOT_REACHED = Effect.IMPLICIT_DENY
 
 _ALLOWED = (Effect.ALLOW, Effect.CONDITIONAL)
+
+# reasons traced (a decision with its trace, per group of accounts and changing cell) before
+# the diff traces one account per change instead: at 20,000 about 2 s
+REASON_BUDGET = 20_000
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,9 @@ class AccessChange:
 class AccessChanges:
     changes: tuple[AccessChange, ...]
     decided: int  # rows (account, share) decided, both sides together
+    # more reasons to trace than REASON_BUDGET: each change's reasons were traced for one of
+    # its accounts (named in the reason), not for each OU and account level among them
+    sampled: bool = False
 
     @property
     def accounts(self) -> int:
@@ -379,7 +386,7 @@ def access_changes(
     after = _decide(new, scope, ctx, {}, {})
     compared: dict[tuple[int | None, int | None], tuple[_CellChange, ...]] = {}
     # (share, the cells' changes, the account's OU and own policies on each side) → accounts
-    groups: dict[tuple[Any, ...], list[tuple[AccountNode | None, AccountNode | None]]] = {}
+    groups: _Groups = {}
     contents = _Contents()
     for key in dict.fromkeys((*before.rows, *after.rows)):
         pair = (before.entries_id(key), after.entries_id(key))
@@ -397,7 +404,11 @@ def access_changes(
             _whereabouts(new, now_account, contents),
         )
         groups.setdefault(group, []).append((was_account, now_account))
-    reasons = _Reasons(old, new, ctx, renames)
+    # a reason is traced per group and cell; past the budget, per share and way of changing
+    # (one account's trace, which the reason names): the cost stays bounded
+    sampled = sum(len(key[1]) for key in groups) > REASON_BUDGET
+    groups = _coarse(groups) if sampled else groups
+    reasons = _Reasons(old, new, ctx, renames, sampled=sampled)
     # one line per cell (resource, action) that changes one way for one pair of reasons
     lines: dict[tuple[Any, ...], _Line] = {}
     for (share, changes, _, _), members in groups.items():
@@ -459,7 +470,25 @@ def access_changes(
         )
     out.sort(key=lambda c: (c.share, -len(c.accounts), c.where, c.actions))
     decided = sum(len(m.rows) for m in before.matrices) + sum(len(m.rows) for m in after.matrices)
-    return AccessChanges(tuple(out), decided)
+    return AccessChanges(tuple(out), decided, sampled)
+
+
+_Groups = dict[tuple[Any, ...], list[tuple[AccountNode | None, AccountNode | None]]]
+
+
+def _coarse(groups: _Groups) -> _Groups:
+    """The groups merged per share and way of changing (their OUs and levels aside)."""
+    out: _Groups = {}
+    for (share, changes, _, _), members in groups.items():
+        out.setdefault((share, changes, None, None), []).extend(members)
+    return out
+
+
+def _as_for(side: Side, account: AccountNode | None) -> Side:
+    """A side whose reason was traced for one account of a larger group: it says which."""
+    if account is None:
+        return side
+    return replace(side, reason=f"as for {account.label}: {side.reason}")
 
 
 class _Line:
@@ -502,13 +531,28 @@ def _whereabouts(model: AccessModel, account: AccountNode | None, contents: _Con
 class _Reasons:
     """The reason of a side, from the trace of one account's decision."""
 
-    def __init__(self, old: AccessModel, new: AccessModel, ctx: Context, renames: Renames):
+    def __init__(
+        self,
+        old: AccessModel,
+        new: AccessModel,
+        ctx: Context,
+        renames: Renames,
+        *,
+        sampled: bool = False,
+    ):
         self.models = {False: old, True: new}
         self.evaluators = {False: Evaluator(old), True: Evaluator(new)}
         self.ctx = ctx
         self.renames = renames
+        self.sampled = sampled  # the side stands for accounts it was not traced for: say whose
 
     def side(
+        self, newer: bool, share_key: str, account: AccountNode | None, cell: _CellChange
+    ) -> Side:
+        found = self._side(newer, share_key, account, cell)
+        return _as_for(found, account) if self.sampled else found
+
+    def _side(
         self, newer: bool, share_key: str, account: AccountNode | None, cell: _CellChange
     ) -> Side:
         """The cell's side (`newer`: the new model's) with its effect as the matrix decided

@@ -22,6 +22,10 @@ from trainshare.report.changes import changes_to_json, render_changes
 # GitHub refuses a comment over 65,536 characters; leave room for what CI adds around it
 MARKDOWN_MAX = 60_000
 REASONS_SHOWN = 2  # reasons per side in text and Markdown; JSON has each
+SAMPLED = (
+    "(too many decisions change to trace each OU's: a change's reasons are traced for one of "
+    "its accounts, named; `trainshare access --explain` traces any other)"
+)
 
 _ACTIONS = {
     GuardrailAction.ATTACHED: "+",
@@ -121,6 +125,8 @@ def render_diff(diff: SpecDiff) -> str:
     lines.append("Access (who gains or loses what)")
     if not diff.access.changes:
         lines.append("  no decision changes")
+    if diff.access.sampled:
+        lines.append(f"  {SAMPLED}")
     for change in diff.access.changes:
         lines.append(f"  {access_line(change)}")
         lines += [f"      {side}: {text}" for side, text in reasons(change)]
@@ -157,6 +163,7 @@ def diff_to_json(diff: SpecDiff) -> dict[str, Any]:
             "accounts": diff.access.accounts,
             "risks": len(diff.risks),
             "capacity": len(diff.capacity),
+            "reasons_sampled": diff.access.sampled,
         },
         "risks": [_risk_json(flag) for flag in diff.risks],
         "access": [
@@ -251,7 +258,7 @@ def render_markdown(diff: SpecDiff, top: int = 10) -> str:
         head.append("")
     sections: list[tuple[str, list[str]]] = []
     if diff.access.changes:
-        body = []
+        body = [SAMPLED] if diff.access.sampled else []
         for change in diff.access.changes:
             body.append(access_line(change))
             body += [f"    {side}: {text}" for side, text in reasons(change)]
