@@ -22,6 +22,8 @@ import yaml
 from ruamel.yaml import YAML, nodes
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.reader import ReaderError
+from ruamel.yaml.resolver import VersionedResolver
+from ruamel.yaml.tag import Tag
 
 from trainshare import inputs
 from trainshare.errors import SpecError
@@ -101,6 +103,9 @@ _CORE_SCALAR_TAGS = frozenset(
     f"tag:yaml.org,2002:{t}"
     for t in ("null", "bool", "int", "float", "str", "timestamp", "value", "merge")
 )
+# The tag both parsers give a plain scalar that has no tag of its own: `_scalar` resolves it
+# with YAML 1.2's core schema, and tells it from an explicit `!!str 012…`, which stays a string.
+_PLAIN_TAG = "tag:trainshare,2026:plain"
 _STR_TAG = "tag:yaml.org,2002:str"
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
@@ -222,7 +227,8 @@ def _line(node: Any) -> int:
 
 def _scalar(node: Any) -> Any:
     tag = node.tag
-    if not node.style and tag in _CORE_SCALAR_TAGS:  # plain: YAML 1.2's core schema decides
+    if tag == _PLAIN_TAG or (not node.style and tag in _CORE_SCALAR_TAGS and tag != _STR_TAG):
+        # plain (or `!!int 3`): YAML 1.2's core schema decides
         try:
             return resolve_scalar(node.value)
         except ValueError:
@@ -232,8 +238,8 @@ def _scalar(node: Any) -> Any:
                 f"a number of {len(node.value):,} characters (at most {inputs.MAX_NUMBER_CHARS})",
                 "quote it if it is a name; no value of a spec needs such a number",
             ) from None
-    if node.style and tag == _STR_TAG:
-        return node.value  # quoted, or a block scalar
+    if tag == _STR_TAG:
+        return node.value  # quoted, a block scalar, or tagged `!!str`
     raise _tag_refused(node)
 
 
@@ -253,9 +259,36 @@ def _walk(node: Any, file: str, mapping: type, sequence: type) -> Located:
     return Located(data=data, file=file, lines=walker.lines)
 
 
+class _PlainResolver(VersionedResolver):
+    """ruamel's YAML 1.2 resolver, but a plain scalar without a tag gets `_PLAIN_TAG`."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is nodes.ScalarNode and implicit[0]:
+            return Tag(suffix=_PLAIN_TAG)
+        return super().resolve(kind, value, implicit)
+
+
+def _libyaml_loader() -> type | None:
+    """libyaml's composer (when PyYAML was built with it), giving a plain scalar without a tag
+    `_PLAIN_TAG` (libyaml's own resolver is YAML 1.1's)."""
+    base = getattr(yaml, "CSafeLoader", None)
+    if base is None:
+        return None
+
+    def resolve(self: Any, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is yaml.ScalarNode and implicit[0]:
+            return _PLAIN_TAG
+        return base.resolve(self, kind, value, implicit)
+
+    return type("_PlainLoader", (base,), {"resolve": resolve})
+
+
+_LIBYAML_LOADER = _libyaml_loader()
+
+
 def _fast(text: str, file: str) -> Located | None:
     """The libyaml path; None when libyaml cannot read the text (ruamel then does)."""
-    loader = getattr(yaml, "CSafeLoader", None)
+    loader = _LIBYAML_LOADER
     if loader is None:
         return None
     try:
@@ -285,6 +318,7 @@ def load_yaml(text: str, file: str) -> Located:
 def load_yaml_ruamel(text: str, file: str) -> Located:
     """The pure-Python YAML 1.2 path (ruamel.yaml's composer), with its error reporting."""
     reader = YAML(typ="rt", pure=True)
+    reader.Resolver = _PlainResolver
     reader.max_depth = MAX_DEPTH + 1  # ruamel ≥ 0.19 counts the scalars too; older: recursion
     try:
         node = reader.compose(text)

@@ -260,3 +260,26 @@ def test_an_unknown_trusted_service_is_a_warning_with_the_lists_date(write_spec)
             "InvalidInputException if it does not",
         )
     ]
+
+
+@pytest.mark.parametrize("kind", ["scp", "rcp", "tag", "backup"])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("NaN", "NaN is not JSON (JSON has no NaN or Infinity)"),
+        ("Infinity", "Infinity is not JSON (JSON has no NaN or Infinity)"),
+        ("-Infinity", "-Infinity is not JSON (JSON has no NaN or Infinity)"),
+        ("1e999", "1e999 is too large for a number"),
+        ("1" + "0" * 60, "a number of 61 characters (at most 40)"),
+    ],
+)
+def test_a_document_of_any_type_holding_what_json_has_not_is_an_error(
+    write_spec, kind, value, message
+):
+    """Issue #16: strict JSON for every policy type (json.loads reads NaN and 1e999 as floats
+    that no policy, and no AWS API, can hold)."""
+    text = BASE + f"guardrails:\n  g: {{type: {kind}, document: g.json, targets: [ml]}}\n"
+    document = '{"Version": "2012-10-17",\n "Statement": ' + value + "}"
+    (issue,) = issues(write_spec, text, **{"g.json": document})
+    assert (issue.field, issue.line) == ("guardrails.g.document", 11)
+    assert message in issue.message and "g.json" in issue.message

@@ -15,13 +15,13 @@ adds (catalog/data/policy_types.yaml holds each type's facts).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from trainshare.catalog import Catalog, GuardrailTemplate, finding
 from trainshare.errors import SpecError
 from trainshare.findings import Finding, Location, Severity
+from trainshare.inputs import InputError, load_json
 from trainshare.policy.document import minify
 from trainshare.policy.lint import lint_rcp
 from trainshare.policy.management import ai_opt_out_document, lint_management_policy
@@ -95,8 +95,8 @@ def document_from_text(
     """A policy file of a non-SCP type: linted (located to its lines), then minified."""
     try:
         located = load_yaml(text, source)  # JSON is YAML: every element's line
-        document = json.loads(text)
-    except (ValueError, SpecError) as exc:
+        document = load_json(text, source)  # strict: no NaN, Infinity or endless numbers
+    except (InputError, SpecError) as exc:
         title = catalog.policy_types[kind].title
         report([finding("POLICY_SYNTAX", Location(source), f"not a JSON {title}: {exc}")])
         return None
