@@ -1,11 +1,13 @@
-"""Files trainshare writes where a user said (`--snapshot-out`, `--html`): checked before the work
-that fills them, written whole or not at all, and every failure a clear `OutputError`.
+"""Files trainshare writes where a user said (`--snapshot-out`, `--html`, a folder to fill):
+checked before the work that fills them, written whole or not at all, and every failure a clear
+`OutputError`.
 
 The companion of `inputs` (the bottom layer too: it imports nothing of trainshare's but
-`errors`). `check_writable` runs before a long audit or deploy, so a typo in a path does not
-cost the run; `write_text` writes beside the target and renames it into place, so a failure
-halfway leaves any older file as it was. A symbolic link (`/dev/stdout` is one), a device or a
-FIFO is written straight through, never replaced.
+`errors`). `check_writable` (a file) and `check_folder` (a folder to fill) run before a long
+audit or deploy, so a typo in a path does not cost the run; `write_text` writes beside the
+target and renames it into place, so a failure halfway leaves any older file as it was. A
+symbolic link (`/dev/stdout` is one), a device or a FIFO is written straight through, never
+replaced.
 """
 
 from __future__ import annotations
@@ -38,6 +40,20 @@ def check_writable(path: Path, what: str) -> None:
         raise _error(path, what, f"{folder} is not a folder", "choose another path")
     if not _writable(path if path.exists() else folder):
         raise _error(path, what, "permission denied", "choose a path you can write to")
+
+
+def check_folder(path: Path, what: str) -> None:
+    """Refuse, before any work, a folder to fill (`import --out`, `synth --out`, `init`) that
+    is not a folder, lies under something that is not, or is in a folder that cannot be
+    written: the nearest part of `path` that exists must be a folder you can write to."""
+    existing = next((p for p in (path, *path.parents) if os.path.lexists(p)), None)
+    if existing is None:
+        return
+    if not existing.is_dir():
+        reason = "it is not a folder" if existing == path else f"{existing} is not a folder"
+        raise _error(path, what, reason, "name a folder (it is created if missing)")
+    if not _writable(existing):
+        raise _error(path, what, "permission denied", "choose a folder you can write to")
 
 
 def write_text(path: Path, text: str, what: str) -> None:
@@ -89,4 +105,4 @@ def _example(what: str) -> str:
     return "access.html" if "html" in what.lower() or "report" in what else "snapshot.json"
 
 
-__all__ = ["OutputError", "check_writable", "write_text"]
+__all__ = ["OutputError", "check_folder", "check_writable", "write_text"]

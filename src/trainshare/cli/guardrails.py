@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Annotated
 
@@ -10,6 +9,7 @@ import typer
 
 from trainshare.catalog import GuardrailTemplate, load_catalog
 from trainshare.cli.common import Format, FormatOpt, err, fail, out, print_json
+from trainshare.inputs import load_json
 from trainshare.policy import minify, render_template
 from trainshare.policy.lint import PolicyKind, lint_document, lint_rcp
 from trainshare.report.guardrails import render_templates, rendered_to_json, templates_to_json
@@ -39,8 +39,8 @@ def guardrails_list(fmt: FormatOpt = Format.TEXT) -> None:
 def _param_value(template: GuardrailTemplate, name: str, text: str) -> object:
     kind = template.params[name].type if name in template.params else "string"
     if kind == "string_list":
-        if text.startswith("["):
-            return json.loads(text)
+        if text.startswith("["):  # JSON, strictly: a located error, never a traceback
+            return load_json(text, f"--param {name}")
         return [item.strip() for item in text.split(",") if item.strip()]
     if kind == "bool":
         if text.lower() not in ("true", "false"):

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from trainshare import outputs
 from trainshare.cli.common import (
     DEFAULT_REGION,
     EndpointOpt,
@@ -79,6 +80,7 @@ def import_(
     from trainshare.importer import IMPORT_FILE, import_snapshot, write_imported
     from trainshare.snapshot import Snapshot
 
+    outputs.check_folder(out_dir, "project")  # before reading AWS, not after it
     if snapshot is not None:
         live = Snapshot.read(snapshot)
         region = region or DEFAULT_REGION

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from trainshare import outputs
 from trainshare.cli.common import out
 
 
@@ -40,6 +41,7 @@ def init(
     """
     from trainshare.scaffold import init_project, init_split
 
+    outputs.check_folder(folder, "project")
     if not split:
         for path in init_project(folder):
             out.print(f"wrote {path}", markup=False)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from trainshare import outputs
 from trainshare.cli.common import fail, out
 
 
@@ -59,6 +60,7 @@ def synth(
         seed=seed,
         rcps=rcps,
     )
+    outputs.check_folder(out_dir, "synthetic organization")
     try:
         path = write_synthetic(out_dir, params, overwrite=False)
     except FileExistsError as exc:
