@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from trainshare.audit import diff
 from trainshare.catalog import permission_arn
-from trainshare.importer import IMPORT_FILE, import_snapshot, write_imported
+from trainshare.importer import IMPORT_FILE, import_snapshot, project_files, write_imported
 from trainshare.plan import kinds
 from trainshare.scaffold import ScaffoldError
 from trainshare.snapshot import Account, Association, Policy, ResourceShare, Snapshot, Unit
@@ -342,6 +342,40 @@ def test_a_dangling_symlink_in_the_target_folder_is_not_followed(tmp_path):
         write_imported(import_snapshot(small_org()), small_org(), out)
     assert list(outside.iterdir()) == []
     assert [p.name for p in out.iterdir()] == ["trainshare.yaml"]
+
+
+def written_by_import() -> list[str]:
+    """Every file `import` writes, relative to its folder."""
+    folder = Path("/project")
+    return [
+        str(p.relative_to(folder))
+        for p in project_files(import_snapshot(small_org()), small_org(), folder)
+    ]
+
+
+@pytest.mark.parametrize("name", written_by_import())
+def test_a_dangling_link_at_any_file_import_writes_is_not_followed(tmp_path, name):
+    out, outside = tmp_path / "o", tmp_path / "outside"
+    outside.mkdir()
+    (out / name).parent.mkdir(parents=True, exist_ok=True)
+    (out / name).symlink_to(outside / "stolen")
+    with pytest.raises(ScaffoldError, match="already exist"):
+        write_imported(import_snapshot(small_org()), small_org(), out)
+    assert list(outside.iterdir()) == []
+    assert [str(p.relative_to(out)) for p in out.rglob("*") if not p.is_dir()] == [name]
+
+
+@pytest.mark.parametrize(
+    "folder", sorted({str(Path(n).parent) for n in written_by_import()} - {"."})
+)
+def test_a_linked_folder_inside_the_target_folder_is_refused_wherever_it_is(tmp_path, folder):
+    out, outside = tmp_path / "o", tmp_path / "outside"
+    outside.mkdir()
+    (out / folder).parent.mkdir(parents=True, exist_ok=True)
+    (out / folder).symlink_to(outside)
+    with pytest.raises(ScaffoldError, match="is a symbolic link"):
+        write_imported(import_snapshot(small_org()), small_org(), out)
+    assert list(outside.iterdir()) == []
 
 
 def test_a_linked_folder_inside_the_target_folder_is_refused(tmp_path):
