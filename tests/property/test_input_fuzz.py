@@ -374,6 +374,8 @@ def command_lines(draw) -> list[str]:
                 ["capacity", example, "--snapshot", "/dev/null", "--idle-hours", value],
                 ["lint", "--type", value, str(EXAMPLE.parent / "policies")],
                 ["lint", "--fail-on", value, str(EXAMPLE.parent / "policies")],
+                ["diff", example, example, "--context", value],
+                ["diff", example, value],
                 ["schema", value],
                 [value],
             ]

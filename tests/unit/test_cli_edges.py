@@ -15,6 +15,7 @@ from tests.conftest import EXAMPLE
 from tests.property.test_import_names import organization, ou_id
 from trainshare import outputs
 from trainshare.cli import app
+from trainshare.cli.diff import SpecRefArg
 from trainshare.outputs import OutputError, write_text
 
 runner = CliRunner()
@@ -171,6 +172,8 @@ INPUT_SLOTS = {
     ("demo", "spec"): ["demo", FILE],
     ("emulator", "spec"): ["emulator", "--spec", FILE],
     ("import", "snapshot"): ["import", "--snapshot", FILE, "--out", "/nonexistent/never"],
+    ("diff", "old"): ["diff", FILE, str(EXAMPLE)],
+    ("diff", "new"): ["diff", str(EXAMPLE), FILE],
 }
 # Each place a command writes: a file, or a folder it fills.
 OUTPUT_FILES = {
@@ -197,15 +200,18 @@ OUTPUT_FOLDERS = {
 
 
 def path_parameters() -> set[tuple[str, str]]:
-    """(command, parameter) for every parameter of the CLI typed as a path."""
+    """(command, parameter) for every parameter of the CLI typed as a path, or a spec
+    reference (`diff`'s file or git:REV:PATH)."""
     found = set()
     groups = [((), app)]
     while groups:
         prefix, typer_app = groups.pop()
         for command in typer_app.registered_commands:
             name = " ".join((*prefix, command.name or command.callback.__name__))
-            for parameter, hint in typing.get_type_hints(command.callback).items():
-                if Path in (hint, *typing.get_args(hint)):
+            hints = typing.get_type_hints(command.callback, include_extras=True)
+            for parameter, hint in hints.items():
+                base, *meta = typing.get_args(hint) if hasattr(hint, "__metadata__") else (hint,)
+                if Path in (base, *typing.get_args(base)) or SpecRefArg in meta:
                     found.add((name, parameter))
         groups += [((*prefix, g.name), g.typer_instance) for g in typer_app.registered_groups]
     return found
