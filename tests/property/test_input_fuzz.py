@@ -1,9 +1,10 @@
-"""A bounded fuzz suite over what users and AWS hand trainshare (issue #16): specs, policies and
-snapshots, mutated in their text and in their structure, fed to the commands that read them.
+"""A bounded fuzz suite over what users and AWS hand trainshare (issue #16): specs, policies,
+snapshots and simulate requests, mutated in their text and in their structure, and values on the
+command line, fed to the commands that read them.
 
-Whatever the input, a command exits 0, 1 or 2 — nothing else, never a traceback — within a bound
-on its work (function calls, counted) and on its memory. Each test has a fixed example budget (derandomized: the same examples on
-every run), so the suite stays well under a minute.
+Whatever the input, a command exits 0, 1 or 2 (`diff`: 0, 1 or 3) — nothing else, never a
+traceback — within a bound on its work (function calls, counted) and on its memory. Each test
+has a fixed example budget (derandomized: the same examples on every run).
 """
 
 from __future__ import annotations
@@ -387,3 +388,22 @@ def command_lines(draw) -> list[str]:
 @given(args=command_lines())
 def test_any_value_on_the_command_line_is_an_answer_or_an_error(args):
     run(*args)
+
+
+# -- simulate requests ------------------------------------------------------------------------
+
+SIMULATE_EXAMPLES = sorted((EXAMPLE.parent.parent / "simulate").glob("*.json"))
+
+
+@fuzz(40)
+@given(
+    data=st.data(),
+    base=st.sampled_from([path.read_text() for path in SIMULATE_EXAMPLES]),
+)
+def test_mutated_simulate_requests_are_answered_or_refused_cleanly(tmp_path_factory, data, base):
+    text = data.draw(
+        st.one_of(text_mutations(base), structure_mutations(json.loads(base)).map(json.dumps))
+    )
+    path = tmp_path_factory.mktemp("simulate") / "request.json"
+    path.write_text(text, encoding="utf-8", errors="surrogatepass")
+    assert run("simulate", str(path), "-f", "json") in (0, 1)
