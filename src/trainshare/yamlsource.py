@@ -357,9 +357,14 @@ def _syntax_error(text: str, file: str, exc: MarkedYAMLError) -> SpecError:
     message = f"not valid YAML: {exc.problem or exc.context}"
     context = exc.context_mark
     if exc.problem and exc.context and context is not None and context.line + 1 != line:
-        source = text.splitlines()[context.line] if context.line < text.count("\n") + 1 else ""
-        shown = f" (`{source.strip()[:60]}`)" if source.strip() else ""
-        message += f", {exc.context} that starts at line {context.line + 1}{shown}"
+        message += f", {exc.context} that starts at line {context.line + 1}"
+        message += _shown(text, context.line)
+    if line is not None and (quoted := _open_quote(text, line)) is not None:
+        start, end = quoted
+        message += (
+            f", after a quoted string that runs from line {start}{_shown(text, start - 1)} to "
+            f"line {end} — is its closing quote missing?"
+        )
     return _refused(
         "YAML_SYNTAX",
         file,
@@ -367,6 +372,33 @@ def _syntax_error(text: str, file: str, exc: MarkedYAMLError) -> SpecError:
         message,
         "fix the YAML syntax there (indentation, quotes, colons)",
     )
+
+
+def _shown(text: str, index: int) -> str:
+    """` (`the line`)`, the 0-based line `index` of `text`, shortened; empty if blank."""
+    lines = text.splitlines()
+    source = lines[index].strip() if 0 <= index < len(lines) else ""
+    return f" (`{source[:60]}`)" if source else ""
+
+
+def _open_quote(text: str, line: int) -> tuple[int, int] | None:
+    """(first, last line) of a quoted string spanning lines that ends just before `line` or on
+    it: a quote left open runs on to the next quote, and the parser trips only after it."""
+    last = None
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        for token in yaml.scan(text, Loader=loader):
+            if token.start_mark.line + 1 > line:
+                break
+            if (
+                isinstance(token, yaml.ScalarToken)
+                and token.style in ('"', "'")
+                and token.start_mark.line != token.end_mark.line
+            ):
+                last = (token.start_mark.line + 1, token.end_mark.line + 1)
+    except yaml.YAMLError:
+        pass  # the error being explained: the tokens before it are what counts
+    return last if last is not None and last[1] >= line - 1 else None
 
 
 def read_yaml(path: Path) -> Located:

@@ -8,14 +8,19 @@ README's limit, not an accident of one example.
 - A number of n digits reads while n <= 40.
 - A tag outside YAML's core schema is YAML_TAG wherever it stands; `!!str` keeps any plain
   text a string (an account ID's leading zero included).
+- A bracket or a quote left open on any line of the example is named on that line, however far
+  on the parser trips.
 """
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import EXAMPLE
 from trainshare.errors import SpecError
 from trainshare.inputs import MAX_NUMBER_CHARS
 from trainshare.yamlsource import (
@@ -125,3 +130,27 @@ PLAIN = st.one_of(
 @given(text=PLAIN)
 def test_a_str_tag_keeps_any_plain_text_a_string(loader, text):
     assert outcome(loader, f"a: !!str {text}\nb: [!!str {text}]\n") == {"a": text, "b": [text]}
+
+
+# -- a syntax error names where the structure went wrong --------------------------------------
+
+EXAMPLE_LINES = (EXAMPLE.read_text()).split("\n")
+VALUE_LINES = [
+    i
+    for i, line in enumerate(EXAMPLE_LINES)
+    if re.match(r"^\s*[A-Za-z_][\w-]*: \S", line) and not line.lstrip().startswith("#")
+]
+
+
+@pytest.mark.parametrize("opened", ["[a, b", "{a: b", '"abc', "'abc"])
+@pytest.mark.parametrize("index", VALUE_LINES, ids=lambda i: f"line{i + 1}")
+def test_a_bracket_or_quote_left_open_is_named_where_it_opened(index, opened):
+    """Any value of the example, its bracket or quote left open: the parser trips lines later
+    (a quote runs on to the next quote), and the error still names the line it opened on."""
+    key = EXAMPLE_LINES[index].split(": ", 1)[0]
+    text = "\n".join([*EXAMPLE_LINES[:index], f"{key}: {opened}", *EXAMPLE_LINES[index + 1 :]])
+    with pytest.raises(SpecError) as caught:
+        load_yaml(text, "f.yaml")
+    (issue,) = caught.value.issues
+    assert issue.code == "YAML_SYNTAX"
+    assert f" line {index + 1} (`{key.strip()}: {opened}`)" in issue.message

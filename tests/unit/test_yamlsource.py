@@ -158,6 +158,19 @@ def test_a_syntax_error_names_where_the_structure_went_wrong():
     )
 
 
+def test_a_quote_left_open_is_named_where_it_opened():
+    text = 'version: 1\naccounts:\n  a: {id: "1}\n  b: {id: x}\n  c: {id: "2"}\n'
+    with pytest.raises(SpecError) as caught:
+        load_yaml(text, "f.yaml")
+    (issue,) = caught.value.issues
+    assert (issue.code, issue.line) == ("YAML_SYNTAX", 5)
+    assert issue.message == (
+        "not valid YAML: expected ',' or '}', but got '<scalar>', while parsing a flow mapping "
+        'that starts at line 3 (`a: {id: "1}`), after a quoted string that runs from line 3 '
+        '(`a: {id: "1}`) to line 5 — is its closing quote missing?'
+    )
+
+
 @pytest.mark.parametrize(
     ("path", "message"),
     [
