@@ -168,9 +168,12 @@ json_values = st.recursive(
         st.floats(allow_nan=False, allow_infinity=False),
         st.text(max_size=12),
         st.sampled_from(["r-ab12", "ou-ab12-11111111", "111111111111", "p-FullAWSAccess", "{}"]),
+        st.builds(list),
+        st.builds(dict),
     ),
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    lambda inner: st.one_of(  # non-empty: the empty ones are leaves (so hypothesis sees a
+        st.lists(inner, min_size=1, max_size=3),  # strategy that recurses)
+        st.dictionaries(st.text(max_size=8), inner, min_size=1, max_size=3),
     ),
     max_leaves=8,
 )
