@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from trainshare.catalog import finding
+from trainshare.catalog import finding, load_catalog
 from trainshare.cli.common import (
     Format,
     FormatOpt,
@@ -33,11 +33,13 @@ from trainshare.report import (
     render_issues,
     render_plan,
 )
+from trainshare.report.effective import effective_to_json, render_effective
 from trainshare.report.plan import moves
 from trainshare.report.tables import ISSUE_COLUMNS, PLAN_COLUMNS, to_csv
 from trainshare.snapshot import Snapshot
 from trainshare.spec import Spec, load_spec
 from trainshare.spec.changes import compare_specs
+from trainshare.spec.org_policies import effective_policies
 from trainshare.yamlsource import read_yaml
 
 AgainstOpt = Annotated[
@@ -163,8 +165,9 @@ def plan(
     ] = None,
 ) -> None:
     """Show what `pulumi up` will create (+) and adopt (=), per account and Region, with every
-    policy document; with --against OLD, what it changes in the stack deployed from OLD, and
-    why; with --snapshot, which adopted accounts it moves.
+    policy document and each account's effective management policies; with --against OLD, what
+    it changes in the stack deployed from OLD, and why; with --snapshot, which adopted accounts
+    it moves.
 
     Example:
 
@@ -185,13 +188,20 @@ def plan(
         out.print(render_changes(changes, str(against), str(spec)), markup=False, end="")
         return
     moved = moves(loaded, Snapshot.read(snapshot)) if snapshot is not None else None
+    catalog = load_catalog()
+    effective = effective_policies(loaded.guardrails, loaded.units, loaded.accounts, catalog)
+    titles = {key: t.title for key, t in catalog.policy_types.items()}
     if fmt is Format.JSON:
         document = plan_to_json(graph)
         if moved is not None:
             document["moves"] = moved
+        if effective:
+            document["effective_policies"] = effective_to_json(effective, titles)
         print_json(document)
         return
     if fmt is Format.CSV:
         sys.stdout.write(to_csv(PLAN_COLUMNS, plan_to_json(graph)["resources"]))
         return
     out.print(render_plan(graph, loaded.limits, str(spec), moved), markup=False, end="")
+    if effective:
+        out.print("\n" + render_effective(effective, titles), markup=False, end="")

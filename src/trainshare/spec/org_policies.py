@@ -11,10 +11,15 @@ adds (catalog/data/policy_types.yaml holds each type's facts).
   resources in the management account (orgs_manage_policies_rcps).
 - `ai_services_opt_out: all` (or a list of AI services) on a unit is an AI services opt-out
   policy attached to it: `ai-services-opt-out-<path>`.
+- A management policy's effective policy per account (`policy.effective`): a value operator a
+  policy higher up locks (`@@operators_allowed_for_child_policies`) has no effect, and two
+  policies on one target assigning one setting leave it to the order AWS attached them in —
+  both warnings, since AWS accepts the documents.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -23,11 +28,12 @@ from trainshare.errors import SpecError
 from trainshare.findings import Finding, Location, Severity
 from trainshare.inputs import InputError, load_json
 from trainshare.policy.document import minify
+from trainshare.policy.effective import Attached, Effective, EffectiveMerger, Level
 from trainshare.policy.lint import lint_rcp
 from trainshare.policy.management import ai_opt_out_document, lint_management_policy
 from trainshare.policy.templates import ORG_ID_PLACEHOLDER
 from trainshare.spec.issues import Collector
-from trainshare.spec.resolved import ROOT, Guardrail, Unit
+from trainshare.spec.resolved import ROOT, Account, Guardrail, Unit
 from trainshare.spec.scp_checks import check_per_target_limit
 from trainshare.yamlsource import Path_, load_yaml
 
@@ -249,3 +255,94 @@ def warn_unknown_trusted_service(
         hint or "if AWS lists it now, add it to catalog/data/trusted_services.yaml",
         Severity.WARNING,
     )
+
+
+def effective_policies(
+    guardrails: Mapping[str, Guardrail],
+    units: Mapping[str, Unit],
+    accounts: Mapping[str, Account],
+    catalog: Catalog,
+) -> dict[str, dict[str, Effective]]:
+    """Management type → account key → its effective policy (types no guardrail has, and
+    accounts none applies to, left out). Policies on one target apply in the spec's order (AWS:
+    attachment order, which parallel attachment does not fix)."""
+    by_type: dict[str, dict[str, list[Attached]]] = {}
+    for guardrail in guardrails.values():
+        ptype = catalog.policy_types.get(guardrail.type)
+        if ptype is None or not ptype.is_management:
+            continue
+        try:
+            document = json.loads(guardrail.document)
+        except ValueError:
+            continue  # reported where the document was read
+        for target in guardrail.targets:
+            at = by_type.setdefault(guardrail.type, {}).setdefault(target, [])
+            at.append(Attached(guardrail.key, document))
+    found: dict[str, dict[str, Effective]] = {}
+    for kind in [k for k in catalog.policy_types if k in by_type]:
+        attached = by_type[kind]
+        merger = EffectiveMerger()
+        for key, account in accounts.items():
+            path = [*_unit_chain(account.unit, units), key]
+            levels = [Level(t, tuple(attached.get(t, ()))) for t in (ROOT, *path)]
+            if any(level.policies for level in levels):
+                found.setdefault(kind, {})[key] = merger.merge(levels)
+    return found
+
+
+def _unit_chain(unit: str, units: Mapping[str, Unit]) -> list[str]:
+    chain: list[str] = []
+    while unit != ROOT and unit in units and len(chain) <= len(units):
+        chain.append(unit)
+        unit = units[unit].parent
+    return chain[::-1]
+
+
+def check_effective(
+    out: Collector,
+    guardrails: Mapping[str, Guardrail],
+    units: Mapping[str, Unit],
+    accounts: Mapping[str, Account],
+    catalog: Catalog,
+) -> None:
+    """Warnings for what AWS leaves out of an account's effective management policy: an
+    operator a policy higher up locks, a second assign of one setting on one target."""
+    seen: set[tuple[str, str, str, str]] = set()
+    for kind, per_account in effective_policies(guardrails, units, accounts, catalog).items():
+        title = catalog.policy_types[kind].title
+        for effective in per_account.values():
+            for item in effective.ignored:
+                key = (item.policy, item.target, item.where, item.operator)
+                if key in seen:
+                    continue
+                seen.add(key)
+                where = (
+                    _guardrail_path(guardrails[item.policy]) if item.policy in guardrails else ()
+                )
+                if item.kind == "locked":
+                    out.add(
+                        "MGMT_POLICY_OVERRIDE_IGNORED",
+                        where,
+                        f"{title} {item.policy!r} on {item.target}: {item.operator} at "
+                        f"{item.where} has no effect: {item.reason}",
+                        "drop it, or allow the operator in the policy above "
+                        "(@@operators_allowed_for_child_policies)",
+                        Severity.WARNING,
+                    )
+                else:
+                    out.add(
+                        "MGMT_POLICY_ASSIGN_CONFLICT",
+                        where,
+                        f"{title} {item.policy!r} on {item.target} assigns {item.where} "
+                        f"differently from another policy there ({item.reason}); AWS keeps the "
+                        "first one attached, and the policies attach in parallel",
+                        "set it in one of the policies only",
+                        Severity.WARNING,
+                    )
+
+
+def _guardrail_path(guardrail: Guardrail) -> Path_:
+    """Where a guardrail is written: under guardrails, or a unit's ai_services_opt_out."""
+    if guardrail.description.endswith(f"({OPT_OUT_KEY} on {guardrail.targets[0]})"):
+        return ("units", *guardrail.targets[0].split("/"), OPT_OUT_KEY)
+    return ("guardrails", guardrail.key)

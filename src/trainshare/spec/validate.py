@@ -103,6 +103,7 @@ def validate_spec(
         limit=ctx.limits["scps_per_target"],
     )
     org_policies.check_counts(ctx.out, guardrails, ctx.limits, ctx.catalog)
+    org_policies.check_effective(ctx.out, guardrails, units, accounts, ctx.catalog)
     check_lockout(ctx.out, guardrails=scps, units=units, accounts=accounts)
     policy_shares = PolicyShareChecks(ctx.out, ctx.catalog, base_dir)
     shares = share_section.shares(
