@@ -96,11 +96,15 @@ def test_guardrails_list_shows_every_template_with_a_description():
     result = runner.invoke(app, ["guardrails", "list"])
     assert result.exit_code == 0
     lines = result.stdout.strip().splitlines()
-    assert len(lines) == 13
+    assert len(lines) == 15
     assert lines[1].split()[:2] == ["deny-external-sharing", "scp"]
     assert "RAM shares cannot be opened to principals outside the organization" in lines[1]
-    secure = next(line for line in lines if line.startswith("rcp-secure-transport"))
-    assert secure.split()[1] == "rcp"
+    kinds = {line.split()[0]: line.split()[1] for line in lines}
+    assert kinds["rcp-secure-transport"] == "rcp"
+    assert kinds["tag-training-tags"] == "tag"
+    assert kinds["ec2-gpu-images-imdsv2"] == "declarative-ec2"
+    starts = {line.index(line.split()[2]) for line in lines}  # descriptions in one column
+    assert len(starts) == 1
 
 
 def test_guardrails_show_prints_the_minified_document_and_its_size():

@@ -12,10 +12,14 @@ from trainshare.cli.common import Format, FormatOpt, err, fail, out, print_json
 from trainshare.inputs import load_json
 from trainshare.policy import minify, render_template
 from trainshare.policy.lint import PolicyKind, lint_document, lint_rcp
+from trainshare.policy.management import lint_management_policy
 from trainshare.report.guardrails import render_templates, rendered_to_json, templates_to_json
 from trainshare.report.tables import FINDING_COLUMNS, to_csv
 
-HELP = "The guardrail templates trainshare ships (catalog/guardrails): SCPs and RCPs."
+HELP = (
+    "The guardrail templates trainshare ships (catalog/guardrails): SCPs, RCPs, tag and EC2 "
+    "declarative policies."
+)
 
 
 def guardrails_list(fmt: FormatOpt = Format.TEXT) -> None:
@@ -95,8 +99,11 @@ def guardrails_show(
         fail(f"cannot render {name!r}")
     text = minify(document)
     limit = catalog.limits[catalog.policy_types[template.type].max_chars].value
+    ptype = catalog.policy_types[template.type]
     if template.type == "rcp":
         findings = lint_rcp(document, f"template {name}")
+    elif ptype.is_management:
+        findings = lint_management_policy(document, ptype, f"template {name}")
     else:
         findings = lint_document(document, PolicyKind.SCP, f"template {name}")
     if fmt is Format.JSON:

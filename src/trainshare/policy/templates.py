@@ -4,7 +4,8 @@ A template's document is ordinary policy JSON with three additions, all resolved
 `{"$param": NAME}` (optionally with `"$prefix"` and `"$suffix"`) stands for a parameter's value,
 and a list parameter inside a list is spliced into it; a statement with
 `"$when": NAME` is kept only when that bool parameter is true; one with `"$each": NAME` is repeated
-for each item of that list parameter, with `${item}` and `${item_sid}` set; `${access_role}`,
+for each item of that list parameter, with `${item}` and `${item_sid}` set (in a mapping, its
+keys are repeated: a tag policy's `"${item}": {…}` per tag); `${access_role}`,
 `${partition}` and string parameters (`${tag_key}`) are replaced in keys and strings. IAM policy
 variables such as `${aws:username}` are left as they are. A condition whose values render to an
 empty list is dropped, since an empty condition
@@ -89,6 +90,13 @@ def _substitute(text: str, context: Mapping[str, str]) -> str:
 
 def _render(node: Any, values: Mapping[str, Any], context: Mapping[str, str]) -> Any:
     if isinstance(node, dict):
+        if "$each" in node:  # keys of a mapping, once per item (a tag policy's tag keys)
+            body = {k: v for k, v in node.items() if k != "$each"}
+            merged: dict[str, Any] = {}
+            for item in values[str(node["$each"])]:
+                item_context = {**context, "item": item, "item_sid": _sid_part(item)}
+                merged.update(_render(body, values, item_context))
+            return merged
         if "$param" in node:
             value = values[node["$param"]]
             prefix = _substitute(node.get("$prefix", ""), context)

@@ -1,4 +1,4 @@
-"""The shipped guardrail templates, SCPs and RCPs (`guardrails list`, `guardrails show`)."""
+"""The shipped guardrail templates of every policy type (`guardrails list`, `guardrails show`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,10 @@ from trainshare.findings import Finding
 def render_templates(templates: Mapping[str, GuardrailTemplate]) -> str:
     """One line a template: its name, padded to the longest, its type and its description."""
     width = max(len(name) for name in templates)
-    return "\n".join(f"{t.name:<{width}}  {t.type:<4} {t.description}" for t in templates.values())
+    kinds = max(len(t.type) for t in templates.values())
+    return "\n".join(
+        f"{t.name:<{width}}  {t.type:<{kinds}} {t.description}" for t in templates.values()
+    )
 
 
 def templates_to_json(templates: Mapping[str, GuardrailTemplate]) -> dict[str, Any]:
