@@ -143,6 +143,13 @@ def test_a_changed_tag_policy_and_an_extra_attachment_are_drift(emulator, deploy
             "attached where the spec does not attach it",
         ),
     ]
+    # what it does to the account under the root: the changed policy now reaches it
+    assert [(f.code, f.message) for f in report.findings] == [
+        (
+            "EFFECTIVE_POLICY_DIFFERS",
+            'data (222222222222): tags.team.tag_key is "Team", the spec\'s (not set)',
+        )
+    ]
 
 
 def test_import_writes_each_policy_with_its_type_and_the_org_id_and_audits_clean(

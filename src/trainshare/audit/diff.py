@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from trainshare.audit.effective import effective_findings
 from trainshare.capacity.view import shared_capacity, statement_differences
 from trainshare.catalog import finding, load_catalog, ou_arn_prefix, parse_arn, permission_arn
 from trainshare.findings import Finding, Location, Severity
@@ -110,6 +111,9 @@ class _Differ:
         self._resource_policies()
         self._capacity()
         self._live_levels()
+        self.report.findings += effective_findings(
+            self.spec, self.live, self.account_ids, load_catalog()
+        )
         self.report.drift.sort(key=lambda d: (d.object, d.name, d.kind, d.detail))
         self.report.findings.sort(key=lambda f: (f.code, str(f.location), f.message))
         return self.report
