@@ -45,12 +45,13 @@ unit: $(VENV)/.installed-dev chromium
 
 test: lint typecheck unit
 
-# Benchmarks: rewrite BENCHMARKS.md (sizes S and M; bench-full adds L, about 10 minutes more).
+# Benchmarks: rewrite BENCHMARKS.md (sizes S and M; bench-full adds L and L-rcp, about 12 minutes
+# more).
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.run --sizes S,M --repeat 5 --audit M --throttled-audit M --out BENCHMARKS.md
 
 bench-full: $(VENV)/.installed-dev
-	$(BIN)/python -m bench.run --sizes S,M,L --repeat 5 --audit M --throttled-audit L --out BENCHMARKS.md
+	$(BIN)/python -m bench.run --sizes S,M,L,L-rcp --repeat 5 --audit M --throttled-audit L --out BENCHMARKS.md
 
 # Rewrite the golden files from the current output (review the diff before committing).
 golden: $(VENV)/.installed-dev

@@ -1,7 +1,7 @@
 """trainshare's benchmarks: every stage at organization scale, medians and side-by-side ratios.
 
     python -m bench.run --sizes S,M --repeat 5 --out BENCHMARKS.md     (make bench)
-    python -m bench.run --sizes S,M,L --out BENCHMARKS.md              (make bench-full)
+    python -m bench.run --sizes S,M,L,L-rcp --out BENCHMARKS.md        (make bench-full)
 
 Sizes are synthetic organizations (trainshare.synth, seed 7). Each stage is timed `repeat` times
 (median reported) and run once more under tracemalloc for its peak Python memory. Ratios are
@@ -710,6 +710,20 @@ def _judge_capacity(ratios: dict[str, dict[str, float]]) -> list[str]:
     ]
 
 
+def rcp_matrix_target(rows: Mapping[str, Mapping[str, Measure]]) -> list[str]:
+    """Issue #18's target: the matrix at L with data-perimeter RCPs (L-rcp) under 1 s."""
+    matrix = rows.get("access matrix", {})
+    if "L-rcp" not in matrix:
+        return []
+    with_rcps = matrix["L-rcp"].median
+    beside = f" (L without RCPs: {matrix['L'].median:.2f} s)" if "L" in matrix else ""
+    verdict = "**met**" if with_rcps < 1 else "**missed**"
+    return [
+        f"access matrix at L with 60 RCPs (L-rcp) < 1 s (issue #18): {with_rcps:.2f} s"
+        f"{beside} — {verdict}"
+    ]
+
+
 def judge(results: Results) -> list[str]:
     """Each target against the measured figures: met, missed, or not measured at that size."""
     rows, ratios = results.rows, results.ratios
@@ -755,7 +769,7 @@ def judge(results: Results) -> list[str]:
             f"access matrix ≥ 50× per-cell: {largest[1]:.1f}× at {largest[0]} — "
             f"{verdict(largest[1] >= 50)} (L not run)"
         )
-    out += _judge_diff(ratios) + _judge_capacity(ratios)
+    out += _judge_diff(ratios) + _judge_capacity(ratios) + rcp_matrix_target(rows)
     same_resources = ratios.get("component overhead", {})
     small_resources = ratios.get("component / 2-input resources", {})
     if "L" in same_resources:

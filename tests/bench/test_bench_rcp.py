@@ -3,7 +3,7 @@ data-perimeter RCPs that validate, plan, and reach the access matrix."""
 
 from __future__ import annotations
 
-from bench.run import SIZES, run
+from bench.run import SIZES, Measure, Results, judge, rcp_matrix_target, run
 
 from trainshare.access import model_from_spec
 from trainshare.access.conditions import Context
@@ -50,3 +50,17 @@ def test_the_rcp_sizes_run_through_the_bench():
     assert SIZES["L-rcp"].rcps > 0 and SIZES["L-rcp"].accounts == SIZES["L"].accounts
     results = run(["S-rcp"], repeat=1, audit_sizes=set(), component_sizes=set())
     assert results.rows["access matrix"]["S-rcp"].median > 0
+
+
+def test_the_judge_states_the_rcp_matrix_target():
+    results = Results(["L-rcp"], repeat=1)
+    results.rows["access matrix"] = {"L-rcp": Measure(0.8, [0.8])}
+    assert "access matrix at L with 60 RCPs (L-rcp) < 1 s (issue #18): 0.80 s — **met**" in judge(
+        results
+    )
+    rows = {"access matrix": {"L-rcp": Measure(1.2, [1.2]), "L": Measure(0.9, [0.9])}}
+    assert rcp_matrix_target(rows) == [
+        "access matrix at L with 60 RCPs (L-rcp) < 1 s (issue #18): 1.20 s (L without RCPs: "
+        "0.90 s) — **missed**"
+    ]
+    assert rcp_matrix_target({"access matrix": {"L": Measure(0.9, [0.9])}}) == []
