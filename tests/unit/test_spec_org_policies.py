@@ -281,5 +281,5 @@ def test_a_document_of_any_type_holding_what_json_has_not_is_an_error(
     text = BASE + f"guardrails:\n  g: {{type: {kind}, document: g.json, targets: [ml]}}\n"
     document = '{"Version": "2012-10-17",\n "Statement": ' + value + "}"
     (issue,) = issues(write_spec, text, **{"g.json": document})
-    assert (issue.field, issue.line) == ("guardrails.g.document", 11)
+    assert (issue.location.path, issue.location.line) == ("guardrails.g.document", 11)
     assert message in issue.message and "g.json" in issue.message

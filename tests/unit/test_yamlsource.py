@@ -163,7 +163,7 @@ def test_a_quote_left_open_is_named_where_it_opened():
     with pytest.raises(SpecError) as caught:
         load_yaml(text, "f.yaml")
     (issue,) = caught.value.issues
-    assert (issue.code, issue.line) == ("YAML_SYNTAX", 5)
+    assert (issue.code, issue.location.line) == ("YAML_SYNTAX", 5)
     assert issue.message == (
         "not valid YAML: expected ',' or '}', but got '<scalar>', while parsing a flow mapping "
         'that starts at line 3 (`a: {id: "1}`), after a quoted string that runs from line 3 '
