@@ -6,6 +6,7 @@ neither by hand; prose (docstrings, messages) may name them."""
 from __future__ import annotations
 
 import ast
+import importlib
 
 import pytest
 
@@ -92,3 +93,36 @@ def test_the_homes_spell_them_as_aws_does():
 def test_a_type_without_an_aws_managed_policy_says_so():
     with pytest.raises(KeyError, match="policy type tag has no AWS-managed policy"):
         load_catalog().aws_managed("tag")
+
+
+def test_the_key_sets_are_global_condition_keys_and_read_where_they_are_meant():
+    catalog = load_catalog()
+    known = {k.lower().rstrip("/") for k in catalog.global_condition_keys}
+    for name, keys in catalog.key_sets.items():
+        assert keys <= known, (name, sorted(keys - known))
+    sets = catalog.key_sets
+    assert sorted(sets) == [
+        "caller_account",
+        "org_narrowing",
+        "rcp_caller",
+        "resource_policy_per_account",
+        "service_source",
+    ]
+    # the SCP side and the RCP side both decide per caller on the principal's own keys; only
+    # the RCP side reads where the caller calls from, and only the SCP side aws:username
+    assert sets["rcp_caller"] - sets["caller_account"] == {
+        "aws:sourceip",
+        "aws:sourcevpc",
+        "aws:sourcevpce",
+        "aws:vpceaccount",
+    }
+    assert sets["caller_account"] - sets["rcp_caller"] == {"aws:username"}
+
+    # the modules read the catalog's sets, not copies
+    def module(name):
+        return importlib.import_module(f"trainshare.{name}")
+
+    assert module("access.evaluate").ACCOUNT_KEYS is sets["caller_account"]
+    assert module("access.rcp").ACCOUNT_KEYS is sets["rcp_caller"]
+    assert module("access.grouping")._PER_ACCOUNT_KEYS is sets["resource_policy_per_account"]
+    assert module("audit.diff")._ORG_NARROWING is sets["org_narrowing"]

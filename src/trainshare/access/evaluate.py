@@ -41,6 +41,7 @@ from trainshare.access.request import (
 )
 from trainshare.access.resource_policy import resource_policy_effect
 from trainshare.access.statements import Effect, RequestResource, Step, Verdict
+from trainshare.catalog import load_catalog
 from trainshare.errors import TrainshareError
 from trainshare.policy.match import statement_covers_action
 from trainshare.policy.model import PolicyDocument, Statement, UnparsablePolicy
@@ -185,16 +186,7 @@ def share_steps(
 
 # Context keys whose value is the requesting account's own (aws:PrincipalArn only through its
 # account segment; see independent_of_account).
-ACCOUNT_KEYS = frozenset(
-    {
-        "aws:principalaccount",
-        "aws:principalarn",
-        "aws:userid",
-        "aws:username",
-        "aws:principalorgpaths",
-        "aws:principaltag",
-    }
-)
+ACCOUNT_KEYS = load_catalog().key_sets["caller_account"]
 
 
 def shared_context(ctx: Context) -> tuple[Any, ...]:

@@ -209,16 +209,7 @@ class Grouping:
 
 # -- what a share's resource policies can tell apart ----------------------------------------
 
-_PER_ACCOUNT_KEYS = frozenset(
-    k.lower()
-    for k in (
-        "aws:PrincipalAccount",
-        "aws:PrincipalArn",
-        "aws:userid",
-        "aws:username",
-        "aws:SourceAccount",
-    )
-)
+_PER_ACCOUNT_KEYS = load_catalog().key_sets["resource_policy_per_account"]
 
 
 ORG_PATHS = "aws:PrincipalOrgPaths"

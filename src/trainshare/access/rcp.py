@@ -26,30 +26,16 @@ from trainshare.access.principals import principal_outcome
 from trainshare.access.request import caller_of
 from trainshare.access.resource_policy import principal_context, request_resource
 from trainshare.access.statements import Effect, Step, Verdict, statement_outcome
-from trainshare.catalog import parse_arn
+from trainshare.catalog import load_catalog, parse_arn
 from trainshare.policy.match import statement_covers_action
 from trainshare.policy.model import Statement, UnparsablePolicy
 from trainshare.policy.rcp import covered_services
 from trainshare.spec import ROOT
 
 # keys AWS sets only when a service acts on a principal's behalf: absent for a direct call
-_SOURCE_KEYS = frozenset(
-    {"aws:sourceaccount", "aws:sourceorgid", "aws:sourceorgpaths", "aws:sourcearn"}
-)
+_SOURCE_KEYS = load_catalog().key_sets["service_source"]
 # keys whose value is the caller's own (an RCP reading one can tell callers apart)
-ACCOUNT_KEYS = frozenset(
-    {
-        "aws:principalaccount",
-        "aws:principalarn",
-        "aws:userid",
-        "aws:principalorgpaths",
-        "aws:principaltag",
-        "aws:sourceip",
-        "aws:sourcevpc",
-        "aws:sourcevpce",
-        "aws:vpceaccount",
-    }
-)
+ACCOUNT_KEYS = load_catalog().key_sets["rcp_caller"]
 
 
 class RcpSide(NamedTuple):

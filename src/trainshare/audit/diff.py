@@ -501,17 +501,7 @@ class _Differ:
                 )
 
 
-_ORG_NARROWING = {
-    k.lower()
-    for k in (
-        "aws:PrincipalOrgID",
-        "aws:PrincipalOrgPaths",
-        "aws:SourceOrgID",
-        "aws:SourceOrgPaths",
-        "aws:PrincipalAccount",
-        "aws:SourceAccount",
-    )
-}
+_ORG_NARROWING = load_catalog().key_sets["org_narrowing"]
 
 
 class _LiveIds:

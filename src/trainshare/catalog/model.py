@@ -250,6 +250,8 @@ class Catalog:
     # `service:Action` (lower-case) → ARN formats AWS authorizes it against that the Service
     # Authorization Reference does not list (action_arn_formats.yaml)
     action_arn_formats: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # named sets of global condition keys, lower-case (key_sets.yaml): what each set means
+    key_sets: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     def aws_managed(self, policy_type: str) -> AwsManagedPolicy:
         """The policy AWS attaches everywhere for a type that has one: `scp` → FullAWSAccess
@@ -457,6 +459,10 @@ def load_catalog() -> Catalog:
         action_arn_formats={
             action.lower(): tuple(entry["formats"])
             for action, entry in _read("data/action_arn_formats.yaml")["actions"].items()
+        },
+        key_sets={
+            name: frozenset(str(k).lower() for k in keys)
+            for name, keys in _read("data/key_sets.yaml")["sets"].items()
         },
         trusted_services=frozenset(trusted["services"]),
         trusted_services_checked=str(trusted["checked"]),
