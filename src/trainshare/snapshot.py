@@ -158,6 +158,36 @@ class Snapshot:
     root_policy_types: tuple[str, ...] | None = None
     # the reservations whose kind and matching the spec states (`capacity:`), as read then
     capacity: tuple[LiveReservation, ...] = ()
+
+    def unit_paths(self, root_key: str) -> tuple[dict[str, str], dict[str, str]]:
+        """OU ID → its path of OU IDs (`ou-a/ou-b`, the access model's key) and its path of
+        names (`ml/training`, as a spec writes it), the root as `root_key` in both. An OU whose
+        parent is not in the snapshot, or that is its own ancestor, is a SnapshotError (a
+        snapshot read from a file was checked for both)."""
+        by_id = {u.id: u for u in self.units}
+        keys: dict[str, str] = {self.root_id: root_key}
+        names: dict[str, str] = {self.root_id: root_key}
+        for unit in self.units:
+            chain: list[str] = []
+            current = unit.id
+            while current not in keys:
+                if current in chain:
+                    raise SnapshotError(f"snapshot: OU {current} is its own ancestor")
+                if current not in by_id:
+                    raise SnapshotError(
+                        f"snapshot: OU {chain[-1]}: its parent {current} is not in the snapshot"
+                    )
+                chain.append(current)
+                current = by_id[current].parent_id
+            for ou in reversed(chain):
+                parent = by_id[ou].parent_id
+                if parent == self.root_id:
+                    keys[ou], names[ou] = ou, by_id[ou].name
+                else:
+                    keys[ou] = f"{keys[parent]}/{ou}"
+                    names[ou] = f"{names[parent]}/{by_id[ou].name}"
+        return keys, names
+
     version: int = VERSION
 
     def to_json(self) -> str:

@@ -34,38 +34,10 @@ from trainshare.snapshot import Snapshot, SnapshotError
 from trainshare.spec import ROOT, PrincipalKind, Share, ShareKind, Spec
 
 
-def _unit_keys(snapshot: Snapshot) -> tuple[dict[str, str], dict[str, str]]:
-    """OU ID → its key (path of IDs) and its name (path of names). An OU whose parent is not
-    in the snapshot, or that is its own ancestor, is an error."""
-    by_id = {u.id: u for u in snapshot.units}
-    keys: dict[str, str] = {snapshot.root_id: ROOT}
-    names: dict[str, str] = {snapshot.root_id: ROOT}
-    for unit in snapshot.units:
-        chain: list[str] = []
-        current = unit.id
-        while current not in keys:
-            if current in chain:
-                raise SnapshotError(f"snapshot: OU {current} is its own ancestor")
-            if current not in by_id:
-                raise SnapshotError(
-                    f"snapshot: OU {chain[-1]}: its parent {current} is not in the snapshot"
-                )
-            chain.append(current)
-            current = by_id[current].parent_id
-        for ou in reversed(chain):
-            parent = by_id[ou].parent_id
-            if parent == snapshot.root_id:
-                keys[ou], names[ou] = ou, by_id[ou].name
-            else:
-                keys[ou] = f"{keys[parent]}/{ou}"
-                names[ou] = f"{names[parent]}/{by_id[ou].name}"
-    return keys, names
-
-
 def model_from_snapshot(
     snapshot: Snapshot, partition: str = "aws", spec: Spec | None = None
 ) -> AccessModel:
-    unit_keys, unit_names = _unit_keys(snapshot)
+    unit_keys, unit_names = snapshot.unit_paths(ROOT)
     accounts: dict[str, AccountNode] = {}
     for a in snapshot.accounts:
         unit = unit_keys.get(a.parent_id)

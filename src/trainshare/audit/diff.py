@@ -121,17 +121,9 @@ class _Differ:
     # -- tree ---------------------------------------------------------------------------------
 
     def _live_paths(self) -> dict[str, str]:
-        by_id = {u.id: u for u in self.live.units}
-        paths: dict[str, str] = {}
-
-        def path(unit_id: str) -> str:
-            if unit_id not in paths:
-                unit = by_id[unit_id]
-                parent = "" if unit.parent_id == self.live.root_id else path(unit.parent_id) + "/"
-                paths[unit_id] = parent + unit.name
-            return paths[unit_id]
-
-        return {path(u.id): u.id for u in self.live.units}
+        """Each live OU's path of names (as the spec writes it) → its ID."""
+        _, names = self.live.unit_paths(ROOT)
+        return {names[u.id]: u.id for u in self.live.units}
 
     def _units(self) -> None:
         live = self._live_paths()
