@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from trainshare.catalog import load_catalog
 from trainshare.plan.capacity import capacity_note
-from trainshare.plan.resource_policies import compose
+from trainshare.plan.resource_policies import compose, org_path
 from trainshare.policy.model import ParsedPolicy, PolicyDocument
 from trainshare.policy.parse import parse_document, parse_stored
 from trainshare.policy.templates import ORG_ID_PLACEHOLDER
@@ -143,13 +143,11 @@ class ModelIds:
         return self.accounts[key]
 
     def org_path(self, unit: str) -> str:
-        """aws:PrincipalOrgPaths of an account in `unit`: `<org>/<root>/<ou>/…/` (IAM user
-        guide, condition keys: the path ends with a slash)."""
-        parts = [self.org, self.root]
-        if unit and unit != ROOT:
-            names = unit.split("/")
-            parts += [self.units["/".join(names[: i + 1])] for i in range(len(names))]
-        return "/".join(parts) + "/"
+        """aws:PrincipalOrgPaths of an account in `unit`: `<org>/<root>/<ou>/…/`, as the plan
+        writes a subtree's (plan.resource_policies.org_path)."""
+        found = org_path(self, unit or ROOT, tail="")
+        assert isinstance(found, str)  # a model's IDs are strings, so the path is one
+        return found
 
 
 @dataclass(frozen=True)

@@ -65,17 +65,16 @@ def _join(*parts: Id) -> Id:
     return Join(_merged(flat))
 
 
-def org_path(spec: Spec, ids: Ids, unit: str) -> Id:
-    """`<org>/<root>/<ou>/…/<unit>/*` — the aws:PrincipalOrgPaths value of a subtree."""
-    chain: list[str] = []
-    path = unit
-    while path != ROOT:
-        chain.append(path)
-        path = spec.units[path].parent
+def org_path(ids: Ids, unit: str, tail: str = "*") -> Id:
+    """`<org>/<root>/<ou>/…/<unit>/` and `tail` — aws:PrincipalOrgPaths (IAM user guide,
+    condition keys: the path ends with a slash): `*` for the subtree a grant names, "" for an
+    account's own value. An OU's ancestors are the prefixes of its path (`ml`, `ml/training`)."""
     parts: list[Id] = [ids.org_id(), "/", ids.root_id(), "/"]
-    for ancestor in reversed(chain):
-        parts += [ids.unit_id(ancestor), "/"]
-    return _join(*parts, "*")
+    if unit != ROOT:
+        names = unit.split("/")
+        for end in range(1, len(names) + 1):
+            parts += [ids.unit_id("/".join(names[:end])), "/"]
+    return _join(*parts, tail)
 
 
 def compose(spec: Spec, catalog: Catalog, policy: ManagedPolicy, ids: Ids) -> dict[str, Any]:
@@ -132,7 +131,7 @@ def _grants(
         if principal.kind is PrincipalKind.ORGANIZATION:
             whole_org = True
         elif principal.kind is PrincipalKind.UNIT:
-            paths.append(org_path(spec, ids, principal.target))
+            paths.append(org_path(ids, principal.target))
         elif principal.kind is PrincipalKind.ACCOUNT:
             accounts.append(_account_principal(partition, ids.account_id(principal.target)))
         else:
