@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -370,18 +371,25 @@ def _keep_policy(m: EmulatorMocks, t: Target, env: dict[str, Any]) -> tuple[str,
     return rid, {"stdout": found}
 
 
+@contextmanager
+def _done_when(code: str) -> Iterator[None]:
+    """An idempotent command's call: AWS's error `code` means it is done already (the plan's
+    scripts treat it so); any other error stands."""
+    try:
+        yield
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != code:
+            raise
+
+
 def _full_aws_access(
     m: EmulatorMocks, t: Target, env: dict[str, Any]
 ) -> tuple[str, dict[str, Any]]:
     """`full-aws-access` (plan/commands.py) on create: detached, or already detached."""
     target = env["TRAINSHARE_TARGET_ID"]
-    try:
-        m.client("organizations", t).detach_policy(
-            PolicyId=env["TRAINSHARE_POLICY_ID"], TargetId=target
-        )
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") != "PolicyNotAttachedException":
-            raise
+    org = m.client("organizations", t)
+    with _done_when("PolicyNotAttachedException"):
+        org.detach_policy(PolicyId=env["TRAINSHARE_POLICY_ID"], TargetId=target)
     return f"detach-{target}", {"stdout": ""}
 
 
@@ -390,13 +398,9 @@ def _enable_policy_type(
 ) -> tuple[str, dict[str, Any]]:
     """`enable-policy-type` (plan/org_policies.py): enabled, or already enabled."""
     kind = env["TRAINSHARE_POLICY_TYPE"]
-    try:
-        m.client("organizations", t).enable_policy_type(
-            RootId=env["TRAINSHARE_ROOT_ID"], PolicyType=kind
-        )
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") != "PolicyTypeAlreadyEnabledException":
-            raise
+    org = m.client("organizations", t)
+    with _done_when("PolicyTypeAlreadyEnabledException"):
+        org.enable_policy_type(RootId=env["TRAINSHARE_ROOT_ID"], PolicyType=kind)
     return f"enable-{kind}", {"stdout": ""}
 
 

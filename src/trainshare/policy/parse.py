@@ -249,13 +249,7 @@ def _checked_statement(
             continue
         found = _strings(raw[key])
         if found is None:
-            problems.append(
-                PolicyProblem(
-                    f"{where}.{key}",
-                    "must be a string or a non-empty list of strings",
-                    f'write "{key}": ["…"]',
-                )
-            )
+            problems.append(_not_strings(where, key))
         else:
             lists[key] = found
     if "Resource" in raw and "NotResource" in raw:
@@ -353,13 +347,7 @@ def _principal(where: str, raw: Any) -> tuple[Principal | None, list[PolicyProbl
                 )
             )
         elif found is None:
-            problems.append(
-                PolicyProblem(
-                    f"{where}.{key}",
-                    "must be a string or a non-empty list of strings",
-                    f'write "{key}": ["…"]',
-                )
-            )
+            problems.append(_not_strings(where, key))
         else:
             kinds[field] = found
     if problems:
@@ -447,3 +435,12 @@ def _scalar_text(value: Any) -> str | None:
     if isinstance(value, float):
         return repr(value) if math.isfinite(value) else None
     return None
+
+
+def _not_strings(where: str, key: str) -> PolicyProblem:
+    """An element that must hold one string or a list of them (Action, Resource, a principal)."""
+    return PolicyProblem(
+        f"{where}.{key}",
+        "must be a string or a non-empty list of strings",
+        f'write "{key}": ["…"]',
+    )
