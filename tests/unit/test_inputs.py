@@ -143,3 +143,54 @@ def test_extra_statements_with_infinity_are_a_located_error(write_spec):
         "extra.json:2: Infinity is not JSON (JSON has no NaN or Infinity) — write the value as a "
         "string"
     )
+
+
+# Every file a spec names, every way it cannot be read: one error on that field, at its line.
+SPEC_FILES = {
+    "an SCP": ("guardrails:\n  g: {document: FILE, targets: [ml]}\n", "guardrails.g.document", 12),
+    "an RCP": (
+        "guardrails:\n  g: {type: rcp, document: FILE, targets: [ml]}\n",
+        "guardrails.g.document",
+        12,
+    ),
+    "a tag policy": (
+        "guardrails:\n  g: {type: tag, document: FILE, targets: [ml]}\n",
+        "guardrails.g.document",
+        12,
+    ),
+    "a backup policy": (
+        "guardrails:\n  g: {type: backup, document: FILE, targets: [ml]}\n",
+        "guardrails.g.document",
+        12,
+    ),
+    "extra statements": (
+        "shares:\n  data:\n    owner: shared-services\n    access: read\n    principals: [ml]\n"
+        "    resources:\n      - arn: arn:aws:s3:::acme-data\n        policy: managed\n"
+        "        extra_statements: FILE\n",
+        "shares.data.resources[0].extra_statements",
+        19,
+    ),
+}
+UNREADABLE = {
+    "missing": ("missing.json", "cannot read the policy document: No such file or directory"),
+    "a folder": ("sub", "is a folder, not a policy document file"),
+    "endless": ("/dev/zero", "a policy document may be at most 1,048,576 bytes (1 MiB)"),
+    "Latin-1": ("latin.json", "the policy document is not UTF-8 text: byte 0xe9"),
+    "a NUL byte": ('"p\\0.json"', "the path contains a NUL byte"),
+    "a dangling link": ("link.json", "cannot read the policy document: No such file or directory"),
+}
+
+
+@pytest.mark.parametrize("how", UNREADABLE)
+@pytest.mark.parametrize("what", SPEC_FILES)
+def test_every_file_a_spec_names_that_cannot_be_read_is_one_located_error(
+    write_spec, tmp_path, what, how
+):
+    text, field, line = SPEC_FILES[what]
+    value, message = UNREADABLE[how]
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "link.json").symlink_to(tmp_path / "nowhere.json")
+    (tmp_path / "latin.json").write_bytes(b'{"Sid": "caf\xe9"}')
+    (error,) = errors_of(write_spec, BASE + text.replace("FILE", value))
+    assert (error.location.path, error.location.line) == (field, line)
+    assert message in error.message
