@@ -3,6 +3,7 @@ traceback and never a silent default."""
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
@@ -230,3 +231,64 @@ def test_reading_dev_zero_stops_at_the_limit(monkeypatch):
         "/dev/zero: a snapshot may be at most 2,097,152 bytes (2 MiB); this one is more than "
         "that — check that this is the snapshot you meant"
     )
+
+
+def _share() -> dict:
+    return {
+        "arn": f"arn:aws:ram:us-east-1:{MGMT}:resource-share/s",
+        "name": "s",
+        "owner": MGMT,
+        "region": "us-east-1",
+        "status": "ACTIVE",
+        "allow_external": False,
+        "principals": [{"entity": "222222222222", "status": "ASSOCIATED"}],
+        "resources": [],
+        "permissions": [],
+    }
+
+
+def _fields(node: object, prefix: str = "") -> list[tuple[str, tuple[object, ...], object]]:
+    """(path as the error names it, the keys to it, the value) of every value in `node`."""
+    if isinstance(node, dict):
+        items = list(node.items())
+    elif isinstance(node, list):
+        items = list(enumerate(node))
+    else:
+        return []
+    out = []
+    for key, value in items:
+        name = f"{prefix}[{key}]" if isinstance(key, int) else f"{prefix}.{key}".lstrip(".")
+        out.append((name, (key,), value))
+        out += [(sub, (key, *keys), v) for sub, keys, v in _fields(value, name)]
+    return out
+
+
+def _kind(value: object) -> str:
+    return "number" if type(value) in (int, float) else type(value).__name__
+
+
+FULL = snapshot(shares=[_share()])
+WRONG = [
+    (name, keys, wrong)
+    for name, keys, value in _fields(FULL)
+    for wrong in (None, 7, True, "x", [], {})
+    if _kind(wrong) != _kind(value)
+]
+
+
+def test_the_full_snapshot_reads():
+    assert read(FULL).shares[0].principals[0].entity == "222222222222"
+
+
+@pytest.mark.parametrize(("name", "keys", "wrong"), WRONG, ids=[f"{n}={w!r}" for n, _, w in WRONG])
+def test_any_field_of_the_wrong_type_is_an_error_naming_it(name, keys, wrong):
+    """Every value of a snapshot (a share included), replaced by a value of another JSON type:
+    never read, never a default, never a traceback — an error naming that very field."""
+    data = copy.deepcopy(FULL)
+    parent = data
+    for key in keys[:-1]:
+        parent = parent[key]
+    parent[keys[-1]] = wrong
+    with pytest.raises(SnapshotError) as caught:
+        read(data)
+    assert name in str(caught.value)
