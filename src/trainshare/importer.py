@@ -47,6 +47,7 @@ from trainshare.scaffold import project_name, render_project, write_files
 from trainshare.snapshot import Account, Snapshot
 from trainshare.spec import Spec, load_spec
 from trainshare.spec.issues import field_text
+from trainshare.spec.resolved import CONSOLIDATED_BILLING
 from trainshare.yamlsource import Path_
 
 _T = TypeVar("_T")
@@ -109,13 +110,6 @@ def import_snapshot(
     region: str = "us-east-1",
     access_role: str = "OrganizationAccountAccessRole",
 ) -> Imported:
-    if snapshot.feature_set != "ALL":
-        raise ImportRefusedError(
-            f"the organization {snapshot.organization_id} has feature set "
-            f"{snapshot.feature_set or 'unknown'}: SCPs and sharing with OUs need ALL features. "
-            "Enable all features first (Organizations console → Settings, or "
-            "`aws organizations enable-all-features`; every member account must approve)"
-        )
     return _Importer(snapshot).run(region, access_role)
 
 
@@ -238,6 +232,14 @@ class _Importer:
             region=region,
             access_role=access_role,
         )
+        if self.snapshot.feature_set == CONSOLIDATED_BILLING:
+            document["organization"]["feature_set"] = CONSOLIDATED_BILLING
+            self.notes.append(
+                f"the organization has feature set {CONSOLIDATED_BILLING}: OUs, accounts and "
+                "shares with accounts are managed; guardrails, trusted access and sharing with "
+                "OUs need all features — `aws organizations enable-all-features` (every member "
+                "account approves), then set organization.feature_set: ALL"
+            )
         trusted = self.trusted_services()
         if trusted:
             document["organization"]["trusted_services"] = trusted

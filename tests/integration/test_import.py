@@ -172,14 +172,43 @@ def test_import_from_a_member_account_is_a_clear_error(emulator, hand_made, tmp_
     ) in result.stderr
 
 
-def test_consolidated_billing_org_is_refused(emulator, tmp_path):
-    emulator.client("organizations").create_organization(FeatureSet="CONSOLIDATED_BILLING")
+def test_a_consolidated_billing_org_is_imported_with_what_it_has(emulator, tmp_path):
+    """Without all features: OUs, accounts (managed, so they can move) and a share with an
+    account are imported, the spec says `feature_set: CONSOLIDATED_BILLING`, and it audits clean;
+    a guardrail added to it is a located error that says how to enable all features."""
+    client = emulator.client("organizations")
+    client.create_organization(FeatureSet="CONSOLIDATED_BILLING")
+    root = client.list_roots()["Roots"][0]["Id"]
+    ml = client.create_organizational_unit(ParentId=root, Name="ml")["OrganizationalUnit"]["Id"]
+    account = client.create_account(Email="gpu@example.com", AccountName="gpu")[
+        "CreateAccountStatus"
+    ]["AccountId"]
+    client.move_account(AccountId=account, SourceParentId=root, DestinationParentId=ml)
     result = run_import(emulator, tmp_path / "o")
-    assert result.exit_code == 1
-    assert "has feature set CONSOLIDATED_BILLING: SCPs and sharing with OUs need ALL features" in (
-        result.stderr
+    assert result.exit_code == 0, result.output
+    assert "the organization has feature set CONSOLIDATED_BILLING" in result.output
+    spec_file = tmp_path / "o" / "trainshare.yaml"
+    spec = load_spec(spec_file)
+    assert spec.organization.feature_set == "CONSOLIDATED_BILLING"
+    assert spec.accounts["gpu"].adopted and spec.accounts["gpu"].unit == "ml"
+    assert spec.units["ml"].id == ml
+    audit = CliRunner(env=credentials(emulator)).invoke(
+        app, ["audit", str(spec_file), "--endpoint-url", emulator.endpoint]
     )
-    assert not (tmp_path / "o").exists()
+    assert audit.exit_code == 0, audit.output
+    assert "no drift" in audit.output
+
+    with spec_file.open("a") as stream:
+        stream.write("guardrails:\n  deny-leave:\n    template: deny-leave-organization\n")
+        stream.write("    targets: [ml]\n")
+    result = CliRunner().invoke(app, ["validate", str(spec_file)])
+    assert result.exit_code == 1
+    assert (
+        "guardrails.deny-leave: the guardrail deny-leave (an Organizations policy) needs all "
+        "features: the organization has feature set CONSOLIDATED_BILLING "
+        "(organization.feature_set)"
+    ) in result.output
+    assert "aws organizations enable-all-features" in result.output
 
 
 def test_an_imported_snapshot_round_trips_the_example(emulator, tmp_path):

@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from trainshare.access.model import (
+    FULL_AWS_ACCESS,
+    FULL_AWS_ACCESS_DOCUMENT,
     AccessModel,
     AccountNode,
     AttachedPolicy,
@@ -32,6 +34,7 @@ from trainshare.catalog.model import permission_name
 from trainshare.policy.model import ParsedPolicy
 from trainshare.snapshot import Snapshot, SnapshotError
 from trainshare.spec import ROOT, PrincipalKind, Share, ShareKind, Spec
+from trainshare.spec.resolved import CONSOLIDATED_BILLING
 
 
 def model_from_snapshot(
@@ -52,6 +55,12 @@ def model_from_snapshot(
         document = policy.parsed
         for target in policy.targets:
             attached.setdefault(target, []).append(AttachedPolicy(policy.name, document))
+    if snapshot.feature_set == CONSOLIDATED_BILLING:
+        # Without all features no SCP applies (Organizations User Guide, "Feature sets"): each
+        # level allows what IAM allows, as FullAWSAccess alone would.
+        full = AttachedPolicy(FULL_AWS_ACCESS, FULL_AWS_ACCESS_DOCUMENT)
+        for level in (snapshot.root_id, *(u.id for u in snapshot.units), *accounts):
+            attached[level] = [full]
     units = {
         unit_keys[ou]: Level(
             unit_names[ou],

@@ -23,6 +23,7 @@ from trainshare.policy.parse import parse_document
 from trainshare.policy.templates import ORG_ID_PLACEHOLDER
 from trainshare.snapshot import ResourceShare, Snapshot
 from trainshare.spec import ROOT, PrincipalKind, Share, ShareKind, Spec
+from trainshare.spec.resolved import ALL_FEATURES, CONSOLIDATED_BILLING
 
 LAKE_FORMATION_PREFIX = "LakeFormation"  # LF creates and owns these shares (optimize-ram.md)
 _SCP = "SERVICE_CONTROL_POLICY"
@@ -104,6 +105,7 @@ class _Differ:
         self.report.findings.append(finding(code, Location(path=location), message))
 
     def run(self) -> AuditReport:
+        self._feature_set()
         self._units()
         self._accounts()
         self._policies()
@@ -117,6 +119,37 @@ class _Differ:
         self.report.drift.sort(key=lambda d: (d.object, d.name, d.kind, d.detail))
         self.report.findings.sort(key=lambda f: (f.code, str(f.location), f.message))
         return self.report
+
+    def _feature_set(self) -> None:
+        """ALL_FEATURES_DISABLED: the spec uses what needs all features (its guardrails, trusted
+        access, sharing with OUs) in an organization without them, so `pulumi up` fails there.
+        ALL_FEATURES_ENABLED: the spec says the organization lacks them, and it has them now."""
+        live, wanted = self.live.feature_set, self.spec.organization.feature_set
+        where = f"organization {self.live.organization_id}"
+        if live == CONSOLIDATED_BILLING and wanted == ALL_FEATURES:
+            needs = [
+                *(f"guardrail {k}" for k in self.spec.guardrails),
+                *(f"trusted access for {s}" for s in self.spec.organization.trusted_services),
+            ]
+            if self.spec.shares_with_org_units:
+                needs.append("sharing with OUs or the organization")
+            if needs:
+                shown = ", ".join(needs[:5]) + (
+                    f", … ({len(needs)} in all)" if len(needs) > 5 else ""
+                )
+                self.find(
+                    "ALL_FEATURES_DISABLED",
+                    where,
+                    f"the organization has feature set {live}, and the spec needs all "
+                    f"features for: {shown}",
+                )
+        elif live == ALL_FEATURES and wanted != ALL_FEATURES:
+            self.find(
+                "ALL_FEATURES_ENABLED",
+                where,
+                f"the organization has all features now; the spec says {wanted} "
+                "(organization.feature_set)",
+            )
 
     # -- tree ---------------------------------------------------------------------------------
 
@@ -483,6 +516,8 @@ class _Differ:
                 if a.id != self.live.management_account
             ]
         )
+        if self.live.feature_set == CONSOLIDATED_BILLING:
+            return  # no SCP applies without all features: no level can lack an allow
         for level_id, label in levels:
             docs = attached.get(level_id, [])
             if not any(d is not None and d.has_allow() for d in docs):

@@ -166,17 +166,23 @@ class Reader:
                 )
             )
             policies = []
-            for policy_type in _types_to_read(enabled):
-                policies += self._policies(org, policy_type)
-            self.progress(f"organization policies: {len(policies)}")
-            access = tuple(
-                sorted(
-                    s["ServicePrincipal"]
-                    for s in pages(
-                        org, "list_aws_service_access_for_organization", "EnabledServicePrincipals"
+            access: tuple[str, ...] = ()
+            # Without all features an organization has no policies and no trusted access
+            # (Organizations User Guide, "Feature sets"): nothing to read, and nothing to ask.
+            if described.get("FeatureSet", "ALL") == "ALL":
+                for policy_type in _types_to_read(enabled):
+                    policies += self._policies(org, policy_type)
+                self.progress(f"organization policies: {len(policies)}")
+                access = tuple(
+                    sorted(
+                        s["ServicePrincipal"]
+                        for s in pages(
+                            org,
+                            "list_aws_service_access_for_organization",
+                            "EnabledServicePrincipals",
+                        )
                     )
                 )
-            )
         except ClientError as exc:
             raise _explain(exc, "reading the organization") from None
         except _SHAPE_ERRORS as exc:

@@ -119,7 +119,7 @@ class _Builder(ShareNodes):
     def _organization(self) -> None:
         if self.org.create:
             inputs: dict[str, Value] = {
-                "feature_set": "ALL",
+                "feature_set": self.org.feature_set,
                 "aws_service_access_principals": list(self._trusted_services()),
             }
             if self.spec.guardrails:

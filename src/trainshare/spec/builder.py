@@ -49,6 +49,7 @@ class SpecBuilder:
         create: bool | None = None,
         access_role: str | None = None,
         trusted_services: Iterable[str] | None = None,
+        feature_set: str | None = None,
     ) -> None:
         self._document: dict[str, Any] = {
             "version": 1,
@@ -58,6 +59,7 @@ class SpecBuilder:
                 create=create,
                 access_role=access_role,
                 trusted_services=list(trusted_services) if trusted_services is not None else None,
+                feature_set=feature_set,
             ),
         }
 

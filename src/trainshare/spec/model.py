@@ -77,6 +77,9 @@ class OrganizationSpec(_Model):
     # the organization's ID, when it exists (`import` writes it): fills RCPs' ${org_id} now
     id: Annotated[str, Field(pattern=r"^o-[a-z0-9]{10,32}$")] | None = None
     create: bool = False
+    # CONSOLIDATED_BILLING: an organization without all features (`import` writes it): no
+    # guardrails, trusted access or sharing with OUs until all features are enabled
+    feature_set: Literal["ALL", "CONSOLIDATED_BILLING"] = "ALL"
     # unset: the default Region the loader is given (the stack's aws:region, for the Pulumi
     # component), else us-east-1
     region: str | None = None

@@ -14,6 +14,9 @@ from typing import Any
 from trainshare.findings import Finding
 
 ROOT = "root"
+# an organization's feature set (DescribeOrganization FeatureSet): all features, or billing only
+ALL_FEATURES = "ALL"
+CONSOLIDATED_BILLING = "CONSOLIDATED_BILLING"
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +173,7 @@ class Organization:
     access_role: str
     trusted_services: tuple[str, ...]
     id: str | None = None  # o-…, where the spec names it
+    feature_set: str = ALL_FEATURES  # or CONSOLIDATED_BILLING (spec/feature_set.py)
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,6 +57,7 @@ def organization(ctx: Context, raw: Any) -> Organization | None:
         access_role=org.access_role,
         trusted_services=tuple(dict.fromkeys(org.trusted_services)),
         id=org.id,
+        feature_set=org.feature_set,
     )
 
 

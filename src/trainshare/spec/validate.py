@@ -11,6 +11,7 @@ then the rules across sections run on what parsed. Where the rules are:
 - spec/ram_shares.py    RAM shares: resources, managed permissions
 - spec/policy_shares.py policy shares: resources, the resource policies they compose
 - spec/changes.py       renames (`renamed_from`) and protected shares
+- spec/feature_set.py   across sections: what an organization without all features cannot hold
 - spec/context.py       what rules share: `Context`, `References`, Region and tag rules
 
 A rule is a function that reports with `ctx.out.add(CODE, path, message, fix)`, its code
@@ -31,6 +32,7 @@ from trainshare.spec import guardrails as guardrail_section
 from trainshare.spec import org_policies, tree
 from trainshare.spec import shares as share_section
 from trainshare.spec.changes import check_renames
+from trainshare.spec.feature_set import check_feature_set
 from trainshare.spec.context import DEFAULT_REGION, Context, References
 from trainshare.spec.issues import Collector, did_you_mean
 from trainshare.spec.model import UnmanagedSpec
@@ -90,9 +92,8 @@ def validate_spec(
     accounts = tree.accounts(ctx, _section(ctx, data, "accounts"), units, org)
     refs = References(units, accounts, org)
     tree.check_ambiguous_names(ctx, units, accounts)
-    guardrails = guardrail_section.guardrails(
-        ctx, _section(ctx, data, "guardrails"), refs, checks_org
-    )
+    raw_guardrails = _section(ctx, data, "guardrails")
+    guardrails = guardrail_section.guardrails(ctx, raw_guardrails, refs, checks_org)
     guardrails |= org_policies.opt_out_guardrails(ctx.out, raw_units, units, guardrails)
     scps = {k: g for k, g in guardrails.items() if g.type == org_policies.SCP}
     check_scp_counts(
@@ -118,6 +119,15 @@ def validate_spec(
         units=units,
         accounts=accounts,
         org=checks_org,
+    )
+    check_feature_set(
+        ctx.out,
+        org=checks_org,
+        units=units,
+        accounts=accounts,
+        guardrails=guardrails,
+        shares=shares,
+        declared=set(raw_guardrails),
     )
     unmanaged = _unmanaged(ctx, data.get("unmanaged", []))
     blocking = [i for i in ctx.out.issues if i.severity is Severity.ERROR and i.code not in accept]
