@@ -118,5 +118,6 @@ def test_split_stacks_are_timed_against_one_stack(tmp_path):
     assert results.rows[ONE_STACK]["S"].median > 0 and results.rows[SPLIT]["S"].median > 0
     note = results.notes["split stacks"]["S"]
     assert note.startswith("the org slice, then 2 owner slice(s)")
+    assert "(org slice " in note and " s, then the owners " in note
     assert results.ratios["split stacks / one stack"]["S"] > 0
     assert "split stacks" in render(results)
