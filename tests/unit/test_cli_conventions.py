@@ -96,3 +96,16 @@ def test_shell_completion_is_offered():
     result = runner.invoke(app, ["--help"])
     assert "--install-completion" in result.stdout
     assert "--show-completion" in result.stdout
+
+
+def test_aws_text_is_printed_as_it_is_never_as_emoji():
+    """`:ram:` in an ARN cut short (`…aws:ram::aws:permission/…`) once printed as 🐏."""
+    from trainshare.cli.common import err, out
+
+    for console in (out, err):
+        with console.capture() as captured:
+            console.print("(…aws:ram::aws:permission/AWSRAMDefaultPermissionSubnet)", markup=False)
+            console.print("a :smile: b")
+        assert captured.get() == (
+            "(…aws:ram::aws:permission/AWSRAMDefaultPermissionSubnet)\na :smile: b\n"
+        )

@@ -23,8 +23,9 @@ from trainshare.findings import Severity
 from trainshare.report import issues_to_json, render_issues
 from trainshare.spec import Spec, load_spec
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# no emoji codes: AWS text holds them by chance (`…aws:ram::aws:permission` printed a ram 🐏)
+out = Console(highlight=False, soft_wrap=True, emoji=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 P = ParamSpec("P")
 R = TypeVar("R")
 # set by the app's callback (--debug) before any command runs
