@@ -101,3 +101,72 @@ def test_plan_with_an_unreadable_snapshot_says_so(write_spec, tmp_path):
     assert result.stderr.strip() == (
         f"error: {bad}: snapshot version 99, this trainshare reads version 1"
     )
+
+
+ADOPTING = SPEC + textwrap.dedent("""\
+    guardrails:
+      no-leave: {template: deny-leave-organization, targets: [ml]}
+    """)
+
+
+def _import_file(tmp_path, *entries):
+    path = tmp_path / "pulumi-import.json"
+    component = {"type": "trainshare:index:OrgSharing", "name": "my-org", "component": True}
+    path.write_text(json.dumps({"resources": [component, *entries]}))
+    return path
+
+
+def test_plan_adopts_what_the_import_file_lists_as_the_program_does(write_spec, tmp_path):
+    """`import` writes pulumi-import.json; the program passes it as `adopt=`: the plan given
+    the same file shows the SCP it lists as adopted, not created."""
+    adopt = _import_file(
+        tmp_path,
+        {
+            "type": "aws:organizations/policy:Policy",
+            "name": "my-org/scp/no-leave",
+            "id": "p-12345678",
+            "parent": "my-org",
+        },
+        {"type": "aws:ec2/vpc:Vpc", "name": "other/vpc", "id": "vpc-1", "parent": "other"},
+    )
+    spec = str(write_spec(ADOPTING))
+    result = runner.invoke(app, ["plan", spec, "--adopt", str(adopt)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].endswith(
+        ": 5 resources to create, 4 to adopt, 1 provider(s), 1 account/Region group(s)"
+    )
+    assert any(line.startswith("  = scp/no-leave  [Policy]  (adopt p-12345678, ") for line in lines)
+    assert any(line.startswith("  + scp/no-leave/attach/ml  [PolicyAttachment]") for line in lines)
+    as_json = runner.invoke(app, ["plan", spec, "--adopt", str(adopt), "-f", "json"])
+    found = {r["name"]: r["options"]["import"] for r in json.loads(as_json.stdout)["resources"]}
+    assert found["scp/no-leave"] == "p-12345678" and found["scp/no-leave/attach/ml"] is None
+
+
+def test_plan_refuses_an_import_file_that_disagrees_with_the_spec(write_spec, tmp_path):
+    adopt = _import_file(
+        tmp_path,
+        {"type": "aws:ram/resourceShare:ResourceShare", "name": "my-org/scp/no-leave", "id": "x"},
+    )
+    result = runner.invoke(app, ["plan", str(write_spec(ADOPTING)), "--adopt", str(adopt)])
+    assert result.exit_code == 1
+    assert (
+        f"error: {adopt}: my-org/scp/no-leave is listed as aws:ram/resourceShare:ResourceShare "
+        "but the spec makes it a aws:organizations/policy:Policy; regenerate the file with "
+        "`trainshare import`"
+    ) in result.stderr
+
+
+def test_plan_warns_of_what_the_import_file_lists_and_the_spec_no_longer_has(write_spec, tmp_path):
+    gone = {"type": "aws:organizations/policy:Policy", "name": "my-org/scp/gone", "id": "p-1"}
+    adopt = _import_file(tmp_path, gone)
+    result = runner.invoke(app, ["plan", str(write_spec(ADOPTING)), "--adopt", str(adopt)])
+    assert result.exit_code == 0, result.output
+    assert (
+        f"warning: {adopt}: my-org/scp/gone is not in the plan (removed from the spec?): skipped"
+    ) in result.stderr
+    not_one = tmp_path / "bad.json"
+    not_one.write_text(json.dumps({"resources": [gone]}))
+    result = runner.invoke(app, ["plan", str(write_spec(ADOPTING)), "--adopt", str(not_one)])
+    assert result.exit_code == 1
+    assert "lists 0 trainshare:index:OrgSharing components, not one" in result.stderr

@@ -25,6 +25,7 @@ from trainshare.cli.common import (
 from trainshare.errors import PlanError, SpecError
 from trainshare.findings import Finding, Location, Severity
 from trainshare.plan import build_plan, plan_to_json
+from trainshare.plan.adoption import adopted_plan, read_adoption
 from trainshare.plan.changes import compare_plans
 from trainshare.report import (
     changes_to_json,
@@ -163,22 +164,38 @@ def plan(
             "accounts `pulumi up` moves, and from where."
         ),
     ] = None,
+    adopt: Annotated[
+        Path | None,
+        typer.Option(
+            help="An import file (pulumi-import.json, from `trainshare import`): what it lists "
+            "is adopted (=), as `OrgSharing(..., adopt=FILE)` does."
+        ),
+    ] = None,
 ) -> None:
     """Show what `pulumi up` will create (+) and adopt (=), per account and Region, with every
-    policy document and each account's effective management policies; with --against OLD, what
-    it changes in the stack deployed from OLD, and why; with --snapshot, which adopted accounts
-    it moves.
+    policy document and each account's effective management policies; with --adopt FILE, also
+    what the program adopts from that import file; with --against OLD, what it changes in the
+    stack deployed from OLD, and why; with --snapshot, which adopted accounts it moves.
 
     Example:
 
     \b
     trainshare plan trainshare.yaml
     trainshare plan trainshare.yaml -f json > plan.json
+    trainshare plan trainshare.yaml --adopt pulumi-import.json
     trainshare plan trainshare.yaml --against deployed/trainshare.yaml
     trainshare plan trainshare.yaml --snapshot snap.json
     """
     loaded = load(spec, fmt)
     graph = build_plan(loaded)
+    if adopt is not None:
+        found = read_adoption(adopt, graph)
+        graph = adopted_plan(graph, found.ids)
+        for name in found.skipped:
+            err.print(
+                f"warning: {adopt}: {name} is not in the plan (removed from the spec?): skipped",
+                markup=False,
+            )
     if against is not None:
         old, issues = _against(spec, loaded, against, fmt, allow_unshare)
         changes = compare_plans(build_plan(old), graph)

@@ -16,9 +16,9 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_command
 
-from trainshare import inputs
 from trainshare.errors import PlanError
 from trainshare.plan import Join, Mode, Node, Plan, Ref, Value, build_plan, kinds, refs_in
+from trainshare.plan.adoption import read_adoption
 from trainshare.plan.names import account_node, policy_node, share_node, unit_node
 from trainshare.plan.slices import REFS_OUTPUT, Part, exported_refs, parse_part, select
 from trainshare.pulumi.composed import Deferred, defer_program_resources
@@ -384,38 +384,12 @@ class OrgSharing(pulumi.ComponentResource):
 
 
 def _adoption(adopt: str | Path | Mapping[str, Any], component: str, plan: Plan) -> dict[str, str]:
-    """Plan node name → import ID, from an import file; refuses one that disagrees with the plan
-    (a resource of another type under the same name would be imported as the wrong thing)."""
-    if isinstance(adopt, Mapping):
-        document: Any = adopt
-    else:
-        try:
-            document = inputs.read_json(adopt, inputs.IMPORT_FILE)
-        except inputs.InputError as exc:
-            raise PlanError(f"cannot read the import file {adopt}: {exc}") from None
-    entries = document.get("resources") if isinstance(document, Mapping) else None
-    if not isinstance(entries, list) or not all(isinstance(e, Mapping) for e in entries):
-        raise PlanError(
-            f"{adopt}: an import file is an object whose `resources` is a list of objects "
-            "(`pulumi import --file`'s format); regenerate it with `trainshare import`"
-        )
-    prefix = f"{component}/"
-    ids: dict[str, str] = {}
-    for entry in entries:
-        name, resource_id = str(entry.get("name", "")), entry.get("id")
-        if not name.startswith(prefix) or not resource_id:
-            continue  # the component itself, or another program's resource
-        node_name = name.removeprefix(prefix)
-        if node_name not in plan:
-            pulumi.log.warn(f"{adopt}: {name} is not in the plan (removed from the spec?): skipped")
-            continue
-        if entry.get("type") != plan[node_name].kind:
-            raise PlanError(
-                f"{adopt}: {name} is listed as {entry.get('type')} but the spec makes it a "
-                f"{plan[node_name].kind}; regenerate the file with `trainshare import`"
-            )
-        ids[node_name] = str(resource_id)
-    return ids
+    """Plan node name → import ID, from an import file (`trainshare.plan.adoption`); a listed
+    resource the spec no longer has is skipped with a warning."""
+    found = read_adoption(adopt, plan, component)
+    for name in found.skipped:
+        pulumi.log.warn(f"{adopt}: {name} is not in the plan (removed from the spec?): skipped")
+    return found.ids
 
 
 def _first(values: Any) -> Any:
