@@ -8,6 +8,7 @@ from typer.testing import CliRunner
 
 from tests.conftest import EXAMPLE
 from trainshare.cli import app
+from trainshare.cli.common import err, out
 from trainshare.cli.group import debug_first
 from trainshare.snapshot import SnapshotError
 
@@ -100,8 +101,6 @@ def test_shell_completion_is_offered():
 
 def test_aws_text_is_printed_as_it_is_never_as_emoji():
     """`:ram:` in an ARN cut short (`…aws:ram::aws:permission/…`) once printed as 🐏."""
-    from trainshare.cli.common import err, out
-
     for console in (out, err):
         with console.capture() as captured:
             console.print("(…aws:ram::aws:permission/AWSRAMDefaultPermissionSubnet)", markup=False)
