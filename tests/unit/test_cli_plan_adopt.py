@@ -170,3 +170,21 @@ def test_plan_warns_of_what_the_import_file_lists_and_the_spec_no_longer_has(wri
     result = runner.invoke(app, ["plan", str(write_spec(ADOPTING)), "--adopt", str(not_one)])
     assert result.exit_code == 1
     assert "lists 0 trainshare:index:OrgSharing components, not one" in result.stderr
+
+
+def test_import_names_plan_adopt_as_the_next_step(tmp_path):
+    """`import --snapshot` ends with the commands that show what the first `pulumi up` does."""
+    snapshot = tmp_path / "live.json"
+    snapshot.write_text(LIVE.to_json())
+    out = tmp_path / "my-org"
+    result = runner.invoke(app, ["import", "--snapshot", str(snapshot), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert (
+        f"next: cd {out} && trainshare plan trainshare.yaml --adopt pulumi-import.json "
+        "(= adopts, + creates) && pulumi preview — expect"
+    ) in result.stdout
+    shown = runner.invoke(
+        app, ["plan", str(out / "trainshare.yaml"), "--adopt", str(out / "pulumi-import.json")]
+    )
+    assert shown.exit_code == 0, shown.output
+    assert "  = ou/platform  [OrganizationalUnit]" in shown.stdout

@@ -101,8 +101,9 @@ def import_(
     written = write_imported(imported, live, out_dir)
     adopted = len(json.loads((out_dir / IMPORT_FILE).read_text())["resources"]) - 1
     then = (
-        f"cd {out_dir} && pulumi preview — expect {adopted} imports, no replacement and "
-        "no deletion; then trainshare audit trainshare.yaml"
+        f"cd {out_dir} && trainshare plan trainshare.yaml --adopt {IMPORT_FILE} (= adopts, + "
+        f"creates) && pulumi preview — expect {adopted} imports, no replacement and no "
+        "deletion; then trainshare audit trainshare.yaml"
     )
     if fmt is Format.JSON:
         print_json(
