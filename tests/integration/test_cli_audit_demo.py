@@ -106,3 +106,35 @@ def test_demo_deploys_audits_and_reports(tmp_path):
     for entry in entries:
         ids = [i for i, line in enumerate(entry) if line.startswith("      (")]
         assert ids in ([], [len(entry) - 1]), entry
+
+
+CONSOLIDATED = """\
+version: 1
+organization:
+  management_account: "111111111111"
+  feature_set: CONSOLIDATED_BILLING
+units:
+  ml:
+    training: {}
+accounts:
+  shared-services: {id: "222222222222", email: shared@example.com, unit: ml}
+  team-a: {email: a@example.com, unit: ml/training}
+shares:
+  gpus:
+    owner: shared-services
+    resources: ["arn:aws:ec2:us-east-1:222222222222:subnet/subnet-0a1b2c3d4e5f60718"]
+    principals: [team-a]
+"""
+
+
+def test_demo_of_an_organization_without_all_features(write_spec, tmp_path):
+    """The emulator's organization has the spec's feature set (no SCPs to enable): the
+    adopted account moves, the share reaches its account, and the audit is clean."""
+    spec = write_spec(CONSOLIDATED)
+    result = CliRunner(env={"COLUMNS": "120"}).invoke(
+        app, ["demo", str(spec), "--html", str(tmp_path / "a.html")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "feature set CONSOLIDATED_BILLING" in result.stdout
+    assert "~ Account                  222222222222  moved from r-" in result.stdout
+    assert "audit: no drift, no findings" in result.stdout

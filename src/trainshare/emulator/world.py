@@ -16,6 +16,7 @@ from trainshare.emulator.extensions import (
 )
 from trainshare.emulator.server import Emulator
 from trainshare.spec import ROOT, ShareKind, Spec
+from trainshare.spec.resolved import ALL_FEATURES
 
 
 def seed_world(emulator: Emulator, spec: Spec) -> list[str]:
@@ -24,10 +25,14 @@ def seed_world(emulator: Emulator, spec: Spec) -> list[str]:
     org = emulator.client("organizations")
     if spec.organization.create:
         return seed_policy_resources(emulator, spec) + seed_capacity(spec)
-    org.create_organization(FeatureSet="ALL")
+    feature_set = spec.organization.feature_set
+    org.create_organization(FeatureSet=feature_set)
     root = org.list_roots()["Roots"][0]["Id"]
-    org.enable_policy_type(RootId=root, PolicyType="SERVICE_CONTROL_POLICY")
-    seeded.append(f"organization with root {root}, SCPs enabled")
+    if feature_set == ALL_FEATURES:
+        org.enable_policy_type(RootId=root, PolicyType="SERVICE_CONTROL_POLICY")
+        seeded.append(f"organization with root {root}, SCPs enabled")
+    else:  # no policy type can be enabled without all features
+        seeded.append(f"organization with root {root}, feature set {feature_set}")
     ids = {ROOT: root}
     for path, unit in spec.units.items():
         if unit.id is not None:
