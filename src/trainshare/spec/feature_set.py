@@ -26,7 +26,6 @@ from trainshare.spec.resolved import (
 )
 from trainshare.yamlsource import Path_
 
-CODE = "NEEDS_ALL_FEATURES"
 ENABLE = (
     "enable all features (`aws organizations enable-all-features` with the management "
     "account's credentials; every member account approves), then set "
@@ -53,7 +52,7 @@ def check_feature_set(
     where = f"the organization has feature set {org.feature_set} (organization.feature_set)"
 
     def needs(path: Path_, what: str) -> None:
-        out.add(CODE, path, f"{what} needs all features: {where}", ENABLE)
+        out.add("NEEDS_ALL_FEATURES", path, f"{what} needs all features: {where}", ENABLE)
 
     for index, service in enumerate(org.trusted_services):
         needs(("organization", "trusted_services", index), f"trusted access for {service}")

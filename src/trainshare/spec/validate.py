@@ -32,8 +32,8 @@ from trainshare.spec import guardrails as guardrail_section
 from trainshare.spec import org_policies, tree
 from trainshare.spec import shares as share_section
 from trainshare.spec.changes import check_renames
-from trainshare.spec.feature_set import check_feature_set
 from trainshare.spec.context import DEFAULT_REGION, Context, References
+from trainshare.spec.feature_set import check_feature_set
 from trainshare.spec.issues import Collector, did_you_mean
 from trainshare.spec.model import UnmanagedSpec
 from trainshare.spec.policy_shares import PolicyShareChecks
