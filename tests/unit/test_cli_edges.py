@@ -161,6 +161,7 @@ INPUT_SLOTS = {
     ("plan", "spec"): ["plan", FILE],
     ("plan", "against"): ["plan", str(EXAMPLE), "--against", FILE],
     ("plan", "snapshot"): ["plan", str(EXAMPLE), "--snapshot", FILE],
+    ("plan", "adopt"): ["plan", str(EXAMPLE), "--adopt", FILE],
     ("access", "spec"): ["access", FILE],
     ("access", "snapshot"): ["access", str(EXAMPLE), "--snapshot", FILE],
     ("simulate", "request"): ["simulate", FILE],
