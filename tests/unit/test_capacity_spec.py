@@ -92,11 +92,31 @@ def test_a_stated_block_is_targeted_only_not_ultraserver_and_not_ended(write_spe
     assert [(c, line) for c, line, _, _ in found] == [
         ("CAPACITY_TARGETED_ONLY", 17),
         ("CAPACITY_BLOCK_ULTRASERVER", 18),
-        ("CAPACITY_BLOCK_ENDED", 19),
     ]
-    assert found[2][2].startswith(
-        "cr-0000000000000000b ended 2020-01-01T11:30:00Z: only scheduled or active Capacity "
-        "Block for MLs can be shared"
+
+
+ENDED = f"""\
+    resources:
+      - arn: {CB}
+        capacity: {{kind: capacity-block, end: "2020-01-01T11:30:00Z"}}
+    principals: [ml/training]
+"""
+
+
+def test_an_ended_block_is_a_warning_so_the_spec_still_loads(write_spec):
+    """A block ends by the clock: yesterday's valid spec must still load (diff, capacity)."""
+    spec = load_spec(write_spec(HEAD + ENDED))
+    at_end = [w for w in spec.warnings if w.location.path.endswith(".capacity.end")]
+    assert [w.code for w in at_end] == ["CAPACITY_BLOCK_ENDED"]
+    ended = at_end[0]
+    assert ended.location.line == 15
+    assert ended.message.startswith(
+        "cr-0000000000000000b ended 2020-01-01T11:30:00Z: a Capacity Block for ML can be shared "
+        "only while scheduled or active ("
+    )
+    assert ended.fix == (
+        "remove it from the share: AWS refuses to share it, so a new association fails in "
+        "`pulumi up`"
     )
 
 
@@ -200,6 +220,14 @@ def test_the_billing_owner_is_an_account_the_share_reaches(write_spec):
         "elsewhere is not reached by this share (ml/training): billing can be assigned only to "
         "an account a reservation is shared with"
     )
+
+
+def test_a_billing_owner_named_by_its_account_id_is_that_account(write_spec):
+    """The review's repro: an ID where a key is expected reached plan as a key (KeyError)."""
+    spec = load_spec(write_spec(HEAD + BILLED.replace("{who}", '"333333333333"')))
+    assert spec.shares["gpu"].billing_owner == "team-vision"
+    accept = build_plan(spec)[f"share/gpu/billing/{CR.rsplit('/', 1)[1]}/accept"]
+    assert accept.account_id == "333333333333"
 
 
 def test_the_billing_owner_is_neither_unknown_nor_the_owner(write_spec):

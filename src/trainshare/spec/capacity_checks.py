@@ -155,14 +155,17 @@ def _rules(
             )
             ok = False
         elif kind.shareable_states and end <= now:
+            # a warning, not an error: a block ends by the clock, and a spec that was valid
+            # yesterday must still load (for `diff` against it, `capacity`, `audit`, the PR
+            # that removes the block)
             out.add(
                 "CAPACITY_BLOCK_ENDED",
                 (*where, "end"),
-                f"{_short(arn)} ended {raw.end}: only {' or '.join(kind.shareable_states)} "
-                f"{kind.title}s can be shared ({kind.source})",
-                "remove it from the share",
+                f"{_short(arn)} ended {raw.end}: a {kind.title} can be shared only while "
+                f"{' or '.join(kind.shareable_states)} ({kind.source})",
+                "remove it from the share: AWS refuses to share it, so a new association "
+                "fails in `pulumi up`",
             )
-            ok = False
     return ok
 
 
@@ -198,11 +201,11 @@ def check_capacity_share(
                 ok = False
     if spec.billing_owner is None:
         return ok, None
-    billing_ok = _billing_owner(
+    payer = _billing_owner(
         out, spec.billing_owner, path=(*path, "billing_owner"), owner=owner,
         resources=resources, principals=principals, accounts=accounts,
     )  # fmt: skip
-    return ok and billing_ok, spec.billing_owner if billing_ok else None
+    return ok and payer is not None, payer
 
 
 def _billing_owner(
@@ -214,10 +217,11 @@ def _billing_owner(
     resources: Sequence[SharedResource],
     principals: Sequence[Principal],
     accounts: Mapping[str, Account],
-) -> bool:
+) -> str | None:
     """EC2 user guide, assign-billing: billing of unused capacity goes only to an account the
     reservation is shared with, consolidated under the same payer (an account of the
-    organization: the spec's), once it accepts."""
+    organization: the spec's), once it accepts. The billing owner's key (`key` may be its
+    account ID), or None when it cannot be one."""
     capacity = [r for r in resources if r.resource_type == CAPACITY_TYPE]
     if not capacity:
         out.add(
@@ -227,7 +231,7 @@ def _billing_owner(
             "share holds none",
             "remove `billing_owner`",
         )
-        return False
+        return None
     kinds = load_capacity_kinds().kinds
     stated = [kinds[r.capacity.kind] for r in capacity if r.capacity is not None]
     if len(stated) == len(capacity) and not any(k.billing_assignable for k in stated):
@@ -248,7 +252,7 @@ def _billing_owner(
             "to an account under the same payer",
             did_you_mean(key, accounts) or "name an account under `accounts`",
         )
-        return False
+        return None
     if account.key == owner.key:
         out.add(
             "BILLING_OWNER_IS_OWNER",
@@ -256,7 +260,7 @@ def _billing_owner(
             f"{key} owns the reservations: it pays for their unused part already",
             "remove `billing_owner`, or name the consumer account that should pay",
         )
-        return False
+        return None
     if not any(_reaches(p, account) for p in principals):
         out.add(
             "BILLING_OWNER_NOT_REACHED",
@@ -265,8 +269,8 @@ def _billing_owner(
             "billing can be assigned only to an account a reservation is shared with",
             f"add {key} (or its OU) to `principals`, or name an account the share reaches",
         )
-        return False
-    return True
+        return None
+    return account.key
 
 
 def _reaches(principal: Principal, account: Account) -> bool:
