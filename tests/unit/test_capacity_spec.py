@@ -321,16 +321,20 @@ def test_an_unstated_reservation_keeps_the_caveat_outside_the_organization(write
     assert "EXTERNAL_SHARE_CAVEAT" not in [w.code for w in stated.warnings]
 
 
-def test_an_end_that_is_not_a_date_is_located(write_spec):
+@pytest.mark.parametrize(
+    "end", ["next tuesday", "9999-12-31T23:59:59-01:00", "0001-01-01T00:00:00+01:00"]
+)
+def test_an_end_that_is_not_a_date_is_located(write_spec, end):
+    """Also a date an offset carries past the calendar's edge (was an OverflowError)."""
     code, line, message, fix = only_error(
         write_spec,
         f"""\
     resources:
       - arn: {CB}
-        capacity: {{kind: capacity-block, end: "next tuesday"}}
+        capacity: {{kind: capacity-block, end: "{end}"}}
     principals: [ml/training]
 """,
     )
     assert (code, line) == ("INVALID_DATE", 15)
-    assert message == "end 'next tuesday' is not an ISO 8601 date and time"
+    assert message == f"end {end!r} is not an ISO 8601 date and time"
     assert fix == "write it as 2026-12-15T11:30:00Z"

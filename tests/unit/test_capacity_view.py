@@ -7,6 +7,7 @@ import json
 from dataclasses import replace
 
 import pytest
+from rich.console import Console
 
 from trainshare.access import model_from_spec
 from trainshare.capacity.model import (
@@ -17,6 +18,7 @@ from trainshare.capacity.model import (
     Usage,
 )
 from trainshare.capacity.view import Thresholds, capacity_view
+from trainshare.report.capacity import capacity_table
 from trainshare.spec import load_spec
 
 OWNER, VISION, NLP = "222222222222", "333333333333", "444444444444"
@@ -199,3 +201,15 @@ def test_a_snapshot_with_a_field_of_the_wrong_type_names_the_field(tmp_path):
         "cap.json: malformed capacity snapshot: reservations[0].total: Input should be a valid "
         "integer"
     )
+
+
+@pytest.mark.parametrize("width", [140, 80])
+def test_account_names_are_printed_as_text_never_as_markup(write_spec, width):
+    """Anyone in the organization names an account: `[/]` or `[bold]` in one is text."""
+    other = "555555555555"
+    names = (OrgAccount(NLP, "team-nlp", "ACTIVE"), OrgAccount(other, "[/]sand[bold]box", "ACTIVE"))
+    reservation = live(usage=(Usage(VISION, 2), Usage(other, 1)), billing_owner=other)
+    report = view(write_spec, snapshot(reservation, accounts=names))
+    console = Console(width=width, record=True)
+    console.print(capacity_table(report, width))
+    assert "[/]sand[bold]box" in console.export_text()

@@ -9,6 +9,7 @@ import io
 from collections.abc import Sequence
 
 from rich.table import Table
+from rich.text import Text
 
 from trainshare.capacity.view import CapacityReport, ReservationRow
 
@@ -63,18 +64,26 @@ def capacity_table(report: CapacityReport, width: int = WIDE) -> Table:
     for row in report.reservations:
         live = row.live
         if live is None:
-            table.add_row(f"{_id(row)}\n{row.share}", "—", "missing", "—", "", "")
+            table.add_row(*_cells(f"{_id(row)}\n{row.share}", "—", "missing", "—", "", ""))
             continue
         table.add_row(
-            f"{live.id}\n{row.share}",
-            f"{live.kind}\n{live.match}\n{live.instance_type}\n{live.availability_zone}",
-            "\n".join(_state(row)),
-            f"{live.total - live.available} of {live.total}\n"
-            f"idle {_hours(live.idle_instance_hours)} inst-h",
-            "\n".join(_running(row)),
-            _billing(row),
+            *_cells(
+                f"{live.id}\n{row.share}",
+                f"{live.kind}\n{live.match}\n{live.instance_type}\n{live.availability_zone}",
+                "\n".join(_state(row)),
+                f"{live.total - live.available} of {live.total}\n"
+                f"idle {_hours(live.idle_instance_hours)} inst-h",
+                "\n".join(_running(row)),
+                _billing(row),
+            )
         )
     return table
+
+
+def _cells(*values: str) -> list[Text]:
+    """Cells as plain text: account names and IDs come from AWS (anyone in the organization
+    names an account), so `[…]` in them is text, never Rich markup."""
+    return [Text(value) for value in values]
 
 
 def _state(row: ReservationRow) -> list[str]:
@@ -100,7 +109,7 @@ def _narrow(report: CapacityReport) -> Table:
     for row in report.reservations:
         live = row.live
         if live is None:
-            table.add_row(f"{_id(row)}\n{row.share}", "missing")
+            table.add_row(*_cells(f"{_id(row)}\n{row.share}", "missing"))
             continue
         facts = [
             f"{live.kind}, {live.match}, {live.instance_type}, {live.availability_zone}",
@@ -110,7 +119,7 @@ def _narrow(report: CapacityReport) -> Table:
             *(f"running: {line}" for line in _running(row)),
             f"billing: {_billing(row)}",
         ]
-        table.add_row(f"{live.id}\n{row.share}", "\n".join(facts))
+        table.add_row(*_cells(f"{live.id}\n{row.share}", "\n".join(facts)))
     return table
 
 

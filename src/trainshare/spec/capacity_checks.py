@@ -38,11 +38,13 @@ CAPACITY_TYPE = "ec2:CapacityReservation"
 
 
 def _parse_end(text: str) -> datetime | None:
+    """The moment in UTC, or None when it is not one: an offset can carry a date at the edge
+    of the calendar past it (9999-12-31T23:59:59-01:00), an OverflowError in UTC."""
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def capacity_statement(
