@@ -73,6 +73,21 @@ def test_files_the_spec_names_are_read_from_the_commit(repo):
     assert moved.exit_code == 3
 
 
+def test_a_file_named_outside_the_repository_is_refused_not_read_from_the_temp_folder(repo):
+    """Relative to the temporary copy, ../x would read whatever lies beside it (anyone's)."""
+    spec = repo / "infra" / "trainshare.yaml"
+    spec.write_text(
+        spec.read_text().replace(OWNER_FILE.removeprefix("infra/"), "../../planted.json")
+    )
+    git(repo, "commit", "-q", "-am", "a file outside")
+    result = diff("git:HEAD:infra/trainshare.yaml", "git:HEAD~1:infra/trainshare.yaml")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "error: git:HEAD:infra/trainshare.yaml: the spec names ../../planted.json, outside the "
+        "repository; git: reads only the revision's own files"
+    )
+
+
 def test_a_path_from_the_current_directory(repo, monkeypatch):
     spec = repo / "infra" / "trainshare.yaml"
     spec.write_text(spec.read_text().replace("principals: [ml/research]", "principals: [ml]"))

@@ -153,6 +153,13 @@ class _Git:
             if len(value) > 4096 or "\0" in value:
                 continue
             name = posixpath.normpath(posixpath.join(base, value))
+            if name == ".." or name.startswith("../"):
+                # relative to the temporary copy, it would read whatever lies beside it in
+                # the machine's temporary folder (anyone's, on a shared runner)
+                raise SourceError(
+                    f"{self.ref}: the spec names {value}, outside the repository; git: reads "
+                    "only the revision's own files (move the file into the repository)"
+                )
             if name in tree and name != full:
                 found[name] = None
         if len(found) > MAX_FILES:
