@@ -230,6 +230,34 @@ def test_a_billing_owner_named_by_its_account_id_is_that_account(write_spec):
     assert accept.account_id == "333333333333"
 
 
+SECOND = f"""\
+  gpu-2:
+    owner: gpu-owner
+    resources:
+      - arn: {CR}
+        capacity: {{kind: on-demand, match: targeted}}
+    principals: [ml]
+    billing_owner: {{who}}
+"""
+
+
+def test_one_reservation_in_two_shares_has_one_billing_owner(write_spec):
+    """Each share's assign command revokes the other payer first: two would undo each other."""
+    body = BILLED.replace("{who}", "team-vision") + SECOND.replace("{who}", "gpu-also")
+    head = HEAD.replace("accounts:\n", 'accounts:\n  gpu-also: {id: "555555555555", unit: ml}\n')
+    with pytest.raises(SpecError) as info:
+        load_spec(write_spec(head + body))
+    [conflict] = [i for i in info.value.issues if i.location.path == "shares.gpu-2.billing_owner"]
+    assert (conflict.code, conflict.location.line) == ("BILLING_OWNER_CONFLICT", 25)
+    assert conflict.message == (
+        "cr-0000000000000000a is also in share gpu, billed to team-vision: a reservation has one "
+        "billing owner"
+    )
+    # near miss: the same billing owner in both shares is one request
+    same = BILLED.replace("{who}", "team-vision") + SECOND.replace("{who}", "team-vision")
+    assert load_spec(write_spec(head + same)).shares["gpu-2"].billing_owner == "team-vision"
+
+
 def test_the_billing_owner_is_neither_unknown_nor_the_owner(write_spec):
     assert issue(write_spec, BILLED.replace("{who}", "team-visoin"), "UNKNOWN_ACCOUNT")[3] == (
         "did you mean 'team-vision'?"

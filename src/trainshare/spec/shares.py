@@ -37,7 +37,28 @@ def shares(
         share = _share(ctx, key, spec, path, refs=refs, org=org, policy_shares=policy_shares)
         if share is not None:
             found[key] = share
+    check_one_billing_owner(ctx, found)
     return found
+
+
+def check_one_billing_owner(ctx: Context, shares: dict[str, Share]) -> None:
+    """A reservation in two shares (RAM allows it) has one billing owner: each share's assign
+    command revokes any other payer's request first, so two would undo each other, in no
+    fixed order, and one stays unpaid for good."""
+    payer_of: dict[str, tuple[str, str]] = {}  # reservation ARN → (share, billing owner)
+    for share in shares.values():
+        if share.billing_owner is None:
+            continue
+        for resource in share.resources:
+            first = payer_of.setdefault(resource.arn, (share.key, share.billing_owner))
+            if first[1] != share.billing_owner:
+                ctx.out.add(
+                    "BILLING_OWNER_CONFLICT",
+                    ("shares", share.key, "billing_owner"),
+                    f"{resource.arn.rsplit('/', 1)[-1]} is also in share {first[0]}, billed to "
+                    f"{first[1]}: a reservation has one billing owner",
+                    f"name {first[1]} here too, or remove `billing_owner` from one of the shares",
+                )
 
 
 def _share(
