@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,14 @@ from trainshare.diff import ACCEPTED_ERRORS, diff_specs
 from trainshare.diff import access as diff_access
 from trainshare.diff.guardrails import GuardrailAction
 from trainshare.diff.jsondiff import json_diff
-from trainshare.report.diff import MARKDOWN_MAX, access_line, reasons, render_diff, render_markdown
+from trainshare.report.diff import (
+    MARKDOWN_MAX,
+    RISK_TOP,
+    access_line,
+    reasons,
+    render_diff,
+    render_markdown,
+)
 from trainshare.spec import load_spec
 from trainshare.synth import SynthParams, write_synthetic
 
@@ -385,6 +393,21 @@ def test_markdown_is_cut_to_fit_a_comment(folder):
     text = render_markdown(big)
     assert len(text) < MARKDOWN_MAX + 200
     assert text.rstrip().endswith("_Cut to fit a comment: `trainshare diff` prints everything._")
+
+
+def test_markdown_lists_the_first_risk_flags_and_counts_the_rest(folder):
+    """600 flags (an OU of 600 accounts moved) printed whole overflowed a comment."""
+    found = compare(folder, EDITS, G5)
+    many = replace(found, risks=found.risks * 300)
+    text = render_markdown(many)
+    assert len(text) < MARKDOWN_MAX + 200
+    listed = [line for line in text.splitlines() if line.startswith("- ") and "**" in line]
+    assert len(listed) == RISK_TOP
+    codes = sorted({f.code for f in found.risks})
+    rest = ", ".join(f"{sum(1 for f in many.risks[RISK_TOP:] if f.code == c)} {c}" for c in codes)
+    assert f"- … and {len(many.risks) - RISK_TOP} more ({rest}): `trainshare diff` lists them" in (
+        text.splitlines()
+    )
 
 
 def test_text_and_json(folder):

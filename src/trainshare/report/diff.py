@@ -10,6 +10,7 @@ with the reason on each side), guardrails (per OU, account and the root), shared
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
@@ -230,6 +231,9 @@ def _fenced(lines: list[str]) -> list[str]:
     return ["```text", body, "```"]
 
 
+RISK_TOP = 20  # risk flags listed in a Markdown comment
+
+
 def render_markdown(diff: SpecDiff, top: int = 10) -> str:
     """Summary first (counts, risk flags, the largest access changes), then each section folded;
     cut to MARKDOWN_MAX characters, saying so."""
@@ -238,9 +242,17 @@ def render_markdown(diff: SpecDiff, top: int = 10) -> str:
     if diff.risks:
         head.append(f"**Risk flags ({len(diff.risks)})**")
         head.append("")
-        for flag in diff.risks:
+        # the first RISK_TOP, errors first: 600 flags of one moved OU would overflow a comment
+        ranked = sorted(diff.risks, key=lambda f: f.severity != "error")
+        for flag in ranked[:RISK_TOP]:
             icon = "🛑" if flag.severity == "error" else "⚠️"
             head.append(f"- {icon} **{flag.code}** {_md(flag.location.path)}: {_md(flag.message)}")
+        if len(ranked) > RISK_TOP:
+            counts = Counter(f.code for f in ranked[RISK_TOP:])
+            more = ", ".join(f"{n} {code}" for code, n in sorted(counts.items()))
+            head.append(
+                f"- … and {len(ranked) - RISK_TOP} more ({more}): `trainshare diff` lists them"
+            )
         head.append("")
     changes = sorted(diff.access.changes, key=lambda c: (-c.cells, c.share, c.where))
     if changes:
