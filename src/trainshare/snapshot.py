@@ -156,8 +156,9 @@ class Snapshot:
     resource_policies: tuple[ResourcePolicy, ...] = ()
     # the policy types enabled on the root (ListRoots PolicyTypes, ENABLED); None: not read
     root_policy_types: tuple[str, ...] | None = None
-    # the reservations whose kind and matching the spec states (`capacity:`), as read then
-    capacity: tuple[LiveReservation, ...] = ()
+    # the reservations whose kind and matching the spec states (`capacity:`), as read then;
+    # None: not read (a snapshot written before audit read them), () read and none found
+    capacity: tuple[LiveReservation, ...] | None = None
 
     def unit_paths(self, root_key: str) -> tuple[dict[str, str], dict[str, str]]:
         """OU ID → its path of OU IDs (`ou-a/ou-b`, the access model's key) and its path of

@@ -8,6 +8,7 @@ that finding is reported, with its code, location and message; its near miss rep
 from __future__ import annotations
 
 import textwrap
+from dataclasses import replace
 
 from trainshare.audit import diff
 from trainshare.snapshot import Account, Snapshot
@@ -81,3 +82,28 @@ def test_ram_organization_sharing_off_while_the_spec_shares_with_an_ou_is_a_find
     accounts_only = SPEC.replace("principals: [ml]", 'principals: ["111111111111"]')
     only = load_spec(write_spec(textwrap.dedent(accounts_only)))
     assert found(diff(only, live(service_access=())), "RAM_ORG_SHARING_DISABLED") == []
+
+
+STATED = SPEC.replace(
+    f"resources: ['{CR}']",
+    f"region: us-east-1, resources: [{{arn: '{CR}', capacity: {{kind: on-demand, "
+    "match: targeted}}]",
+)
+
+
+def test_every_stated_reservation_gone_is_reported_missing(write_spec):
+    """A snapshot that read the reservations and found none (`capacity: ()`) reports each one
+    the spec states; one that never read them (`capacity: None`, written before audit read
+    reservations) reports nothing."""
+    spec = load_spec(write_spec(textwrap.dedent(STATED)))
+    read_none = replace(live(), capacity=())
+    assert found(diff(spec, read_none), "CAPACITY_RESERVATION_MISSING") == [
+        (
+            "share gpu: cr-0123456789abcdef0",
+            "error",
+            f"{CR} is not a reservation of shared-services (222222222222) in us-east-1",
+        )
+    ]
+    # near miss: not read at all
+    assert live().capacity is None
+    assert found(diff(spec, live()), "CAPACITY_RESERVATION_MISSING") == []

@@ -72,6 +72,17 @@ def test_older_snapshots_without_resource_policies_still_read():
     assert read(data).resource_policies == ()
 
 
+def test_reservations_not_read_are_none_and_read_none_found_is_empty():
+    """`capacity`: absent (a snapshot of before audit read reservations) or null is "not
+    read"; [] is "read, none found" (audit then reports each stated reservation missing)."""
+    assert "capacity" not in snapshot()
+    assert read(snapshot()).capacity is None
+    assert read(snapshot(capacity=None)).capacity is None
+    assert read(snapshot(capacity=[])).capacity == ()
+    assert read(read(snapshot(capacity=[])).to_json()).capacity == ()
+    assert read(read(snapshot()).to_json()).capacity is None
+
+
 @pytest.mark.parametrize(
     ("changes", "expected"),
     [

@@ -459,11 +459,12 @@ class _Differ:
     # -- what the spec states about its reservations ------------------------------------------
 
     def _capacity(self) -> None:
-        """Each `capacity:` statement against the reservation it describes. A snapshot holding
-        no reservation (taken before trainshare read them) is not compared."""
-        live = {r.arn: r for r in self.live.capacity}
-        if not live:
+        """Each `capacity:` statement against the reservation it describes. A snapshot that
+        did not read them (`capacity` None: taken before trainshare read reservations) is not
+        compared; one that read them and found none reports every stated one missing."""
+        if self.live.capacity is None:
             return
+        live = {r.arn: r for r in self.live.capacity}
         for share, resource in shared_capacity(self.spec):
             if resource.capacity is None:
                 continue
