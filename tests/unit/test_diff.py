@@ -787,3 +787,57 @@ def test_past_the_budget_each_change_is_traced_for_one_of_its_accounts(folder, m
         "  (too many decisions change to trace each OU's: a change's reasons are traced for one "
         "of its accounts, named; `trainshare access --explain` traces any other)"
     )
+
+
+# -- guardrails detached ----------------------------------------------------------------------
+
+KEEP_INSIDE = "  keep-sharing-inside:\n    template: deny-external-sharing\n    targets: [root]\n"
+KEEP_INSIDE_DENIES = "DenyExternalResourceShares, DenyAcceptingInvitations"
+
+
+def test_a_deny_guardrail_deleted_or_detached_is_flagged_and_rendered_above_the_sections(folder):
+    found = compare(folder, {KEEP_INSIDE: ""})
+    assert flags(found) == [
+        (
+            "GUARDRAIL_DETACHED",
+            "guardrail keep-sharing-inside",
+            "keep-sharing-inside (scp) is deleted: the root no longer has its Deny statement(s) "
+            f"{KEEP_INSIDE_DENIES}",
+        )
+    ]
+    assert [f.severity.value for f in found.risks] == ["warning"]
+    text = render_markdown(found)
+    assert text.index("**GUARDRAIL_DETACHED** guardrail keep-sharing-inside") < text.index(
+        "<details>"
+    )
+    moved = compare(folder, {KEEP_INSIDE: KEEP_INSIDE.replace("[root]", "[ml, quarantine]")})
+    assert flags(moved) == [
+        (
+            "GUARDRAIL_DETACHED",
+            "guardrail keep-sharing-inside",
+            "keep-sharing-inside (scp) is detached: the root no longer has its Deny "
+            f"statement(s) {KEEP_INSIDE_DENIES}",
+        )
+    ]
+
+
+def test_a_guardrail_renamed_attached_or_allow_only_detached_is_not_flagged(folder):
+    renamed = KEEP_INSIDE.replace(
+        "keep-sharing-inside:", "inside-only:\n    renamed_from: keep-sharing-inside"
+    )
+    assert flags(compare(folder, {KEEP_INSIDE: renamed})) == []
+    more = KEEP_INSIDE.replace("[root]", "[root, ml]")
+    assert flags(compare(folder, {KEEP_INSIDE: more})) == []
+    # an Allow-list guardrail (no Deny) taken off an OU: nothing it denied is let in
+    allow = (
+        KEEP_INSIDE + "  allow-ml:\n    template: allow-services\n"
+        '    params: {actions: ["ec2:*", "sagemaker:*"]}\n    targets: [quarantine]\n'
+    )
+    old = write(folder, {KEEP_INSIDE: allow}, "old.yaml")
+    before = load_spec(old, accept=ACCEPTED_ERRORS)
+    after = load_spec(folder / "trainshare.yaml", accept=ACCEPTED_ERRORS)
+    found = diff_specs(before, after)
+    assert [(g.guardrail, g.action) for g in found.guardrails] == [
+        ("allow-ml", GuardrailAction.DETACHED)
+    ]
+    assert flags(found) == []

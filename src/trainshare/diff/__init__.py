@@ -79,10 +79,11 @@ def decide_changes(old: Spec, new: Spec, context: Context | None = None) -> Deci
     old_model = model_from_spec(old, old.organization.id)
     new_model = model_from_spec(new, new.organization.id)
     access = access_changes(old_model, new_model, renames=renames(new), context=context)
+    guardrails = guardrail_changes(old, new)
     return Decided(
-        guardrails=guardrail_changes(old, new),
+        guardrails=guardrails,
         access=access,
-        risks=tuple(risk_flags(old, new, access, old_model, new_model)),
+        risks=tuple(risk_flags(old, new, access, old_model, new_model, guardrails=guardrails)),
     )
 
 

@@ -8,19 +8,23 @@
   account (DENY_HITS_DEPLOY_ROLE, new in this change);
 - LOCKOUT_INTRODUCED: a level loses every Allow (LEVEL_WITHOUT_ALLOW, new in this change);
 - ACCOUNT_LEFT_GUARDRAILS: an account moves out of an OU whose guardrails it no longer has, or an
-  OU moves to another parent with its accounts, out of the guardrails above it.
+  OU moves to another parent with its accounts, out of the guardrails above it;
+- GUARDRAIL_DETACHED: a guardrail with a Deny statement is deleted or detached from a target
+  (the root, an OU, an account), which then no longer has its Deny.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from trainshare.access.model import AccessModel
 from trainshare.catalog import finding
 from trainshare.diff.access import AccessChanges
+from trainshare.diff.guardrails import GuardrailAction, GuardrailChange
+from trainshare.diff.jsondiff import parse
 from trainshare.findings import Finding, Location
 from trainshare.spec import ROOT, PrincipalKind, Spec
 from trainshare.spec.resolved import Principal
@@ -69,7 +73,11 @@ def risk_flags(
     access: AccessChanges,
     old_model: AccessModel,
     new_model: AccessModel,
+    *,
+    guardrails: Sequence[GuardrailChange] = (),
 ) -> list[Finding]:
+    """The flags of the change from `old` to `new`; `guardrails` are its guardrail changes
+    (diff.guardrails.guardrail_changes), read for the guardrails it detaches."""
     keys = Keys.of(new)
     out: list[Finding] = []
     out += _external(old, new, access, keys)
@@ -77,6 +85,7 @@ def risk_flags(
     out += _new_issues(old, new, keys, issue="DENY_HITS_DEPLOY_ROLE", code="DEPLOY_ROLE_DENIED")
     out += _new_issues(old, new, keys, issue="LEVEL_WITHOUT_ALLOW", code="LOCKOUT_INTRODUCED")
     out += _left_guardrails(old, new, keys)
+    out += _detached(old, new, guardrails, keys)
     return out
 
 
@@ -239,3 +248,45 @@ def _left_guardrails(old: Spec, new: Spec, keys: Keys) -> Iterable[Finding]:
                 where=f"account {key}",
                 message=f"moves from {was.unit} to {account.unit} and leaves {'; '.join(left)}",
             )
+
+
+def _deny_sids(document: str) -> list[str] | None:
+    """The Sids of a policy document's Deny statements ("(no Sid)" for one without); None when
+    it has no Deny (an Allow-list SCP, a management policy) or is not JSON."""
+    parsed = parse(document)
+    statements = parsed.get("Statement") if isinstance(parsed, dict) else None
+    if isinstance(statements, dict):
+        statements = [statements]
+    if not isinstance(statements, list):
+        return None
+    sids = [
+        str(s.get("Sid") or "(no Sid)")
+        for s in statements
+        if isinstance(s, dict) and s.get("Effect") == "Deny"
+    ]
+    return sids or None
+
+
+def _detached(
+    old: Spec, new: Spec, changes: Sequence[GuardrailChange], keys: Keys
+) -> Iterable[Finding]:
+    """One flag per guardrail with a Deny statement that the change deletes, or detaches from
+    one or more targets (FullAWSAccess, detached by `full_aws_access`, has no Deny: a level
+    left without an Allow is LOCKOUT_INTRODUCED)."""
+    before = {keys.guardrails.get(k, k): g for k, g in old.guardrails.items()}
+    targets: dict[str, list[str]] = {}
+    for change in changes:
+        if change.action is GuardrailAction.DETACHED and change.guardrail in before:
+            targets.setdefault(change.guardrail, []).append(change.where)
+    for key, where in targets.items():
+        was = before[key]
+        sids = _deny_sids(was.document)
+        if sids is None:
+            continue
+        what = "deleted" if key not in new.guardrails else "detached"
+        yield flag(
+            code="GUARDRAIL_DETACHED",
+            where=f"guardrail {key}",
+            message=f"{key} ({was.type}) is {what}: {', '.join(where)} no longer "
+            f"{'has' if len(where) == 1 else 'have'} its Deny statement(s) {', '.join(sids)}",
+        )
