@@ -1,7 +1,8 @@
 """trainshare's benchmarks: every stage at organization scale, medians and side-by-side ratios.
 
     python -m bench.run --sizes S,M --repeat 5 --out BENCHMARKS.md     (make bench)
-    python -m bench.run --sizes S,M,L,L-rcp --out BENCHMARKS.md        (make bench-full)
+    python -m bench.run --sizes S,M,L,L-rcp --repeat 3 --throttled-audit M --capacity M \
+        --out BENCHMARKS.md                                            (make bench-full)
 
 Sizes are synthetic organizations (trainshare.synth, seed 7). Each stage is timed `repeat` times
 (median reported) and run once more under tracemalloc for its peak Python memory. Ratios are
