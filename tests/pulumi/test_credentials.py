@@ -90,6 +90,28 @@ def test_an_assumed_role_without_its_arn_is_refused(deploy, stack_config):
     )
 
 
+@pytest.mark.parametrize(
+    ("key", "value", "pattern"),
+    [
+        ("externalId", "two words", r"[\w+=,.@:/-]{2,1224}"),
+        ("externalId", "a|b", r"[\w+=,.@:/-]{2,1224}"),
+        ("sessionName", "ci/runner", r"[\w+=,.@-]{2,64}"),
+    ],
+)
+def test_an_external_id_or_session_name_sts_would_refuse_is_refused(
+    deploy, stack_config, key, value, pattern
+):
+    role = {"roleArn": STACK_ROLE["roleArn"], key: value}
+    stack_config.update({"aws:assumeRoles": json.dumps([role])})
+    with pytest.raises(Exception) as caught:
+        _run(deploy, stack_config)
+    snake = {"externalId": "external_id", "sessionName": "session_name"}[key]
+    assert (
+        f"aws:assumeRoles: {snake} {value!r} is not one STS accepts ({pattern}, "
+        "AssumeRole API reference) — fix it in the stack config"
+    ) in str(caught.value)
+
+
 def test_provider_args_are_the_base_of_every_provider(deploy, stack_config):
     stack_config.update({"aws:profile": "ignored-when-a-base-is-given"})
     base = aws.ProviderArgs(
@@ -142,7 +164,10 @@ def test_the_plans_commands_use_the_stack_credentials_too(deploy, stack_config):
     environment = permission["environment"]
     assert environment["AWS_PROFILE"] == "org-admin"
     assert environment["AWS_SHARED_CREDENTIALS_FILE"] == "/secure/credentials"
-    assert environment["TRAINSHARE_ROLE_CHAIN"] == STACK_ROLE["roleArn"]
+    # each hop with its own external ID and session name (F12: they were dropped)
+    assert environment["TRAINSHARE_ROLE_CHAIN"] == (
+        f"{STACK_ROLE['roleArn']}|{STACK_ROLE['externalId']}|{STACK_ROLE['sessionName']}"
+    )
     assert environment["TRAINSHARE_ROLE_ARN"] == OWNER_ROLE["roleArn"]
 
 

@@ -215,6 +215,47 @@ def test_a_stack_chain_is_assumed_before_the_owners_role(tmp_path):
     assert "--external-id" not in calls[0]
 
 
+def test_each_hop_of_the_chain_is_assumed_with_its_own_external_id_and_session_name(tmp_path):
+    command = _permission(READ)
+    first = "arn:aws:iam::111111111111:role/broker"
+    second = "arn:aws:iam::999999999999:role/platform-deployer"
+    environment = {
+        **command["environment"],
+        "TRAINSHARE_ROLE_CHAIN": f"{first}|ext-42|ci {second}||",
+        "TRAINSHARE_EXTERNAL_ID": "owner-7",
+        "TRAINSHARE_SESSION_NAME": "platform",
+    }
+    answers = {**ASSUMED, "ram list-resource-share-permissions": READ}
+    _, calls = _run(tmp_path, command["script"], environment, answers)
+    hops = [
+        (
+            c[c.index("--role-arn") + 1],
+            c[c.index("--external-id") + 1] if "--external-id" in c else None,
+            c[c.index("--role-session-name") + 1],
+        )
+        for c in calls
+        if c[:2] == ["sts", "assume-role"]
+    ]
+    assert hops == [
+        (first, "ext-42", "ci"),
+        (second, None, "trainshare"),  # no session name in the hop: trainshare's own
+        (ROLE, "owner-7", "platform"),
+    ]
+
+
+def test_without_an_owner_role_only_the_chain_is_assumed(tmp_path):
+    command = _permission(READ)
+    environment = {
+        **command["environment"],
+        "TRAINSHARE_ROLE_CHAIN": f"{DEPLOYER}||",
+        "TRAINSHARE_ROLE_ARN": "",
+    }
+    answers = {**ASSUMED, "ram list-resource-share-permissions": READ}
+    _, calls = _run(tmp_path, command["script"], environment, answers)
+    assumed = [c[c.index("--role-arn") + 1] for c in calls if c[:2] == ["sts", "assume-role"]]
+    assert assumed == [DEPLOYER]
+
+
 def test_a_key_always_has_a_policy_so_any_error_reading_it_fails(tmp_path):
     ptype = load_catalog().policy_share_types["kms:Key"]
     keeper = keep_policy_inputs(

@@ -30,22 +30,29 @@ from trainshare.plan.graph import Ref, Value
 SESSION_NAME = "trainshare"
 
 # Credentials of the owner account: the chain that reaches the management account, if the stack
-# has one (TRAINSHARE_ROLE_CHAIN, set by the component from its AWS base), then the role the
-# owner's provider assumes. Credentials in the environment take precedence over AWS_PROFILE.
-ASSUME = """\
+# has one (TRAINSHARE_ROLE_CHAIN, set by the component from its AWS base: space-separated
+# `role ARN|external ID|session name` hops), then the role the owner's provider assumes. Each
+# hop is assumed with its own external ID and session name. Credentials in the environment take
+# precedence over AWS_PROFILE.
+ASSUME = (
+    """\
 set -e
-for role in $TRAINSHARE_ROLE_CHAIN $TRAINSHARE_ROLE_ARN; do
-  external=""
-  [ "$role" = "$TRAINSHARE_ROLE_ARN" ] && external="$TRAINSHARE_EXTERNAL_ID"
+owner="$TRAINSHARE_ROLE_ARN|$TRAINSHARE_EXTERNAL_ID|$TRAINSHARE_SESSION_NAME"
+for hop in $TRAINSHARE_ROLE_CHAIN ${TRAINSHARE_ROLE_ARN:+"$owner"}; do
+  hop="$hop||"; role=${hop%%|*}; hop=${hop#*|}; external=${hop%%|*}; hop=${hop#*|}
+  session=${hop%%|*}
   # an assignment, not `set -- $(…)`: set -e stops here when the role cannot be assumed
   credentials=$(aws sts assume-role --role-arn "$role" \\
-    --role-session-name "$TRAINSHARE_SESSION_NAME" ${external:+--external-id "$external"} \\
+    --role-session-name "${session:-"""
+    + SESSION_NAME
+    + """}" ${external:+--external-id "$external"} \\
     --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text)
   set -- $credentials
   export AWS_ACCESS_KEY_ID="$1" AWS_SECRET_ACCESS_KEY="$2" AWS_SESSION_TOKEN="$3"
 done
 export AWS_REGION="$TRAINSHARE_REGION" AWS_DEFAULT_REGION="$TRAINSHARE_REGION"
 """
+)
 
 # TRAINSHARE_SHARE_ARN, TRAINSHARE_PERMISSION_ARN, TRAINSHARE_TYPE_PERMISSIONS (every permission
 # of the type, space-separated: which of the share's permissions is the type's),

@@ -22,7 +22,7 @@ from trainshare.plan.adoption import read_adoption
 from trainshare.plan.names import account_node, policy_node, share_node, unit_node
 from trainshare.plan.slices import REFS_OUTPUT, Part, exported_refs, parse_part, select
 from trainshare.pulumi.composed import Deferred, defer_program_resources
-from trainshare.pulumi.credentials import AwsBase, resolve_base
+from trainshare.pulumi.credentials import AwsBase, resolve_base, role_chain
 from trainshare.spec import ShareKind, Spec, load_spec
 
 TYPE_TOKEN = kinds.COMPONENT
@@ -247,8 +247,8 @@ class OrgSharing(pulumi.ComponentResource):
         own = inputs.get("environment")
         if environment:
             inputs["environment"] = {**environment, **(own or {})}
-        chain = " ".join(str(role["role_arn"]) for role in self.aws.assume_roles)
-        if chain and isinstance(own, Mapping) and "TRAINSHARE_ACTION" in own:
+        chain = role_chain(self.aws.assume_roles)
+        if self.aws.assume_roles and isinstance(own, Mapping) and "TRAINSHARE_ACTION" in own:
             inputs["environment"] = {**inputs["environment"], "TRAINSHARE_ROLE_CHAIN": chain}
         if self._own_credentials and isinstance(own, Mapping) and "TRAINSHARE_ROLE_ARN" in own:
             # an owner stack's credentials are the owner's already: no role to assume

@@ -81,6 +81,35 @@ class AwsBase:
         return args
 
 
+# What STS accepts (AssumeRole API reference, "Request Parameters", read 2026-11-30): the
+# chain's hops are handed to the plan's shell scripts space- and `|`-separated (`role_chain`),
+# which these characters never contain.
+_STS_PATTERNS = {
+    "external_id": re.compile(r"[\w+=,.@:/-]{2,1224}"),
+    "session_name": re.compile(r"[\w+=,.@-]{2,64}"),
+}
+
+
+def role_chain(roles: Sequence[Mapping[str, Any]]) -> Any:
+    """The chain as the plan's commands read it (`TRAINSHARE_ROLE_CHAIN`, plan/commands.py):
+    one `role ARN|external ID|session name` hop per role, space-separated — each hop with its
+    own external ID and session name, as the providers assume them. An Output when any part
+    is one (a secret external ID stays secret)."""
+    parts: list[Any] = []
+    for role in roles:
+        parts += [
+            " " if parts else "",
+            role["role_arn"],
+            "|",
+            role.get("external_id") or "",
+            "|",
+            role.get("session_name") or "",
+        ]
+    if all(isinstance(part, str) for part in parts):
+        return "".join(parts)
+    return pulumi.Output.concat(*parts)
+
+
 def _snake(key: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower()
 
@@ -95,7 +124,15 @@ def _roles(value: Any, where: str) -> tuple[Mapping[str, Any], ...]:
                 f"{where}: each assumed role needs a roleArn, got {item!r} — e.g. "
                 'pulumi config set --path "aws:assumeRoles[0].roleArn" arn:aws:iam::…:role/…'
             )
-        roles.append({_snake(k): v for k, v in item.items()})
+        role = {_snake(k): v for k, v in item.items()}
+        for key, pattern in _STS_PATTERNS.items():
+            value = role.get(key)
+            if isinstance(value, str) and not pattern.fullmatch(value):
+                raise pulumi.RunError(
+                    f"{where}: {key} {value!r} is not one STS accepts ({pattern.pattern}, "
+                    "AssumeRole API reference) — fix it in the stack config"
+                )
+        roles.append(role)
     return tuple(roles)
 
 
