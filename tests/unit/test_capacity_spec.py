@@ -366,3 +366,28 @@ def test_an_end_that_is_not_a_date_is_located(write_spec, end):
     assert (code, line) == ("INVALID_DATE", 15)
     assert message == f"end {end!r} is not an ISO 8601 date and time"
     assert fix == "write it as 2026-12-15T11:30:00Z"
+
+
+ZONE = """\
+    resources:
+      - arn: {cr}
+        capacity: {{kind: on-demand, match: targeted, availability_zone: {zone}}}
+    principals: [ml/training]
+"""
+
+
+@pytest.mark.parametrize("zone", ["us-east-1a", "us-west-2-lax-1a", "us-east-1-wl1-bos-wlz-1"])
+def test_a_reservation_may_be_in_a_zone_a_local_zone_or_a_wavelength_zone(write_spec, zone):
+    """EC2 User Guide: Capacity Reservations in Local Zones and in Wavelength Zones."""
+    spec = load_spec(write_spec(HEAD + ZONE.format(cr=CR, zone=zone)))
+    assert spec.shares["gpu"].resources[0].capacity.availability_zone == zone
+
+
+@pytest.mark.parametrize("zone", ["us-east-1", "use1-az1"])
+def test_a_region_or_a_zone_id_is_not_a_zone_name(write_spec, zone):
+    found = issue(write_spec, ZONE.format(cr=CR, zone=zone), "INVALID_VALUE")
+    assert found[:3] == (
+        "INVALID_VALUE",
+        14,  # the capacity line
+        f"{zone!r} is not valid here (pattern ^[a-z]{{2}}(-[a-z]+)+-\\d([a-z]|(-[a-z0-9]+)+)$)",
+    )

@@ -143,7 +143,15 @@ class CapacitySpec(_Model):
     match: Literal["open", "targeted"] | None = None  # on-demand: required
     tenancy: Literal["default", "dedicated"] = "default"
     instance_type: Annotated[str, Field(pattern=r"^[a-z0-9-]+\.[a-z0-9-]+$")] | None = None
-    availability_zone: Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d[a-z]$")] | None = None
+    # a zone's name: us-east-1a, a Local Zone (us-west-2-lax-1a) or a Wavelength Zone
+    # (us-east-1-wl1-bos-wlz-1) — reservations can be made in all three (EC2 User Guide,
+    # "Capacity Reservations in Local Zones" / "… in Wavelength Zones", read 2026-11-30)
+    availability_zone: (
+        Annotated[
+            str, Field(max_length=64, pattern=r"^[a-z]{2}(-[a-z]+)+-\d([a-z]|(-[a-z0-9]+)+)$")
+        ]
+        | None
+    ) = None
     platform: Annotated[str, Field(min_length=1, max_length=64)] | None = None
     end: Annotated[str, Field(max_length=40)] | None = None  # ISO 8601
     ultraserver: Annotated[str, Field(min_length=1, max_length=64)] | None = None
