@@ -5,10 +5,12 @@ naming what is wrong; and the CI step in examples/ci posts the Markdown when som
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -154,46 +156,109 @@ def test_errors_in_a_committed_spec_name_the_commit(repo):
     )
 
 
-def test_the_ci_step_posts_the_markdown_when_something_changes(repo, tmp_path_factory):
-    """examples/ci/trainshare-diff.sh with `trainshare` and a fake `gh` on PATH."""
+# A fake `gh`: `api …/comments` answers FAKE_GH_FOUND (the ids its --jq selects), `api -X PATCH`
+# and `pr comment` keep the body they send (as patched-ID.md / posted.md); FAKE_GH_DENY makes
+# every write fail, as a fork's read-only token does. Each call is logged.
+FAKE_GH = """\
+import json, os, shutil, sys
+args = sys.argv[1:]
+out = os.environ["FAKE_GH_DIR"]
+with open(os.path.join(out, "calls.log"), "a") as log:
+    log.write(json.dumps(args) + "\\n")
+if args[:1] == ["api"] and "PATCH" not in args:
+    sys.stdout.write(os.environ.get("FAKE_GH_FOUND", ""))
+    sys.exit(0)
+if os.environ.get("FAKE_GH_DENY"):
+    sys.stderr.write("HTTP 403: Resource not accessible by integration")
+    sys.exit(1)
+if "PATCH" in args:
+    body = next(a for a in args if a.startswith("body=@"))[len("body=@"):]
+    shutil.copy(body, os.path.join(out, "patched-" + args[3].rsplit("/", 1)[1] + ".md"))
+else:
+    shutil.copy(args[args.index("--body-file") + 1], os.path.join(out, "posted.md"))
+"""
+MARKER = "<!-- trainshare-diff: infra/trainshare.yaml -->"
+
+
+@pytest.fixture
+def ci_step(repo, tmp_path_factory):
+    """examples/ci/trainshare-diff.sh with `trainshare` and a fake `gh` on PATH: run(**env)
+    gives (completed process, calls, the folder the fake writes to)."""
     bin_dir = tmp_path_factory.mktemp("bin")
-    posted = bin_dir / "posted.md"
     gh = bin_dir / "gh"
-    gh.write_text(
-        "#!/bin/sh\n"
-        "# gh pr comment NUMBER --body-file FILE [--edit-last]: keep the body\n"
-        'while [ $# -gt 0 ]; do [ "$1" = --body-file ] && cp "$2" "'
-        + str(posted)
-        + '"; shift; done\n'
-    )
+    gh.write_text(f"#!{sys.executable}\n{FAKE_GH}")
     gh.chmod(gh.stat().st_mode | stat.S_IEXEC)
     trainshare = Path(shutil.which("trainshare") or REPO / ".venv" / "bin" / "trainshare")
-    env = {
-        **os.environ,
-        "PATH": f"{bin_dir}{os.pathsep}{trainshare.parent}{os.pathsep}{os.environ['PATH']}",
-        "PR_NUMBER": "7",
-        "BASE_REF": "main",
-        "SPEC": "infra/trainshare.yaml",
-        "CI": "1",
-    }
     script = REPO / "examples" / "ci" / "trainshare-diff.sh"
-    same = subprocess.run(
-        ["sh", str(script)], cwd=repo, env=env, capture_output=True, text=True, check=False
-    )
-    assert same.returncode == 0, same.stderr
-    assert not posted.exists()
+
+    def run(**extra: str):
+        out = tmp_path_factory.mktemp("gh")
+        env = {
+            **os.environ,
+            "PATH": f"{bin_dir}{os.pathsep}{trainshare.parent}{os.pathsep}{os.environ['PATH']}",
+            "PR_NUMBER": "7",
+            "BASE_REF": "main",
+            "SPEC": "infra/trainshare.yaml",
+            "CI": "1",
+            "FAKE_GH_DIR": str(out),
+            **extra,
+        }
+        done = subprocess.run(
+            ["sh", str(script)], cwd=repo, env=env, capture_output=True, text=True, check=False
+        )
+        log = out / "calls.log"
+        calls = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+        return done, calls, out
+
+    return run
+
+
+def _change(repo: Path) -> None:
     spec = repo / "infra" / "trainshare.yaml"
     spec.write_text(spec.read_text().replace("principals: [ml/research]", "principals: [ml]"))
-    changed = subprocess.run(
-        ["sh", str(script)], cwd=repo, env=env, capture_output=True, text=True, check=False
-    )
+
+
+def test_the_ci_step_posts_the_markdown_when_something_changes(repo, ci_step):
+    same, calls, _ = ci_step()
+    assert (same.returncode, calls) == (0, []), same.stderr
+    _change(repo)
+    changed, calls, out = ci_step()
     assert changed.returncode == 0, changed.stderr
-    assert posted.read_text().startswith(
+    # no comment of its own yet: it looks, then posts one
+    assert [c[:2] for c in calls] == [
+        ["api", "repos/{owner}/{repo}/issues/7/comments"],
+        ["pr", "comment"],
+    ]
+    posted = (out / "posted.md").read_text()
+    assert posted.startswith(
         "### trainshare diff: `git:main:infra/trainshare.yaml` → `infra/trainshare.yaml`"
     )
-    broken = spec.read_text().replace("version: 1", "version: 9")
-    spec.write_text(broken)
-    failed = subprocess.run(
-        ["sh", str(script)], cwd=repo, env=env, capture_output=True, text=True, check=False
-    )
+    assert posted.endswith("\n" + MARKER)
+    spec = repo / "infra" / "trainshare.yaml"
+    spec.write_text(spec.read_text().replace("version: 1", "version: 9"))
+    failed, _, _ = ci_step()
     assert failed.returncode == 1
+
+
+def test_the_ci_step_updates_its_own_comment_and_no_other(repo, ci_step):
+    """F9: `gh pr comment --edit-last` edited the bot's last comment, whichever workflow
+    posted it. The step edits the comment that ends with its marker (the last, if several)."""
+    _change(repo)
+    done, calls, out = ci_step(FAKE_GH_FOUND="101\n202\n")
+    assert done.returncode == 0, done.stderr
+    assert calls[0][-2:] == ["--jq", f'.[] | select(.body | endswith("{MARKER}")) | .id']
+    assert calls[1][:4] == ["api", "-X", "PATCH", "repos/{owner}/{repo}/issues/comments/202"]
+    assert len(calls) == 2 and not (out / "posted.md").exists()
+    assert (out / "patched-202.md").read_text().endswith(MARKER)
+
+
+def test_where_the_token_cannot_comment_the_diff_goes_to_the_job_summary(repo, ci_step, tmp_path):
+    """A pull request from a fork gets a read-only token: the step still shows the diff."""
+    _change(repo)
+    summary = tmp_path / "summary.md"
+    done, _, _ = ci_step(FAKE_GH_DENY="1", GITHUB_STEP_SUMMARY=str(summary))
+    assert done.returncode == 0, done.stderr
+    assert summary.read_text().startswith("### trainshare diff:")
+    assert "cannot comment on pull request 7 (a fork's read-only token?)" in done.stderr
+    denied, _, _ = ci_step(FAKE_GH_DENY="1")  # not in GitHub Actions: nowhere to put it
+    assert denied.returncode == 1
