@@ -1,5 +1,6 @@
 """Deploy every stack of this project in order: the org stack first, then the owner stacks in
-parallel (Pulumi Automation API). Written by `trainshare init --split`.
+parallel (Pulumi Automation API), then — when a share names a `billing_owner` — the org stack's
+billing acceptances once more. Written by `trainshare init --split`.
 
     python deploy.py              # pulumi up: org, then every owner stack at once
     python deploy.py --preview    # pulumi preview of each, in the same order
@@ -8,6 +9,11 @@ parallel (Pulumi Automation API). Written by `trainshare init --split`.
 Each stack runs with its own credentials, from its Pulumi.<stack>.yaml: the org stack with the
 management account's, each owner stack through its owner's deploy role. The order is the one
 `trainshare.plan.slices.all_parts` gives: owner stacks read the org stack's outputs.
+
+A billing owner accepts a reservation's billing in the org stack (its credentials reach the
+billing owner's account; an owner's do not), but the owner's stack makes the request: on the
+org stack's first run there is nothing to accept yet. The last step (`org:accept-billing`)
+re-runs only those acceptances (`pulumi up --target … --replace …`), after the owner stacks.
 """
 
 from __future__ import annotations
@@ -21,25 +27,43 @@ from pathlib import Path
 from pulumi import automation as auto
 
 from trainshare.plan import build_plan
+from trainshare.plan.names import is_billing_acceptance
 from trainshare.plan.slices import all_parts, stack_name
 from trainshare.spec import load_spec
 
 HERE = Path(__file__).parent
+ACCEPT_BILLING = "accept-billing"  # `<stack>:accept-billing`: re-run that stack's acceptances
 
 
 def waves(spec: Path = HERE / "trainshare.yaml") -> list[list[str]]:
-    """Stack names in deployment order: [[org], [every owner stack]]."""
-    parts = all_parts(build_plan(load_spec(spec)))
-    return [[stack_name(parts[0])], [stack_name(p) for p in parts[1:]]]
+    """Stack names in deployment order: [[org], [every owner stack]], then
+    [org:accept-billing] when a share names a billing owner."""
+    plan = build_plan(load_spec(spec))
+    parts = all_parts(plan)
+    org = stack_name(parts[0])
+    stages = [[org], [stack_name(p) for p in parts[1:]]]
+    if any(is_billing_acceptance(node.name) for node in plan.nodes):
+        stages.append([f"{org}:{ACCEPT_BILLING}"])
+    return stages
 
 
 def run_stack(name: str, preview: bool) -> str:
     """`pulumi up` (or preview) of one stack of this project; its one-line summary."""
-    stack = auto.create_or_select_stack(stack_name=name, work_dir=str(HERE))
+    stack_name_, _, step = name.partition(":")
+    stack = auto.create_or_select_stack(stack_name=stack_name_, work_dir=str(HERE))
 
     def say(line: str) -> None:
         print(f"[{name}] {line}", end="" if line.endswith("\n") else "\n", flush=True)
 
+    if step == ACCEPT_BILLING:
+        if preview:
+            return f"{name}: runs after the owner stacks' requests"
+        resources = stack.export_stack().deployment.get("resources", [])
+        urns = [r["urn"] for r in resources if is_billing_acceptance(r["urn"].rsplit("::", 1)[-1])]
+        if not urns:
+            return f"{name}: no acceptance in the stack"
+        summary = stack.up(target=urns, replace=urns, on_output=say).summary
+        return f"{name}: {summary.result} {dict(summary.resource_changes or {})}"
     if preview:
         changes = stack.preview(on_output=say).change_summary
         return f"{name}: preview {dict(changes)}"

@@ -146,6 +146,57 @@ def test_deploy_script_orders_org_first_then_owners_in_parallel(tmp_path):
     assert str(stopped.value) == "failed: org: access denied"
 
 
+BILLED = SPEC.replace(
+    "    principals: [ml]\n  west:",
+    "    principals: [ml]\n    billing_owner: data\n  west:",
+)
+
+
+def test_a_billing_owners_acceptance_runs_again_after_the_owner_stacks(tmp_path):
+    """F2: the acceptance is in the org stack, the request in the owner's, which deploys after
+    it: without a last step the request waited, pending, for someone to accept it by hand."""
+    assert "billing_owner: data" in BILLED
+    (tmp_path / "trainshare.yaml").write_text(BILLED)
+    assert runner.invoke(app, ["init", str(tmp_path), "--split"]).exit_code == 0
+    deploy = _deploy_module(tmp_path)
+    stages = deploy.waves(tmp_path / "trainshare.yaml")
+    assert stages[0] == ["org"] and stages[2:] == [["org:accept-billing"]]
+    order: list[str] = []
+    deploy.deploy(stages, run=lambda name, preview: order.append(name) or name)
+    assert order[0] == "org" and order[-1] == "org:accept-billing" and len(order) == 5
+
+
+def test_the_accept_step_replaces_only_the_stacks_acceptances(tmp_path, monkeypatch):
+    (tmp_path / "trainshare.yaml").write_text(BILLED)
+    runner.invoke(app, ["init", str(tmp_path), "--split"])
+    deploy = _deploy_module(tmp_path)
+    prefix = "urn:pulumi:org::trainshare::trainshare:index:OrgSharing$command:local:Command::"
+    accept = prefix + "org/share/east/billing/cr-0123456789abcdef0/accept"
+    other = prefix + "org/share/east/permission/ec2/CapacityReservation"
+    ups: list[dict[str, object]] = []
+
+    class FakeStack:
+        def export_stack(self):
+            resources = [{"urn": other}, {"urn": accept}]
+            return type("Deployment", (), {"deployment": {"resources": resources}})()
+
+        def up(self, on_output, **options):
+            ups.append(options)
+            summary = type(
+                "Summary", (), {"result": "succeeded", "resource_changes": {"replace": 1}}
+            )
+            return type("Up", (), {"summary": summary()})()
+
+    monkeypatch.setattr(deploy.auto, "create_or_select_stack", lambda **_: FakeStack())
+    assert deploy.run_stack("org:accept-billing", preview=True) == (
+        "org:accept-billing: runs after the owner stacks' requests"
+    )
+    assert ups == []
+    line = deploy.run_stack("org:accept-billing", preview=False)
+    assert line == "org:accept-billing: succeeded {'replace': 1}"
+    assert ups == [{"target": [accept], "replace": [accept]}]
+
+
 def test_the_split_example_is_what_init_split_writes(tmp_path):
     """examples/split is `trainshare init examples/split --split`: its program, stacks, roles
     and deploy script are kept current (the spec, its schema and requirements.txt are init's
