@@ -184,20 +184,45 @@ def test_botocore_makes_one_attempt_per_call():
     assert config.retries == {"total_max_attempts": 1, "mode": "standard"}
 
 
+class FakeClock:
+    """A monotonic clock that moves only when told to, or when `sleep` is called."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
 def test_the_pace_slows_every_thread_after_throttling_and_recovers():
-    pace = Pace()
-    slept: list[float] = []
-    pace.wait(slept.append)
-    pace.wait(slept.append)
-    assert slept == []  # no pace until AWS first throttles
+    clock = FakeClock()
+    pace = Pace(clock)
+    pace.wait(clock.sleep)
+    pace.wait(clock.sleep)
+    assert clock.slept == []  # no pace until AWS first throttles
     assert pace.throttled() == 0.005
     assert pace.throttled() == pytest.approx(0.0075)
-    pace.wait(slept.append)
-    pace.wait(slept.append)  # the second send waits for its slot, one interval on
-    assert len(slept) == 1 and 0.005 < slept[0] <= 0.0075
+    pace.wait(clock.sleep)
+    pace.wait(clock.sleep)  # the second send waits for its slot, one interval on
+    assert clock.slept == [pytest.approx(0.0075)]
+    clock.now += 0.003  # the call took 3 ms: the next slot is 4.5 ms away
+    pace.wait(clock.sleep)
+    assert clock.slept == [pytest.approx(0.0075), pytest.approx(0.0045)]
+    clock.now += 1.0  # a send long after its slot goes at once
+    pace.wait(clock.sleep)
+    assert len(clock.slept) == 2
     for _ in range(100):
         pace.passed()
     assert pace.interval == 0.0  # calls that pass bring it back to no pace at all
+    clock.now += 1.0  # past the slot booked before
+    pace.wait(clock.sleep)
+    pace.wait(clock.sleep)
+    assert len(clock.slept) == 2
     for _ in range(100):
         pace.throttled()
     assert pace.interval == 20.0  # never more than MAX_DELAY between sends

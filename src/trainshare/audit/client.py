@@ -156,21 +156,23 @@ class Pace:
     that passes, none until AWS first throttles. A throttled call waits for its slot in this
     shared pace rather than on its own: retries of many threads cannot arrive together, and
     the calls that pass come close to the rate AWS allows (bench: the throttled audit against
-    its floor, calls ÷ rate)."""
+    its floor, calls ÷ rate). `clock` tells the time slots are kept in (a test passes a fake
+    one, with a fake `sleep` to `wait`)."""
 
     FIRST = 0.005
     LONGER = 1.5
     SHORTER = 0.97
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.interval = 0.0
         self._next = 0.0
+        self._clock = clock
         self._lock = threading.Lock()
 
     def wait(self, sleep: Callable[[float], None]) -> None:
         """Take the next send slot, sleeping until it comes."""
         with self._lock:
-            now = time.monotonic()
+            now = self._clock()
             slot = max(now, self._next)
             self._next = slot + self.interval
         if slot > now:
