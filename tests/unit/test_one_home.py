@@ -125,4 +125,4 @@ def test_the_key_sets_are_global_condition_keys_and_read_where_they_are_meant():
     assert module("access.evaluate").ACCOUNT_KEYS is sets["caller_account"]
     assert module("access.rcp").ACCOUNT_KEYS is sets["rcp_caller"]
     assert module("access.grouping")._PER_ACCOUNT_KEYS is sets["resource_policy_per_account"]
-    assert module("audit.diff")._ORG_NARROWING is sets["org_narrowing"]
+    assert module("audit.diff.resource_policies")._ORG_NARROWING is sets["org_narrowing"]
