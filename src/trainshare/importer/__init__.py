@@ -22,12 +22,13 @@ Import goes read → name → leave out → write, a module a step:
 `adoption.pulumi_import_file` names the live resources the imported spec's plan describes, in
 the format of `pulumi import --file` (logical names `<component>/<plan node name>`, parent the
 component): `OrgSharing(..., adopt=...)` reads it and imports those resources on the first
-`pulumi up` instead of creating them.
+`pulumi up` instead of creating them. `adoption.IMPORT_ENTRIES` says, for every kind the plan
+can emit, how it is adopted or why it is not.
 """
 
 from __future__ import annotations
 
-from trainshare.importer.adoption import import_ids, pulumi_import_file
+from trainshare.importer.adoption import IMPORT_ENTRIES, import_ids, pulumi_import_file
 from trainshare.importer.describe import describe
 from trainshare.importer.leave_out import leave_out_what_does_not_validate
 from trainshare.importer.project import (
@@ -53,6 +54,7 @@ def import_snapshot(
 
 
 __all__ = [
+    "IMPORT_ENTRIES",
     "IMPORT_FILE",
     "ImportRefusedError",
     "Imported",
