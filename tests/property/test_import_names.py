@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -391,3 +392,15 @@ def test_a_linked_folder_inside_the_target_folder_is_refused(tmp_path):
     )
     assert list(outside.iterdir()) == []
     assert [p.name for p in out.iterdir()] == ["policies"]
+
+
+def test_a_left_out_guardrail_of_another_type_is_no_longer_adopted():
+    # given an RCP the spec cannot hold (an RCP statement needs "Principal": "*")
+    snapshot = organization([("ml", None)], [], [], [])
+    rcp = Policy("p-rcp00001", "no-outside", deny(1), False, (ou_id(0),), "RESOURCE_CONTROL_POLICY")
+    snapshot = replace(snapshot, policies=(*snapshot.policies, rcp))
+    # when it is imported
+    imported = import_snapshot(snapshot)
+    # then it is left out, and nothing adopts it under its type's node name (`rcp/…`)
+    assert any("no-outside left out — " in n for n in imported.notes)
+    assert imported.adopt == {}

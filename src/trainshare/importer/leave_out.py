@@ -88,7 +88,7 @@ def _leave_out_whole(draft: Draft, section: str, key: str, why: str) -> None:
         if not document["shares"]:
             del document["shares"]
     else:  # its document stays in policies/, to fix and add back
-        draft.adopt.pop(policy_node(key), None)
+        draft.adopt.pop(policy_node(key, body.get("type", "scp")), None)
         if not document["guardrails"]:
             del document["guardrails"]
 
