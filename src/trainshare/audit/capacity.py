@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from botocore.exceptions import ClientError
 
@@ -425,18 +425,20 @@ def _aware(moment: Any) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+class ReaderOptions(TypedDict, total=False):
+    """`CapacityReader`'s keyword arguments, which `read_capacity` passes on (their defaults
+    are the reader's)."""
+
+    progress: Progress | None
+    now: datetime | None
+    lookback_hours: int
+
+
 def read_capacity(
-    spec: Spec,
-    factory: ClientFactory,
-    *,
-    progress: Progress | None = None,
-    now: datetime | None = None,
-    lookback_hours: int = 168,
+    spec: Spec, factory: ClientFactory, **options: Unpack[ReaderOptions]
 ) -> CapacitySnapshot:
     """The live state of every reservation the spec shares (read-only)."""
-    return CapacityReader(
-        factory, spec, progress=progress, now=now, lookback_hours=lookback_hours
-    ).read_capacity()
+    return CapacityReader(factory, spec, **options).read_capacity()
 
 
 def capacity_call_floor(spec: Spec, snapshot: CapacitySnapshot) -> int:
