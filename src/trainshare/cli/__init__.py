@@ -5,17 +5,18 @@ findings (`lint`) or drift and findings (`audit`); 3 changes found (`diff`).
 
 Adding a command:
 1. Write `cli/<name>.py` with one function per command: typer options as annotated parameters
-   (shared ones — SpecArg, FormatOpt, ProfileOpt… — from `cli/common.py`), the docstring as its
-   help. Load a spec with `common.load`; shape output in `report/`, print it here with
-   `common.out`/`common.print_json`.
+   (shared ones — SpecArg, FormatOpt… — from `cli/common.py`; a command that reads AWS takes
+   ProfileOpt… from `cli/aws.py` and reads inside `aws.reading`), the docstring as its help.
+   Load a spec with `common.load`; shape output in `report/`, print it here with
+   `common.out`/`common.print_json`, write a file the user asked for with `common.write_file`.
 2. Let a `TrainshareError` (or a subclass) from the layers below propagate: `_register` runs
    every command inside `common.reported()`, which prints it as `error: …` and exits 1. Call
    `common.fail(message)` for bad input the command notices itself. Never catch an error only
    to print it.
 3. Import boto3, moto or pulumi (anything reaching `trainshare.audit`, `emulator`, `pulumi`)
    inside the function, not at the top: every command module is imported at startup.
-4. Register it below with `_register`, in the order `trainshare --help` lists it (a group:
-   its own `typer.Typer`, as `guardrails`).
+4. Register it below in `COMMANDS`, in the order `trainshare --help` lists it (a group: its
+   own `typer.Typer`, as `guardrails`).
 """
 
 from __future__ import annotations
@@ -80,23 +81,29 @@ def _register(group: typer.Typer, command: Callable[..., None], name: str | None
     group.command(name)(reporting(command))
 
 
-_register(app, validate.validate)
-_register(app, validate.plan)
-_register(app, diff.diff)
-_register(app, access.access)
-_register(app, simulate.simulate_command, "simulate")
-_register(app, lint.lint)
-_register(app, audit.audit)
-_register(app, capacity.capacity)
-_register(app, demo.demo)
-_register(app, emulator.emulator)
-_register(app, importing.import_, "import")
-_register(app, synth.synth)
-_register(app, init.init)
-_register(app, schema.schema)
+# (command, its name where the function's is not it), in the order `trainshare --help` lists them
+COMMANDS: tuple[tuple[Callable[..., None], str | None], ...] = (
+    (validate.validate, None),
+    (validate.plan, None),
+    (diff.diff, None),
+    (access.access, None),
+    (simulate.simulate_command, "simulate"),
+    (lint.lint, None),
+    (audit.audit, None),
+    (capacity.capacity, None),
+    (demo.demo, None),
+    (emulator.emulator, None),
+    (importing.import_, "import"),
+    (synth.synth, None),
+    (init.init, None),
+    (schema.schema, None),
+)
+GUARDRAILS_COMMANDS = ((guardrails.guardrails_list, "list"), (guardrails.guardrails_show, "show"))
+for command, name in COMMANDS:
+    _register(app, command, name)
 guardrails_app = typer.Typer(help=guardrails.HELP, no_args_is_help=True, rich_markup_mode=None)
-_register(guardrails_app, guardrails.guardrails_list, "list")
-_register(guardrails_app, guardrails.guardrails_show, "show")
+for command, name in GUARDRAILS_COMMANDS:
+    _register(guardrails_app, command, name)
 app.add_typer(guardrails_app, name="guardrails")
 
 

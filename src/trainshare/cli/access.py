@@ -15,15 +15,16 @@ from trainshare import outputs
 from trainshare.access import AccessModel, Context, Request, evaluate, model_from_spec
 from trainshare.access.matrix import access_rows
 from trainshare.cli.common import (
+    ContextOpt,
     Format,
     FormatOpt,
     SpecArg,
     context_of,
-    err,
     fail,
     load,
     out,
     print_json,
+    write_file,
 )
 from trainshare.policy.iam import iam_index
 from trainshare.report.access import (
@@ -94,15 +95,7 @@ def access(
             help="Ask about this action (default: what each permission grants). Repeatable.",
         ),
     ] = None,
-    context: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--context",
-            metavar="KEY=VALUE",
-            help="KEY=VALUE known about the request, e.g. ec2:InstanceType=p5.48xlarge. "
-            "Repeatable.",
-        ),
-    ] = None,
+    context: ContextOpt = None,
     explain: Annotated[
         tuple[str, str, str] | None,
         typer.Option(
@@ -166,8 +159,7 @@ def access(
     needs_cells = html_file is not None or fmt is not Format.TEXT or filtered
     cells = list(rows.cells()) if needs_cells else []
     if html_file is not None:
-        outputs.write_text(html_file, render_html(model, cells, str(spec)), "HTML report")
-        err.print(f"wrote {html_file}", markup=False)
+        write_file(html_file, render_html(model, cells, str(spec)), "HTML report")
     if fmt is Format.JSON:
         print_json(cells_to_json(cells))
     elif fmt is Format.CSV:

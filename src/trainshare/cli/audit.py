@@ -11,20 +11,8 @@ from typing import Annotated
 import typer
 
 from trainshare import outputs
-from trainshare.cli.common import (
-    EndpointOpt,
-    Format,
-    FormatOpt,
-    MaxSecondsOpt,
-    ProfileOpt,
-    RegionOpt,
-    SpecArg,
-    err,
-    load,
-    out,
-    print_json,
-)
-from trainshare.cli.progress import progress
+from trainshare.cli.aws import EndpointOpt, MaxSecondsOpt, ProfileOpt, RegionOpt, reading
+from trainshare.cli.common import Format, FormatOpt, SpecArg, load, out, print_json, write_file
 from trainshare.findings import Severity
 from trainshare.report.tables import AUDIT_COLUMNS, audit_rows, to_csv
 
@@ -65,20 +53,18 @@ def audit(
     loaded = load(spec, Format.JSON if fmt is Format.JSON else Format.TEXT)
     if snapshot_out is not None:
         outputs.check_writable(snapshot_out, "snapshot")  # before the audit, not after it
-    from trainshare.audit import ClientFactory, diff, read_snapshot
+    from trainshare.audit import diff, read_snapshot
     from trainshare.report.audit import render_audit
     from trainshare.snapshot import Snapshot
 
     if snapshot is not None:
         live = Snapshot.read(snapshot)
     else:
-        factory = ClientFactory.for_profile(profile, region, endpoint_url, max_seconds)
-        with progress("reading the organization") as step:
+        aws = reading("the organization", profile, region, endpoint_url, max_seconds)
+        with aws as (factory, step):
             live = read_snapshot(loaded, factory, all_accounts, progress=step)
-        err.print(f"read with {sum(factory.calls.values())} API calls", markup=False)
     if snapshot_out is not None:
-        outputs.write_text(snapshot_out, live.to_json(), "snapshot")
-        err.print(f"wrote {snapshot_out}", markup=False)
+        write_file(snapshot_out, live.to_json(), "snapshot")
     report = diff(loaded, live)
     if fmt is Format.JSON:
         print_json(report.to_json())

@@ -12,20 +12,8 @@ from typing import Annotated
 import typer
 
 from trainshare import outputs
-from trainshare.cli.common import (
-    EndpointOpt,
-    Format,
-    FormatOpt,
-    MaxSecondsOpt,
-    ProfileOpt,
-    RegionOpt,
-    SpecArg,
-    err,
-    load,
-    out,
-    print_json,
-)
-from trainshare.cli.progress import progress
+from trainshare.cli.aws import EndpointOpt, MaxSecondsOpt, ProfileOpt, RegionOpt, reading
+from trainshare.cli.common import Format, FormatOpt, SpecArg, load, out, print_json, write_file
 from trainshare.findings import Severity
 
 LOOKBACK_HOURS = 168  # the hourly history a snapshot keeps: --idle-hours can be at most this
@@ -100,21 +88,17 @@ def capacity(
     if snapshot is not None:
         live = CapacitySnapshot.read(snapshot)
     else:
-        from trainshare.audit import ClientFactory
         from trainshare.audit.capacity import read_capacity
 
-        factory = ClientFactory.for_profile(profile, region, endpoint_url, max_seconds)
-        with progress("reading the shared capacity") as step:
+        aws = reading("the shared capacity", profile, region, endpoint_url, max_seconds)
+        with aws as (factory, step):
             live = read_capacity(loaded, factory, progress=step, lookback_hours=LOOKBACK_HOURS)
-        err.print(f"read with {sum(factory.calls.values())} API calls", markup=False)
     if snapshot_out is not None:
-        outputs.write_text(snapshot_out, live.to_json(), "capacity snapshot")
-        err.print(f"wrote {snapshot_out}", markup=False)
+        write_file(snapshot_out, live.to_json(), "capacity snapshot")
     model = model_from_spec(loaded, live.organization_id or None, created_account_ids(loaded, live))
     report = capacity_view(loaded, live, model, Thresholds(idle_instances, idle_hours, ending_days))
     if html_file is not None:
-        outputs.write_text(html_file, render_capacity_html(report, str(spec)), "HTML report")
-        err.print(f"wrote {html_file}", markup=False)
+        write_file(html_file, render_capacity_html(report, str(spec)), "HTML report")
     if fmt is Format.JSON:
         print_json(report.to_json())
     elif fmt is Format.CSV:

@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from trainshare import outputs
 from trainshare.access.conditions import Context
 from trainshare.errors import SpecError, TrainshareError
 from trainshare.findings import Severity
@@ -79,35 +80,6 @@ FormatOpt = Annotated[
         help="Output format: text (or table), json or csv.",
     ),
 ]
-# Reading AWS (audit, import): the same options, the same words.
-DEFAULT_REGION = "us-east-1"
-# Every command that reads AWS takes these three, meaning what they mean to the AWS CLI; unset,
-# the AWS SDK's own settings apply (AWS_PROFILE, AWS_DEFAULT_REGION, AWS_ENDPOINT_URL, config).
-ProfileOpt = Annotated[
-    str | None,
-    typer.Option(
-        metavar="NAME",
-        help="AWS profile of the management account (default: AWS_PROFILE, or the default "
-        "credential chain).",
-    ),
-]
-RegionOpt = Annotated[
-    str | None,
-    typer.Option(
-        metavar="REGION",
-        help="AWS Region of the calls (default: the profile's, AWS_DEFAULT_REGION, else "
-        f"{DEFAULT_REGION}).",
-    ),
-]
-EndpointOpt = Annotated[
-    str | None,
-    typer.Option(
-        metavar="URL",
-        help="Send every call to this endpoint, e.g. `trainshare emulator`'s, instead of AWS "
-        "(default: AWS_ENDPOINT_URL).",
-    ),
-]
-MaxSecondsOpt = Annotated[float, typer.Option(help="Give up on a throttled call after this long.")]
 
 
 def context_of(pairs: list[str] | None) -> Context:
@@ -133,6 +105,13 @@ ContextOpt = Annotated[
 
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def write_file(path: Path, text: str, what: str) -> None:
+    """A file the user asked for, written whole (`outputs.write_text`), and `wrote PATH` on
+    stderr."""
+    outputs.write_text(path, text, what)
+    err.print(f"wrote {path}", markup=False)
 
 
 def print_error(message: str) -> None:

@@ -12,19 +12,15 @@ from typing import Annotated
 import typer
 
 from trainshare import outputs
-from trainshare.cli.common import (
+from trainshare.cli.aws import (
     DEFAULT_REGION,
     EndpointOpt,
-    Format,
-    FormatOpt,
     MaxSecondsOpt,
     ProfileOpt,
     RegionOpt,
-    err,
-    out,
-    print_json,
+    reading,
 )
-from trainshare.cli.progress import progress
+from trainshare.cli.common import Format, FormatOpt, err, out, print_json
 from trainshare.report.tables import to_csv
 
 
@@ -76,7 +72,7 @@ def import_(
     trainshare import --profile management --out my-org --all-accounts
     trainshare import --snapshot snap.json --out my-org
     """
-    from trainshare.audit import ClientFactory, read_organization
+    from trainshare.audit import read_organization
     from trainshare.importer import IMPORT_FILE, import_snapshot, write_imported
     from trainshare.snapshot import Snapshot
 
@@ -85,9 +81,9 @@ def import_(
         live = Snapshot.read(snapshot)
         region = region or DEFAULT_REGION
     else:
-        factory = ClientFactory.for_profile(profile, region, endpoint_url, max_seconds)
-        region = region or factory.session.region_name or DEFAULT_REGION
-        with progress("reading the organization") as step:
+        aws = reading("the organization", profile, region, endpoint_url, max_seconds)
+        with aws as (factory, step):
+            region = region or factory.session.region_name or DEFAULT_REGION
             live = read_organization(
                 factory,
                 access_role=access_role,
@@ -96,7 +92,6 @@ def import_(
                 all_accounts=all_accounts,
                 progress=step,
             )
-        err.print(f"read with {sum(factory.calls.values())} API calls", markup=False)
     imported = import_snapshot(live, region, access_role)
     written = write_imported(imported, live, out_dir)
     adopted = len(json.loads((out_dir / IMPORT_FILE).read_text())["resources"]) - 1
