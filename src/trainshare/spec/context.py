@@ -1,5 +1,6 @@
 """What the rules of every section share: the `Context` they report into, the name resolver
-(`References`) and the rules more than one section applies (Region, tags).
+(`References`) and the rules more than one section applies (Region, tags, a field one kind of
+share does not take).
 
 A rule is a function `check_<what>(ctx, …)` that adds findings with `ctx.out.add(CODE, path,
 message, fix)` — the code catalogued in catalog/data/findings.yaml — and returns whether the
@@ -96,6 +97,26 @@ def read_tags(ctx: Context, raw: Any, path: Path_) -> dict[str, str]:
         return {}
     check_tag_count(ctx, raw, path)
     return dict(raw)
+
+
+@dataclass(frozen=True, slots=True)
+class NotTaken:
+    """A field of a `shares:` entry that one kind of share does not take (see `check_not_taken`)."""
+
+    field: str
+    code: str
+    message: str
+    fix: str
+
+
+def check_not_taken(
+    ctx: Context, spec: ShareSpec, path: Path_, fields: tuple[NotTaken, ...]
+) -> None:
+    """Each field of `fields` the share gives (tags: a non-empty mapping), reported at it."""
+    for rule in fields:
+        value = getattr(spec, rule.field)
+        if value is not None and value != {}:
+            ctx.out.add(rule.code, (*path, rule.field), rule.message, rule.fix)
 
 
 def check_tag_count(ctx: Context, tags: Mapping[str, str], path: Path_) -> None:

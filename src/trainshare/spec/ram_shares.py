@@ -16,7 +16,14 @@ from trainshare.catalog.arns import Arn
 from trainshare.catalog.model import permission_name
 from trainshare.spec.capacity_checks import capacity_statement, check_capacity_share
 from trainshare.spec.changes import share_protected
-from trainshare.spec.context import Context, References, ShareEntry, check_tag_count
+from trainshare.spec.context import (
+    Context,
+    NotTaken,
+    References,
+    ShareEntry,
+    check_not_taken,
+    check_tag_count,
+)
 from trainshare.spec.issues import did_you_mean
 from trainshare.spec.model import ResourceSpec, ShareSpec
 from trainshare.spec.policy_shares import check_partition
@@ -29,7 +36,7 @@ def ram_share(
     ctx: Context, share: ShareEntry, *, refs: References, org: Organization
 ) -> Share | None:
     spec, path = share.spec, share.path
-    check_no_access_level(ctx, spec, (*path, "access"))
+    check_not_taken(ctx, spec, path, RAM_SHARE_TAKES_NO)
     resources = ram_resources(ctx, share, org)
     found = principals(ctx, spec, path, refs, owner=share.owner, resources=resources)
     chosen = permissions(ctx, spec, path, resources)
@@ -64,14 +71,15 @@ def ram_share(
     )
 
 
-def check_no_access_level(ctx: Context, spec: ShareSpec, path: Path_) -> None:
-    if spec.access is not None:
-        ctx.out.add(
-            "ACCESS_ON_RAM_SHARE",
-            path,
-            "`access` names a level of a policy share; RAM shares grant their `permissions`",
-            "remove `access` (choose a RAM managed permission with `permissions`)",
-        )
+# `access` is a policy share's: a RAM share grants what its managed permissions do.
+RAM_SHARE_TAKES_NO = (
+    NotTaken(
+        "access",
+        code="ACCESS_ON_RAM_SHARE",
+        message="`access` names a level of a policy share; RAM shares grant their `permissions`",
+        fix="remove `access` (choose a RAM managed permission with `permissions`)",
+    ),
+)
 
 
 # -- resources ------------------------------------------------------------------------------------

@@ -11,7 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from trainshare.spec.context import Context, References, ShareEntry, check_region
+from trainshare.spec.context import (
+    Context,
+    NotTaken,
+    References,
+    ShareEntry,
+    check_not_taken,
+    check_region,
+)
 from trainshare.spec.issues import did_you_mean
 from trainshare.spec.model import ResourceSpec, ShareSpec
 from trainshare.spec.policy_shares import PolicyShareChecks, is_policy_resource, policy_share
@@ -125,8 +132,7 @@ def _policy_share(
     resources = checks.resources(key, spec, path, owner_id=share.owner_id, region=region, org=org)
     found = principals(ctx, spec, path, refs, owner=owner, resources=None)
     check_no_capacity(ctx, spec, path)
-    check_no_share_name(ctx, spec, (*path, "name"))
-    check_no_tags(ctx, spec, (*path, "tags"))
+    check_not_taken(ctx, spec, path, POLICY_SHARE_TAKES_NO)
     if resources is None or found is None:
         return None
     return policy_share(
@@ -142,7 +148,8 @@ def _policy_share(
 
 
 def check_no_capacity(ctx: Context, spec: ShareSpec, path: Path_) -> None:
-    """`capacity:` and `billing_owner:` are about Capacity Reservations, which RAM shares."""
+    """`capacity:` is about Capacity Reservations, which RAM shares (and `billing_owner:`, in
+    POLICY_SHARE_TAKES_NO)."""
     for index, item in enumerate(spec.resources):
         if isinstance(item, ResourceSpec) and item.capacity is not None:
             ctx.out.add(
@@ -152,31 +159,28 @@ def check_no_capacity(ctx: Context, spec: ShareSpec, path: Path_) -> None:
                 "resource policy",
                 "remove `capacity` from this resource",
             )
-    if spec.billing_owner is not None:
-        ctx.out.add(
-            "BILLING_OWNER_WITHOUT_CAPACITY",
-            (*path, "billing_owner"),
-            "`billing_owner` assigns who pays for the unused part of Capacity Reservations; "
-            "a policy share holds none",
-            "remove `billing_owner`",
-        )
 
 
-def check_no_share_name(ctx: Context, spec: ShareSpec, path: Path_) -> None:
-    if spec.name is not None:
-        ctx.out.add(
-            "INVALID_VALUE",
-            path,
-            "`name` is the name of a RAM share in AWS; a policy share creates no share",
-            "remove `name`",
-        )
-
-
-def check_no_tags(ctx: Context, spec: ShareSpec, path: Path_) -> None:
-    if spec.tags:
-        ctx.out.add(
-            "TAGS_ON_POLICY_SHARE",
-            path,
-            "a policy share creates no resource that could carry tags",
-            "remove `tags`",
-        )
+# A policy share creates no RAM share, so nothing with a name or tags, and holds no Capacity
+# Reservation (the fields of a RAM share's that it does not take).
+POLICY_SHARE_TAKES_NO = (
+    NotTaken(
+        "billing_owner",
+        code="BILLING_OWNER_WITHOUT_CAPACITY",
+        message="`billing_owner` assigns who pays for the unused part of Capacity Reservations; "
+        "a policy share holds none",
+        fix="remove `billing_owner`",
+    ),
+    NotTaken(
+        "name",
+        code="INVALID_VALUE",
+        message="`name` is the name of a RAM share in AWS; a policy share creates no share",
+        fix="remove `name`",
+    ),
+    NotTaken(
+        "tags",
+        code="TAGS_ON_POLICY_SHARE",
+        message="a policy share creates no resource that could carry tags",
+        fix="remove `tags`",
+    ),
+)
