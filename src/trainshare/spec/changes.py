@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from trainshare.findings import Finding, Severity
 from trainshare.spec.issues import Collector
-from trainshare.spec.resolved import ROOT, Account, Guardrail, Share, SharedResource, Spec, Unit
+from trainshare.spec.resolved import ROOT, Account, Share, SharedResource, Spec, Unit
 from trainshare.yamlsource import Located, Path_
 
 # RAM types whose removal from a share cuts consumers off running capacity: protected by
@@ -27,24 +27,17 @@ def share_protected(protect: bool | None, resources: tuple[SharedResource, ...] 
     return any(r.resource_type in CAPACITY_TYPES for r in resources or ())
 
 
-def check_renames(
-    out: Collector,
-    *,
-    units: Mapping[str, Unit],
-    accounts: Mapping[str, Account],
-    guardrails: Mapping[str, Guardrail],
-    shares: Mapping[str, Share],
-) -> None:
+def check_renames(out: Collector, spec: Spec) -> None:
     for section, entries in (
-        ("units", {u.path: u.renamed_from for u in units.values()}),
-        ("accounts", {a.key: a.renamed_from for a in accounts.values()}),
-        ("guardrails", {g.key: g.renamed_from for g in guardrails.values()}),
-        ("shares", {s.key: s.renamed_from for s in shares.values()}),
+        ("units", {u.path: u.renamed_from for u in spec.units.values()}),
+        ("accounts", {a.key: a.renamed_from for a in spec.accounts.values()}),
+        ("guardrails", {g.key: g.renamed_from for g in spec.guardrails.values()}),
+        ("shares", {s.key: s.renamed_from for s in spec.shares.values()}),
     ):
         _check_section(out, section, entries)
-    for unit in units.values():
-        _check_unit_move(out, unit, units)
-    for account in accounts.values():
+    for unit in spec.units.values():
+        _check_unit_move(out, unit, spec.units)
+    for account in spec.accounts.values():
         _check_account_name(out, account)
 
 

@@ -11,19 +11,10 @@ features is a located error with the way to enable them.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 
 from trainshare.spec.issues import Collector
-from trainshare.spec.resolved import (
-    ALL_FEATURES,
-    Account,
-    Guardrail,
-    Organization,
-    PrincipalKind,
-    Share,
-    ShareKind,
-    Unit,
-)
+from trainshare.spec.resolved import ALL_FEATURES, PrincipalKind, ShareKind, Spec
 from trainshare.yamlsource import Path_
 
 ENABLE = (
@@ -33,20 +24,12 @@ ENABLE = (
 )
 
 
-def check_feature_set(
-    out: Collector,
-    *,
-    org: Organization,
-    units: Mapping[str, Unit],
-    accounts: Mapping[str, Account],
-    guardrails: Mapping[str, Guardrail],
-    shares: Mapping[str, Share],
-    declared: Collection[str] = (),
-) -> None:
+def check_feature_set(out: Collector, spec: Spec, declared: Collection[str] = ()) -> None:
     """NEEDS_ALL_FEATURES at each guardrail, trusted service, detached FullAWSAccess and
     principal that is an OU or the organization, when the spec's organization lacks them.
     `declared`: the keys under `guardrails:`; the others come from a unit's
     `ai_services_opt_out`, where they are reported."""
+    org = spec.organization
     if org.feature_set == ALL_FEATURES:
         return
     where = f"the organization has feature set {org.feature_set} (organization.feature_set)"
@@ -56,24 +39,24 @@ def check_feature_set(
 
     for index, service in enumerate(org.trusted_services):
         needs(("organization", "trusted_services", index), f"trusted access for {service}")
-    for key, guardrail in guardrails.items():
+    for key, guardrail in spec.guardrails.items():
         path: Path_ = ("guardrails", key)
-        if key not in declared and guardrail.targets[0] in units:
+        if key not in declared and guardrail.targets[0] in spec.units:
             path = ("units", *guardrail.targets[0].split("/"), "ai_services_opt_out")
         needs(path, f"the guardrail {key} (an Organizations policy)")
-    for unit in units.values():
+    for unit in spec.units.values():
         if not unit.full_aws_access:
             needs(
                 ("units", *unit.path.split("/"), "full_aws_access"),
                 f"detaching FullAWSAccess from {unit.path} (an SCP)",
             )
-    for account in accounts.values():
+    for account in spec.accounts.values():
         if not account.full_aws_access:
             needs(
                 ("accounts", account.key, "full_aws_access"),
                 f"detaching FullAWSAccess from {account.key} (an SCP)",
             )
-    for key, share in shares.items():
+    for key, share in spec.shares.items():
         if share.kind is not ShareKind.RAM:
             continue
         for index, principal in enumerate(share.principals):

@@ -22,6 +22,7 @@ from trainshare.spec.context import Context, References
 from trainshare.spec.issues import did_you_mean
 from trainshare.spec.model import GuardrailSpec
 from trainshare.spec.resolved import Guardrail, Organization
+from trainshare.spec.scp_checks import SCP
 from trainshare.yamlsource import Path_
 
 
@@ -112,7 +113,7 @@ def _file_document(
     text = read_document(ctx, file, (*path, "document"))
     if text is None:
         return None
-    if kind != org_policies.SCP:
+    if kind != SCP:
         return org_policies.document_from_text(
             kind,
             text,
@@ -150,7 +151,7 @@ def _template_document(
         )
     if document is None:
         return None
-    if kind != org_policies.SCP:
+    if kind != SCP:
         found = org_policies.lint_typed(
             kind, document, f"template {name}", lines={}, limits=ctx.limits, catalog=ctx.catalog
         )

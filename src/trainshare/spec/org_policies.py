@@ -33,11 +33,10 @@ from trainshare.policy.lint import lint_rcp
 from trainshare.policy.management import ai_opt_out_document, lint_management_policy
 from trainshare.policy.templates import ORG_ID_PLACEHOLDER
 from trainshare.spec.issues import Collector
-from trainshare.spec.resolved import ROOT, Account, Guardrail, Unit
-from trainshare.spec.scp_checks import check_per_target_limit
+from trainshare.spec.resolved import ROOT, Account, Guardrail, Spec, Unit
+from trainshare.spec.scp_checks import SCP, check_per_target_limit
 from trainshare.yamlsource import Path_, load_yaml
 
-SCP = "scp"
 RCP = "rcp"
 OPT_OUT_KEY = "ai_services_opt_out"
 
@@ -298,17 +297,13 @@ def _unit_chain(unit: str, units: Mapping[str, Unit]) -> list[str]:
     return chain[::-1]
 
 
-def check_effective(
-    out: Collector,
-    guardrails: Mapping[str, Guardrail],
-    units: Mapping[str, Unit],
-    accounts: Mapping[str, Account],
-    catalog: Catalog,
-) -> None:
+def check_effective(out: Collector, spec: Spec, catalog: Catalog) -> None:
     """Warnings for what AWS leaves out of an account's effective management policy: an
     operator a policy higher up locks, a second assign of one setting on one target."""
+    guardrails = spec.guardrails
     seen: set[tuple[str, str, str, str]] = set()
-    for kind, per_account in effective_policies(guardrails, units, accounts, catalog).items():
+    by_kind = effective_policies(guardrails, spec.units, spec.accounts, catalog)
+    for kind, per_account in by_kind.items():
         title = catalog.policy_types[kind].title
         for effective in per_account.values():
             for item in effective.ignored:

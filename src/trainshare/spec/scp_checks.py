@@ -8,8 +8,9 @@
   for it can stop trainshare itself from managing shares (RAM's calls) or writing the policies
   of policy shares (each kind's calls in the owner account, catalog deploy_permissions).
 
-A new rule across SCPs and the tree is a `check_<what>(out, …)` function here, called from
-`spec/validate.py` after the guardrails section (rules on one guardrail: spec/guardrails.py).
+A new rule across SCPs and the tree is a `check_<what>(out, spec)` function here, called from
+`spec/validate.py` with the spec as its sections resolved (rules on one guardrail:
+spec/guardrails.py).
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from trainshare.policy.match import exempts_principal, statement_covers_action
 from trainshare.policy.model import PolicyDocument
 from trainshare.policy.parse import parse_stored
 from trainshare.spec.issues import Collector
-from trainshare.spec.resolved import ROOT, Account, Guardrail, Organization, Share, ShareKind, Unit
+from trainshare.spec.resolved import ROOT, Account, Guardrail, Share, ShareKind, Spec, Unit
+
+SCP = "scp"  # the policy type of service control policies (catalog/data/policy_types.yaml)
 
 # What the deploy role calls in a share owner's account (RAM API reference).
 DEPLOY_ROLE_ACTIONS = (
@@ -43,8 +46,11 @@ def unit_yaml_path(path: str) -> tuple[str, ...]:
 
 
 def _attached(guardrails: Mapping[str, Guardrail]) -> dict[str, list[Guardrail]]:
+    """Target → the SCPs attached to it, in spec order."""
     out: dict[str, list[Guardrail]] = {}
     for guardrail in guardrails.values():
+        if guardrail.type != SCP:
+            continue
         for target in guardrail.targets:
             out.setdefault(target, []).append(guardrail)
     return out
@@ -60,23 +66,16 @@ def _full_aws_access(
     return True  # the root
 
 
-def check_scp_counts(
-    out: Collector,
-    *,
-    guardrails: Mapping[str, Guardrail],
-    units: Mapping[str, Unit],
-    accounts: Mapping[str, Account],
-    limit: int,
-) -> None:
-    managed = load_catalog().aws_managed("scp").name
-    for target, attached in _attached(guardrails).items():
+def check_scp_counts(out: Collector, spec: Spec) -> None:
+    managed = load_catalog().aws_managed(SCP).name
+    for target, attached in _attached(spec.guardrails).items():
         check_per_target_limit(
             out,
             target,
             attached,
             code="TOO_MANY_SCPS",
-            managed=managed if _full_aws_access(target, units, accounts) else None,
-            limit=limit,
+            managed=managed if _full_aws_access(target, spec.units, spec.accounts) else None,
+            limit=spec.limits["scps_per_target"],
             what="SCPs",
             fix="merge guardrails into one document, attach some higher in the tree, or set "
             "organization.limits.scps_per_target if your quota differs",
@@ -112,14 +111,9 @@ def check_per_target_limit(
     )
 
 
-def check_lockout(
-    out: Collector,
-    *,
-    guardrails: Mapping[str, Guardrail],
-    units: Mapping[str, Unit],
-    accounts: Mapping[str, Account],
-) -> None:
-    attached = _attached(guardrails)
+def check_lockout(out: Collector, spec: Spec) -> None:
+    attached = _attached(spec.guardrails)
+    units, accounts = spec.units, spec.accounts
     levels: list[tuple[str, str, tuple[str, ...]]] = [
         (path, f"OU {path!r}", (*unit_yaml_path(path), "full_aws_access"))
         for path, unit in units.items()
@@ -170,23 +164,17 @@ def _path_levels(account: Account, units: Mapping[str, Unit]) -> list[str]:
     return [*levels, account.key]
 
 
-def check_deploy_role(
-    out: Collector,
-    *,
-    guardrails: Mapping[str, Guardrail],
-    shares: Mapping[str, Share],
-    units: Mapping[str, Unit],
-    accounts: Mapping[str, Account],
-    org: Organization,
-) -> None:
+def check_deploy_role(out: Collector, spec: Spec) -> None:
+    org = spec.organization
+    scps = [g for g in spec.guardrails.values() if g.type == SCP]
     reported: set[str] = set()
-    for share in shares.values():
-        owner = accounts[share.owner]
+    for share in spec.shares.values():
+        owner = spec.accounts[share.owner]
         if owner.id == org.management_account:
             continue  # SCPs never apply to the management account
         role = role_arn(org.partition, owner.id or "", org.access_role)
-        on_path = set(_path_levels(owner, units))
-        for guardrail in guardrails.values():
+        on_path = set(_path_levels(owner, spec.units))
+        for guardrail in scps:
             if guardrail.key in reported or not on_path.intersection(guardrail.targets):
                 continue
             document = parse_stored(guardrail.document)

@@ -22,6 +22,7 @@ states it, or says `Assumption:`. This module only orders the sections.
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -95,56 +96,39 @@ def validate_spec(
     raw_guardrails = _section(ctx, data, "guardrails")
     guardrails = guardrail_section.guardrails(ctx, raw_guardrails, refs, checks_org)
     guardrails |= org_policies.opt_out_guardrails(ctx.out, raw_units, units, guardrails)
-    scps = {k: g for k, g in guardrails.items() if g.type == org_policies.SCP}
-    check_scp_counts(
-        ctx.out,
-        guardrails=scps,
-        units=units,
-        accounts=accounts,
-        limit=ctx.limits["scps_per_target"],
-    )
-    org_policies.check_counts(ctx.out, guardrails, ctx.limits, ctx.catalog)
-    org_policies.check_effective(ctx.out, guardrails, units, accounts, ctx.catalog)
-    check_lockout(ctx.out, guardrails=scps, units=units, accounts=accounts)
     policy_shares = PolicyShareChecks(ctx.out, ctx.catalog, base_dir)
     shares = share_section.shares(
         ctx, _section(ctx, data, "shares"), refs, checks_org, policy_shares
     )
-    managed = policy_shares.managed_policies(shares)
-    check_renames(ctx.out, units=units, accounts=accounts, guardrails=guardrails, shares=shares)
-    check_deploy_role(
-        ctx.out,
-        guardrails=scps,
-        shares=shares,
-        units=units,
-        accounts=accounts,
-        org=checks_org,
-    )
-    check_feature_set(
-        ctx.out,
-        org=checks_org,
-        units=units,
-        accounts=accounts,
-        guardrails=guardrails,
-        shares=shares,
-        declared=set(raw_guardrails),
-    )
-    unmanaged = _unmanaged(ctx, data.get("unmanaged", []))
-    blocking = [i for i in ctx.out.issues if i.severity is Severity.ERROR and i.code not in accept]
-    if blocking or org is None:
-        raise SpecError(ctx.out.sorted())
-    return Spec(
+    # What the rules across sections read: every section as far as it resolved.
+    resolved = Spec(
         file=Path(source.file),
-        organization=org,
+        organization=checks_org,
         units=units,
         accounts=accounts,
         guardrails=guardrails,
         shares=shares,
         limits=dict(ctx.limits),
-        warnings=tuple(ctx.out.sorted()),
-        managed_policies=managed,
-        unmanaged=unmanaged,
+        managed_policies=policy_shares.managed_policies(shares),
     )
+    check_across_sections(ctx, resolved, declared=set(raw_guardrails))
+    unmanaged = _unmanaged(ctx, data.get("unmanaged", []))
+    blocking = [i for i in ctx.out.issues if i.severity is Severity.ERROR and i.code not in accept]
+    if blocking or org is None:
+        raise SpecError(ctx.out.sorted())
+    return replace(resolved, warnings=tuple(ctx.out.sorted()), unmanaged=unmanaged)
+
+
+def check_across_sections(ctx: Context, spec: Spec, declared: Collection[str]) -> None:
+    """The rules that read more than one section, on what resolved of each. `declared`: the
+    keys under `guardrails:` (the others come from `ai_services_opt_out`)."""
+    check_scp_counts(ctx.out, spec)
+    org_policies.check_counts(ctx.out, spec.guardrails, ctx.limits, ctx.catalog)
+    org_policies.check_effective(ctx.out, spec, ctx.catalog)
+    check_lockout(ctx.out, spec)
+    check_renames(ctx.out, spec)
+    check_deploy_role(ctx.out, spec)
+    check_feature_set(ctx.out, spec, declared)
 
 
 def check_top_level(ctx: Context, data: dict[Any, Any]) -> None:
