@@ -161,8 +161,8 @@ def check_no_capacity(ctx: Context, spec: ShareSpec, path: Path_) -> None:
             )
 
 
-# A policy share creates no RAM share, so nothing with a name or tags, and holds no Capacity
-# Reservation (the fields of a RAM share's that it does not take).
+# What a policy share does not take: it creates no RAM share (so nothing named or tagged) and
+# holds no Capacity Reservation.
 POLICY_SHARE_TAKES_NO = (
     NotTaken(
         "billing_owner",
