@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -29,6 +29,7 @@ out = Console(highlight=False, soft_wrap=True, emoji=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 P = ParamSpec("P")
 R = TypeVar("R")
+E = TypeVar("E", bound=StrEnum)
 # set by the app's callback (--debug) before any command runs
 state = {"debug": False}
 
@@ -45,15 +46,20 @@ class Format(StrEnum):
 TableFormat = Format  # the name commands with a table used; the same formats
 
 
-def parse_format(value: str | Format) -> Format:
-    if isinstance(value, Format):
-        return value
+def parse_choice(value: str, names: Mapping[str, E], listed: str) -> E:
+    """A `--format`-like option's value by any of its `names` (any case; a member of the enum is
+    a name too, being a string), else a usage error that lists the choices."""
     name = value.strip().lower()
-    if name in ("text", "table"):
-        return Format.TEXT
-    if name in ("json", "csv"):
-        return Format(name)
-    raise typer.BadParameter(f"{value!r} is not one of text (or table), json, csv")
+    if name in names:
+        return names[name]
+    raise typer.BadParameter(f"{value!r} is not one of {listed}")
+
+
+FORMAT_NAMES = {"text": Format.TEXT, "table": Format.TEXT, "json": Format.JSON, "csv": Format.CSV}
+
+
+def parse_format(value: str) -> Format:
+    return parse_choice(value, FORMAT_NAMES, "text (or table), json, csv")
 
 
 SpecArg = Annotated[

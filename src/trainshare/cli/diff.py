@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from trainshare.cli.common import ContextOpt, context_of, err, fail, out, print_json
+from trainshare.cli.common import ContextOpt, context_of, err, fail, out, parse_choice, print_json
 from trainshare.cli.progress import progress
 from trainshare.diff import ACCEPTED_ERRORS, diff_specs
 from trainshare.diff.sources import SpecSource, spec_source
@@ -26,17 +26,17 @@ class DiffFormat(StrEnum):
     MARKDOWN = "markdown"
 
 
-def parse_diff_format(value: str | DiffFormat) -> DiffFormat:
-    if isinstance(value, DiffFormat):
-        return value
-    name = value.strip().lower()
-    if name in ("text", "table"):
-        return DiffFormat.TEXT
-    if name in ("json", "markdown"):
-        return DiffFormat(name)
-    if name == "md":
-        return DiffFormat.MARKDOWN
-    raise typer.BadParameter(f"{value!r} is not one of text, json, markdown")
+DIFF_FORMAT_NAMES = {
+    "text": DiffFormat.TEXT,
+    "table": DiffFormat.TEXT,
+    "json": DiffFormat.JSON,
+    "markdown": DiffFormat.MARKDOWN,
+    "md": DiffFormat.MARKDOWN,
+}
+
+
+def parse_diff_format(value: str) -> DiffFormat:
+    return parse_choice(value, DIFF_FORMAT_NAMES, "text, json, markdown")
 
 
 SpecRefArg = typer.Argument(
