@@ -81,29 +81,33 @@ def _register(group: typer.Typer, command: Callable[..., None], name: str | None
     group.command(name)(reporting(command))
 
 
-# (command, its name where the function's is not it), in the order `trainshare --help` lists them
-COMMANDS: tuple[tuple[Callable[..., None], str | None], ...] = (
-    (validate.validate, None),
-    (validate.plan, None),
-    (diff.diff, None),
-    (access.access, None),
-    (simulate.simulate_command, "simulate"),
-    (lint.lint, None),
-    (audit.audit, None),
-    (capacity.capacity, None),
-    (demo.demo, None),
-    (emulator.emulator, None),
-    (importing.import_, "import"),
-    (synth.synth, None),
-    (init.init, None),
-    (schema.schema, None),
+# The commands, in the order `trainshare --help` lists them; NAMES: where a command's name is not
+# its function's.
+COMMANDS: tuple[Callable[..., None], ...] = (
+    validate.validate,
+    validate.plan,
+    diff.diff,
+    access.access,
+    simulate.simulate_command,
+    lint.lint,
+    audit.audit,
+    capacity.capacity,
+    demo.demo,
+    emulator.emulator,
+    importing.import_,
+    synth.synth,
+    init.init,
+    schema.schema,
 )
-GUARDRAILS_COMMANDS = ((guardrails.guardrails_list, "list"), (guardrails.guardrails_show, "show"))
-for command, name in COMMANDS:
-    _register(app, command, name)
+NAMES: dict[Callable[..., None], str] = {
+    simulate.simulate_command: "simulate",
+    importing.import_: "import",
+}
+for command in COMMANDS:
+    _register(app, command, NAMES.get(command))
 guardrails_app = typer.Typer(help=guardrails.HELP, no_args_is_help=True, rich_markup_mode=None)
-for command, name in GUARDRAILS_COMMANDS:
-    _register(guardrails_app, command, name)
+_register(guardrails_app, guardrails.guardrails_list, "list")
+_register(guardrails_app, guardrails.guardrails_show, "show")
 app.add_typer(guardrails_app, name="guardrails")
 
 
