@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import pulumi
 from botocore.exceptions import ClientError
@@ -231,22 +230,18 @@ def _share(m: EmulatorMocks, t: Target, i: dict[str, Any]) -> tuple[str, dict[st
     return share["resourceShareArn"], {"arn": share["resourceShareArn"]}
 
 
-def _resource_association(
-    m: EmulatorMocks, t: Target, i: dict[str, Any]
-) -> tuple[str, dict[str, Any]]:
-    m.client("ram", t).associate_resource_share(
-        resourceShareArn=i["resourceShareArn"], resourceArns=[i["resourceArn"]]
-    )
-    return f"{i['resourceShareArn']},{i['resourceArn']}", {}
+def _association(member: str, parameter: str) -> Handler:
+    """A share's association with one member, the input `member` (a resource ARN or a
+    principal): AssociateResourceShare with it in `parameter`."""
 
+    def create(m: EmulatorMocks, t: Target, i: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        share = i["resourceShareArn"]
+        m.client("ram", t).associate_resource_share(
+            resourceShareArn=share, **{parameter: [i[member]]}
+        )
+        return f"{share},{i[member]}", {}
 
-def _principal_association(
-    m: EmulatorMocks, t: Target, i: dict[str, Any]
-) -> tuple[str, dict[str, Any]]:
-    m.client("ram", t).associate_resource_share(
-        resourceShareArn=i["resourceShareArn"], principals=[i["principal"]]
-    )
-    return f"{i['resourceShareArn']},{i['principal']}", {}
+    return create
 
 
 def _resource_policy(ptype: PolicyShareType) -> Handler:
@@ -354,7 +349,6 @@ def _ram_permission(m: EmulatorMocks, t: Target, env: dict[str, Any]) -> tuple[s
     return rid, {"stdout": ""}
 
 
-# policy-share type → (service, the call reading its policy, its argument, the answer's key)
 def _keep_policy(m: EmulatorMocks, t: Target, env: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     """The first run of `keep-policy`: what it prints is the policy found, unless trainshare's."""
     ptype = env["TRAINSHARE_POLICY_TYPE"]
@@ -371,37 +365,48 @@ def _keep_policy(m: EmulatorMocks, t: Target, env: dict[str, Any]) -> tuple[str,
     return rid, {"stdout": found}
 
 
-@contextmanager
-def _done_when(code: str) -> Iterator[None]:
-    """An idempotent command's call: AWS's error `code` means it is done already (the plan's
-    scripts treat it so); any other error stands."""
+class _OrganizationsCommand(NamedTuple):
+    """A command of the plan that is one idempotent Organizations call: `operation` with
+    `arguments` (API parameter → the environment variable holding its value); AWS's error code
+    `done` means it is done already, as the plan's scripts treat it, and any other error stands.
+    `rid` is the command's ID, formatted from the arguments."""
+
+    operation: str
+    arguments: dict[str, str]
+    done: str
+    rid: str
+
+
+_ORGANIZATIONS_COMMANDS = {
+    # plan/commands.py, on create: FullAWSAccess detached, or already detached
+    "full-aws-access": _OrganizationsCommand(
+        "detach_policy",
+        {"PolicyId": "TRAINSHARE_POLICY_ID", "TargetId": "TRAINSHARE_TARGET_ID"},
+        "PolicyNotAttachedException",
+        "detach-{TargetId}",
+    ),
+    # plan/org_policies.py: the policy type enabled, or already enabled
+    "enable-policy-type": _OrganizationsCommand(
+        "enable_policy_type",
+        {"RootId": "TRAINSHARE_ROOT_ID", "PolicyType": "TRAINSHARE_POLICY_TYPE"},
+        "PolicyTypeAlreadyEnabledException",
+        "enable-{PolicyType}",
+    ),
+}
+
+
+def _organizations_command(
+    m: EmulatorMocks, t: Target, env: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    """One of `_ORGANIZATIONS_COMMANDS`: called, or done already."""
+    command = _ORGANIZATIONS_COMMANDS[env["TRAINSHARE_ACTION"]]
+    arguments = {parameter: env[name] for parameter, name in command.arguments.items()}
     try:
-        yield
+        getattr(m.client("organizations", t), command.operation)(**arguments)
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") != code:
+        if exc.response.get("Error", {}).get("Code") != command.done:
             raise
-
-
-def _full_aws_access(
-    m: EmulatorMocks, t: Target, env: dict[str, Any]
-) -> tuple[str, dict[str, Any]]:
-    """`full-aws-access` (plan/commands.py) on create: detached, or already detached."""
-    target = env["TRAINSHARE_TARGET_ID"]
-    org = m.client("organizations", t)
-    with _done_when("PolicyNotAttachedException"):
-        org.detach_policy(PolicyId=env["TRAINSHARE_POLICY_ID"], TargetId=target)
-    return f"detach-{target}", {"stdout": ""}
-
-
-def _enable_policy_type(
-    m: EmulatorMocks, t: Target, env: dict[str, Any]
-) -> tuple[str, dict[str, Any]]:
-    """`enable-policy-type` (plan/org_policies.py): enabled, or already enabled."""
-    kind = env["TRAINSHARE_POLICY_TYPE"]
-    org = m.client("organizations", t)
-    with _done_when("PolicyTypeAlreadyEnabledException"):
-        org.enable_policy_type(RootId=env["TRAINSHARE_ROOT_ID"], PolicyType=kind)
-    return f"enable-{kind}", {"stdout": ""}
+    return command.rid.format_map(arguments), {"stdout": ""}
 
 
 def _assign_billing(m: EmulatorMocks, t: Target, env: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -444,12 +449,11 @@ def _accept_billing(m: EmulatorMocks, t: Target, env: dict[str, Any]) -> tuple[s
 
 
 _ACTIONS: dict[str, Handler] = {
-    "full-aws-access": _full_aws_access,
     "ram-permission": _ram_permission,
     "keep-policy": _keep_policy,
-    "enable-policy-type": _enable_policy_type,
     "assign-billing": _assign_billing,
     "accept-billing": _accept_billing,
+    **dict.fromkeys(_ORGANIZATIONS_COMMANDS, _organizations_command),
 }
 
 
@@ -462,8 +466,8 @@ _HANDLERS: dict[str, Handler] = {
     kinds.POLICY: _policy,
     kinds.POLICY_ATTACHMENT: _attachment,
     kinds.RESOURCE_SHARE: _share,
-    kinds.RESOURCE_ASSOCIATION: _resource_association,
-    kinds.PRINCIPAL_ASSOCIATION: _principal_association,
+    kinds.RESOURCE_ASSOCIATION: _association("resourceArn", "resourceArns"),
+    kinds.PRINCIPAL_ASSOCIATION: _association("principal", "principals"),
     kinds.COMMAND: _command,
     # a resource policy per policy-shared type of the catalog
     **{t.pulumi_type: _resource_policy(t) for t in load_catalog().policy_share_types.values()},
