@@ -195,21 +195,18 @@ def organizations_attaches_rcp_full_aws_access_once_rcps_are_enabled() -> None:
 
         return create_organization
 
-    def unit(original: Callable[..., Any]) -> Callable[..., Any]:
-        def create_organizational_unit(self: Any, **kwargs: Any) -> Any:
-            result = original(self, **kwargs)
-            detach_unless_enabled(self, self.ou[-1])
-            return result
+    def created(targets: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        """A create call that appends the new target (an OU, an account) to `backend.<targets>`."""
 
-        return create_organizational_unit
+        def wrap(original: Callable[..., Any]) -> Callable[..., Any]:
+            def create(self: Any, **kwargs: Any) -> Any:
+                result = original(self, **kwargs)
+                detach_unless_enabled(self, getattr(self, targets)[-1])
+                return result
 
-    def account(original: Callable[..., Any]) -> Callable[..., Any]:
-        def create_account(self: Any, **kwargs: Any) -> Any:
-            result = original(self, **kwargs)
-            detach_unless_enabled(self, self.accounts[-1])
-            return result
+            return create
 
-        return create_account
+        return wrap
 
     def enable(original: Callable[..., Any]) -> Callable[..., Any]:
         def enable_policy_type(self: Any, **kwargs: str) -> Any:
@@ -223,8 +220,8 @@ def organizations_attaches_rcp_full_aws_access_once_rcps_are_enabled() -> None:
 
     backend = models.OrganizationsBackend
     _wrap(backend, "create_organization", organization)
-    _wrap(backend, "create_organizational_unit", unit)
-    _wrap(backend, "create_account", account)
+    _wrap(backend, "create_organizational_unit", created("ou"))
+    _wrap(backend, "create_account", created("accounts"))
     _wrap(backend, "enable_policy_type", enable)
 
 
