@@ -92,6 +92,24 @@ class RateLimit:
         return [body]
 
 
+# protocol → (HTTP status, content type, the error element in the protocol's XML envelope)
+_XML_ERRORS = {
+    "query": (
+        "400 Bad Request",
+        "text/xml",
+        "<ErrorResponse><Error><Type>Sender</Type>{error}</Error>"
+        "<RequestId>throttled</RequestId></ErrorResponse>",
+    ),
+    "ec2": (
+        "503 Service Unavailable",
+        "text/xml",
+        "<Response><Errors><Error>{error}</Error></Errors>"
+        "<RequestID>throttled</RequestID></Response>",
+    ),
+    "rest-xml": ("503 Slow Down", "application/xml", "<Error>{error}</Error>"),
+}
+
+
 def _answer(protocol: str, code: str) -> tuple[str, list[tuple[str, str]], bytes]:
     message = "Rate exceeded"
     if protocol in ("json", "rest-json"):
@@ -101,17 +119,6 @@ def _answer(protocol: str, code: str) -> tuple[str, list[tuple[str, str]], bytes
             [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", code)],
             body,
         )
-    if protocol == "query":
-        body = (
-            f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}"
-            "</Message></Error><RequestId>throttled</RequestId></ErrorResponse>"
-        ).encode()
-        return "400 Bad Request", [("Content-Type", "text/xml")], body
-    if protocol == "ec2":
-        body = (
-            f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error>"
-            "</Errors><RequestID>throttled</RequestID></Response>"
-        ).encode()
-        return "503 Service Unavailable", [("Content-Type", "text/xml")], body
-    body = f"<Error><Code>{code}</Code><Message>{message}</Message></Error>".encode()
-    return "503 Slow Down", [("Content-Type", "application/xml")], body
+    status, content_type, envelope = _XML_ERRORS.get(protocol, _XML_ERRORS["rest-xml"])
+    body = envelope.format(error=f"<Code>{code}</Code><Message>{message}</Message>").encode()
+    return status, [("Content-Type", content_type)], body
