@@ -1,6 +1,6 @@
 """The EC2 and RAM calls of `emulator.capacity`, on moto's server: one handler per EC2 action,
 attached to moto's EC2Response, and the RAM and RunInstances hooks. Thin: parameters in, calls
-on `WORLD`, answers out; the rules live in `capacity.py`.
+on `WORLD`, answers out; the rules live in `emulator.capacity`.
 """
 
 from __future__ import annotations
@@ -16,22 +16,20 @@ from moto.ec2.responses import EC2Response
 from moto.ram import models as ram_models
 from moto.ram.responses import ResourceAccessManagerResponse
 
-from trainshare.emulator.capacity import (
+from trainshare.emulator.capacity.instances import describe_instance, matches, platform_of
+from trainshare.emulator.capacity.model import (
     CAPACITY_BLOCK,
     INTERRUPTIBLE,
     MAX_INTERRUPTIBLE,
     ON_DEMAND,
-    WORLD,
     BillingRequest,
     CapacityError,
     Offering,
     Reservation,
-    describe_instance,
-    in_organization,
-    matches,
     not_found,
-    platform_of,
 )
+from trainshare.emulator.capacity.store import WORLD
+from trainshare.emulator.organization import in_organization
 
 Handler = Callable[[Any], ActionResult]
 _PAGE = 1000  # DescribeCapacityReservations, GetCapacityReservationUsage: MaxResults 1-1000

@@ -17,7 +17,6 @@ from moto.kms.models import kms_backends
 from moto.organizations.models import (
     FakeAccount,
     FakeOrganizationalUnit,
-    OrganizationsBackend,
     organizations_backends,
 )
 from moto.organizations.utils import DEFAULT_SCP_POLICY_ID
@@ -33,6 +32,7 @@ from trainshare.catalog import load_catalog, parse_arn, permission_arn
 from trainshare.catalog.model import permission_name
 from trainshare.emulator import org_policies
 from trainshare.emulator.capacity_wire import ec2_serves_capacity as serve_capacity
+from trainshare.emulator.organization import management_backend
 
 _APPLIED: set[str] = set()
 
@@ -61,18 +61,6 @@ def ram_shares_ai_resource_types() -> None:
         return
     shareable = ram_models.ResourceShare.SHAREABLE_RESOURCES
     shareable.extend(t for t in AI_RESOURCE_TYPES if t not in shareable)
-
-
-def management_backend(account_id: str) -> OrganizationsBackend | None:
-    """The Organizations backend of the organization `account_id` belongs to."""
-    for backend in organizations_backends[account_id].values():
-        if backend.org:
-            return backend
-    linked = organizations_backends.master_accounts.get(account_id)
-    if linked is None:
-        return None
-    master, partition = linked
-    return organizations_backends[master][partition]
 
 
 def ram_accepts_org_and_ou_principals_from_members() -> None:
@@ -410,7 +398,7 @@ def sagemaker_model_package_group_policies() -> None:
 
 def ec2_serves_capacity() -> None:
     """Capacity Reservations, Capacity Blocks, interruptible reservations, launches into them and
-    billing assignment; RAM sharing them by AWS's rules (emulator/capacity.py says which)."""
+    billing assignment; RAM sharing them by AWS's rules (emulator/capacity/ says which)."""
     if not _once("capacity"):
         return
     serve_capacity()

@@ -1,16 +1,8 @@
-"""EC2 capacity as the emulator keeps it: On-Demand Capacity Reservations, Capacity Blocks for ML
-and interruptible Capacity Reservations; who may see and launch into them (RAM shares), how
-instances consume them, and who pays for their unused part. moto has none of it (AWS-FACTS §9).
-
-State and AWS rules only; `capacity_wire` turns EC2 and RAM requests into calls on `WORLD`.
-Each rule names the document it follows (EC2 user guide pages, read 2026-11-29):
-capacity-reservation-sharing, sharing-cr, unsharing-cr, capacity-blocks-share,
-capacity-blocks-using, capacity-blocks-launch, assign-billing, request-billing-transfer,
-interruptible-capacity-reservations, capacity-consumer-procedures, capacity-reservation-cw-metrics;
-EC2 API reference: CapacityReservationSpecification, CancelCapacityReservation,
-GetCapacityReservationUsage, DescribeCapacityBlockOfferings, "Error codes for the Amazon EC2 API".
-Where AWS does not document the exact answer (an error code, an order), the docstring says
-`Assumption:`.
+"""`WORLD`, every Capacity Reservation, offering and billing request of the running emulator
+(all accounts), and the rules between them, shares and instances: who sees and may launch into
+a reservation (RAM shares), whether RAM may share it, how open reservations take in running
+instances, and when a billing request expires or is revoked. Its clock is the emulator's, which
+tests move forward (`advance_clock`).
 """
 
 from __future__ import annotations
@@ -20,214 +12,33 @@ import itertools
 import re
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from moto.cloudwatch.models import cloudwatch_backends
-from moto.ec2.exceptions import EC2ClientError
-from moto.ec2.models import ec2_backends
-from moto.organizations.models import organizations_backends
 from moto.ram.exceptions import UnknownResourceException
 from moto.ram.models import ram_backends
 
-ON_DEMAND = "on-demand"
-CAPACITY_BLOCK = "capacity-block"
-INTERRUPTIBLE = "interruptible"
-RUNNING = ("pending", "running")  # instance states that hold a place in a reservation
-METRICS_NAMESPACE = "AWS/EC2CapacityReservations"
-METRIC_STEP = timedelta(minutes=5)  # capacity-reservation-cw-metrics: "every five minutes"
-BILLING_REQUEST_TTL = timedelta(hours=12)  # assign-billing: accept or reject within 12 hours
-MAX_INTERRUPTIBLE = 1000  # capacity-owner-procedures: at most 1000 instances at once
+from trainshare.emulator.capacity.instances import (
+    RUNNING,
+    accounts_in,
+    describe_instance,
+    matches,
+    preference,
+)
+from trainshare.emulator.capacity.metrics import METRIC_STEP, publish
+from trainshare.emulator.capacity.model import (
+    BILLING_REQUEST_TTL,
+    CAPACITY_BLOCK,
+    ON_DEMAND,
+    BillingRequest,
+    CapacityError,
+    Offering,
+    Reservation,
+    not_found,
+)
+from trainshare.emulator.organization import outside_organization, principal_reaches
+
 _CR_ARN = re.compile(r"^arn:[\w-]+:ec2:([\w-]+):(\d{12}):capacity-reservation/(cr-[0-9a-f]+)$")
-_OU_ARN = re.compile(r"^arn:[\w-]+:organizations::\d{12}:ou/o-\w+/(ou-[\w-]+)$")
-_ORG_ARN = re.compile(r"^arn:[\w-]+:organizations::\d{12}:organization/(o-\w+)$")
-_IAM_ARN = re.compile(r"^arn:[\w-]+:iam::(\d{12}):")
-
-
-class CapacityError(EC2ClientError):
-    """An EC2 error answer: `CapacityError(code, message)`."""
-
-
-def not_found(reservation_id: str) -> CapacityError:
-    # terraform-provider-aws reads this code from DescribeCapacityReservations
-    # (internal/service/ec2/errors.go: errCodeInvalidCapacityReservationIdNotFound)
-    return CapacityError(
-        "InvalidCapacityReservationId.NotFound",
-        f"The Capacity Reservation ID '{reservation_id}' does not exist",
-    )
-
-
-@dataclass
-class Reservation:
-    """One Capacity Reservation (a Capacity Block and an interruptible one are reservations too:
-    DescribeCapacityReservations lists them, with ReservationType and Interruptible)."""
-
-    id: str
-    owner: str
-    region: str
-    instance_type: str
-    platform: str
-    availability_zone: str
-    tenancy: str
-    total: int
-    match: str  # open | targeted
-    start: datetime
-    end: datetime | None
-    created: datetime
-    kind: str = ON_DEMAND
-    capacity_block_id: str | None = None
-    ultraserver_type: str | None = None
-    source: str | None = None  # interruptible: the reservation it was carved from
-    allocation: str | None = None  # a source: its interruptible reservation
-    cancelled: bool = False
-    billing_owner: str | None = None  # accepted UnusedReservationBillingOwnerId
-    tags: dict[str, str] = field(default_factory=dict)
-    instances: list[tuple[str, str]] = field(default_factory=list)  # (account, instance ID)
-
-    @property
-    def partition(self) -> str:
-        return "aws-cn" if self.region.startswith("cn-") else "aws"
-
-    @property
-    def arn(self) -> str:
-        return f"arn:{self.partition}:ec2:{self.region}:{self.owner}:capacity-reservation/{self.id}"
-
-    def state(self, now: datetime) -> str:
-        if self.cancelled:
-            return "cancelled"
-        if now < self.start:
-            return "scheduled"
-        if self.end is not None and now >= self.end:
-            return "expired"
-        return "active"
-
-    def running(self) -> list[tuple[str, str]]:
-        """The instances that hold a place now (stopped and terminated ones gave it back)."""
-        return [(a, i) for a, i in self.instances if _instance_state(a, self.region, i) in RUNNING]
-
-    def used(self) -> int:
-        return len(self.running())
-
-    def available(self, now: datetime) -> int:
-        """capacity-blocks-view: before a block begins its available capacity appears as zero."""
-        if self.state(now) != "active":
-            return 0
-        return max(self.total - self.used(), 0)
-
-    def usage(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for account, _ in self.running():
-            counts[account] = counts.get(account, 0) + 1
-        return counts
-
-
-@dataclass
-class Offering:
-    id: str
-    instance_type: str
-    availability_zone: str
-    count: int
-    start: datetime
-    hours: int
-    ultraserver_type: str | None = None
-    ultraserver_count: int | None = None
-
-    @property
-    def end(self) -> datetime:
-        return self.start + timedelta(hours=self.hours)
-
-
-@dataclass
-class BillingRequest:
-    reservation: str
-    requested_by: str
-    billing_owner: str  # the consumer asked to pay for unused capacity
-    status: str  # pending | accepted | rejected | cancelled | revoked | expired
-    updated: datetime
-    message: str = ""
-
-
-def _naive(moment: datetime) -> datetime:
-    """moto stores instants as naive UTC; compare with it on its terms."""
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
-
-
-def _instance(account: str, region: str, instance_id: str) -> Any:
-    for instance in ec2_backends[account][region].all_instances():
-        if instance.id == instance_id:
-            return instance
-    return None
-
-
-def _instance_state(account: str, region: str, instance_id: str) -> str:
-    instance = _instance(account, region, instance_id)
-    return str(instance.state) if instance is not None else "terminated"
-
-
-# -- the organization, as RAM sees it -------------------------------------------------------------
-
-
-def _org_backend(account: str) -> Any:
-    for backend in organizations_backends[account].values():
-        if backend.org:
-            return backend
-    linked = organizations_backends.master_accounts.get(account)
-    if linked is None:
-        return None
-    master, partition = linked
-    return organizations_backends[master][partition]
-
-
-def in_organization(owner: str, account: str) -> bool:
-    """Whether `account` is in the organization `owner` belongs to."""
-    backend = _org_backend(owner)
-    if backend is None or backend.org is None:
-        return False
-    return account == backend.org.master_account_id or any(
-        a.id == account for a in backend.accounts
-    )
-
-
-def _parents(backend: Any, account: str) -> set[str]:
-    """Every OU above `account` (RAM: sharing with an OU reaches the accounts in its subtree)."""
-    parents: set[str] = set()
-    node = next((a.parent_id for a in backend.accounts if a.id == account), None)
-    units = {u.id: u.parent_id for u in backend.ou}
-    while node is not None and node in units and node not in parents:
-        parents.add(node)
-        node = units[node]
-    return parents
-
-
-def principal_reaches(principal: str, account: str, owner: str) -> bool:
-    """Whether a share's principal reaches `account` (RAM API reference, principals)."""
-    if principal == account:
-        return True
-    iam = _IAM_ARN.match(principal)
-    if iam:
-        return iam.group(1) == account
-    if _ORG_ARN.match(principal):
-        backend = _org_backend(owner)
-        return bool(backend and backend.org and backend.org.arn == principal) and in_organization(
-            owner, account
-        )
-    unit = _OU_ARN.match(principal)
-    if unit:
-        backend = _org_backend(owner)
-        return backend is not None and unit.group(1) in _parents(backend, account)
-    return False
-
-
-def outside_organization(principal: str, owner: str) -> bool:
-    """A principal naming an account outside the owner's organization."""
-    account = principal if re.fullmatch(r"\d{12}", principal) else None
-    iam = _IAM_ARN.match(principal)
-    account = iam.group(1) if iam else account
-    return account is not None and not in_organization(owner, account)
-
-
-# -- the world ------------------------------------------------------------------------------------
 
 
 class CapacityWorld:
@@ -260,7 +71,7 @@ class CapacityWorld:
             moment = start + (METRIC_STEP - (start - epoch) % METRIC_STEP)
             while moment <= self.now():
                 for reservation in self.reservations.values():
-                    self.publish(reservation, moment)
+                    publish(reservation, moment)
                 moment += METRIC_STEP
 
     def new_id(self, prefix: str, seed: str) -> str:
@@ -395,7 +206,7 @@ class CapacityWorld:
         now = self.now()
         if reservation.match != "open" or reservation.state(now) != "active":
             return
-        for account, backend in _accounts_in(reservation.region):
+        for account, backend in accounts_in(reservation.region):
             if account != reservation.owner and not self.shared_with(reservation, account):
                 continue
             for instance in backend.all_instances():
@@ -425,37 +236,6 @@ class CapacityWorld:
         ]
         return sorted(found, key=lambda r: (r.owner != account, r.created, r.id))
 
-    # -- metrics ----------------------------------------------------------------------------
-
-    def publish(self, reservation: Reservation, moment: datetime) -> None:
-        """The four usage metrics of an active reservation, in its owner's account, at a
-        five-minute mark of the emulator's clock (`advance`): EC2 publishes every five minutes,
-        and nothing for a reservation active less than five minutes."""
-        if reservation.state(moment) != "active":
-            return
-        used = reservation.used()
-        total = reservation.total
-        values = {
-            "UsedInstanceCount": float(used),
-            "AvailableInstanceCount": float(max(total - used, 0)),
-            "TotalInstanceCount": float(total),
-            "InstanceUtilization": 100.0 * used / total if total else 0.0,
-        }
-        backend = cloudwatch_backends[reservation.owner][reservation.region]
-        backend.put_metric_data(
-            METRICS_NAMESPACE,
-            [
-                {
-                    "MetricName": name,
-                    "Value": value,
-                    "Unit": "Percent" if name == "InstanceUtilization" else "Count",
-                    "Timestamp": _naive(moment),
-                    "Dimensions": [{"Name": "CapacityReservationId", "Value": reservation.id}],
-                }
-                for name, value in values.items()
-            ],
-        )
-
     # -- billing assignment (assign-billing) -------------------------------------------------
 
     def billing_requests(self) -> list[BillingRequest]:
@@ -476,52 +256,6 @@ class CapacityWorld:
                 request.message = "the Capacity Reservation is no longer shared with the account"
                 reservation.billing_owner = None
         return self.billing
-
-
-def _accounts_in(region: str) -> Iterator[tuple[str, Any]]:
-    for account in list(ec2_backends.keys()):
-        backends = ec2_backends[account]
-        if region in backends:
-            yield account, backends[region]
-
-
-def platform_of(instance: Any) -> str:
-    """The instance's platform as Capacity Reservations name it (InstancePlatform)."""
-    return (
-        "Windows"
-        if str(getattr(instance, "platform", "") or "").lower() == "windows"
-        else ("Linux/UNIX")
-    )
-
-
-def describe_instance(instance: Any) -> dict[str, str]:
-    placement = getattr(instance, "_placement", None)
-    zone = getattr(placement, "zone", None) or getattr(instance, "availability_zone", "")
-    return {
-        "instance_type": str(instance.instance_type),
-        "platform": platform_of(instance),
-        "availability_zone": str(zone),
-        "tenancy": str(getattr(placement, "tenancy", None) or "default"),
-    }
-
-
-def matches(reservation: Reservation, wanted: dict[str, str]) -> bool:
-    """Instance type, platform, Availability Zone and tenancy (CapacityReservationSpecification:
-    "open - ... any open Capacity Reservation that has matching attributes")."""
-    return (
-        reservation.instance_type == wanted["instance_type"]
-        and reservation.platform == wanted["platform"]
-        and reservation.availability_zone == wanted["availability_zone"]
-        and reservation.tenancy == wanted["tenancy"]
-    )
-
-
-def preference(instance: Any) -> str:
-    """An instance launched with a target has none (it never moves into an open one)."""
-    spec = getattr(instance, "capacity_reservation_specification", None) or {}
-    if spec.get("CapacityReservationTarget"):
-        return "targeted"
-    return str(spec.get("CapacityReservationPreference") or "open")
 
 
 WORLD = CapacityWorld()
