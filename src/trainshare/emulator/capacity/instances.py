@@ -1,19 +1,28 @@
 """moto's EC2 instances as Capacity Reservations see them: whether an instance still holds a
-place, the attributes a reservation matches it on, and its reservation preference
+place, the attributes a reservation matches it on (`InstanceAttributes`), and its reservation
+preference
 (CapacityReservationSpecification, EC2 API reference).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any, NamedTuple
 
 from moto.ec2.models import ec2_backends
 
-if TYPE_CHECKING:
-    from trainshare.emulator.capacity.model import Reservation
-
 RUNNING = ("pending", "running")  # instance states that hold a place in a reservation
+
+
+class InstanceAttributes(NamedTuple):
+    """What a Capacity Reservation matches an instance on: instance type, platform, Availability
+    Zone and tenancy (CapacityReservationSpecification: "open - ... any open Capacity Reservation
+    that has matching attributes")."""
+
+    instance_type: str
+    platform: str
+    availability_zone: str
+    tenancy: str
 
 
 def find_instance(account: str, region: str, instance_id: str) -> Any:
@@ -45,25 +54,14 @@ def platform_of(instance: Any) -> str:
     )
 
 
-def describe_instance(instance: Any) -> dict[str, str]:
+def attributes_of(instance: Any) -> InstanceAttributes:
     placement = getattr(instance, "_placement", None)
     zone = getattr(placement, "zone", None) or getattr(instance, "availability_zone", "")
-    return {
-        "instance_type": str(instance.instance_type),
-        "platform": platform_of(instance),
-        "availability_zone": str(zone),
-        "tenancy": str(getattr(placement, "tenancy", None) or "default"),
-    }
-
-
-def matches(reservation: Reservation, wanted: dict[str, str]) -> bool:
-    """Instance type, platform, Availability Zone and tenancy (CapacityReservationSpecification:
-    "open - ... any open Capacity Reservation that has matching attributes")."""
-    return (
-        reservation.instance_type == wanted["instance_type"]
-        and reservation.platform == wanted["platform"]
-        and reservation.availability_zone == wanted["availability_zone"]
-        and reservation.tenancy == wanted["tenancy"]
+    return InstanceAttributes(
+        instance_type=str(instance.instance_type),
+        platform=platform_of(instance),
+        availability_zone=str(zone),
+        tenancy=str(getattr(placement, "tenancy", None) or "default"),
     )
 
 

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from moto.ec2.exceptions import EC2ClientError
 
-from trainshare.emulator.capacity.instances import RUNNING, instance_state
+from trainshare.emulator.capacity.instances import RUNNING, InstanceAttributes, instance_state
 
 ON_DEMAND = "on-demand"
 CAPACITY_BLOCK = "capacity-block"
@@ -42,10 +42,7 @@ class Reservation:
     id: str
     owner: str
     region: str
-    instance_type: str
-    platform: str
-    availability_zone: str
-    tenancy: str
+    attributes: InstanceAttributes
     total: int
     match: str  # open | targeted
     start: datetime
@@ -60,6 +57,10 @@ class Reservation:
     billing_owner: str | None = None  # accepted UnusedReservationBillingOwnerId
     tags: dict[str, str] = field(default_factory=dict)
     instances: list[tuple[str, str]] = field(default_factory=list)  # (account, instance ID)
+
+    def matches(self, wanted: InstanceAttributes) -> bool:
+        """An instance with `wanted` attributes may run in it (`InstanceAttributes`)."""
+        return self.attributes == wanted
 
     @property
     def partition(self) -> str:

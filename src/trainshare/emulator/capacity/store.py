@@ -20,9 +20,9 @@ from moto.ram.models import ram_backends
 
 from trainshare.emulator.capacity.instances import (
     RUNNING,
+    InstanceAttributes,
     accounts_in,
-    describe_instance,
-    matches,
+    attributes_of,
     preference,
 )
 from trainshare.emulator.capacity.metrics import METRIC_STEP, publish
@@ -161,7 +161,7 @@ class CapacityWorld:
         reservation = self.by_arn(arn)
         if reservation is None or reservation.owner != share.account_id:
             raise UnknownResourceException(f"Capacity Reservation {arn} could not be found.")
-        if reservation.tenancy == "dedicated":
+        if reservation.attributes.tenancy == "dedicated":
             return "Capacity Reservations for dedicated tenancy instances cannot be shared"
         if reservation.kind != CAPACITY_BLOCK:
             return None
@@ -216,7 +216,7 @@ class CapacityWorld:
                     str(instance.state) in RUNNING
                     and getattr(instance, "capacity_reservation_id", None) is None
                     and preference(instance) == "open"
-                    and matches(reservation, describe_instance(instance))
+                    and reservation.matches(attributes_of(instance))
                 ):
                     self.assign(reservation, account, instance)
 
@@ -224,7 +224,9 @@ class CapacityWorld:
         reservation.instances.append((account, instance.id))
         instance.capacity_reservation_id = reservation.id
 
-    def open_candidates(self, account: str, region: str, wanted: dict[str, str]) -> list[Any]:
+    def open_candidates(
+        self, account: str, region: str, wanted: InstanceAttributes
+    ) -> list[Reservation]:
         """Open, active reservations an instance with `wanted` attributes may run in.
         Assumption: the account's own reservations first, then shared ones, oldest first (the
         EC2 guide states no order)."""
@@ -232,7 +234,7 @@ class CapacityWorld:
         found = [
             r
             for r in self.visible(account, region)
-            if r.match == "open" and r.state(now) == "active" and matches(r, wanted)
+            if r.match == "open" and r.state(now) == "active" and r.matches(wanted)
         ]
         return sorted(found, key=lambda r: (r.owner != account, r.created, r.id))
 
@@ -300,10 +302,9 @@ def adopt_reservation(
                 id=reservation_id,
                 owner=owner,
                 region=region,
-                instance_type=instance_type,
-                platform=platform,
-                availability_zone=availability_zone or f"{region}a",
-                tenancy=tenancy,
+                attributes=InstanceAttributes(
+                    instance_type, platform, availability_zone or f"{region}a", tenancy
+                ),
                 total=count,
                 match="targeted" if kind != ON_DEMAND else match,
                 start=now,

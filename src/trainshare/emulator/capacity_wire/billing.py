@@ -143,9 +143,9 @@ def describe_capacity_reservation_billing_requests(self: Any) -> ActionResult:
                     "Status": request.status,
                     "StatusMessage": request.message or None,
                     "CapacityReservationInfo": {
-                        "InstanceType": reservation.instance_type,
-                        "AvailabilityZone": reservation.availability_zone,
-                        "Tenancy": reservation.tenancy,
+                        "InstanceType": reservation.attributes.instance_type,
+                        "AvailabilityZone": reservation.attributes.availability_zone,
+                        "Tenancy": reservation.attributes.tenancy,
                     }
                     if reservation
                     else None,

@@ -11,6 +11,7 @@ from typing import Any
 
 from moto.core.responses import ActionResult
 
+from trainshare.emulator.capacity.instances import InstanceAttributes
 from trainshare.emulator.capacity.model import CAPACITY_BLOCK, CapacityError, Offering, Reservation
 from trainshare.emulator.capacity.store import WORLD
 from trainshare.emulator.capacity_wire.shapes import describe, naive, request_tags, when
@@ -93,10 +94,12 @@ def purchase_capacity_block(self: Any) -> ActionResult:
                 id=WORLD.new_id("cr", offering.id),
                 owner=self.current_account,
                 region=self.region,
-                instance_type=offering.instance_type,
-                platform=self._get_param("InstancePlatform"),
-                availability_zone=offering.availability_zone,
-                tenancy="default",
+                attributes=InstanceAttributes(
+                    offering.instance_type,
+                    self._get_param("InstancePlatform"),
+                    offering.availability_zone,
+                    "default",
+                ),
                 total=offering.count,
                 match="targeted",
                 start=offering.start,
@@ -122,7 +125,7 @@ def _block(reservation: Reservation) -> dict[str, Any]:
     return {
         "CapacityBlockId": reservation.capacity_block_id,
         "UltraserverType": reservation.ultraserver_type,
-        "AvailabilityZone": reservation.availability_zone,
+        "AvailabilityZone": reservation.attributes.availability_zone,
         "CapacityReservationIds": [reservation.id],
         "StartDate": naive(reservation.start),
         "EndDate": naive(reservation.end),

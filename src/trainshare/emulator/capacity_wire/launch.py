@@ -11,7 +11,7 @@ from typing import Any
 from moto.core.responses import ActionResult
 from moto.ec2.models import ec2_backends
 
-from trainshare.emulator.capacity.instances import describe_instance, matches, platform_of
+from trainshare.emulator.capacity.instances import InstanceAttributes, attributes_of, platform_of
 from trainshare.emulator.capacity.model import (
     CAPACITY_BLOCK,
     INTERRUPTIBLE,
@@ -23,7 +23,7 @@ from trainshare.emulator.capacity.store import WORLD
 from trainshare.emulator.capacity_wire.shapes import Handler
 
 
-def _requested(self: Any) -> dict[str, str]:
+def _requested(self: Any) -> InstanceAttributes:
     """The attributes a RunInstances request asks for, as reservations match them."""
     backend = ec2_backends[self.current_account][self.region]
     zone = self._get_param("Placement.AvailabilityZone")
@@ -32,12 +32,12 @@ def _requested(self: Any) -> dict[str, str]:
         zone = backend.get_subnet(subnet_id).availability_zone
     image_id = self._get_param("ImageId")
     image = next((i for i in backend.amis.values() if i.id == image_id), None)
-    return {
-        "instance_type": self._get_param("InstanceType") or "m1.small",
-        "platform": platform_of(image) if image is not None else "Linux/UNIX",
-        "availability_zone": zone or "",
-        "tenancy": self._get_param("Placement.Tenancy") or "default",
-    }
+    return InstanceAttributes(
+        instance_type=self._get_param("InstanceType") or "m1.small",
+        platform=platform_of(image) if image is not None else "Linux/UNIX",
+        availability_zone=zone or "",
+        tenancy=self._get_param("Placement.Tenancy") or "default",
+    )
 
 
 def _market(reservation: Reservation) -> str:
@@ -47,7 +47,9 @@ def _market(reservation: Reservation) -> str:
     }.get(reservation.kind, "on-demand")
 
 
-def _targeted(self: Any, reservation_id: str, wanted: dict[str, str], count: int) -> Reservation:
+def _targeted(
+    self: Any, reservation_id: str, wanted: InstanceAttributes, count: int
+) -> Reservation:
     """The checks of a launch that names a reservation (CapacityReservationTarget)."""
     reservation = WORLD.get(reservation_id)
     account = self.current_account
@@ -61,15 +63,13 @@ def _targeted(self: Any, reservation_id: str, wanted: dict[str, str], count: int
         raise CapacityError(
             "InvalidParameterValue", f"Capacity Reservation {reservation_id} is {state}, not active"
         )
-    if not wanted["availability_zone"]:
-        wanted = {**wanted, "availability_zone": reservation.availability_zone}
-        self.params.setdefault("Placement", {})["AvailabilityZone"] = reservation.availability_zone
-    if not matches(reservation, wanted):
-        have = (
-            f"{reservation.instance_type}, {reservation.platform}, "
-            f"{reservation.availability_zone}, {reservation.tenancy}"
-        )
-        asked = ", ".join(wanted.values())
+    if not wanted.availability_zone:
+        zone = reservation.attributes.availability_zone
+        wanted = wanted._replace(availability_zone=zone)
+        self.params.setdefault("Placement", {})["AvailabilityZone"] = zone
+    if not reservation.matches(wanted):
+        have = ", ".join(map(str, reservation.attributes))
+        asked = ", ".join(wanted)
         raise CapacityError(
             "InvalidParameterValue",
             f"The instance ({asked}) does not match Capacity Reservation {reservation_id} ({have})",
@@ -135,7 +135,7 @@ def wrap_run_instances(original: Handler) -> Handler:
                     if target
                     else {"CapacityReservationPreference": preference or "open"}
                 )
-                instance._placement.tenancy = wanted["tenancy"]
+                instance._placement.tenancy = wanted.tenancy
                 instance.lifecycle = None if market in (None, "on-demand") else market
             if chosen is not None:
                 for instance in instances:
@@ -151,7 +151,7 @@ def _run_in_open(self: Any, instances: list[Any], only: bool) -> None:
     account, region = self.current_account, self.region
     homeless = []
     for instance in instances:
-        wanted = describe_instance(instance)
+        wanted = attributes_of(instance)
         candidates = [
             r for r in WORLD.open_candidates(account, region, wanted) if r.available(WORLD.now())
         ]

@@ -9,6 +9,7 @@ from typing import Any
 
 from moto.core.responses import ActionResult
 
+from trainshare.emulator.capacity.instances import InstanceAttributes
 from trainshare.emulator.capacity.model import (
     CAPACITY_BLOCK,
     INTERRUPTIBLE,
@@ -42,10 +43,12 @@ def create_capacity_reservation(self: Any) -> ActionResult:
                 id=WORLD.new_id("cr", seed),
                 owner=self.current_account,
                 region=self.region,
-                instance_type=self._get_param("InstanceType"),
-                platform=self._get_param("InstancePlatform"),
-                availability_zone=self._get_param("AvailabilityZone") or f"{self.region}a",
-                tenancy=self._get_param("Tenancy") or "default",
+                attributes=InstanceAttributes(
+                    instance_type=self._get_param("InstanceType"),
+                    platform=self._get_param("InstancePlatform"),
+                    availability_zone=self._get_param("AvailabilityZone") or f"{self.region}a",
+                    tenancy=self._get_param("Tenancy") or "default",
+                ),
                 total=count,
                 match=self._get_param("InstanceMatchCriteria") or "open",
                 start=start,
@@ -147,7 +150,7 @@ def get_capacity_reservation_usage(self: Any) -> ActionResult:
         return ActionResult(
             {
                 "CapacityReservationId": reservation.id,
-                "InstanceType": reservation.instance_type,
+                "InstanceType": reservation.attributes.instance_type,
                 "TotalInstanceCount": reservation.total,
                 "AvailableInstanceCount": reservation.available(now),
                 "State": reservation.state(now),
@@ -160,11 +163,11 @@ def get_capacity_reservation_usage(self: Any) -> ActionResult:
 
 def _filtered(items: list[Reservation], filters: dict[str, list[str]]) -> list[Reservation]:
     fields: dict[str, Callable[[Reservation], str]] = {
-        "instance-type": lambda r: r.instance_type,
+        "instance-type": lambda r: r.attributes.instance_type,
         "owner-id": lambda r: r.owner,
-        "instance-platform": lambda r: r.platform,
-        "availability-zone": lambda r: r.availability_zone,
-        "tenancy": lambda r: r.tenancy,
+        "instance-platform": lambda r: r.attributes.platform,
+        "availability-zone": lambda r: r.attributes.availability_zone,
+        "tenancy": lambda r: r.attributes.tenancy,
         "state": lambda r: r.state(WORLD.now()),
         "instance-match-criteria": lambda r: r.match,
         "end-date-type": lambda r: "limited" if r.end else "unlimited",
