@@ -135,14 +135,6 @@ def granting(grant: Grant, action: str) -> tuple[str, ...]:
     return tuple(a for a in grant.actions if action_matches(a, action))
 
 
-def _target_name(model: AccessModel, kind: PrincipalKind, target: str) -> str:
-    if kind is PrincipalKind.UNIT:
-        return model.unit_name(target)
-    if kind is PrincipalKind.ACCOUNT and target in model.accounts:
-        return model.accounts[target].display
-    return target
-
-
 def share_steps(
     model: AccessModel, share: ShareModel, rtype: str, account: AccountNode, action: str
 ) -> tuple[list[Step], bool]:
@@ -155,7 +147,7 @@ def share_steps(
         return [Step("share", Verdict.FAIL, text)], False
     how = reach(model, share, account)
     if how is None:
-        whom = ", ".join(_target_name(model, k, t) for k, t in share.principals)
+        whom = ", ".join(model.principal_name(k, t) for k, t in share.principals)
         text = (
             f"share {share.key} does not reach {account.label}: it is shared with {whom}, "
             f"and {account.display} is {_whereabouts(model, account)}"

@@ -179,6 +179,15 @@ class AccessModel:
         level = self.units.get(unit)
         return level.name if level is not None else unit
 
+    def principal_name(self, kind: PrincipalKind, target: str) -> str:
+        """A share's principal as traces and reports name it: an OU by its path of names, an
+        account of the model by its name, anything else (the organization, an ID) as given."""
+        if kind is PrincipalKind.UNIT:
+            return self.unit_name(target)
+        if kind is PrincipalKind.ACCOUNT and target in self.accounts:
+            return self.accounts[target].display
+        return target
+
     def reached(self, share: ShareModel) -> list[AccountNode]:
         """Accounts the share reaches (not its owner), in model order."""
         return self.index.reached(share)

@@ -19,7 +19,7 @@ from typing import Any
 from trainshare.access import AccessModel, Effect
 from trainshare.access.matrix import Cell, summarize
 from trainshare.access.statements import Verdict
-from trainshare.spec import ROOT, PrincipalKind
+from trainshare.spec import ROOT
 
 # a grid entry that is not an index into the strings (a cell's "style|text")
 NOT_REACHED, OWNER, NO_DECISION = -1, -2, -3
@@ -104,7 +104,7 @@ def report_data(model: AccessModel, cells: Sequence[Cell]) -> dict[str, Any]:
                 "owner": s.owner,
                 "region": s.region,
                 "resources": [r for r, _ in s.resources],
-                "principals": [_principal_name(model, kind, t) for kind, t in s.principals],
+                "principals": [model.principal_name(kind, t) for kind, t in s.principals],
             }
             for s in shares
         ],
@@ -115,15 +115,6 @@ def report_data(model: AccessModel, cells: Sequence[Cell]) -> dict[str, Any]:
         "verdicts": VERDICTS,
         "strings": strings.table(),
     }
-
-
-def _principal_name(model: AccessModel, kind: PrincipalKind, target: str) -> str:
-    """A share's principal as traces name it (access/evaluate.py, share_steps)."""
-    if kind is PrincipalKind.UNIT:
-        return model.unit_name(target)
-    if kind is PrincipalKind.ACCOUNT and target in model.accounts:
-        return model.accounts[target].display
-    return target
 
 
 def render_html(model: AccessModel, cells: Sequence[Cell], title: str) -> str:
