@@ -1,4 +1,5 @@
-"""A matrix's decisions: a Cell each, its trace built when first asked for."""
+"""A matrix's decisions: a row's entries, and a Cell per decision whose trace is built when
+first asked for."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from trainshare.access.evaluate import Decision
 from trainshare.access.model import AccountNode
+from trainshare.access.request import Question
 from trainshare.access.statements import Effect
 
 if TYPE_CHECKING:
-    from trainshare.access.matrix import _Matrix
+    from trainshare.access.sides import MatrixSides
 
 
 class Known(NamedTuple):
@@ -20,9 +22,21 @@ class Known(NamedTuple):
     unknown_keys: frozenset[str]
 
 
-# A row's entry per (resource, type, action) of its share: decided for the group, or for the
-# account alone (its path can tell it apart), trace and all
+# A row's entry per question of its share: decided for the group, or for the account alone
+# (its path can tell it apart), trace and all
 Entry = Known | Decision
+
+
+class Entries(list[Entry]):
+    """A row's entries, one per question of its share, in order. Accounts a share cannot tell
+    apart share one Entries; `number` (distinct within a matrix, in the order they were made)
+    keys what is worked out once per distinct row, such as its counts."""
+
+    __slots__ = ("number",)
+
+    def __init__(self, number: int) -> None:
+        super().__init__()
+        self.number = number
 
 
 class Cell:
@@ -30,7 +44,7 @@ class Cell:
 
     __slots__ = (
         "_decision",
-        "_matrix",
+        "_sides",
         "account",
         "action",
         "effect",
@@ -44,28 +58,22 @@ class Cell:
         self,
         account: AccountNode,
         share: str,
-        resource: str,
-        action: str,
-        decision: Decision | None = None,
-        *,
-        effect: Effect | None = None,
-        unknown_keys: frozenset[str] = frozenset(),
-        matrix: _Matrix | None = None,
-        rtype: str = "",
+        question: Question,
+        entry: Entry,
+        sides: MatrixSides | None = None,
     ) -> None:
-        self.account, self.share, self.resource, self.action = account, share, resource, action
-        self._decision = decision
-        self._matrix = matrix  # to compute the decision later (no closure per cell)
-        self.rtype = rtype
-        self.effect = decision.effect if decision is not None else effect
-        self.unknown_keys = decision.unknown_keys if decision is not None else unknown_keys
+        self.account, self.share = account, share
+        self.resource, self.rtype, self.action = question
+        self.effect: Effect = entry.effect
+        self.unknown_keys: frozenset[str] = entry.unknown_keys
+        self._decision = entry if isinstance(entry, Decision) else None
+        self._sides = sides  # to decide it later, trace and all (no closure per cell)
 
     @property
     def decision(self) -> Decision:
         if self._decision is None:
-            assert self._matrix is not None
-            share = self._matrix.evaluator.model.shares[self.share]
-            self._decision = self._matrix.decide(
-                share, self.rtype, self.account, self.resource, self.action
-            )
+            assert self._sides is not None  # a Known entry comes from the matrix's sides
+            share = self._sides.evaluator.model.shares[self.share]
+            question = Question(self.resource, self.rtype, self.action)
+            self._decision = self._sides.decide(share, self.account, question)
         return self._decision

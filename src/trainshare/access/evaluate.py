@@ -34,6 +34,7 @@ from trainshare.access.levels import (
 from trainshare.access.model import AccessModel, AccountNode, Grant, Level, ShareModel
 from trainshare.access.rcp import rcp_side
 from trainshare.access.request import (
+    Question,
     request_context,
     request_region,
     request_resources,
@@ -404,10 +405,8 @@ def _decide(evaluator: Evaluator, request: Request) -> Decision:
         decide_in(
             evaluator,
             share,
-            rtype,
             account,
-            resource=request.resource,
-            action=request.action,
+            Question(request.resource, rtype, request.action),
             context=request.context,
         )
         for share, rtype in holding
@@ -418,14 +417,13 @@ def _decide(evaluator: Evaluator, request: Request) -> Decision:
 def decide_in(
     evaluator: Evaluator,
     share: ShareModel,
-    rtype: str,
     account: AccountNode,
+    question: Question,
     *,
-    resource: str,
-    action: str,
     context: Context,
 ) -> Decision:
     """The decision for one resource of one share (the matrix calls this directly)."""
+    resource, rtype, action = question
     model = evaluator.model
     steps, ok = share_steps(model, share, rtype, account, action)
     if not ok:
@@ -444,7 +442,7 @@ def decide_in(
     if not share.grants[rtype].known and effect is Effect.ALLOW:
         effect = Effect.CONDITIONAL
     # the resource's side: the RCPs on its owner's path (`access.rcp`), then its own policy
-    rcp = rcp_side(model, share, rtype, account, arn=resource, action=action, context=context)
+    rcp = rcp_side(model, share, account, question, context=context)
     if rcp is not None:
         effect, unknown = both_sides(effect, rcp.effect), unknown | rcp.unknown
         scp_steps = (*scp_steps, *rcp.steps)

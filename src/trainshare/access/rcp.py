@@ -23,7 +23,7 @@ from typing import NamedTuple
 from trainshare.access.conditions import Context, Match, Outcome
 from trainshare.access.model import AccessModel, AccountNode, AttachedPolicy, ShareModel
 from trainshare.access.principals import principal_outcome
-from trainshare.access.request import caller_of
+from trainshare.access.request import Question, caller_of
 from trainshare.access.resource_policy import principal_context, request_resource
 from trainshare.access.statements import Effect, Step, Verdict, statement_outcome
 from trainshare.catalog import load_catalog, parse_arn
@@ -137,16 +137,15 @@ def rcp_context(
 def rcp_side(
     model: AccessModel,
     share: ShareModel,
-    rtype: str,
     account: AccountNode,
+    question: Question,
     *,
-    arn: str,
-    action: str,
     context: Context,
     blind: bool = False,
 ) -> RcpSide | None:
     """The RCPs' effect on the request, with the steps that say why; None when the model has
     no RCP (nothing to say). `blind`: see `rcp_context`."""
+    arn, rtype, action = question
     if not model.rcps or not covers(action):
         return None  # a RAM share of EC2 or SageMaker: no RCP side to speak of
     why_not = applies_to(model, share, arn, action)

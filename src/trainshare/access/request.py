@@ -23,6 +23,15 @@ from trainshare.catalog import load_catalog, parse_arn, role_arn
 RESOURCE_ACCOUNT = "aws:ResourceAccount"
 
 
+class Question(NamedTuple):
+    """What one decision answers: may the account perform `action` on `resource`, a resource
+    of RAM type (or policy-share type) `rtype` held by the share asked about?"""
+
+    resource: str
+    rtype: str
+    action: str
+
+
 class Caller(NamedTuple):
     """Who makes the request: its account, and its ARN where known (a role, a user, or an
     assumed-role session)."""

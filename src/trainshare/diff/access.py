@@ -26,6 +26,7 @@ from trainshare.access.conditions import Context
 from trainshare.access.evaluate import Decision, Evaluator, decide_in, reach
 from trainshare.access.matrix import AccessMatrix, access_rows
 from trainshare.access.model import AccessModel, AccountNode, AttachedPolicy, Level, ShareModel
+from trainshare.access.request import Question
 from trainshare.access.statements import Effect, Step, Verdict
 from trainshare.spec import ROOT, PrincipalKind
 
@@ -289,19 +290,19 @@ class _Decided:
         self.matrices: list[AccessMatrix] = []
         # (account, share) as the new model names them → (account, matrix, row)
         self.rows: dict[tuple[str, str], tuple[AccountNode, int, int]] = {}
-        self._memo: dict[int, _Cells] = {}
+        self._memo: dict[tuple[int, int], _Cells] = {}  # by entries_id
 
     def account(self, key: tuple[str, str]) -> AccountNode | None:
         found = self.rows.get(key)
         return found[0] if found is not None else None
 
-    def entries_id(self, key: tuple[str, str]) -> int | None:
-        """The identity of the row's entries: group-mates share one list (`AccessMatrix`)."""
+    def entries_id(self, key: tuple[str, str]) -> tuple[int, int] | None:
+        """Which entries the row has: group-mates share them (`AccessMatrix`)."""
         found = self.rows.get(key)
         if found is None:
             return None
         _, matrix, index = found
-        return id(self.matrices[matrix].rows[index][2])
+        return matrix, self.matrices[matrix].rows[index].entries.number
 
     def cells(self, key: tuple[str, str]) -> _Cells | None:
         found = self.rows.get(key)
@@ -310,12 +311,11 @@ class _Decided:
         _, matrix, index = found
         rows = self.matrices[matrix]
         _, share, entries = rows.rows[index]
-        cached = self._memo.get(id(entries))
+        cached = self._memo.get((matrix, entries.number))
         if cached is None:
-            cached = self._memo[id(entries)] = {
+            cached = self._memo[matrix, entries.number] = {
                 (arn, action): (rtype, entry.effect, entry.unknown_keys)
-                for (arn, rtype, action), entry in zip(rows.pairs[share], entries, strict=True)
-                if entry.effect is not None
+                for (arn, rtype, action), entry in zip(rows.questions[share], entries, strict=True)
             }
         return cached
 
@@ -384,7 +384,7 @@ def access_changes(
     scope = changed_scope(old, new, renames)
     before = _decide(old, scope, ctx, renames.accounts, renames.shares)
     after = _decide(new, scope, ctx, {}, {})
-    compared: dict[tuple[int | None, int | None], tuple[_CellChange, ...]] = {}
+    compared: dict[tuple[Any, Any], tuple[_CellChange, ...]] = {}
     # (share, the cells' changes, the account's OU and own policies on each side) → accounts
     groups: _Groups = {}
     contents = _Contents()
@@ -576,15 +576,8 @@ class _Reasons:
                 for k, t in share.principals
             )
             return Side(effect, keys, f"share {name} does not reach it (shared with {whom})")
-        decision = decide_in(
-            self.evaluators[newer],
-            share,
-            rtype,
-            account,
-            resource=arn,
-            action=action,
-            context=self.ctx,
-        )
+        question = Question(arn, rtype, action)
+        decision = decide_in(self.evaluators[newer], share, account, question, context=self.ctx)
         return Side(effect, keys, reason(decision, account, how), decision, account.key)
 
 
