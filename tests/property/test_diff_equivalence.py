@@ -20,7 +20,8 @@ from trainshare.access import Effect
 from trainshare.access.matrix import access_matrix
 from trainshare.access.model import FULL_AWS_ACCESS_DOCUMENT, AttachedPolicy, Level
 from trainshare.diff import access as diff_access
-from trainshare.diff.access import Renames, access_changes
+from trainshare.diff.access import access_changes
+from trainshare.diff.renames import Renames
 from trainshare.spec import PrincipalKind
 
 NOBODY = (Effect.IMPLICIT_DENY, frozenset())

@@ -3,8 +3,9 @@
 - each account's SCP path (root → OUs → account), and the OU part shared by its siblings;
 - who a share reaches (accounts at or below an OU, by account ID), and who holds a resource;
 - small integers for the policies attached anywhere, and for each distinct *set* of policies a
-  level holds (`policy_set`), so that work keyed by "these policies" is shared by every level
-  that holds them, without keying anything by object identity outside this index.
+  level holds (`policy_set`; the RCPs of a level: `rcp_set`), so that work keyed by "these
+  policies" is shared by every level that holds them, without keying anything by object
+  identity outside this index.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ class ModelIndex:
         self._level_sets: dict[int, int] = {}  # id() of a level the model holds → its set
         for level in (*model.units.values(), *model.account_levels.values()):
             self._level_sets[id(level)] = self._number_set(level.policies)
+        self._rcp_sets = {key: self._number_set(rcps) for key, rcps in model.rcps.items()}
+        self._no_rcps = self._number_set(())
         self.order: dict[str, int] = {}
         self.by_id: dict[str, AccountNode] = {}
         by_name: dict[str, list[AccountNode]] = {}
@@ -48,7 +51,7 @@ class ModelIndex:
         self.by_name = {name: found[0] for name, found in by_name.items() if len(found) == 1}
         under: dict[str, list[AccountNode]] = {}  # OU → the accounts at or below it
         for unit, members in by_unit.items():
-            for above in (ROOT, *_ancestors(unit)):
+            for above in (ROOT, *ancestors(unit)):
                 under.setdefault(above, []).extend(members)
         self.under: Mapping[str, list[AccountNode]] = under
         holding: dict[str, list[tuple[ShareModel, str]]] = {}
@@ -77,6 +80,11 @@ class ModelIndex:
         """The number of the set of policies the level holds (levels of the model only)."""
         return self._level_sets[id(level)]
 
+    def rcp_set(self, key: str) -> int:
+        """The number of the set of RCPs attached at a level (ROOT, an OU's or account's key),
+        as `policy_set` numbers SCP levels' (RCPFullAWSAccess left out, as the model has it)."""
+        return self._rcp_sets.get(key, self._no_rcps)
+
     def unit_level(self, unit: str) -> Level:
         return self._model.units[unit]
 
@@ -86,7 +94,7 @@ class ModelIndex:
     def _add_path(self, account: AccountNode) -> None:
         above = self._unit_paths.get(account.unit)
         if above is None:
-            units = (ROOT, *_ancestors(account.unit)) if account.unit else (ROOT,)
+            units = (ROOT, *ancestors(account.unit)) if account.unit else (ROOT,)
             above = self._unit_paths[account.unit] = tuple(self.unit_level(u) for u in units)
             self._unit_sets[account.unit] = tuple(self.policy_set(level) for level in above)
         own = self._model.account_levels.get(account.key)
@@ -132,8 +140,9 @@ class ModelIndex:
         )
 
 
-def _ancestors(unit: str) -> tuple[str, ...]:
-    """`a/b/c` → (`a`, `a/b`, `a/b/c`); ROOT and "" → ()."""
+def ancestors(unit: str) -> tuple[str, ...]:
+    """An OU and the OUs above it, top first, by key: `a/b/c` → (`a`, `a/b`, `a/b/c`); ROOT and
+    "" (outside the organization) → ()."""
     if not unit or unit == ROOT:
         return ()
     parts = unit.split("/")

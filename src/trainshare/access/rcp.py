@@ -21,6 +21,7 @@ from collections.abc import Iterator, Sequence
 from typing import NamedTuple
 
 from trainshare.access.conditions import Context, Match, Outcome
+from trainshare.access.index import ancestors
 from trainshare.access.model import AccessModel, AccountNode, AttachedPolicy, ShareModel
 from trainshare.access.principals import principal_outcome
 from trainshare.access.request import Question, caller_of
@@ -44,19 +45,12 @@ class RcpSide(NamedTuple):
     unknown: frozenset[str]
 
 
-def _ancestors(unit: str) -> tuple[str, ...]:
-    if not unit or unit == ROOT:
-        return ()
-    parts = unit.split("/")
-    return tuple("/".join(parts[: i + 1]) for i in range(len(parts)))
-
-
 def owner_path(model: AccessModel, share: ShareModel) -> tuple[AccountNode | None, list[str]]:
     """The owning account and the keys of its levels, root first."""
     owner = model.index.account(share.owner) or model.index.account(share.owner_id)
     if owner is None:
         return None, []
-    return owner, [ROOT, *_ancestors(owner.unit), owner.key]
+    return owner, [ROOT, *ancestors(owner.unit), owner.key]
 
 
 def _where(model: AccessModel, level: str, owner: AccountNode) -> str:

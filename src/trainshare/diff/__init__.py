@@ -10,9 +10,11 @@ from dataclasses import dataclass
 
 from trainshare.access.conditions import Context
 from trainshare.access.model import model_from_spec
-from trainshare.diff.access import AccessChange, AccessChanges, Renames, Side, access_changes
+from trainshare.diff.access import AccessChange, AccessChanges, access_changes
 from trainshare.diff.capacity import CapacityChange, capacity_changes
 from trainshare.diff.guardrails import GuardrailAction, GuardrailChange, guardrail_changes
+from trainshare.diff.reasons import Side
+from trainshare.diff.renames import Renames
 from trainshare.diff.risks import risk_flags
 from trainshare.findings import Finding
 from trainshare.plan import build_plan
