@@ -125,11 +125,11 @@ def model_from_snapshot(
         documents: dict[str, ParsedPolicy | None] = {
             p.arn: p.parsed for p in snapshot.resource_policies
         }
-        by_name = {name: key for key, name in ((k, lv.name) for k, lv in units.items())}
+        live = _LiveKeys(spec, units, accounts)
         for policy_share in spec.shares.values():
             if policy_share.kind is ShareKind.POLICY:
                 model = policy_share_model(spec, policy_share, ids, documents)
-                shares[policy_share.key] = _live_keys(model, policy_share, spec, by_name, accounts)
+                shares[policy_share.key] = live.share(model, policy_share)
     return AccessModel(
         partition,
         snapshot.management_account,
@@ -143,43 +143,47 @@ def model_from_snapshot(
     )
 
 
-def _live_keys(
-    model: ShareModel,
-    share: Share,
-    spec: Spec,
-    units: Mapping[str, str],
-    accounts: Mapping[str, AccountNode],
-) -> ShareModel:
-    """A spec's policy share with its principals and owner named as the snapshot's model
-    names them: an OU by the key of the live OU at its path, an account by its ID."""
-    by_name: dict[str, list[str]] = {}
-    for account in accounts.values():
-        by_name.setdefault(account.name, []).append(account.key)
+class _LiveKeys:
+    """The spec's names of OUs and accounts as the snapshot's model keys them: an OU by the key
+    of the live OU at its path of names, an account by its ID (given in the spec, or the one
+    live account of that name)."""
 
-    def account_id(key: str) -> str:
-        given = spec.accounts[key].id if key in spec.accounts else None
-        named = by_name.get(key, [])
+    def __init__(
+        self, spec: Spec, units: Mapping[str, Level], accounts: Mapping[str, AccountNode]
+    ) -> None:
+        self.spec = spec
+        self.units = {level.name: key for key, level in units.items()}
+        self.accounts: dict[str, list[str]] = {}
+        for account in accounts.values():
+            self.accounts.setdefault(account.name, []).append(account.key)
+
+    def account_id(self, key: str) -> str:
+        given = self.spec.accounts[key].id if key in self.spec.accounts else None
+        named = self.accounts.get(key, [])
         return given or (named[0] if len(named) == 1 else key)
 
-    principals: list[tuple[PrincipalKind, str]] = []
-    for kind, target in model.principals:
-        if kind is PrincipalKind.UNIT:
-            principals.append((kind, units.get(target, target)))
-        elif kind is PrincipalKind.ACCOUNT:
-            principals.append((kind, account_id(target)))
-        else:
-            principals.append((kind, target))
-    return ShareModel(
-        model.key,
-        share.owner_id or account_id(share.owner),
-        share.owner_id,
-        model.region,
-        model.resources,
-        tuple(principals),
-        model.grants,
-        model.allow_external,
-        model.policies,
-    )
+    def share(self, model: ShareModel, share: Share) -> ShareModel:
+        """A spec's policy share with its principals and owner named as the snapshot's model
+        names them."""
+        principals: list[tuple[PrincipalKind, str]] = []
+        for kind, target in model.principals:
+            if kind is PrincipalKind.UNIT:
+                principals.append((kind, self.units.get(target, target)))
+            elif kind is PrincipalKind.ACCOUNT:
+                principals.append((kind, self.account_id(target)))
+            else:
+                principals.append((kind, target))
+        return ShareModel(
+            model.key,
+            share.owner_id or self.account_id(share.owner),
+            share.owner_id,
+            model.region,
+            model.resources,
+            tuple(principals),
+            model.grants,
+            model.allow_external,
+            model.policies,
+        )
 
 
 def _scps(snapshot: Snapshot) -> list[Any]:
