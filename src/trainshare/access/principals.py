@@ -19,11 +19,20 @@ role and session are all listed; an Allow with NotPrincipal applies only when no
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import NamedTuple
 
 from trainshare.access.conditions import NO, YES, Match, Outcome
 from trainshare.access.request import Caller
 from trainshare.policy.model import Principal, Statement
+
+
+class _Unnamed(Enum):
+    UNNAMED = "a session whose name is not known"
+
+
+# The session of a caller named by its role's ARN: it has a name, which trainshare does not know
+UNNAMED = _Unnamed.UNNAMED
 
 
 class Identity(NamedTuple):
@@ -32,7 +41,7 @@ class Identity(NamedTuple):
     kind: str  # account | role | session | user | other
     account: str
     name: str = ""  # role or user name; a session's role name
-    session: str | None = None  # a session's name; None: a session whose name is not known
+    session: str | _Unnamed = ""  # a session's name, or UNNAMED; "" for every other kind
 
 
 def identities(caller: Caller) -> tuple[Identity, ...]:
@@ -52,7 +61,7 @@ def identities(caller: Caller) -> tuple[Identity, ...]:
         return (
             account,
             Identity("role", caller.account, name),
-            Identity("session", caller.account, name),
+            Identity("session", caller.account, name, UNNAMED),
         )
     if service == "sts" and kind == "assumed-role":
         name, _, session = rest.partition("/")
@@ -93,7 +102,7 @@ def _names(value: str, identity: Identity) -> Match:
         name, _, session = rest.partition("/")
         if identity.kind != "session" or name != identity.name:
             return Match.NO
-        if identity.session is None:
+        if identity.session is UNNAMED:
             return Match.UNKNOWN
         return Match.YES if session == identity.session else Match.NO
     if service == "iam" and kind == "user":
@@ -121,7 +130,7 @@ def _open(caller: Caller, principal: Principal) -> Outcome:
     why = []
     if principal.canonical_user:
         why.append("CanonicalUser (an account's S3 canonical ID, which trainshare does not know)")
-    if any(i.kind == "session" and i.session is None for i in identities(caller)):
+    if any(i.session is UNNAMED for i in identities(caller)):
         why.append("the caller's session name")
     return Outcome(Match.UNKNOWN, notes=tuple(why) or ("the principal",))
 
