@@ -33,10 +33,7 @@ class Entries(list[Entry]):
     keys what is worked out once per distinct row, such as its counts."""
 
     __slots__ = ("number",)
-
-    def __init__(self, number: int) -> None:
-        super().__init__()
-        self.number = number
+    number: int
 
 
 class Cell:

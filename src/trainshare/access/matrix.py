@@ -173,12 +173,10 @@ def access_rows(
     return AccessMatrix(sides, questions, rows)
 
 
-class _RowKind(NamedTuple):
-    """All a row of a share depends on besides the share: each action's action group, and
-    what the share's resource policies tell of the account (`MatrixSides.variant`)."""
-
-    action_groups: tuple[int, ...]
-    variant: int | None  # None: the share has no resource policy
+# All a row of a share depends on besides the share: each action's action group, and what the
+# share's resource policies tell of the account (`MatrixSides.variant`; None: the share has
+# none). A plain tuple, built per account reached and only hashed (as `sides.EffectKey`)
+_RowKind = tuple[tuple[int, ...], int | None]
 
 
 def _share_rows(
@@ -222,7 +220,7 @@ def _share_rows(
                 by_unit[account.unit] = outcomes
             variant = sides.variant(outcomes, named.get(ident))
         groups, in_order = sides.action_groups(account, group, actions)
-        kind = _RowKind(in_order, variant)
+        kind: _RowKind = (in_order, variant)
         mates = shared_rows.get(kind)
         if mates is not None:  # a group-mate's row: the same effects, cell by cell
             rows.append(Row(account, share.key, mates))

@@ -43,35 +43,22 @@ class ShareSide(NamedTuple):
     maybe: bool
 
 
-class ScpKey(NamedTuple):
-    """All an SCP side can see of a request, for accounts of one action group."""
+# The memo keys below are plain tuples, built once per cell or side decided and only hashed,
+# never read back: a NamedTuple's constructor on each cost 5% of the matrix (cachegrind, M).
 
-    action_group: int
-    resource_class: int
-    owner: str | None  # the resource's owner, only where a statement reads aws:ResourceAccount
-    region: str  # the share's: an ARN without one (a bucket's) is requested in its share's
-    extra: tuple[str, ...]  # what else the action is authorized against (catalog templates)
+# All an SCP side can see of a request, for accounts of one action group: (action group,
+# resource class, the owner only where a statement reads aws:ResourceAccount else None, the
+# share's Region (an ARN without one, a bucket's, is requested in its share's), what else the
+# action is authorized against (catalog templates))
+ScpKey = tuple[int, int, str | None, str, tuple[str, ...]]
 
+# All a resource policy's side can see of a request: (the policy's shape (`MatrixSides.shape`),
+# type, action, what the policy can tell of the account (`MatrixSides.variant`))
+PolicyKey = tuple[int, str, str, int | None]
 
-class PolicyKey(NamedTuple):
-    """All a resource policy's side can see of a request."""
-
-    shape: int  # the policy's shape (`MatrixSides.shape`)
-    rtype: str
-    action: str
-    variant: int | None  # what the policy can tell of the account (`MatrixSides.variant`)
-
-
-class EffectKey(NamedTuple):
-    """All the sides of a cell decided for a group of accounts can see, together."""
-
-    action_group: int
-    variant: int | None
-    share: str
-    rtype: str
-    action: str
-    resource_class: int
-    shape: int | None  # None: a RAM share (no resource policy)
+# All the sides of a cell decided for a group of accounts can see, together: (action group,
+# variant, share, type, action, resource class, policy shape or None for a RAM share)
+EffectKey = tuple[int, int | None, str, str, str, int, int | None]
 
 
 class ActionGroups(NamedTuple):
@@ -157,7 +144,7 @@ class MatrixSides:
         reads_owner = self.grouping.facts(action_group).reads_owner
         # Not the action: its group holds the statements relevant to it, and what else it is
         # authorized against (`request_resources`) is all it adds to the request
-        scp_key = ScpKey(
+        scp_key: ScpKey = (
             action_group,
             resource_class,
             share.owner_id if reads_owner else None,
@@ -191,7 +178,7 @@ class MatrixSides:
         self, share: ShareModel, account: AccountNode, question: Question, *, variant: int | None
     ) -> Known:
         arn, rtype, action = question
-        key = PolicyKey(self.shape(share, arn), rtype, action, variant)
+        key: PolicyKey = (self.shape(share, arn), rtype, action, variant)
         found = self.policy_sides.get(key)
         if found is None:
             effect, _, keys = resource_policy_effect(
@@ -277,7 +264,8 @@ class MatrixSides:
                     patterns[action] = facts.pattern_set
         shared = None not in patterns.values()
         effects, shapes = self.effects, self.shapes if share.policies else None
-        entries = Entries(self.rows)
+        entries = Entries()
+        entries.number = self.rows
         self.rows += 1
         for question in questions:
             arn, rtype, action = question
@@ -290,7 +278,7 @@ class MatrixSides:
             shape = None if shapes is None else shapes.get(arn)
             if shape is None and shapes is not None:
                 shape = self.shape(share, arn)
-            key = EffectKey(group, variant, share.key, rtype, action, resource_class, shape)
+            key: EffectKey = (group, variant, share.key, rtype, action, resource_class, shape)
             known = effects.get(key)
             if known is None:
                 known = effects[key] = self._grouped(
