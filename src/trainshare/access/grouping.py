@@ -31,7 +31,7 @@ from trainshare.access.request import (
     request_resources,
     resource_contexts,
 )
-from trainshare.access.statements import Effect
+from trainshare.access.statements import Effect, RequestResource
 from trainshare.catalog import account_root_arn, load_catalog
 from trainshare.policy.model import Condition, ParsedPolicy, PolicyDocument, Statement
 from trainshare.policy.wildcards import glob_match
@@ -49,6 +49,14 @@ class PathFacts(NamedTuple):
     # request context that names the resource's owner; where none does, shares of different
     # owners get the same effect from the SCPs
     reads_owner: bool
+
+
+class LevelOutcome(NamedTuple):
+    """A level's result on a request, and the keys it depends on (`levels.verdict` without
+    its steps)."""
+
+    result: LevelResult
+    unknown: frozenset[str]
 
 
 class Grouping:
@@ -69,8 +77,8 @@ class Grouping:
         self._pattern_list: list[tuple[str, ...]] = []  # pattern set → its patterns
         self._classes: dict[tuple[int, str], int] = {}  # (pattern set, ARN) → class
         self._class_numbers: dict[tuple[Any, ...], int] = {}
-        # (relevant statements, what the level sees of the request) → result and unknown keys
-        self._level_results: dict[tuple[Any, ...], tuple[LevelResult, frozenset[str]]] = {}
+        # (relevant statements, what the level sees of the request) → its result
+        self._level_results: dict[tuple[Any, ...], LevelOutcome] = {}
 
     def group(self, account: AccountNode) -> int | None:
         """Accounts of one group get the same effects wherever their path is account-independent:
@@ -183,7 +191,7 @@ class Grouping:
         )
         results: list[LevelResult] = []
         unknown: set[str] = set()
-        request: Any = None
+        request: tuple[tuple[RequestResource, ...], tuple[Context, ...]] | None = None
         group = self.group(account)
         assert group is not None  # only accounts of the organization are grouped
         for level in self._group_paths[group]:
@@ -197,13 +205,14 @@ class Grouping:
                         self.model, account, share, resource=resource, action=action, region=region
                     )
                     request = (resources, resource_contexts(ctx, resources, context))
-                seen = outcomes(relevant.items, *request)
-                decided = verdict(level, relevant.items, seen, action, request[0])
-                found = self._level_results[key] = (decided.result, decided.unknown)
-            if found[0] is LevelResult.DENY:
+                resources, contexts = request
+                seen = outcomes(relevant.items, resources, contexts)
+                decided = verdict(level, relevant.items, seen, action, resources)
+                found = self._level_results[key] = LevelOutcome(decided.result, decided.unknown)
+            if found.result is LevelResult.DENY:
                 return path_effect(results, frozenset(), True)
-            results.append(found[0])
-            unknown |= found[1]
+            results.append(found.result)
+            unknown |= found.unknown
         return path_effect(results, frozenset(unknown), False)
 
 

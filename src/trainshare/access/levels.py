@@ -14,7 +14,7 @@ Evaluator keeps verdicts per outcomes, so levels that see a request alike are de
 from __future__ import annotations
 
 from collections.abc import Sequence
-from enum import StrEnum
+from enum import Enum, StrEnum
 from typing import NamedTuple
 
 from trainshare.access.conditions import NO, Context, Match, Outcome, evaluate_condition
@@ -66,9 +66,15 @@ class PathPart(NamedTuple):
     names_resources: bool = False  # a step names a resource: the part holds for this request only
 
 
-# One request as a level sees it: per relevant statement, its outcome on each resource (None
-# for an SCP that cannot be read)
-Outcomes = tuple[tuple[Outcome, ...] | None, ...]
+class _Unreadable(Enum):
+    UNREADABLE = "an SCP that cannot be read: it may say anything"
+
+
+UNREADABLE = _Unreadable.UNREADABLE
+
+# One request as a level sees it: per relevant statement, its outcome on each resource, or
+# UNREADABLE for an SCP that cannot be read
+Outcomes = tuple[tuple[Outcome, ...] | _Unreadable, ...]
 
 
 def outcomes(
@@ -79,11 +85,11 @@ def outcomes(
     """`contexts[i]`: the request context while resources[i] is evaluated (they differ in
     aws:ResourceAccount only)."""
     alike = all(c is contexts[0] for c in contexts)
-    out: list[tuple[Outcome, ...] | None] = []
+    out: list[tuple[Outcome, ...] | _Unreadable] = []
     for item in relevant:
         stmt = item.statement
         if isinstance(stmt, UnparsablePolicy):
-            out.append(None)
+            out.append(UNREADABLE)
         elif alike or RESOURCE_ACCOUNT not in stmt.keys_read:
             out.append(_row(stmt, resources, contexts[0]))
         else:
@@ -129,7 +135,7 @@ def verdict(
     denies: list[Step] = []
     notes: list[Step] = []
     for item, row in zip(relevant, seen, strict=True):
-        if row is None:
+        if row is UNREADABLE:
             assert isinstance(item.statement, UnparsablePolicy)
             text = (
                 f"{where}: {item.policy} cannot be read ({item.statement.reason}): it may "
