@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 from botocore.exceptions import ClientError
+from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.iam import models as iam_models
 
 from trainshare.emulator.capacity import adopt_reservation
 from trainshare.emulator.extensions import (
@@ -157,3 +159,19 @@ def test_a_permission_is_replaced_only_while_no_resource_of_its_type_is_shared(o
     )
     listed = owner_ram.list_resource_share_permissions(resourceShareArn=arn)["permissions"]
     assert [p["arn"] for p in listed] == [EXECUTE]
+
+
+def test_the_callers_account_is_found_by_its_key_as_moto_finds_it(emulator, owner_ram):
+    """Given keys in two accounts, when each calls, then each acts as its own account; a key
+    no longer in its account (the world reset) is looked up again, an unknown one is moto's
+    default account."""
+    owner = emulator.session(OWNER).get_credentials().access_key
+    management = emulator.session().get_credentials().access_key
+    find = iam_models.get_account_id_from
+    for _ in range(2):  # the second time from what it remembered
+        assert (find(owner), find(management)) == (OWNER, "111111111111")
+    assert owner_ram.get_resource_share_associations(associationType="PRINCIPAL") is not None
+    assert emulator.client("sts", OWNER).get_caller_identity()["Account"] == OWNER
+    del iam_models.iam_backends[OWNER]["aws"].access_keys[owner]
+    assert find(owner) == DEFAULT_ACCOUNT_ID
+    assert find("AKIANOTAKEYANYWHERE0") == DEFAULT_ACCOUNT_ID

@@ -12,7 +12,9 @@ import re
 from typing import Any
 
 from moto.core.exceptions import JsonRESTError
+from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.core.utils import utcnow
+from moto.iam import models as iam_models
 from moto.kms.models import kms_backends
 from moto.organizations.models import (
     FakeAccount,
@@ -26,7 +28,7 @@ from moto.ram.exceptions import InvalidParameterException, UnknownResourceExcept
 from moto.ram.responses import ResourceAccessManagerResponse
 from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.responses import SageMakerResponse
-from moto.utilities.utils import get_partition
+from moto.utilities.utils import PARTITION_NAMES, get_partition
 
 from trainshare.catalog import load_catalog, parse_arn, permission_arn
 from trainshare.catalog.model import permission_name
@@ -411,7 +413,42 @@ def organizations_enforces_policy_types() -> None:
     org_policies.apply()
 
 
+def moto_finds_the_callers_account_by_its_key_at_once() -> None:
+    """Not an AWS behaviour: moto's speed. For every request moto finds the account of the
+    caller's access key by looking in each account's IAM backend, in each partition
+    (`moto.iam.models.get_account_id_from`): at 10,000 accounts that lookup costs more than the
+    call itself (py-spy on an L organization: a third of the emulator's time). Here the
+    account and partition a key was found in are remembered; a remembered key is used only
+    after checking it is still there, and any other is looked up as moto does, so every answer
+    is moto's own.
+
+    Assumption: an access key belongs to one account (moto draws them at random, 20
+    characters), so the first account found is the only one."""
+    if not _once("caller-by-key"):
+        return
+    found: dict[str, tuple[str, str]] = {}  # access key → (account, partition)
+
+    def get_account_id_from(access_key: str) -> str:
+        hit = found.get(access_key)
+        if hit is not None:
+            account_id, partition = hit
+            backends = iam_models.iam_backends.get(account_id)
+            if backends is not None and access_key in backends[partition].access_keys:
+                return account_id
+            del found[access_key]
+        # moto's own lookup, noting where it found the key
+        for account_id, backends in list(iam_models.iam_backends.items()):
+            for partition in PARTITION_NAMES:
+                if access_key in backends[partition].access_keys:
+                    found[access_key] = (account_id, partition)
+                    return account_id
+        return DEFAULT_ACCOUNT_ID
+
+    setattr(iam_models, "get_account_id_from", get_account_id_from)  # noqa: B010
+
+
 def apply_extensions() -> None:
+    moto_finds_the_callers_account_by_its_key_at_once()
     organizations_enforces_policy_types()
     sagemaker_model_package_group_policies()
     ram_shares_ai_resource_types()
