@@ -45,18 +45,21 @@ unit: $(VENV)/.installed-dev chromium
 
 test: lint typecheck unit
 
-# Benchmarks: rewrite BENCHMARKS.md (sizes S and M; bench-full adds L and L-rcp, about 12 minutes
-# more).
+# Benchmarks: each run adds its figures to BENCHMARKS.json (keeping the stages it did not run,
+# each figure naming its run) and rewrites BENCHMARKS.md from it. `bench`: sizes S and M;
+# `bench-full` adds L and L-rcp (about 30 minutes).
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.run --sizes S,M --repeat 5 --audit M --throttled-audit M --out BENCHMARKS.md
 
 bench-full: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.run --sizes S,M,L,L-rcp --repeat 3 --audit M --throttled-audit M --capacity M --out BENCHMARKS.md
 
-# The emulator stages at L deploy 10,000 accounts into moto first (still creating accounts
-# after 15 minutes here): run them on their own when you need them.
+# The emulator stages at L on their own: the throttled audit and `capacity` of the 10,000-account
+# organization, put in place by trainshare.emulator.seed (the Pulumi engine would take over 15
+# minutes to deploy it). About 10 minutes on a quiet 2-core machine, most of it the audit read
+# unthrottled and throttled (see BENCHMARKS.md for the last run's own figures).
 bench-emulator-l: $(VENV)/.installed-dev
-	$(BIN)/python -m bench.run --sizes L --repeat 1 --audit '' --component-sizes '' --split-sizes '' --throttled-audit L --capacity L
+	$(BIN)/python -m bench.run --sizes L --repeat 1 --pure-sizes '' --audit '' --component-sizes '' --split-sizes '' --throttled-audit L --capacity L --out BENCHMARKS.md
 
 # Rewrite the golden files from the current output (review the diff before committing).
 golden: $(VENV)/.installed-dev

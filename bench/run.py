@@ -20,8 +20,8 @@ import itertools
 import json
 import math
 import os
-import platform
 import pstats
+import shlex
 import statistics
 import subprocess
 import sys
@@ -38,8 +38,10 @@ import pulumi
 import pulumi_aws as aws
 from ruamel.yaml import YAML
 
+from bench import store
 from bench.capacity import capacity_world
 from bench.slices import SilentMocks
+from bench.store import Run
 from trainshare.access import model_from_spec
 from trainshare.access.evaluate import Evaluator
 from trainshare.access.grouping import Grouping
@@ -52,7 +54,7 @@ from trainshare.capacity.model import CapacitySnapshot
 from trainshare.capacity.view import capacity_view, created_account_ids
 from trainshare.diff import decide_changes, diff_specs
 from trainshare.emulator import running_emulator
-from trainshare.emulator.demo import deploy
+from trainshare.emulator.seed import seed_deployed
 from trainshare.emulator.world import seed_world
 from trainshare.plan import Join, Mode, Ref, Value, build_plan, plan_to_json
 from trainshare.plan.slices import all_parts
@@ -100,6 +102,7 @@ class Measure:
     median: float
     runs: list[float]
     peak_mb: float | None = None
+    run: str = ""  # the id of the run it came from (bench/store.py), once saved
 
 
 @dataclass
@@ -110,6 +113,10 @@ class Results:
     notes: dict[str, dict[str, str]] = field(default_factory=dict)  # stage → size → note
     ratios: dict[str, dict[str, float]] = field(default_factory=dict)  # name → size → value
     profile: str = ""
+    # once saved: the runs the figures came from, and which run each note and ratio is from
+    runs: dict[str, Run] = field(default_factory=dict)
+    sources: dict[tuple[str, str, str], str] = field(default_factory=dict)  # (section, name, size)
+    loads: list[float] = field(default_factory=list)  # 1-minute load averages while it ran
 
 
 def timed(fn: Callable[[], Any], repeat: int, memory: bool = True) -> Measure:
@@ -267,7 +274,7 @@ def lower_bound(snapshot: Snapshot) -> int:
 def audit_stage(spec: Spec, results: Results, size: str) -> None:
     with running_emulator(spec.organization.management_account) as emulator:
         seed_world(emulator, spec)
-        deploy(emulator, spec, lambda _: None)
+        seed_deployed(emulator, spec)  # what the Pulumi deploy leaves (test_emulator_seed.py)
         for workers in (8, 1):
             factory = ClientFactory(session=emulator.session(), endpoint_url=emulator.endpoint)
 
@@ -308,7 +315,7 @@ def throttled_audit_stage(spec: Spec, results: Results, size: str, rate: float) 
     rate. The same organization is read first without the limit, for the snapshot to compare."""
     with running_emulator(spec.organization.management_account) as emulator:
         seed_world(emulator, spec)
-        deploy(emulator, spec, lambda _: None)
+        seed_deployed(emulator, spec)  # what the Pulumi deploy leaves (test_emulator_seed.py)
         plain = ClientFactory(session=emulator.session(), endpoint_url=emulator.endpoint)
         started = time.perf_counter()
         expected = _read(spec, plain)
@@ -328,6 +335,10 @@ def throttled_audit_stage(spec: Spec, results: Results, size: str, rate: float) 
     results.rows.setdefault(f"audit, throttled at {rate:g} calls/s", {})[size] = Measure(
         wall, [wall]
     )
+    # beside it, what no reader can beat at that rate
+    results.rows.setdefault(f"audit, throttled at {rate:g} calls/s: its floor, calls ÷ rate", {})[
+        size
+    ] = Measure(floor, [floor])
     # what no reader can beat: the rate's floor, or the emulator's own time for the same read
     results.ratios.setdefault("throttled audit / floor", {})[size] = wall / max(floor, unthrottled)
     results.notes.setdefault("throttled audit", {})[size] = (
@@ -624,16 +635,22 @@ def run(
     throttled_sizes: set[str] | frozenset[str] = frozenset(),
     rate: float = THROTTLE_RATE,
     capacity_sizes: set[str] | frozenset[str] = frozenset(),
+    pure_sizes: set[str] | None = None,
 ) -> Results:
+    """Every stage at each of `sizes`, but the pure ones (load, plan, access, diff) only at
+    `pure_sizes` (default: all), the component at `component_sizes`, … (each default all)."""
     results = Results(sizes, repeat)
     folder = Path(tempfile.mkdtemp(prefix="trainshare-bench-"))
     slowest: Slowest = (0.0, "", lambda: None)
     for size in sizes:
+        results.loads.append(_load())
         print(f"[{size}] generating", file=sys.stderr)
         path = write_synthetic(folder / size, SIZES[size])
         spec = load_spec(path)
-        slowest = _pure_stages(size, path, spec, results, slowest)
-        slowest = _diff_stage(size, path, spec, results, slowest)
+        if pure_sizes is None or size in pure_sizes:
+            slowest = _pure_stages(size, path, spec, results, slowest)
+            slowest = _diff_stage(size, path, spec, results, slowest)
+            results.loads.append(_load())
         if component_sizes is None or size in component_sizes:
             slowest = _component_stage(size, spec, results, slowest)
         else:
@@ -645,12 +662,17 @@ def run(
         if size in audit_sizes:
             print(f"[{size}] audit on the emulator", file=sys.stderr)
             audit_stage(spec, results, size)
+            results.loads.append(_load())
         if size in throttled_sizes:
             print(f"[{size}] audit on the emulator throttled at {rate:g}/s", file=sys.stderr)
             throttled_audit_stage(spec, results, size, rate)
+            results.loads.append(_load())
         if size in capacity_sizes:
             print(f"[{size}] capacity on the emulator", file=sys.stderr)
             capacity_stage(spec, results, size)
+            results.loads.append(_load())
+    if not slowest[1]:
+        return results  # no stage is profiled (only the emulator's ran)
     profiler = cProfile.Profile()
     profiler.enable()
     slowest[2]()
@@ -666,11 +688,21 @@ def run(
     return results
 
 
+def _load() -> float:
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return 0.0
+
+
 def growth(stage: dict[str, Measure]) -> str:
+    """Exponents over S→M→L, between sizes measured in the same run only."""
     counts = {size: SIZES[size].accounts for size in stage}
     ordered = [s for s in "SML" if s in stage]
     parts = []
     for a, b in itertools.pairwise(ordered):
+        if stage[a].run != stage[b].run:
+            continue
         ratio = stage[b].median / max(stage[a].median, 1e-9)
         parts.append(f"{a}→{b} n^{math.log(ratio) / math.log(counts[b] / counts[a]):.2f}")
     return ", ".join(parts) or "—"
@@ -688,11 +720,13 @@ def growth_of(values: dict[str, float]) -> str:
 
 def n_log_n_exponents(stage: dict[str, Measure]) -> list[float]:
     """For each step S→M, M→L: the exponent that n log n itself has over that step."""
-    counts = [SIZES[s].accounts for s in "SML" if s in stage]
-    return [
-        math.log((b * math.log(b)) / (a * math.log(a))) / math.log(b / a)
-        for a, b in itertools.pairwise(counts)
+    ordered = [s for s in "SML" if s in stage]
+    counts = [
+        (SIZES[a].accounts, SIZES[b].accounts)
+        for a, b in itertools.pairwise(ordered)
+        if stage[a].run == stage[b].run  # as `growth` pairs them
     ]
+    return [math.log((b * math.log(b)) / (a * math.log(a))) / math.log(b / a) for a, b in counts]
 
 
 def _exp(part: str) -> float:
@@ -711,9 +745,11 @@ def _judge_diff(ratios: dict[str, dict[str, float]]) -> list[str]:
     return [f"diff at L ≤ 1.5× one matrix: L not run; {measured or '—'}"]
 
 
-def _judge_capacity(ratios: dict[str, dict[str, float]]) -> list[str]:
+def _judge_capacity(results: Results) -> list[str]:
+    ratios = results.ratios
     return [
-        f"capacity calls = the fewest its plan needs at {size}: {value:.2f}× — "
+        f"capacity calls = the fewest its plan needs at {size}"
+        f"{_tag(results, 'ratios', 'capacity calls / fewest', size)}: {value:.2f}× — "
         + ("**met**" if value <= 1.0 else "**missed**")
         for size, value in ratios.get("capacity calls / fewest", {}).items()
     ]
@@ -778,7 +814,7 @@ def judge(results: Results) -> list[str]:
             f"access matrix ≥ 50× per-cell: {largest[1]:.1f}× at {largest[0]} — "
             f"{verdict(largest[1] >= 50)} (L not run)"
         )
-    out += _judge_diff(ratios) + _judge_capacity(ratios) + rcp_matrix_target(rows)
+    out += _judge_diff(ratios) + _judge_capacity(results) + rcp_matrix_target(rows)
     same_resources = ratios.get("component overhead", {})
     small_resources = ratios.get("component / 2-input resources", {})
     if "L" in same_resources:
@@ -807,12 +843,15 @@ def judge(results: Results) -> list[str]:
         )
     for size, value in ratios.get("audit calls / bound", {}).items():
         out.append(
-            f"audit calls ≤ 1.2× the lower bound at {size}: {value:.2f}× — {verdict(value <= 1.2)}"
+            f"audit calls ≤ 1.2× the lower bound at {size}"
+            f"{_tag(results, 'ratios', 'audit calls / bound', size)}: {value:.2f}× — "
+            f"{verdict(value <= 1.2)}"
         )
     for size, value in ratios.get("throttled audit / floor", {}).items():
         out.append(
             f"throttled audit ≤ 1.5× its floor (calls ÷ rate, or the same read unthrottled "
-            f"where the emulator is slower than the rate) at {size}: {value:.2f}× — "
+            f"where the emulator is slower than the rate) at {size}"
+            f"{_tag(results, 'ratios', 'throttled audit / floor', size)}: {value:.2f}× — "
             f"{verdict(value <= 1.5)}"
         )
     for stage, by_size in rows.items():
@@ -846,27 +885,55 @@ def judge(results: Results) -> list[str]:
     return out
 
 
+def _tag(results: Results, section: str, name: str, size: str) -> str:
+    """ " (run N)" after a figure, once the figures come from more than one run."""
+    if len(results.runs) < 2:
+        return ""
+    if section == "rows":
+        run = results.rows[name][size].run
+    else:
+        run = results.sources.get((section, name, size), "")
+    return f" (run {run})" if run else ""
+
+
+def _runs_of(results: Results, by_size: Mapping[str, Measure]) -> str:
+    """Which run each size of a row came from: "2", or "1 (S, M), 2 (L)"."""
+    sizes: dict[str, list[str]] = {}
+    for size in results.sizes:
+        if size in by_size:
+            sizes.setdefault(by_size[size].run, []).append(size)
+    if len(sizes) == 1:
+        return next(iter(sizes))
+    return ", ".join(f"{run} ({', '.join(found)})" for run, found in sizes.items())
+
+
+def _header(results: Results) -> list[str]:
+    method = (
+        "Repeats: the run's per stage (median shown); peak memory is Python's own allocations "
+        "(tracemalloc) in one extra run. The emulator stages put the organization in place "
+        "with `trainshare.emulator.seed` (the plan through the Pulumi bridge's own handlers, "
+        "without the Pulumi engine; tests/integration/test_emulator_seed.py checks it leaves "
+        "what the Pulumi deploy leaves), then time the real read against it."
+    )
+    if not results.runs:
+        return [
+            f"Machine: {store.this_machine()}. Repeats: {results.repeat} per stage. {method}",
+        ]
+    lines = ["Runs the figures come from (each row and note names its run):", ""]
+    lines += [f"- run {key}: {run.describe()}" for key, run in results.runs.items()]
+    return [*lines, "", method]
+
+
 def render(results: Results) -> str:
-    cpu = os.cpu_count()
-    memory = ""
-    try:
-        kb = next(
-            int(line.split()[1])
-            for line in Path("/proc/meminfo").read_text().splitlines()
-            if line.startswith("MemTotal")
-        )
-        memory = f", {kb / 2**20:.0f} GiB memory"
-    except (OSError, StopIteration):
-        pass
     lines = [
         "# trainshare benchmarks",
         "",
-        "Generated by `python -m bench.run` (`make bench`: sizes S and M; `make bench-full`",
-        "adds L); do not edit by hand.",
+        "Generated by `python -m bench.run` from the results kept in BENCHMARKS.json (`make "
+        "bench`: sizes S and M; `make bench-full` adds L; `make bench-emulator-l` the emulator "
+        "stages at L); a run replaces the figures it measures and keeps the others. Do not edit "
+        "by hand.",
         "",
-        f"Machine: {cpu} cores{memory}, Python {platform.python_version()}, {platform.machine()}. "
-        f"Repeats: {results.repeat} per stage (median shown); peak memory is Python's own "
-        "allocations (tracemalloc) in one extra run.",
+        *_header(results),
         "",
         "Sizes (synthetic, `trainshare.synth`, seed 7):",
         "",
@@ -879,12 +946,13 @@ def render(results: Results) -> str:
             f"| {size} | {p.accounts:,} | {p.units:,} | {p.guardrails} | {p.shares:,} | "
             f"{p.resources_per_share} |"
         )
+    several = len(results.runs) > 1
     lines += [
         "",
         "## Stages",
         "",
-        "| stage | " + " | ".join(results.sizes) + " | growth |",
-        "|---|" + "---|" * len(results.sizes) + "---|",
+        "| stage | " + " | ".join(results.sizes) + " | growth |" + (" run |" if several else ""),
+        "|---|" + "---|" * len(results.sizes) + "---|" + ("---|" if several else ""),
     ]
     for stage, by_size in results.rows.items():
         cells = []
@@ -895,17 +963,65 @@ def render(results: Results) -> str:
                 continue
             mem = f", {m.peak_mb:.0f} MB" if m.peak_mb is not None else ""
             cells.append(f"{m.median:.3f} s{mem}")
-        lines.append(f"| {stage} | " + " | ".join(cells) + f" | {growth(by_size)} |")
+        run = f" {_runs_of(results, by_size)} |" if several else ""
+        lines.append(f"| {stage} | " + " | ".join(cells) + f" | {growth(by_size)} |{run}")
     lines += ["", "## Ratios and counts (measured side by side)", ""]
     for name, by_size in results.notes.items():
         for size, note in by_size.items():
-            lines.append(f"- **{name}**, {size}: {note}")
+            lines.append(f"- **{name}**, {size}{_tag(results, 'notes', name, size)}: {note}")
     lines += ["", "## Targets, judged on these figures", ""]
     lines += [
         f"  - {line.strip()}" if line.startswith("  ") else f"- {line}" for line in judge(results)
     ]
     lines += ["", results.profile, ""]
     return "\n".join(lines)
+
+
+def measured(results: Results) -> dict[str, Any]:
+    """One run's figures as data (bench/store.py adds the run's id to each)."""
+    return {
+        "rows": {
+            stage: {
+                size: {"median": m.median, "runs": m.runs, "peak_mb": m.peak_mb}
+                for size, m in by_size.items()
+            }
+            for stage, by_size in results.rows.items()
+        },
+        "notes": {
+            name: {size: {"text": text} for size, text in by_size.items()}
+            for name, by_size in results.notes.items()
+        },
+        "ratios": {
+            name: {size: {"value": value} for size, value in by_size.items()}
+            for name, by_size in results.ratios.items()
+        },
+        "profile": results.profile,
+    }
+
+
+def from_data(data: Mapping[str, Any]) -> Results:
+    """The figures kept (bench/store.py), each with the run it came from."""
+    found = {size for section in ("rows", "notes") for by in data[section].values() for size in by}
+    results = Results([s for s in SIZES if s in found], repeat=0)
+    results.runs = {key: store.run_of(data, key) for key in data["runs"]}
+    for stage, by_size in data["rows"].items():
+        results.rows[stage] = {
+            size: Measure(m["median"], m["runs"], m["peak_mb"], m["run"])
+            for size, m in by_size.items()
+        }
+    for name, by_size in data["notes"].items():
+        for size, item in by_size.items():
+            results.notes.setdefault(name, {})[size] = item["text"]
+            results.sources["notes", name, size] = item["run"]
+    for name, by_size in data["ratios"].items():
+        for size, item in by_size.items():
+            results.ratios.setdefault(name, {})[size] = item["value"]
+            results.sources["ratios", name, size] = item["run"]
+    profile = data.get("profile")
+    if profile:
+        several = len(results.runs) > 1
+        results.profile = (f"From run {profile['run']}: " if several else "") + profile["text"]
+    return results
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -936,9 +1052,22 @@ def main(argv: list[str] | None = None) -> int:
         help="sizes to run `trainshare capacity` on the emulator at (its shared reservations, "
         "one consumer per share running in it)",
     )
-    parser.add_argument("--out", type=Path, help="write the Markdown report here")
+    parser.add_argument(
+        "--pure-sizes",
+        help="sizes to time the pure stages at (load, plan, access, diff; default: every size)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="write the Markdown report here, from the results kept beside it (the same name "
+        "with .json), this run's added",
+    )
+    parser.add_argument(
+        "--fresh", action="store_true", help="forget the results kept beside --out first"
+    )
     args = parser.parse_args(argv)
     sizes = [s for s in args.sizes.split(",") if s]
+    pure = None if args.pure_sizes is None else {s for s in args.pure_sizes.split(",") if s}
     results = run(
         sizes,
         args.repeat,
@@ -948,9 +1077,19 @@ def main(argv: list[str] | None = None) -> int:
         throttled_sizes={s for s in args.throttled_audit.split(",") if s},
         rate=args.throttle_rate,
         capacity_sizes={s for s in args.capacity.split(",") if s},
+        pure_sizes=pure,
     )
     report = render(results)
     if args.out:
+        kept = args.out.with_suffix(".json")
+        data = store.empty() if args.fresh else store.load(kept)
+        command = " ".join(["python -m bench.run", *map(shlex.quote, argv or sys.argv[1:])])
+        run_info = store.new_run(command, args.repeat)
+        run_info.loads = results.loads
+        store.merge(data, run_info, measured(results))
+        store.save(kept, data)
+        print(f"wrote {kept}", file=sys.stderr)
+        report = render(from_data(data))
         args.out.write_text(report, encoding="utf-8")
         print(f"wrote {args.out}", file=sys.stderr)
     else:

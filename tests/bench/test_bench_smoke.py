@@ -45,6 +45,7 @@ def test_bench_runs_at_size_s_and_reports_every_stage():
         "audit (8 workers)",
         "audit (1 worker)",
         "audit, throttled at 400 calls/s",
+        "audit, throttled at 400 calls/s: its floor, calls ÷ rate",
         "capacity: read (8 workers)",
         "capacity: view from a snapshot",
     ):
@@ -55,6 +56,8 @@ def test_bench_runs_at_size_s_and_reports_every_stage():
     admitted = int(results.notes["throttled audit"]["S"].split()[0].replace(",", ""))
     wall = results.rows["audit, throttled at 400 calls/s"]["S"].median
     assert wall >= (admitted - 5) / 400  # nothing beats calls ÷ rate (a burst of 5 aside)
+    floor = results.rows["audit, throttled at 400 calls/s: its floor, calls ÷ rate"]["S"]
+    assert floor.median == admitted / 400
     assert results.ratios["throttled audit / floor"]["S"] > 0
     # S shares 4 × 5 reservations, one consumer per share running one instance in its first
     capacity = results.notes["capacity API calls"]["S"]
