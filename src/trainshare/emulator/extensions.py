@@ -433,13 +433,17 @@ def moto_finds_the_callers_account_by_its_key_at_once() -> None:
         if hit is not None:
             account_id, partition = hit
             backends = iam_models.iam_backends.get(account_id)
-            if backends is not None and access_key in backends[partition].access_keys:
+            backend = backends.get(partition) if backends is not None else None
+            if backend is not None and access_key in backend.access_keys:
                 return account_id
             del found[access_key]
-        # moto's own lookup, noting where it found the key
+        # moto's own lookup, noting where it found the key; a partition's backend not made
+        # yet holds no key, so it is not made here (moto's makes it: at L, tens of thousands
+        # of empty IAM backends, gigabytes)
         for account_id, backends in list(iam_models.iam_backends.items()):
             for partition in PARTITION_NAMES:
-                if access_key in backends[partition].access_keys:
+                backend = backends.get(partition)
+                if backend is not None and access_key in backend.access_keys:
                     found[access_key] = (account_id, partition)
                     return account_id
         return DEFAULT_ACCOUNT_ID
