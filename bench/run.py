@@ -653,7 +653,7 @@ def run(
             results.loads.append(_load())
         if component_sizes is None or size in component_sizes:
             slowest = _component_stage(size, spec, results, slowest)
-        else:
+        elif pure_sizes is None or size in pure_sizes:  # (a run of the emulator alone: no word)
             results.notes.setdefault("component overhead", {})[size] = (
                 "not run at this size (--component-sizes)"
             )

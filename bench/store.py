@@ -147,10 +147,13 @@ def merge(data: dict[str, Any], run: Run, measured: dict[str, Any]) -> str:
     run_id = str(max((int(k) for k in data["runs"]), default=0) + 1)
     data["runs"][run_id] = asdict(run)
     for section in ("rows", "notes", "ratios"):
+        before = None
         for name, by_size in measured[section].items():
-            target = data[section].setdefault(name, {})
+            if name not in data[section]:  # a new stage: after the one this run had before it
+                data[section] = _inserted(data[section], before, name)
             for size, value in by_size.items():
-                target[size] = {**value, "run": run_id}
+                data[section][name][size] = {**value, "run": run_id}
+            before = name
     if measured.get("profile"):
         data["profile"] = {"text": measured["profile"], "run": run_id}
     used = {
@@ -163,6 +166,13 @@ def merge(data: dict[str, Any], run: Run, measured: dict[str, Any]) -> str:
         used.add(data["profile"]["run"])
     data["runs"] = {k: v for k, v in data["runs"].items() if k in used}
     return run_id
+
+
+def _inserted(section: dict[str, Any], before: str | None, name: str) -> dict[str, Any]:
+    """`section` with an empty `name` right after `before` (first when None)."""
+    items = list(section.items())
+    at = 0 if before is None else [k for k, _ in items].index(before) + 1
+    return dict([*items[:at], (name, {}), *items[at:]])
 
 
 def run_of(data: dict[str, Any], run_id: str) -> Run:

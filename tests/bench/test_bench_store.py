@@ -31,7 +31,7 @@ def test_a_run_replaces_what_it_measured_and_keeps_the_rest():
     data = store.empty()
     first = _results({"build plan": {"M": 0.027, "S": 0.003}, "access matrix": {"M": 0.04}})
     store.merge(data, _run("make bench", [0.5]), measured(first))
-    second = _results({"build plan": {"M": 0.5}})
+    second = _results({"build plan": {"M": 0.5}, "build plan, again": {"M": 0.6}})
     second.profile = "Profile of the slowest timed stage (build plan at M)"
     store.merge(data, _run("make bench-emulator-l", [7.5, 9.6]), measured(second))
     assert data["rows"]["build plan"]["S"] == {
@@ -45,6 +45,9 @@ def test_a_run_replaces_what_it_measured_and_keeps_the_rest():
     report = render(from_data(data))
     assert "| build plan | 0.003 s, 5 MB | 0.500 s, 5 MB | — | 1 (S), 2 (M) |" in report
     assert "| access matrix | — | 0.040 s, 5 MB | — | 1 |" in report
+    # a stage new to the data comes right after the one the run had before it
+    assert report.index("| build plan |") < report.index("| build plan, again |")
+    assert report.index("| build plan, again |") < report.index("| access matrix |")
     assert "- **audit API calls**, M (run 2): 505 calls;" in report
     assert "- **audit API calls**, S (run 1): 505 calls;" in report
     assert "audit calls ≤ 1.2× the lower bound at M (run 2): 0.90× — **met**" in report
