@@ -8,7 +8,8 @@ ListPolicies (SCPs, and each other policy type of the catalog enabled on the roo
 says), then per policy DescribePolicy and ListTargetsForPolicy;
 ListAWSServiceAccessForOrganization. In each share owner and Region (assuming `access_role`):
 GetResourceShares (SELF), GetResourceShareAssociations for PRINCIPAL and RESOURCE across all its
-shares at once, and ListResourceSharePermissions per share.
+shares at once, and ListResourceSharePermissions per share. Which of these reads each kind
+the plan can emit, and where it lands in the Snapshot: audit/readers.py.
 """
 
 from __future__ import annotations
