@@ -71,9 +71,7 @@ class Decision:
         return {
             "effect": str(self.effect),
             "unknown_keys": sorted(self.unknown_keys),
-            "trace": [
-                {"stage": s.stage, "verdict": str(s.verdict), "text": s.text} for s in self.trace
-            ],
+            "trace": [step.to_json() for step in self.trace],
         }
 
 

@@ -427,7 +427,5 @@ def answer_json(decision: Decision) -> dict[str, Any]:
     """The answer as `simulate -f json` prints it: `{"effect", "trace"}`."""
     return {
         "effect": str(decision.effect),
-        "trace": [
-            {"stage": s.stage, "verdict": str(s.verdict), "text": s.text} for s in decision.trace
-        ],
+        "trace": [step.to_json() for step in decision.trace],
     }

@@ -47,6 +47,10 @@ class Step:
     def render(self) -> str:
         return f"{_MARK[self.verdict]} {self.text}"
 
+    def to_json(self) -> dict[str, str]:
+        """As `--format json` prints a trace's step."""
+        return {"stage": self.stage, "verdict": str(self.verdict), "text": self.text}
+
 
 class RequestResource(NamedTuple):
     """One resource a request is authorized against, and the account that owns it (the value
