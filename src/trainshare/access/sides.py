@@ -89,7 +89,7 @@ class MatrixSides:
         self._shape_numbers: dict[Any, int] = {}
         self._action_groups: dict[tuple[int, tuple[str, ...]], ActionGroups] = {}
         self.variants: dict[tuple[Any, ...], int] = {}
-        self.rows = 0  # the entry lists made so far: each one's number
+        self.entries_made = 0  # Entries made so far: the next one's number
 
     def variant(self, outcomes: tuple[Any, ...], named: Any) -> int:
         """What a share's resource policies can tell of an account besides its group — how
@@ -265,8 +265,8 @@ class MatrixSides:
         shared = None not in patterns.values()
         effects, shapes = self.effects, self.shapes if share.policies else None
         entries = Entries()
-        entries.number = self.rows
-        self.rows += 1
+        entries.number = self.entries_made
+        self.entries_made += 1
         for question in questions:
             arn, rtype, action = question
             pattern_set = patterns[action]
