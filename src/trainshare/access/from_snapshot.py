@@ -25,7 +25,9 @@ from trainshare.access.model import (
     AttachedPolicy,
     Level,
     ModelIds,
+    SharedResource,
     ShareModel,
+    SharePrincipal,
     permission_grant,
     policy_share_model,
 )
@@ -75,19 +77,19 @@ def model_from_snapshot(
     rcps = _rcps(snapshot, unit_keys)
     shares = {}
     for share in snapshot.shares:
-        principals: list[tuple[PrincipalKind, str]] = []
+        principals: list[SharePrincipal] = []
         for assoc in share.principals:
             if assoc.status != "ASSOCIATED":
                 continue
             ou = ou_id_of(assoc.entity)
             if ou in unit_keys:
-                principals.append((PrincipalKind.UNIT, unit_keys[ou]))
+                principals.append(SharePrincipal(PrincipalKind.UNIT, unit_keys[ou]))
             elif is_organization_arn(assoc.entity):
-                principals.append((PrincipalKind.ORGANIZATION, ROOT))
+                principals.append(SharePrincipal(PrincipalKind.ORGANIZATION, ROOT))
             elif assoc.entity in accounts and not accounts[assoc.entity].external:
-                principals.append((PrincipalKind.ACCOUNT, assoc.entity))
+                principals.append(SharePrincipal(PrincipalKind.ACCOUNT, assoc.entity))
             else:
-                principals.append((PrincipalKind.ACCOUNT_ID, assoc.entity))
+                principals.append(SharePrincipal(PrincipalKind.ACCOUNT_ID, assoc.entity))
                 accounts.setdefault(
                     assoc.entity, AccountNode(assoc.entity, assoc.entity, "", external=True)
                 )
@@ -96,7 +98,7 @@ def model_from_snapshot(
             parsed = parse_arn(assoc.entity)
             rtype = load_catalog().resource_type_for(parsed) if parsed else None
             if assoc.status == "ASSOCIATED" and rtype is not None:
-                resources.append((assoc.entity, rtype.name))
+                resources.append(SharedResource(assoc.entity, rtype.name))
         grants = {}
         for permission_arn in share.permissions:
             permission = load_catalog().permission(permission_name(permission_arn))
@@ -165,25 +167,25 @@ class _LiveKeys:
     def share(self, model: ShareModel, share: Share) -> ShareModel:
         """A spec's policy share with its principals and owner named as the snapshot's model
         names them."""
-        principals: list[tuple[PrincipalKind, str]] = []
-        for kind, target in model.principals:
-            if kind is PrincipalKind.UNIT:
-                principals.append((kind, self.units.get(target, target)))
-            elif kind is PrincipalKind.ACCOUNT:
-                principals.append((kind, self.account_id(target)))
-            else:
-                principals.append((kind, target))
         return ShareModel(
             model.key,
             share.owner_id or self.account_id(share.owner),
             share.owner_id,
             model.region,
             model.resources,
-            tuple(principals),
+            tuple(map(self.principal, model.principals)),
             model.grants,
             model.allow_external,
             model.policies,
         )
+
+    def principal(self, principal: SharePrincipal) -> SharePrincipal:
+        kind, target = principal
+        if kind is PrincipalKind.UNIT:
+            return SharePrincipal(kind, self.units.get(target, target))
+        if kind is PrincipalKind.ACCOUNT:
+            return SharePrincipal(kind, self.account_id(target))
+        return principal
 
 
 def _scps(snapshot: Snapshot) -> list[Any]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from trainshare.catalog import load_catalog
 from trainshare.plan.capacity import capacity_note
@@ -104,14 +104,29 @@ class Grant:
     known: bool = True  # False: the permission's actions are not in the catalog
 
 
+class SharedResource(NamedTuple):
+    """A resource a share holds, and its RAM type (or policy-share type)."""
+
+    arn: str
+    rtype: str
+
+
+class SharePrincipal(NamedTuple):
+    """Whom a share is shared with: the organization, an OU or an account (by key), or an
+    account by ID."""
+
+    kind: PrincipalKind
+    target: str  # ROOT for the organization, an OU's or account's key, an account ID
+
+
 @dataclass(frozen=True, slots=True)
 class ShareModel:
     key: str
     owner: str  # account key
     owner_id: str
     region: str
-    resources: tuple[tuple[str, str], ...]  # (ARN, RAM type)
-    principals: tuple[tuple[PrincipalKind, str], ...]  # (kind, target: account or OU key)
+    resources: tuple[SharedResource, ...]
+    principals: tuple[SharePrincipal, ...]
     grants: Mapping[str, Grant]  # RAM type (or policy-share type) → grant
     allow_external: bool
     # policy shares: resource ARN → its policy (IDs as in AccessModel.ids); empty for RAM shares
@@ -352,8 +367,8 @@ def _share_model(
         owner=share.owner,
         owner_id=share.owner_id,
         region=share.region,
-        resources=tuple((r.arn, r.resource_type) for r in share.resources),
-        principals=tuple((p.kind, p.target) for p in share.principals),
+        resources=tuple(SharedResource(r.arn, r.resource_type) for r in share.resources),
+        principals=tuple(SharePrincipal(p.kind, p.target) for p in share.principals),
         grants=grants,
         allow_external=share.allow_external,
         policies=policies or {},
