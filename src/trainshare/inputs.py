@@ -12,6 +12,8 @@ names goes through it:
   float, nesting deeper than `MAX_DEPTH`, and strings holding half a UTF-16 surrogate pair (they
   cannot be written back as UTF-8).
 - `read_json(path, kind)` is the two together.
+- `read_text_as(path, kind, error)` is `read_text` for a reader with its own error type (a
+  snapshot's, a capacity snapshot's): the `InputError`'s message, raised as `error`.
 
 Every error is an `InputError`: `source[:line[:column]]: message — fix`, with the limit when one
 was hit.
@@ -25,6 +27,7 @@ import math
 import os
 import re
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -103,6 +106,14 @@ def read_text(path: str | Path, kind: InputKind) -> str:
     finally:
         os.close(fd)
     return _decode(data, name, kind)
+
+
+def read_text_as(path: Path, kind: InputKind, error: Callable[[str], Exception]) -> str:
+    """`read_text`, its `InputError` raised as the reader's own `error` (same message)."""
+    try:
+        return read_text(path, kind)
+    except InputError as exc:
+        raise error(str(exc)) from None
 
 
 def _read_bounded(fd: int, name: str, kind: InputKind) -> bytes:
@@ -272,4 +283,5 @@ __all__ = [
     "load_json",
     "read_json",
     "read_text",
+    "read_text_as",
 ]

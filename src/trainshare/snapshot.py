@@ -224,10 +224,7 @@ class Snapshot:
 
     @staticmethod
     def read(path: Path) -> Snapshot:
-        try:
-            text = inputs.read_text(path, inputs.SNAPSHOT)
-        except inputs.InputError as exc:
-            raise SnapshotError(str(exc)) from None
+        text = inputs.read_text_as(path, inputs.SNAPSHOT, SnapshotError)
         return Snapshot.from_json(text, str(path))
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from tests.unit.test_spec_errors import BASE, errors_of
 from trainshare import inputs
-from trainshare.inputs import InputError, load_json, read_json, read_text
+from trainshare.inputs import InputError, load_json, read_json, read_text, read_text_as
 from trainshare.policy.lint import PolicyKind, lint_text
 
 
@@ -63,6 +63,28 @@ def test_files_that_cannot_be_read(path, message):
     with pytest.raises(InputError) as caught:
         read_text(path, inputs.POLICY)
     assert caught.value.message == message
+
+
+class _ReaderError(Exception):
+    pass
+
+
+def test_read_text_as_raises_the_readers_own_error_with_the_same_message(tmp_path):
+    """Given a folder, when a reader with its own error type reads it, then that error holds
+    the `InputError`'s whole text; a readable file's text comes back as `read_text` gives it."""
+    with pytest.raises(InputError) as plain:
+        read_text(tmp_path, inputs.SNAPSHOT)
+    with pytest.raises(_ReaderError) as own:
+        read_text_as(tmp_path, inputs.SNAPSHOT, _ReaderError)
+    assert (
+        str(own.value)
+        == str(plain.value)
+        == f"{tmp_path}: is a folder, not a snapshot file — name a file"
+    )
+    assert own.value.__cause__ is None and own.value.__suppress_context__
+    ok = tmp_path / "s.json"
+    ok.write_text("{}")
+    assert read_text_as(ok, inputs.SNAPSHOT, _ReaderError) == "{}"
 
 
 def test_dev_zero_is_read_only_up_to_the_limit(monkeypatch):

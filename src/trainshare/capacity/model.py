@@ -134,10 +134,7 @@ class CapacitySnapshot:
 
     @staticmethod
     def read(path: Path) -> CapacitySnapshot:
-        try:
-            text = inputs.read_text(path, inputs.SNAPSHOT)
-        except inputs.InputError as exc:
-            raise CapacitySnapshotError(str(exc)) from None
+        text = inputs.read_text_as(path, inputs.SNAPSHOT, CapacitySnapshotError)
         return CapacitySnapshot.from_json(text, str(path))
 
 
