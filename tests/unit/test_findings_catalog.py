@@ -1,9 +1,9 @@
 """Every finding code raised in src/ has a catalogue entry and a test that asserts it.
 
 A code, in src/, is an UPPER_SNAKE string literal given as the code argument of a call that makes
-a finding — `catalog.finding`, `Finding`, a collector's `add` (the spec's `Collector`, the
-linters'), the audit's `find`, yamlsource's `_refused`/`_RefusedError`, the policy validators'
-`PolicyProblem` — or as `code=`, or assigned to a variable or field named `code`. A new way of
+a finding — `catalog.finding`, `Finding`, a collector's `add` or `refuse` (the spec's
+`Collector`, the linters'), the audit's `find`, yamlsource's `_refused`/`_RefusedError`, the
+policy validators' `PolicyProblem` — or as `code=`, or assigned to a variable or field named `code`. A new way of
 making findings is named in FINDING_MAKERS. `emulator/` is AWS's side of the wire: no findings.
 
 A test asserts a code when the literal stands in an `assert` statement, or in a table that a
@@ -32,6 +32,7 @@ FINDING_MAKERS = {
     "finding": 0,
     "Finding": 0,
     "add": 0,
+    "refuse": 0,
     "find": 0,
     "_refused": 0,
     "_RefusedError": 0,
@@ -143,6 +144,7 @@ def test_every_catalogue_entry_has_a_severity_a_title_and_a_fix():
 def test_the_scan_finds_codes_in_calls_keywords_and_code_variables():
     source = (
         'out.add("UNKNOWN_KEY", path, "m")\n'
+        'return ctx.out.refuse("SELF_PRINCIPAL", path, "m", "f")\n'
         'raise _refused("YAML_SYNTAX", file, 1, "m", "f")\n'
         'Finding(code="DUPLICATE_KEY")\n'
         'PolicyProblem("Statement", "m", "f", "MISSING_PRINCIPAL")\n'
@@ -158,6 +160,7 @@ def test_the_scan_finds_codes_in_calls_keywords_and_code_variables():
     )
     assert codes_raised(source) == {
         "UNKNOWN_KEY",
+        "SELF_PRINCIPAL",
         "YAML_SYNTAX",
         "DUPLICATE_KEY",
         "PRINCIPAL_IN_SCP",

@@ -4,7 +4,9 @@ share does not take).
 
 A rule is a function `check_<what>(ctx, …)` that adds findings with `ctx.out.add(CODE, path,
 message, fix)` — the code catalogued in catalog/data/findings.yaml — and returns whether the
-value may be used (a rule that never stops the caller returns None).
+value may be used (a rule that never stops the caller returns None). A rule that stops the
+caller says `return ctx.out.refuse(CODE, path, message, fix)` inside the `if` of its condition
+(`add`, then False), and `return True` after it.
 """
 
 from __future__ import annotations
@@ -72,7 +74,7 @@ def check_region(ctx: Context, region: str, path: Path_) -> bool:
     if region in ctx.catalog.regions:
         return True
     hint = did_you_mean(region, ctx.catalog.regions)
-    ctx.out.add(
+    return ctx.out.refuse(
         "UNKNOWN_REGION",
         path,
         f"{region!r} is not an AWS Region known to trainshare",
@@ -80,7 +82,6 @@ def check_region(ctx: Context, region: str, path: Path_) -> bool:
         or f"use a Region code such as us-east-1 (catalog checked {ctx.catalog.checked};"
         " a newer Region goes in catalog/data/regions.yaml)",
     )
-    return False
 
 
 def read_tags(ctx: Context, raw: Any, path: Path_) -> dict[str, str]:

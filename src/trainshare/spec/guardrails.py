@@ -90,13 +90,12 @@ def guardrail_document(
 
 def check_one_source(ctx: Context, key: str, spec: GuardrailSpec, path: Path_) -> bool:
     if (spec.template is None) == (spec.document is None):
-        ctx.out.add(
+        return ctx.out.refuse(
             "GUARDRAIL_SOURCE",
             path,
             f"guardrail {key!r} needs exactly one of `template` and `document`",
             "name a template (`trainshare guardrails list`) or a JSON file",
         )
-        return False
     return True
 
 
@@ -217,13 +216,12 @@ def check_target_known(
     ctx: Context, ref: str, target: str | None, path: Path_, refs: References
 ) -> bool:
     if target is None:
-        ctx.out.add(
+        return ctx.out.refuse(
             "UNKNOWN_TARGET",
             path,
             f"guardrail target {ref!r} is not `root`, an OU path or an account of the spec",
             refs.hint(ref),
         )
-        return False
     return True
 
 
@@ -231,6 +229,5 @@ def check_target_once(
     ctx: Context, ref: str, target: str, path: Path_, resolved: list[str]
 ) -> bool:
     if target in resolved:
-        ctx.out.add("DUPLICATE_TARGET", path, f"{ref!r} is listed twice", "remove one")
-        return False
+        return ctx.out.refuse("DUPLICATE_TARGET", path, f"{ref!r} is listed twice", "remove one")
     return True

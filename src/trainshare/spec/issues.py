@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -48,6 +48,14 @@ class Collector:
         the user chose another (see `catalog.finding`)."""
         location = Location(self.source.file, self.source.line_of(path), path=field_text(path))
         self.issues.append(finding(code, location, message, fix, severity))
+
+    def refuse(
+        self, code: str, path: Path_, message: str, fix: str | None = None
+    ) -> Literal[False]:
+        """`add`, then False: a rule that fails says `return out.refuse(…)` inside its `if`, so
+        its message is built only when it fails, and the rule reads as its condition."""
+        self.add(code, path, message, fix)
+        return False
 
     @property
     def has_errors(self) -> bool:

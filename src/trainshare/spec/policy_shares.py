@@ -374,13 +374,12 @@ class PolicyShareChecks:
 def check_partition(out: Collector, arn: Arn, org: Organization, path: Path_) -> bool:
     if arn.partition == org.partition:
         return True
-    out.add(
+    return out.refuse(
         "ARN_PARTITION_MISMATCH",
         path,
         f"partition {arn.partition!r} differs from the organization's {org.partition!r}",
         "fix the ARN",
     )
-    return False
 
 
 def policy_share(key: str, owner: Account, region: str, **fields: Any) -> Share:

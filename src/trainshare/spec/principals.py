@@ -67,8 +67,7 @@ def check_principal_once(
     ctx: Context, ref: str, principal: Principal, path: Path_, found: list[Principal]
 ) -> bool:
     if principal.target in {p.target for p in found}:
-        ctx.out.add("DUPLICATE_PRINCIPAL", path, f"{ref!r} is listed twice", "remove one")
-        return False
+        return ctx.out.refuse("DUPLICATE_PRINCIPAL", path, f"{ref!r} is listed twice", "remove one")
     return True
 
 
@@ -76,25 +75,23 @@ def check_not_owner(
     ctx: Context, ref: str, principal: Principal, path: Path_, owner: Account
 ) -> bool:
     if principal.target in (owner.key, owner.id):
-        ctx.out.add(
+        return ctx.out.refuse(
             "SELF_PRINCIPAL",
             path,
             f"{ref!r} is the share's owner, which already has its resources",
             "remove it",
         )
-        return False
     return True
 
 
 def check_principal_count(ctx: Context, count: int, path: Path_) -> bool:
     if count > ctx.limits["ram_principals_per_share"]:
-        ctx.out.add(
+        return ctx.out.refuse(
             "TOO_MANY_PRINCIPALS",
             path,
             f"{count} principals exceed RAM's {ctx.limits['ram_principals_per_share']} per share",
             "split the share",
         )
-        return False
     return True
 
 
@@ -120,7 +117,7 @@ def check_external_principal(
     """An account outside the organization: allowed only with `allow_external`, and only for
     resource types RAM shares outside (each type's `external` in the catalog)."""
     if not spec.allow_external:
-        ctx.out.add(
+        return ctx.out.refuse(
             "EXTERNAL_PRINCIPAL",
             path,
             f"account {ref} is not in the organization (not in `accounts`, not the "
@@ -128,7 +125,6 @@ def check_external_principal(
             "add it under `accounts` with its `id` if it is a member, or set "
             "`allow_external: true` on the share to share outside the org",
         )
-        return False
     ok = True
     for rtype_name in sorted({r.resource_type for r in resources or ()}):
         rtype = ctx.catalog.resource_types[rtype_name]

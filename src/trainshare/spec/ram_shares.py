@@ -124,14 +124,13 @@ def check_bare_arn(ctx: Context, item: str | ResourceSpec, path: Path_) -> bool:
     if isinstance(item, ResourceSpec) and item != ResourceSpec(
         arn=item.arn, capacity=item.capacity
     ):
-        ctx.out.add(
+        return ctx.out.refuse(
             "POLICY_ON_RAM_RESOURCE",
             path,
             f"{item.arn} is shared through RAM; `policy`, `access`, `perimeter`, "
             "`extra_statements` and `kms_key` are for resources shared by resource policy",
             f"write the bare ARN: - {item.arn} (a Capacity Reservation also takes `capacity:`)",
         )
-        return False
     return True
 
 
@@ -139,21 +138,19 @@ def check_resource_once(
     ctx: Context, text: str, resource: SharedResource, path: Path_, seen: set[str]
 ) -> bool:
     if resource.arn in seen:
-        ctx.out.add("DUPLICATE_RESOURCE", path, f"{text} is listed twice", "remove one")
-        return False
+        return ctx.out.refuse("DUPLICATE_RESOURCE", path, f"{text} is listed twice", "remove one")
     seen.add(resource.arn)
     return True
 
 
 def check_resource_count(ctx: Context, count: int, path: Path_) -> bool:
     if count > ctx.limits["ram_resources_per_share"]:
-        ctx.out.add(
+        return ctx.out.refuse(
             "TOO_MANY_RESOURCES",
             (*path, "resources"),
             f"{count} resources exceed RAM's {ctx.limits['ram_resources_per_share']} per share",
             "split the share",
         )
-        return False
     return True
 
 
@@ -189,7 +186,7 @@ def ram_resource(
 
 def check_resource_owner(ctx: Context, arn: Arn, path: Path_, owner_id: str) -> bool:
     if arn.account != owner_id:
-        ctx.out.add(
+        return ctx.out.refuse(
             "ARN_ACCOUNT_MISMATCH",
             path,
             f"the resource belongs to account {arn.account or '(none)'}, but the "
@@ -197,20 +194,18 @@ def check_resource_owner(ctx: Context, arn: Arn, path: Path_, owner_id: str) -> 
             "RAM shares are made by the account that owns the resource: fix "
             "`owner` or move the resource to another share",
         )
-        return False
     return True
 
 
 def check_resource_region(ctx: Context, arn: Arn, path: Path_, region: str) -> bool:
     if arn.region != region:
-        ctx.out.add(
+        return ctx.out.refuse(
             "ARN_REGION_MISMATCH",
             path,
             f"the resource is in {arn.region or '(no Region)'}, but the share is in {region}",
             "RAM is regional: set the share's `region` to the "
             "resource's Region, or split the share",
         )
-        return False
     return True
 
 
@@ -248,31 +243,28 @@ def check_permission(
     permission = ctx.catalog.permission(name)
     if permission is None:
         known = [p for t in types for p in ctx.catalog.resource_types[t].permissions]
-        ctx.out.add(
+        return ctx.out.refuse(
             "UNKNOWN_PERMISSION",
             path,
             f"{given!r} is not an AWS-managed RAM permission trainshare knows",
             did_you_mean(name, known) or f"for this share: {', '.join(known)}",
         )
-        return False
     if permission.resource_type not in types:
-        ctx.out.add(
+        return ctx.out.refuse(
             "PERMISSION_TYPE_MISMATCH",
             path,
             f"{name} is for {permission.resource_type}, and this share has no "
             f"such resource (it shares {', '.join(sorted(types))})",
             "remove it, or use a permission of a type the share holds",
         )
-        return False
     if permission.resource_type in chosen:
-        ctx.out.add(
+        return ctx.out.refuse(
             "DUPLICATE_PERMISSION_TYPE",
             path,
             f"{name} and {chosen[permission.resource_type]} are both for "
             f"{permission.resource_type}; a share has one permission per type",
             "keep one",
         )
-        return False
     chosen[permission.resource_type] = name
     return True
 

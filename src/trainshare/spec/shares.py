@@ -96,23 +96,21 @@ def check_owner(
 ) -> bool:
     """The owner is an account of the spec that exists already (its resources name its ID)."""
     if owner is None:
-        ctx.out.add(
+        return ctx.out.refuse(
             "UNKNOWN_ACCOUNT",
             path,
             f"owner {spec.owner!r} is not an account of the spec",
             did_you_mean(spec.owner, refs.accounts)
             or "add the owning account under `accounts` with its `id`",
         )
-        return False
     if owner.id is None:
-        ctx.out.add(
+        return ctx.out.refuse(
             "OWNER_NOT_EXISTING",
             path,
             f"owner {spec.owner!r} is an account trainshare creates; the resources "
             "it shares must exist first, with ARNs that name its ID",
             "create the account first, then give it `id:` and share from it",
         )
-        return False
     return True
 
 

@@ -119,25 +119,23 @@ def _walk_units(
 
 def check_unit_name_reserved(ctx: Context, name: str, parent: str, ypath: Path_) -> bool:
     if parent == ROOT and name in ORG_ALIASES:
-        ctx.out.add(
+        return ctx.out.refuse(
             "OU_NAME_RESERVED",
             ypath,
             f"{name!r} names the whole organization and cannot be an OU name",
             "rename the OU",
         )
-        return False
     return True
 
 
 def check_unit_name_valid(ctx: Context, name: str, ypath: Path_) -> bool:
     if "/" in name or not 1 <= len(name) <= 128:
-        ctx.out.add(
+        return ctx.out.refuse(
             "INVALID_VALUE",
             ypath,
             f"OU name {name!r} must be 1-128 characters without '/'",
             "rename the OU ('/' separates levels in OU paths)",
         )
-        return False
     return True
 
 
