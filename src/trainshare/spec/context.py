@@ -1,6 +1,6 @@
 """What the rules of every section share: the `Context` they report into, the name resolver
-(`References`) and the rules more than one section applies (Region, tags, a field one kind of
-share does not take).
+(`References`) and the rules more than one section applies (Region, tags, RAM's per-share
+counts, a field one kind of share does not take).
 
 A rule is a function `check_<what>(ctx, …)` that adds findings with `ctx.out.add(CODE, path,
 message, fix)` — the code catalogued in catalog/data/findings.yaml — and returns whether the
@@ -82,6 +82,17 @@ def check_region(ctx: Context, region: str, path: Path_) -> bool:
         or f"use a Region code such as us-east-1 (catalog checked {ctx.catalog.checked};"
         " a newer Region goes in catalog/data/regions.yaml)",
     )
+
+
+def check_per_share_limit(ctx: Context, what: str, count: int, path: Path_, *, code: str) -> bool:
+    """At most `ram_<what>_per_share` `what` (principals, resources) in one share: RAM's quotas
+    (catalog/data/limits.yaml; `organization.limits` overrides them)."""
+    limit = ctx.limits[f"ram_{what}_per_share"]
+    if count > limit:
+        return ctx.out.refuse(
+            code, path, f"{count} {what} exceed RAM's {limit} per share", "split the share"
+        )
+    return True
 
 
 def read_tags(ctx: Context, raw: Any, path: Path_) -> dict[str, str]:

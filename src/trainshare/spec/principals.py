@@ -7,7 +7,7 @@ Principals are `root`, OU paths, account keys and 12-digit account IDs (spec/con
 
 from __future__ import annotations
 
-from trainshare.spec.context import Context, References
+from trainshare.spec.context import Context, References, check_per_share_limit
 from trainshare.spec.model import ShareSpec
 from trainshare.spec.resolved import Account, Principal, SharedResource
 from trainshare.yamlsource import Path_
@@ -42,7 +42,12 @@ def principals(
         if principal.external:
             ok = check_external_principal(ctx, spec, ppath, ref, resources) and ok
         found.append(principal)
-    ok = check_principal_count(ctx, len(found), (*path, "principals")) and ok
+    ok = (
+        check_per_share_limit(
+            ctx, "principals", len(found), (*path, "principals"), code="TOO_MANY_PRINCIPALS"
+        )
+        and ok
+    )
     check_allow_external_used(ctx, spec, found, (*path, "allow_external"))
     return tuple(found) if ok else None
 
@@ -80,17 +85,6 @@ def check_not_owner(
             path,
             f"{ref!r} is the share's owner, which already has its resources",
             "remove it",
-        )
-    return True
-
-
-def check_principal_count(ctx: Context, count: int, path: Path_) -> bool:
-    if count > ctx.limits["ram_principals_per_share"]:
-        return ctx.out.refuse(
-            "TOO_MANY_PRINCIPALS",
-            path,
-            f"{count} principals exceed RAM's {ctx.limits['ram_principals_per_share']} per share",
-            "split the share",
         )
     return True
 

@@ -22,6 +22,7 @@ from trainshare.spec.context import (
     References,
     ShareEntry,
     check_not_taken,
+    check_per_share_limit,
     check_tag_count,
 )
 from trainshare.spec.issues import did_you_mean
@@ -115,7 +116,12 @@ def ram_resources(
             ok = False
         else:
             found.append(resource)
-    ok = check_resource_count(ctx, len(found), share.path) and ok
+    ok = (
+        check_per_share_limit(
+            ctx, "resources", len(found), (*share.path, "resources"), code="TOO_MANY_RESOURCES"
+        )
+        and ok
+    )
     return tuple(found) if ok else None
 
 
@@ -140,17 +146,6 @@ def check_resource_once(
     if resource.arn in seen:
         return ctx.out.refuse("DUPLICATE_RESOURCE", path, f"{text} is listed twice", "remove one")
     seen.add(resource.arn)
-    return True
-
-
-def check_resource_count(ctx: Context, count: int, path: Path_) -> bool:
-    if count > ctx.limits["ram_resources_per_share"]:
-        return ctx.out.refuse(
-            "TOO_MANY_RESOURCES",
-            (*path, "resources"),
-            f"{count} resources exceed RAM's {ctx.limits['ram_resources_per_share']} per share",
-            "split the share",
-        )
     return True
 
 
