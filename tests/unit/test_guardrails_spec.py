@@ -152,6 +152,25 @@ def test_exempted_deny_or_a_management_owner_does_not_warn(write_spec):
     assert "DENY_HITS_DEPLOY_ROLE" not in [w.code for w in warnings]
 
 
+def test_an_owner_in_an_ou_the_spec_does_not_have_is_checked_under_the_root_only(write_spec):
+    """Given the share's owner placed in `ml/nope` (not in `units`) and a Deny of RAM's calls,
+    when the Deny is on `ml`, then only UNKNOWN_UNIT is reported (nothing is assumed about `ml`
+    from the typo's path); when it is on the root, the deploy role is still warned of."""
+    deny = _policy({"Effect": "Deny", "Action": "ram:*", "Resource": "*"})
+    in_typo = DEPLOY.replace('{id: "222222222222"}', '{id: "222222222222", unit: ml/nope}')
+    with pytest.raises(SpecError) as on_ml:
+        load(write_spec, in_typo.replace("targets: [root]", "targets: [ml]"), **{"p.json": deny})
+    assert [(i.code, i.location.path) for i in on_ml.value.issues] == [
+        ("UNKNOWN_UNIT", "accounts.shared-services.unit")
+    ]
+    with pytest.raises(SpecError) as on_root:
+        load(write_spec, in_typo, **{"p.json": deny})
+    assert [(i.code, i.location.path) for i in on_root.value.issues] == [
+        ("UNKNOWN_UNIT", "accounts.shared-services.unit"),
+        ("DENY_HITS_DEPLOY_ROLE", "guardrails.g"),
+    ]
+
+
 def test_template_parameters_are_linted(write_spec):
     text = SPEC.replace("{full_aws_access: false}", "{}") + (
         "  allow: {template: allow-services, params: {actions: [ec2:RunInstance]}, targets: [ml]}\n"

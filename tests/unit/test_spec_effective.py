@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import json
 import textwrap
+from dataclasses import replace
 
+import pytest
 from typer.testing import CliRunner
 
 from trainshare.catalog import load_catalog
 from trainshare.cli import app
 from trainshare.spec import load_spec
 from trainshare.spec.org_policies import effective_policies
+from trainshare.spec.resolved import unit_chain
 
 LOCK = "@@operators_allowed_for_child_policies"
 SPEC = """\
@@ -120,6 +123,33 @@ def test_effective_policies_per_account(write_spec):
     assert found["ai-opt-out"]["trainer"].document == {
         "services": {"default": {"opt_out_policy": "optOut"}}
     }
+
+
+@pytest.mark.parametrize(
+    ("unit", "chain"),
+    [
+        ("root", ()),
+        ("ml", ("ml",)),
+        ("ml/training", ("ml", "ml/training")),
+        ("ml/nope", ()),  # not an OU of the spec: nothing assumed, not even `ml`
+        ("nope", ()),
+    ],
+)
+def test_the_ous_above_an_account_come_from_one_place(write_spec, unit, chain):
+    """`unit_chain` gives the levels of both the SCP checks and the effective management
+    policies: the OUs from the top down; an OU the spec does not have gives none."""
+    units = load_spec(write(write_spec)).units
+    assert unit_chain(unit, units) == chain
+
+
+def test_an_account_in_an_unknown_ou_gets_the_roots_policies_only(write_spec):
+    """Given `analyst` moved to `ml/nope` (an UNKNOWN_UNIT error), its effective tag policy is
+    the root's alone, as for an account at the root."""
+    spec = load_spec(write(write_spec))
+    accounts = {**spec.accounts, "analyst": replace(spec.accounts["analyst"], unit="ml/nope")}
+    found = effective_policies(spec.guardrails, spec.units, accounts, load_catalog())
+    assert found["tag"]["analyst"].document == found["tag"]["boss"].document
+    assert "analyst" not in found["ai-opt-out"]  # the opt-out is on `ml`
 
 
 def test_plan_shows_each_accounts_effective_policy(write_spec):

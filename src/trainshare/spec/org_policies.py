@@ -33,7 +33,7 @@ from trainshare.policy.lint import lint_rcp
 from trainshare.policy.management import ai_opt_out_document, lint_management_policy
 from trainshare.policy.templates import ORG_ID_PLACEHOLDER
 from trainshare.spec.issues import Collector
-from trainshare.spec.resolved import ROOT, Account, Guardrail, Spec, Unit
+from trainshare.spec.resolved import ROOT, Account, Guardrail, Spec, Unit, unit_chain
 from trainshare.spec.scp_checks import SCP, check_per_target_limit
 from trainshare.yamlsource import Path_, load_yaml
 
@@ -282,19 +282,11 @@ def effective_policies(
         attached = by_type[kind]
         merger = EffectiveMerger()
         for key, account in accounts.items():
-            path = [*_unit_chain(account.unit, units), key]
+            path = [*unit_chain(account.unit, units), key]
             levels = [Level(t, tuple(attached.get(t, ()))) for t in (ROOT, *path)]
             if any(level.policies for level in levels):
                 found.setdefault(kind, {})[key] = merger.merge(levels)
     return found
-
-
-def _unit_chain(unit: str, units: Mapping[str, Unit]) -> list[str]:
-    chain: list[str] = []
-    while unit != ROOT and unit in units and len(chain) <= len(units):
-        chain.append(unit)
-        unit = units[unit].parent
-    return chain[::-1]
 
 
 def check_effective(out: Collector, spec: Spec, catalog: Catalog) -> None:

@@ -227,3 +227,18 @@ class Spec:
             if share.kind is ShareKind.RAM
             for p in share.principals
         )
+
+
+def unit_chain(unit: str, units: Mapping[str, Unit]) -> tuple[str, ...]:
+    """The OUs from the top down to `unit` (an OU path or ROOT), by path: `ml/training` →
+    (`ml`, `ml/training`); ROOT → (). The levels an account's SCPs and management policies come
+    from are root, these, then the account.
+
+    An OU the spec does not have (an account's `unit` that is an UNKNOWN_UNIT error) → (): the
+    account is counted under the root only, and nothing is assumed about the OUs its path names,
+    not even those the spec has (`ml/typo` says nothing certain about `ml`).
+    """
+    if unit not in units:
+        return ()
+    parts = unit.split("/")  # every OU of the spec has its parents in `units` (spec/tree.py)
+    return tuple("/".join(parts[: i + 1]) for i in range(len(parts)))

@@ -23,7 +23,16 @@ from trainshare.policy.match import exempts_principal, statement_covers_action
 from trainshare.policy.model import PolicyDocument
 from trainshare.policy.parse import parse_stored
 from trainshare.spec.issues import Collector
-from trainshare.spec.resolved import ROOT, Account, Guardrail, Share, ShareKind, Spec, Unit
+from trainshare.spec.resolved import (
+    ROOT,
+    Account,
+    Guardrail,
+    Share,
+    ShareKind,
+    Spec,
+    Unit,
+    unit_chain,
+)
 
 SCP = "scp"  # the policy type of service control policies (catalog/data/policy_types.yaml)
 
@@ -155,15 +164,6 @@ def _allows(guardrail: Guardrail) -> bool:
     return isinstance(document, PolicyDocument) and document.has_allow()
 
 
-def _path_levels(account: Account, units: Mapping[str, Unit]) -> list[str]:
-    """root, each OU from the top down, then the account."""
-    levels = [ROOT]
-    if account.unit != ROOT:
-        parts = account.unit.split("/")
-        levels += ["/".join(parts[: i + 1]) for i in range(len(parts))]
-    return [*levels, account.key]
-
-
 def check_deploy_role(out: Collector, spec: Spec) -> None:
     org = spec.organization
     scps = [g for g in spec.guardrails.values() if g.type == SCP]
@@ -173,7 +173,7 @@ def check_deploy_role(out: Collector, spec: Spec) -> None:
         if owner.id == org.management_account:
             continue  # SCPs never apply to the management account
         role = role_arn(org.partition, owner.id or "", org.access_role)
-        on_path = set(_path_levels(owner, spec.units))
+        on_path = {ROOT, *unit_chain(owner.unit, spec.units), owner.key}
         for guardrail in scps:
             if guardrail.key in reported or not on_path.intersection(guardrail.targets):
                 continue
