@@ -52,8 +52,8 @@ class Collector:
     def refuse(
         self, code: str, path: Path_, message: str, fix: str | None = None
     ) -> Literal[False]:
-        """`add`, then False: a rule that fails says `return out.refuse(…)` inside its `if`, so
-        its message is built only when it fails, and the rule reads as its condition."""
+        """`add`, then False: a rule returns `out.refuse(…)` where it fails (inside the `if` of
+        its condition), so its message is built only when it fails."""
         self.add(code, path, message, fix)
         return False
 
