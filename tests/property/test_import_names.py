@@ -401,6 +401,9 @@ def test_a_left_out_guardrail_of_another_type_is_no_longer_adopted():
     snapshot = replace(snapshot, policies=(*snapshot.policies, rcp))
     # when it is imported
     imported = import_snapshot(snapshot)
-    # then it is left out, and nothing adopts it under its type's node name (`rcp/…`)
-    assert any("no-outside left out — " in n for n in imported.notes)
+    # then it is left out, named by its type, and nothing adopts it under its node name (`rcp/…`)
+    assert imported.notes == [
+        "resource control policy no-outside left out — policies/no-outside.json:4: "
+        'Statement[0] (Sid Deny1): Principal: missing: every RCP statement has "Principal": "*"'
+    ]
     assert imported.adopt == {}

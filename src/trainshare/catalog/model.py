@@ -210,6 +210,11 @@ class PolicyType:
     def is_management(self) -> bool:
         return self.category == "management"
 
+    @property
+    def label(self) -> str:
+        """How messages name a policy of this type: `SCP`, else its title."""
+        return "SCP" if self.key == "scp" else self.title
+
 
 @dataclass(frozen=True, slots=True)
 class FindingKind:

@@ -192,7 +192,7 @@ class _Describer:
             if ptype is None:
                 self.notes.append(f"{policy.type} {policy.name!r} is not a type trainshare knows")
                 continue
-            label = "SCP" if ptype.key == "scp" else ptype.title
+            label = ptype.label
             if not policy.targets:
                 self.notes.append(f"{label} {policy.name!r} is attached nowhere: left out")
                 continue

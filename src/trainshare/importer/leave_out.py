@@ -11,6 +11,7 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
 
+from trainshare.catalog import load_catalog
 from trainshare.errors import SpecError
 from trainshare.findings import Finding, Severity
 from trainshare.importer.draft import Draft, scratch_copy
@@ -80,7 +81,11 @@ def _leave_out_whole(draft: Draft, section: str, key: str, why: str) -> None:
     body = document.get(section, {}).pop(key, None)
     if body is None:
         return
-    what = "share" if section == "shares" else "SCP"
+    if section == "shares":
+        what = "share"
+    else:
+        ptype = load_catalog().policy_types.get(body.get("type", "scp"))
+        what = ptype.label if ptype is not None else "guardrail"
     draft.notes.append(f"{what} {key} left out — {why}")
     if section == "shares":
         draft.adopt.pop(share_node(key), None)

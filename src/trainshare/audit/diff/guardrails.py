@@ -34,7 +34,7 @@ def check_guardrails(audit: Comparison) -> None:
     by_name = {(p.type, p.name): p for p in live_policies if not p.aws_managed}
     for key, guardrail in audit.spec.guardrails.items():
         ptype = catalog.policy_types[guardrail.type]
-        label = "SCP" if guardrail.type == "scp" else ptype.title
+        label = ptype.label
         live = by_name.get((ptype.aws_name, guardrail.name))
         if live is None:
             audit.drift(
