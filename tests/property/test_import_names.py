@@ -4,7 +4,7 @@ Snapshots are built in memory (no emulator): OU, account, SCP and share names dr
 after `/` becomes `-`, by case, with reserved words, with OU paths and account IDs. For each, the
 written project must load, hold every live object once under its own ID and name, give every SCP
 its own document, adopt every SCP and share by its own ID in pulumi-import.json, and audit clean
-against the organization it came from.
+against the organization it came from, and plan every OU under its live name.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from trainshare.audit import diff
 from trainshare.catalog import permission_arn
 from trainshare.importer import IMPORT_FILE, import_snapshot, project_files, write_imported
-from trainshare.plan import kinds
+from trainshare.plan import build_plan, kinds
 from trainshare.scaffold import ScaffoldError
 from trainshare.snapshot import Account, Association, Policy, ResourceShare, Snapshot, Unit
 from trainshare.spec import load_spec
@@ -150,6 +150,13 @@ def check_round_trip(snapshot: Snapshot, folder: Path) -> dict[str, str]:
     for key, guardrail in spec.guardrails.items():
         live = next(p for p in custom if p.id == adopted[f"{component}/scp/{key}"])
         assert live.name == guardrail.name and kinds_of[f"{component}/scp/{key}"] == kinds.POLICY
+    # the plan names every OU as AWS does: the first `pulumi up` renames none
+    planned = {
+        n.import_id: n.inputs["name"]
+        for n in build_plan(spec).nodes
+        if n.kind == kinds.ORGANIZATIONAL_UNIT
+    }
+    assert planned == {u.id: u.name for u in snapshot.units}
     # and the organization audits clean against the spec written from it
     report = diff(spec, snapshot)
     assert report.drift == [] and report.findings == []
@@ -282,11 +289,13 @@ NAMES = st.one_of(
 @st.composite
 def organizations(draw) -> Snapshot:
     units: list[tuple[str, int | None]] = []
-    for i in range(draw(st.integers(0, 6))):
-        parent = draw(st.one_of(st.none(), st.integers(0, i - 1))) if i else None
+    for _ in range(draw(st.integers(0, 6))):
+        parent = draw(st.one_of(st.none(), st.integers(0, len(units) - 1))) if units else None
         if parent is not None and sum(1 for _ in _ancestors(units, parent)) >= 4:
             parent = None  # AWS's five levels
-        units.append((draw(NAMES), parent))
+        unit = (draw(NAMES), parent)
+        if unit not in units:  # AWS keeps sibling OU names unique (DuplicateOrganizationalUnit…)
+            units.append(unit)
     places = st.one_of(st.none(), st.integers(0, len(units) - 1)) if units else st.none()
     accounts = [(draw(NAMES), draw(places)) for _ in range(draw(st.integers(0, 5)))]
     targets = [ROOT, *(ou_id(i) for i in range(len(units)))]

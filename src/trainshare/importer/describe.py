@@ -107,7 +107,9 @@ class _Describer:
         """The OUs under `parent_id`. Siblings differing only by case would be refused
         (OU_NAME_CLASH); an OU's own settings and, at the top, `root`, `organization` and
         12-digit names (read as an account ID in principals) are never OU keys. Paths are
-        built from these keys, not from the AWS names `Snapshot.unit_paths` gives: see `keys`."""
+        built from these keys, not from the AWS names `Snapshot.unit_paths` gives: see `keys`.
+        An OU whose key is not its AWS name keeps that name in `name:`, so the plan does not
+        rename it."""
         out = CommentedMap()
         keys = Keys("OU", self.notes, fold=True, limit=MAX_NAME)
 
@@ -115,11 +117,25 @@ class _Describer:
             top = not prefix and (key in ORG_ALIASES or bool(TWELVE_DIGITS.match(key)))
             return top or key in UNIT_RESERVED
 
-        for unit in sorted(self.children.get(parent_id, []), key=lambda u: (u.name, u.id)):
-            key = keys.take(unit.name, refused)
+        siblings = sorted(self.children.get(parent_id, []), key=lambda u: (u.name, u.id))
+        live_names = {u.name for u in siblings}
+        kept: set[str] = set()  # the AWS names kept so far among these siblings
+        for unit in siblings:
+            keep = unit.name not in kept and 1 <= len(unit.name) <= MAX_NAME
+            if keep:
+                key = keys.take(unit.name, refused)
+                kept.add(unit.name)
+            else:  # a snapshot edited by hand: a key no sibling has as its name
+                key = keys.take(unit.name, lambda k: refused(k) or k in live_names)
+                self.notes.append(
+                    f"OU {unit.id}'s name is not one AWS gives (1-{MAX_NAME} characters, "
+                    f"unique under its parent): `pulumi up` names it {key!r}"
+                )
             path = f"{prefix}/{key}" if prefix else key
             self.paths[unit.id] = path
             body = CommentedMap(id=unit.id)
+            if keep and key != unit.name:
+                body["name"] = unit.name
             body.update(self.tree(unit.id, path))
             out[key] = body
         return out

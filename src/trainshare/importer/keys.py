@@ -4,11 +4,11 @@ something else.
 Why not the names as AWS has them (`Snapshot.unit_paths` gives an OU's path of AWS names): a
 spec key is more than a name. `/` separates the levels of OU paths and plan node names
 (`plan/names.py`), siblings differing only by case are refused (OU_NAME_CLASH), an OU's own
-settings (`id`, `full_aws_access`, `tags`) and `root`/`organization` are reserved, a 12-digit
-name reads as an account ID, and names have lengths AWS bounds. AWS allows all of these, so the
-importer makes its own keys, and a note names each key that differs from its AWS name. Accounts,
-guardrails and shares keep that name in `name:`; an OU has no `name:` (its key is its name), so
-it is adopted by its `id` and `pulumi up` renames it to its key.
+settings (`id`, `name`, `tags`, … `spec.tree.UNIT_RESERVED`) and `root`/`organization` are
+reserved, a 12-digit name reads as an account ID, and names have lengths AWS bounds. AWS allows
+all of these, so the importer makes its own keys, and a note names each key that differs from its
+AWS name. OUs, accounts, guardrails and shares keep that name in `name:`, so `pulumi up` renames
+nothing.
 """
 
 from __future__ import annotations
@@ -16,9 +16,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from trainshare.spec import tree as spec_tree
+
 # Names a spec reads as something else: the whole organization, and an OU's own settings.
 ORG_ALIASES = frozenset({"root", "organization"})
-UNIT_RESERVED = frozenset({"id", "full_aws_access", "tags"})
+UNIT_RESERVED = frozenset(spec_tree.UNIT_RESERVED)
 TWELVE_DIGITS = re.compile(r"^\d{12}$")
 MAX_NAME = 128  # OU names and SCP names (Organizations API reference)
 MAX_FILE_STEM = 100  # well under the 255 bytes file systems allow, with room for a suffix

@@ -97,7 +97,7 @@ def old_path(path: str, units: Mapping[str, Unit]) -> str:
     if unit.renamed_from is not None:
         return unit.renamed_from
     parent = old_path(unit.parent, units)
-    return unit.name if parent == ROOT else f"{parent}/{unit.name}"
+    return unit.key if parent == ROOT else f"{parent}/{unit.key}"
 
 
 def _check_account_name(out: Collector, account: Account) -> None:

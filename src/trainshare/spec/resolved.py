@@ -24,7 +24,7 @@ class Unit:
     """An OU, named by its path under the root (`ml/training`)."""
 
     path: str
-    name: str
+    name: str  # its name in AWS: the key (the path's last segment) unless `name:` says otherwise
     parent: str  # parent path, or ROOT
     id: str | None  # set when the OU exists already (adopted by ID and managed, not created)
     full_aws_access: bool
@@ -34,6 +34,11 @@ class Unit:
     @property
     def depth(self) -> int:
         return self.path.count("/") + 1
+
+    @property
+    def key(self) -> str:
+        """Its key in the spec: the path's last segment."""
+        return self.path.rpartition("/")[2]
 
 
 @dataclass(frozen=True, slots=True)

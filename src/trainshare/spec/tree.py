@@ -19,7 +19,10 @@ from trainshare.spec.model import AccountSpec, OrganizationSpec
 from trainshare.spec.resolved import ROOT, Account, Organization, Unit
 from trainshare.yamlsource import Path_
 
-UNIT_RESERVED = ("id", "full_aws_access", "tags", "renamed_from", "ai_services_opt_out")
+UNIT_RESERVED = ("id", "name", "full_aws_access", "tags", "renamed_from", "ai_services_opt_out")
+# CreateOrganizationalUnit / UpdateOrganizationalUnit Name: 1-128 characters, pattern [\s\S]*
+# (Organizations API reference, read 2026-11-30).
+MAX_OU_NAME = 128
 # Organizations API reference: OrganizationalUnitId pattern.
 _OU_ID = re.compile(r"^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$")
 # CreateAccount: Email 6-64 characters; AccountName 1-50 printable ASCII characters.
@@ -91,6 +94,7 @@ def _walk_units(
     units: dict[str, Unit],
 ) -> None:
     seen: dict[str, str] = {}  # casefolded name → name, among these siblings
+    named = _SiblingNames()
     for name, written in children.items():
         path = name if parent == ROOT else f"{parent}/{name}"
         ypath = (*yaml_path, name)
@@ -111,6 +115,7 @@ def _walk_units(
             continue
         unit = _unit(ctx, path, name, parent=parent, body=body, ypath=ypath)
         units[path] = unit
+        check_sibling_aws_names(ctx, unit, ypath, named)
         if not check_ou_depth(ctx, unit, ypath):
             continue
         kids = {str(k): v for k, v in body.items() if k not in UNIT_RESERVED}
@@ -154,6 +159,45 @@ def check_unit_name_clash(ctx: Context, name: str, ypath: Path_, seen: dict[str,
     return True
 
 
+class _SiblingNames:
+    """The AWS names taken among one parent's OUs: as written, and casefolded."""
+
+    def __init__(self) -> None:
+        self.exact: dict[str, Unit] = {}
+        self.folded: dict[str, Unit] = {}
+
+
+def check_sibling_aws_names(ctx: Context, unit: Unit, ypath: Path_, named: _SiblingNames) -> None:
+    """Two OUs of one AWS name under one parent: CreateOrganizationalUnit and
+    UpdateOrganizationalUnit refuse the second (DuplicateOrganizationalUnitException).
+    Assumption: whether AWS compares OU names ignoring case is not documented, so names that
+    differ only by case are a warning, and only where trainshare creates one of the two (two
+    existing OUs so named, as `import` writes them, are known to be accepted)."""
+    where = (*ypath, "name") if unit.name != unit.key else ypath
+    same = named.exact.get(unit.name)
+    if same is not None:
+        ctx.out.add(
+            "DUPLICATE_OU_NAME",
+            where,
+            f"OU {unit.path!r} has the AWS name {unit.name!r}, as its sibling {same.path!r}",
+            "give one of them another `name:` (AWS refuses two OUs of one name under one "
+            "parent: DuplicateOrganizationalUnitException)",
+        )
+        return
+    folded = named.folded.get(unit.name.casefold())
+    if folded is not None and (unit.id is None or folded.id is None):
+        ctx.out.add(
+            "OU_NAME_CASE_CLASH",
+            where,
+            f"OU {unit.path!r} has the AWS name {unit.name!r} and its sibling {folded.path!r} "
+            f"has {folded.name!r}: they differ only by case",
+            "give one of them another `name:`: AWS may refuse it as a duplicate "
+            "(DuplicateOrganizationalUnitException; case rule unverified)",
+        )
+    named.exact[unit.name] = unit
+    named.folded.setdefault(unit.name.casefold(), unit)
+
+
 def check_ou_depth(ctx: Context, unit: Unit, ypath: Path_) -> bool:
     if unit.depth > ctx.limits["ou_max_depth"]:
         ctx.out.add(
@@ -195,13 +239,52 @@ def _unit(
         renamed_from = None
     return Unit(
         path=path,
-        name=name,
+        name=read_unit_aws_name(ctx, path, body, (*ypath, "name")) or name,
         parent=parent,
         id=ou_id,
         full_aws_access=full_access,
         tags=tags,
         renamed_from=renamed_from,
     )
+
+
+def read_unit_aws_name(ctx: Context, path: str, body: dict[Any, Any], ypath: Path_) -> str | None:
+    """The OU's `name:` (its AWS name where it is not the key), or None. Before `name` was an
+    OU's own setting it could key a child OU: such a child (`name: {}`, or `name:` alone) is
+    an error here, never silently read as something else."""
+    if "name" not in body:
+        return None
+    value = body["name"]
+    if value is None or isinstance(value, dict):
+        ctx.out.add(
+            "WRONG_TYPE",
+            ypath,
+            f"`name` in OU {path!r} is the OU's AWS name, a string; a child OU cannot be "
+            "keyed `name`",
+            "key the child OU otherwise and keep its AWS name with `name:`, e.g. "
+            "`name-ou: {name: name}`",
+        )
+        return None
+    if not isinstance(value, str):
+        ctx.out.add(
+            "WRONG_TYPE",
+            ypath,
+            f"the AWS name of OU {path!r} must be a string, got {value!r}",
+            f'write it in quotes: name: "{value}"'
+            if isinstance(value, int | float)
+            else "write the OU's AWS name as a string",
+        )
+        return None
+    if not 1 <= len(value) <= MAX_OU_NAME:
+        ctx.out.add(
+            "INVALID_VALUE",
+            ypath,
+            f"the AWS name of OU {path!r} must be 1-{MAX_OU_NAME} characters, got "
+            f"{len(value)} (CreateOrganizationalUnit Name)",
+            "shorten it",
+        )
+        return None
+    return value
 
 
 def check_ou_id(ctx: Context, ou_id: Any, path: Path_) -> bool:

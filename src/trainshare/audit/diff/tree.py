@@ -1,5 +1,5 @@
 """The organization and its tree against the spec: the feature set, the OUs (matched by path of
-names, or by the ID the spec gives) and the accounts (by key as name, or by ID). They fill the
+AWS names, or by the ID the spec gives) and the accounts (by key as name, or by ID). They fill the
 comparison's `unit_ids` and `account_ids`, which every later section reads."""
 
 from __future__ import annotations
@@ -41,16 +41,26 @@ def check_feature_set(audit: Comparison) -> None:
 
 
 def check_units(audit: Comparison) -> None:
-    """Each of the spec's OUs: by its `id` when that OU is live, else by its path of names."""
-    _, names = audit.live.unit_paths(ROOT)
-    by_path = {names[u.id]: u.id for u in audit.live.units}
-    live_ids = {u.id for u in audit.live.units}
-    for path, unit in audit.spec.units.items():
-        found = unit.id if unit.id in live_ids else by_path.get(path)
-        if found is None:
+    """Each of the spec's OUs: by its `id` when that OU is live, else by its AWS name under its
+    parent's live OU (names are compared one level at a time: an AWS name may hold `/`). An OU
+    found by ID under another name is CHANGED: `pulumi up` renames it."""
+    audit.live.unit_paths(ROOT)  # a snapshot whose tree is broken is refused here, as before
+    by_id = {u.id: u for u in audit.live.units}
+    by_name = {(u.parent_id, u.name): u for u in audit.live.units}
+    for path, unit in audit.spec.units.items():  # parents before their children
+        parent_id = audit.target_id(unit.parent)
+        live = by_id.get(unit.id or "") or by_name.get((parent_id or "", unit.name))
+        if live is None:
             audit.drift(DriftKind.MISSING, "ou", path, "not in the organization")
-        else:
-            audit.unit_ids[path] = found
+            continue
+        audit.unit_ids[path] = live.id
+        if live.name != unit.name:
+            audit.drift(
+                DriftKind.CHANGED,
+                "ou",
+                path,
+                f"{live.id} is named {live.name!r}, the spec names it {unit.name!r}",
+            )
 
 
 def check_accounts(audit: Comparison) -> None:
