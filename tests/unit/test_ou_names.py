@@ -17,6 +17,8 @@ from trainshare.importer import import_snapshot, write_imported
 from trainshare.plan import build_plan, kinds
 from trainshare.plan.names import unit_node
 from trainshare.spec import load_spec
+from trainshare.spec.changes import compare_specs
+from trainshare.yamlsource import read_yaml
 
 ADOPTED = HEADER + (
     "units:\n  x-y:\n    id: ou-ab12-00000000\n    name: x/y\n    ml: {id: ou-ab12-00000001}\n"
@@ -241,3 +243,11 @@ def test_siblings_of_one_name_in_a_hand_edited_snapshot_still_import(tmp_path):
     assert [(d.kind, d.name, d.detail) for d in diff(spec, live).drift] == [
         (DriftKind.CHANGED, "x-1", "ou-ab12-00000001 is named 'x', the spec names it 'x-1'")
     ]
+
+
+def test_a_spec_against_itself_removes_no_ou_under_a_named_one(write_spec):
+    """Paths are keys, names are not: the OU `x-y/ml` was `x-y/ml`, never `x/y/ml`."""
+    text = ADOPTED + 'accounts:\n  a: {id: "222222222222", unit: x-y/ml}\n'
+    path = write_spec(text)
+    spec = load_spec(path)
+    assert compare_specs(spec, spec, read_yaml(path)) == []
