@@ -56,8 +56,10 @@ bench-full: $(VENV)/.installed-dev
 
 # The emulator stages at L on their own: the throttled audit and `capacity` of the 10,000-account
 # organization, put in place by trainshare.emulator.seed (the Pulumi engine would take over 15
-# minutes to deploy it). About 10 minutes on a quiet 2-core machine, most of it the audit read
-# unthrottled and throttled (see BENCHMARKS.md for the last run's own figures).
+# minutes to deploy it). 9 min 35 s here on 2 cores shared with other work (load up to 7), 2.6 GB
+# resident. Most of it is setup: the organization put in place (seed_world, seed_deployed), then
+# the audit read unthrottled and throttled (about 2 minutes), then the capacity world (seed_world
+# again, one consumer per capacity share); BENCHMARKS.md gives the measured figures.
 bench-emulator-l: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.run --sizes L --repeat 1 --pure-sizes '' --audit '' --component-sizes '' --split-sizes '' --throttled-audit L --capacity L --out BENCHMARKS.md
 

@@ -438,8 +438,8 @@ def moto_finds_the_callers_account_by_its_key_at_once() -> None:
                 return account_id
             del found[access_key]
         # moto's own lookup, noting where it found the key; a partition's backend not made
-        # yet holds no key, so it is not made here (moto's makes it: at L, tens of thousands
-        # of empty IAM backends, gigabytes)
+        # yet holds no key, so it is not made here (moto's lookup makes an empty one for each
+        # partition of each account it passes)
         for account_id, backends in list(iam_models.iam_backends.items()):
             for partition in PARTITION_NAMES:
                 backend = backends.get(partition)
