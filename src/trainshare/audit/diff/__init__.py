@@ -5,10 +5,10 @@ side"): an OU by its path of names (or its ID where the spec gives one), an acco
 as name (or ID), an SCP and a share by their keys. Pure: reads a Snapshot and a Spec.
 
 One module a section of the comparison, run in this order (the tree's first: the others read
-the live IDs it matches): `tree` (feature set, OUs, accounts), `guardrails` (policies of every
-type, FullAWSAccess), `ram_shares`, `resource_policies` (policy shares), `stated_capacity`, the
-live policies on their own (`guardrails.check_live_levels`); then the effective management
-policies (`audit.effective`).
+the live IDs it matches): `tree` (feature set, OUs, accounts), `trusted` (trusted access),
+`guardrails` (policies of every type, FullAWSAccess), `ram_shares`, `resource_policies` (policy
+shares), `stated_capacity`, the live policies on their own (`guardrails.check_live_levels`);
+then the effective management policies (`audit.effective`).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from trainshare.audit.diff.ram_shares import check_shares
 from trainshare.audit.diff.resource_policies import check_resource_policies
 from trainshare.audit.diff.stated_capacity import check_stated_capacity
 from trainshare.audit.diff.tree import check_accounts, check_feature_set, check_units
+from trainshare.audit.diff.trusted import check_trusted_services
 from trainshare.audit.effective import effective_findings
 from trainshare.catalog import load_catalog, parse_arn
 from trainshare.snapshot import Snapshot
@@ -30,6 +31,7 @@ SECTIONS = (
     check_feature_set,
     check_units,
     check_accounts,
+    check_trusted_services,
     check_guardrails,
     check_shares,
     check_resource_policies,
