@@ -152,8 +152,9 @@ def check_endpoint(url: str | None) -> None:
 
 class Pace:
     """The interval every thread of one factory keeps between sends, learnt from throttling:
-    doubled (from 5 ms, up to MAX_DELAY) by each throttled answer, 5% shorter after each call
-    that passes, none until AWS first throttles. A throttled call waits for its slot in this
+    half as long again (LONGER: from 5 ms, up to MAX_DELAY) after each throttled answer, 3%
+    shorter (SHORTER) after each call that passes, and none until AWS first throttles or once
+    it has shrunk below a quarter of 5 ms. A throttled call waits for its slot in this
     shared pace rather than on its own: retries of many threads cannot arrive together, and
     the calls that pass come close to the rate AWS allows (bench: the throttled audit against
     its floor, calls ÷ rate). `clock` tells the time slots are kept in (a test passes a fake
