@@ -75,6 +75,8 @@ def _resource_policy(ptype: PolicyShareType) -> Read:
     )
 
 
+# The organization's own inputs land beside it: `feature_set`, `service_access` (its
+# aws_service_access_principals) and `root_policy_types` (its enabled_policy_types).
 _ORGANIZATION = Read(
     ("organizations:DescribeOrganization", "organizations:ListRoots"),
     Reader.read_organization,
