@@ -56,8 +56,8 @@ bench-full: $(VENV)/.installed-dev
 
 # The emulator stages at L on their own: the throttled audit and `capacity` of the 10,000-account
 # organization, put in place by trainshare.emulator.seed (the Pulumi engine would take over 15
-# minutes to deploy it). 9 min 35 s here on 2 cores shared with other work (load up to 7), 2.6 GB
-# resident. Most of it is setup: the organization put in place (seed_world, seed_deployed), then
+# minutes to deploy it). 4 min 17 s here on a quiet machine (9 min 35 s on 2 cores shared with
+# other work), 2.6 GB resident. Most of it is setup: the organization put in place (seed_world, seed_deployed), then
 # the audit read unthrottled and throttled (about 2 minutes), then the capacity world (seed_world
 # again, one consumer per capacity share); BENCHMARKS.md gives the measured figures.
 bench-emulator-l: $(VENV)/.installed-dev
