@@ -147,14 +147,13 @@ def check_unit_name_valid(ctx: Context, name: str, ypath: Path_) -> bool:
 def check_unit_name_clash(ctx: Context, name: str, ypath: Path_, seen: dict[str, str]) -> bool:
     folded = name.casefold()
     if folded in seen:
-        ctx.out.add(
+        return ctx.out.refuse(
             "OU_NAME_CLASH",
             ypath,
             f"OU {name!r} differs from its sibling {seen[folded]!r} only by case",
             "rename one: they are hard to tell apart, and AWS may treat them as duplicates "
             "(DuplicateOrganizationalUnitException; case rule unverified)",
         )
-        return False
     seen[folded] = name
     return True
 
@@ -200,14 +199,13 @@ def check_sibling_aws_names(ctx: Context, unit: Unit, ypath: Path_, named: _Sibl
 
 def check_ou_depth(ctx: Context, unit: Unit, ypath: Path_) -> bool:
     if unit.depth > ctx.limits["ou_max_depth"]:
-        ctx.out.add(
+        return ctx.out.refuse(
             "OU_TOO_DEEP",
             ypath,
             f"OU {unit.path!r} is {unit.depth} levels under the root; AWS allows "
             f"{ctx.limits['ou_max_depth']} (Organizations quotas)",
             "move it higher in the tree",
         )
-        return False
     return True
 
 
@@ -289,13 +287,12 @@ def read_unit_aws_name(ctx: Context, path: str, body: dict[Any, Any], ypath: Pat
 
 def check_ou_id(ctx: Context, ou_id: Any, path: Path_) -> bool:
     if ou_id is not None and not (isinstance(ou_id, str) and _OU_ID.match(ou_id)):
-        ctx.out.add(
+        return ctx.out.refuse(
             "INVALID_OU_ID",
             path,
             f"{ou_id!r} is not an OU ID",
             "an OU ID looks like ou-ab12-11111111",
         )
-        return False
     return True
 
 
@@ -347,14 +344,13 @@ def accounts(
 
 def check_account_identity(ctx: Context, key: str, spec: AccountSpec, path: Path_) -> bool:
     if spec.id is None and spec.email is None:
-        ctx.out.add(
+        return ctx.out.refuse(
             "MISSING_KEY",
             path,
             f"account {key!r} needs `id` (an existing account) or `email` "
             "(a new account trainshare creates)",
             'add `id: "123456789012"` or `email: team@example.com`',
         )
-        return False
     return True
 
 
