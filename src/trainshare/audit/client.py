@@ -123,7 +123,7 @@ class WriteRefusedError(AuditError):
     """An operation outside the read-only allow-list was attempted; it was never sent."""
 
 
-def _iam_name(signing_name: str, operation: str) -> str:
+def iam_name(signing_name: str, operation: str) -> str:
     """An operation as IAM names the action (`cloudwatch:GetMetricData`, signed `monitoring`)."""
     return f"{IAM_PREFIXES.get(signing_name, signing_name)}:{operation}"
 
@@ -244,7 +244,7 @@ class ClientFactory:
         return client
 
     def _guard(self, model: Any, **_: Any) -> None:
-        action = _iam_name(model.service_model.signing_name, model.name)
+        action = iam_name(model.service_model.signing_name, model.name)
         if not allowed(action):
             raise WriteRefusedError(
                 f"refused {action}: the audit is read-only and sends only the reads it makes "
@@ -259,7 +259,7 @@ class ClientFactory:
         deadline = time.monotonic() + self.max_total_seconds
         method = getattr(client, operation)
         api = client.meta.method_to_api_mapping[operation]
-        name = _iam_name(client.meta.service_model.signing_name, api)
+        name = iam_name(client.meta.service_model.signing_name, api)
         attempt = 0
         while True:
             attempt += 1

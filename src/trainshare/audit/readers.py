@@ -18,7 +18,7 @@ from typing import Any
 from botocore import xform_name
 from botocore.session import get_session
 
-from trainshare.audit.client import _iam_name
+from trainshare.audit.client import iam_name
 from trainshare.audit.policy_calls import policy_call, policy_type_of
 from trainshare.audit.reader import Reader
 from trainshare.catalog import load_catalog
@@ -68,7 +68,7 @@ def _resource_policy(ptype: PolicyShareType) -> Read:
     service = get_session().get_service_model(call.client)
     [operation] = [o for o in service.operation_names if xform_name(o) == call.method]
     return Read(
-        (_iam_name(service.signing_name, operation),),
+        (iam_name(service.signing_name, operation),),
         Reader.read_resource_policy,
         "resource_policies",
         only=lambda live: policy_type_of(live.arn).pulumi_type == ptype.pulumi_type,
