@@ -13,6 +13,7 @@ import pytest
 from trainshare.access import Effect, Request, evaluate
 from trainshare.access.from_snapshot import model_from_snapshot
 from trainshare.access.matrix import access_matrix
+from trainshare.access.model import SharePrincipal
 from trainshare.snapshot import (
     Account,
     Association,
@@ -22,6 +23,7 @@ from trainshare.snapshot import (
     SnapshotError,
     Unit,
 )
+from trainshare.spec import PrincipalKind, load_spec
 
 ROOT = "r-ab12"
 OU_ML = "ou-ab12-11111111"
@@ -197,3 +199,38 @@ def test_an_ou_whose_parent_is_missing_is_an_error_not_a_guess():
     message = f"snapshot: OU {OU_ML}: its parent ou-ab12-99999999 is not in the snapshot"
     with pytest.raises(SnapshotError, match=message):
         model_from_snapshot(snap)
+
+
+def test_a_policy_shares_ou_is_the_live_ou_whose_aws_name_its_key_cannot_be(write_spec):
+    """`import` keys a live OU named `x/y` as `x-y` (with `id:` and `name:`): a policy share's
+    principal `x-y/team` is that live OU's child, found by ID or by its path of AWS names — it
+    was looked up by the spec path and stayed an OU the snapshot does not have."""
+    slash, team = "ou-ab12-33333333", "ou-ab12-44444444"
+    spec = load_spec(
+        write_spec(
+            f"""\
+version: 1
+organization: {{management_account: "111111111111"}}
+units:
+  x-y:
+    id: {slash}
+    name: x/y
+    team: {{}}
+accounts:
+  owner: {{id: "{OWNER}"}}
+shares:
+  images:
+    owner: owner
+    access: pull
+    resources:
+      - {{arn: "arn:aws:ecr:us-east-1:{OWNER}:repository/base", policy: managed}}
+    principals: [x-y, x-y/team]
+"""
+        )
+    )
+    snap = snapshot([Unit(slash, "x/y", ROOT), Unit(team, "team", slash)], [], [], [])
+    model = model_from_snapshot(snap, spec=spec)
+    assert model.shares["images"].principals == (
+        SharePrincipal(PrincipalKind.UNIT, slash),  # by its id
+        SharePrincipal(PrincipalKind.UNIT, f"{slash}/{team}"),  # by its path of AWS names
+    )

@@ -36,7 +36,7 @@ from trainshare.catalog.model import permission_name
 from trainshare.policy.model import ParsedPolicy
 from trainshare.snapshot import Snapshot, SnapshotError
 from trainshare.spec import ROOT, PrincipalKind, Share, ShareKind, Spec
-from trainshare.spec.resolved import CONSOLIDATED_BILLING
+from trainshare.spec.resolved import CONSOLIDATED_BILLING, unit_chain
 
 
 def model_from_snapshot(
@@ -127,7 +127,7 @@ def model_from_snapshot(
         documents: dict[str, ParsedPolicy | None] = {
             p.arn: p.parsed for p in snapshot.resource_policies
         }
-        live = _LiveKeys(spec, units, accounts)
+        live = _LiveKeys(spec, units, accounts, unit_keys)
         for policy_share in spec.shares.values():
             if policy_share.kind is ShareKind.POLICY:
                 model = policy_share_model(spec, policy_share, ids, documents)
@@ -147,14 +147,25 @@ def model_from_snapshot(
 
 class _LiveKeys:
     """The spec's names of OUs and accounts as the snapshot's model keys them: an OU by the key
-    of the live OU at its path of names, an account by its ID (given in the spec, or the one
-    live account of that name)."""
+    of the live OU with its `id` (given in the spec, as `import` writes it), else at its path of
+    AWS names (`name:`, default the key: an imported `x-y` is the live `x/y`); an account by its
+    ID (given in the spec, or the one live account of that name)."""
 
     def __init__(
-        self, spec: Spec, units: Mapping[str, Level], accounts: Mapping[str, AccountNode]
+        self,
+        spec: Spec,
+        units: Mapping[str, Level],
+        accounts: Mapping[str, AccountNode],
+        unit_keys: Mapping[str, str],
     ) -> None:
         self.spec = spec
-        self.units = {level.name: key for key, level in units.items()}
+        by_names = {level.name: key for key, level in units.items()}
+        self.units: dict[str, str] = {}
+        for path, unit in spec.units.items():
+            names = "/".join(spec.units[p].name for p in unit_chain(path, spec.units))
+            found = (unit_keys.get(unit.id) if unit.id else None) or by_names.get(names)
+            if found is not None:
+                self.units[path] = found
         self.accounts: dict[str, list[str]] = {}
         for account in accounts.values():
             self.accounts.setdefault(account.name, []).append(account.key)
