@@ -845,3 +845,24 @@ def test_existing_account_in_an_ou_trainshare_creates_is_a_warning(write_spec):
     # with its email the account is managed: `pulumi up` moves it, nothing to warn about
     managed = placed.replace("unit: ml}", "unit: ml, email: shared@example.com}")
     assert load_spec(write_spec(managed)).warnings == ()
+
+
+def test_policy_share_has_no_ram_principal_limit(write_spec):
+    # Given RAM's per-share principal quota set to 1 and a policy share (a bucket's resource
+    # policy, not a RAM share) with two principals,
+    text = limited("ram_principals_per_share") + (
+        f"shares:\n  s: {{owner: shared-services, access: read, "
+        f"resources: [{{arn: '{BUCKET}', policy: managed}}], principals: [ml, ml/training]}}\n"
+    )
+    # when it is loaded, then RAM's quota is not applied (the policy's size is, at plan time:
+    # plan/build_shares.py `_resource_policy`, the catalog's max_chars per policy share type),
+    spec = load_spec(write_spec(text))
+    assert [p.target for p in spec.shares["s"].principals] == ["ml", "ml/training"]
+    # while a RAM share with the same principals is still held to it.
+    ram = limited("ram_principals_per_share") + (
+        f"shares:\n  s: {{owner: shared-services, resources: ['{CR}'], "
+        "principals: [ml, ml/training]}\n"
+    )
+    assert [(e.code, e.message) for e in errors_of(write_spec, ram)] == [
+        ("TOO_MANY_PRINCIPALS", "2 principals exceed RAM's 1 per share")
+    ]

@@ -21,9 +21,13 @@ def principals(
     *,
     owner: Account,
     resources: tuple[SharedResource, ...] | None,
+    ram: bool,
 ) -> tuple[Principal, ...] | None:
     """The share's principals; None when one of them is an error. `resources` are the RAM
-    resources (None for a policy share, or when they did not check out)."""
+    resources (None for a policy share, or when they did not check out). A RAM share (`ram`)
+    is held to RAM's principals-per-share quota; a policy share is not a RAM share, and its
+    principals are bounded by its resource policy's size (the catalog's `max_chars` per policy
+    share type, checked on the composed policy in plan/build_shares.py `_resource_policy`)."""
     found: list[Principal] = []
     ok = True
     for index, ref in enumerate(spec.principals):
@@ -42,12 +46,13 @@ def principals(
         if principal.external:
             ok = check_external_principal(ctx, spec, ppath, ref, resources) and ok
         found.append(principal)
-    ok = (
-        check_per_share_limit(
-            ctx, "principals", len(found), (*path, "principals"), code="TOO_MANY_PRINCIPALS"
+    if ram:
+        ok = (
+            check_per_share_limit(
+                ctx, "principals", len(found), (*path, "principals"), code="TOO_MANY_PRINCIPALS"
+            )
+            and ok
         )
-        and ok
-    )
     check_allow_external_used(ctx, spec, found, (*path, "allow_external"))
     return tuple(found) if ok else None
 

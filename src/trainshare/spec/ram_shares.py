@@ -39,7 +39,7 @@ def ram_share(
     spec, path = share.spec, share.path
     check_not_taken(ctx, spec, path, RAM_SHARE_TAKES_NO)
     resources = ram_resources(ctx, share, org)
-    found = principals(ctx, spec, path, refs, owner=share.owner, resources=resources)
+    found = principals(ctx, spec, path, refs, owner=share.owner, resources=resources, ram=True)
     chosen = permissions(ctx, spec, path, resources)
     check_tag_count(ctx, spec.tags, (*path, "tags"))
     if resources is None or found is None or chosen is None:

@@ -128,7 +128,7 @@ def _policy_share(
 ) -> Share | None:
     key, spec, path, owner, region = share.key, share.spec, share.path, share.owner, share.region
     resources = checks.resources(key, spec, path, owner_id=share.owner_id, region=region, org=org)
-    found = principals(ctx, spec, path, refs, owner=owner, resources=None)
+    found = principals(ctx, spec, path, refs, owner=owner, resources=None, ram=False)
     check_no_capacity(ctx, spec, path)
     check_not_taken(ctx, spec, path, POLICY_SHARE_TAKES_NO)
     if resources is None or found is None:
