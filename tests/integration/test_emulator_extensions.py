@@ -175,3 +175,32 @@ def test_the_callers_account_is_found_by_its_key_as_moto_finds_it(emulator, owne
     del iam_models.iam_backends[OWNER]["aws"].access_keys[owner]
     assert find(owner) == DEFAULT_ACCOUNT_ID
     assert find("AKIANOTAKEYANYWHERE0") == DEFAULT_ACCOUNT_ID
+
+
+def test_member_shares_with_a_nested_ou_and_the_organization_in_aws_us_gov(emulator):
+    # Given an organization in the aws-us-gov partition, with a member and a nested OU,
+    region = "us-gov-west-1"
+    client = emulator.client("organizations", region=region)
+    client.create_organization(FeatureSet="ALL")
+    root = client.list_roots()["Roots"][0]["Id"]
+    organizations_adopts_existing_account("111111111111", OWNER, "owner", "o@example.com", root)
+    ml = client.create_organizational_unit(ParentId=root, Name="ml")["OrganizationalUnit"]
+    training = client.create_organizational_unit(ParentId=ml["Id"], Name="training")[
+        "OrganizationalUnit"
+    ]
+    org_arn = client.describe_organization()["Organization"]["Arn"]
+    assert training["Arn"].startswith("arn:aws-us-gov:organizations::")
+    # when the member shares with both, then RAM takes them, as it does in the aws partition,
+    ram = emulator.client("ram", OWNER, region)
+    share = ram.create_resource_share(name="s", principals=[training["Arn"], org_arn])
+    found = ram.get_resource_share_associations(
+        associationType="PRINCIPAL", resourceShareArns=[share["resourceShare"]["resourceShareArn"]]
+    )
+    assert {a["associatedEntity"] for a in found["resourceShareAssociations"]} == {
+        training["Arn"],
+        org_arn,
+    }
+    # and an OU that does not exist is refused as unknown.
+    ghost = training["Arn"].rsplit("/", 1)[0] + "/ou-zzzz-99999999"
+    with pytest.raises(ClientError, match="OrganizationalUnit ou-zzzz-99999999 could not be found"):
+        ram.create_resource_share(name="t", principals=[ghost])

@@ -8,7 +8,6 @@ own behaviour, unpatched. Each has its own test (tests/integration/test_emulator
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from moto.core.exceptions import JsonRESTError
@@ -30,7 +29,13 @@ from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.responses import SageMakerResponse
 from moto.utilities.utils import PARTITION_NAMES, get_partition
 
-from trainshare.catalog import load_catalog, parse_arn, permission_arn
+from trainshare.catalog import (
+    is_organization_arn,
+    load_catalog,
+    ou_id_of,
+    parse_arn,
+    permission_arn,
+)
 from trainshare.catalog.model import permission_name
 from trainshare.emulator import org_policies
 from trainshare.emulator.capacity_wire import ec2_serves_capacity as serve_capacity
@@ -77,19 +82,17 @@ def ram_accepts_org_and_ou_principals_from_members() -> None:
         backend = management_backend(self.account_id)
         plain = []
         for principal in principals:
-            org = re.match(r"^arn:aws:organizations::\d{12}:organization/(o-\w+)$", principal)
-            ou = re.match(r"^arn:aws:organizations::\d{12}:ou/(o-\w+)/(ou-[\w-]+)$", principal)
+            org, ou = is_organization_arn(principal), ou_id_of(principal)  # any partition
             if not (org or ou):
                 plain.append(principal)
                 continue
             if backend is None or backend.org is None:
                 raise UnknownResourceException(f"Organization for {principal} could not be found.")
             if org and principal != backend.org.arn:
-                raise UnknownResourceException(f"Organization {org.group(1)} could not be found.")
+                org_id = principal.rsplit("/", 1)[1]
+                raise UnknownResourceException(f"Organization {org_id} could not be found.")
             if ou and not any(unit.arn == principal for unit in backend.ou):
-                raise UnknownResourceException(
-                    f"OrganizationalUnit {ou.group(2)} could not be found."
-                )
+                raise UnknownResourceException(f"OrganizationalUnit {ou} could not be found.")
         original(self, plain)
         self.principals.extend(p for p in principals if p not in plain)
 

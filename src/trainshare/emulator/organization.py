@@ -9,8 +9,10 @@ import re
 
 from moto.organizations.models import OrganizationsBackend, organizations_backends
 
-_OU_ARN = re.compile(r"^arn:[\w-]+:organizations::\d{12}:ou/o-\w+/(ou-[\w-]+)$")
-_ORG_ARN = re.compile(r"^arn:[\w-]+:organizations::\d{12}:organization/(o-\w+)$")
+from trainshare.catalog import is_organization_arn, ou_id_of
+
+# Organization and OU principals are read in any partition (aws, aws-cn, aws-us-gov) by the one
+# pair of patterns in catalog/arns.py; extensions.py reads them with the same functions.
 _IAM_ARN = re.compile(r"^arn:[\w-]+:iam::(\d{12}):")
 
 
@@ -54,15 +56,15 @@ def principal_reaches(principal: str, account: str, owner: str) -> bool:
     iam = _IAM_ARN.match(principal)
     if iam:
         return iam.group(1) == account
-    if _ORG_ARN.match(principal):
+    if is_organization_arn(principal):
         backend = management_backend(owner)
         return bool(backend and backend.org and backend.org.arn == principal) and in_organization(
             owner, account
         )
-    unit = _OU_ARN.match(principal)
+    unit = ou_id_of(principal)
     if unit:
         backend = management_backend(owner)
-        return backend is not None and unit.group(1) in _parents(backend, account)
+        return backend is not None and unit in _parents(backend, account)
     return False
 
 
