@@ -391,3 +391,34 @@ def test_a_region_or_a_zone_id_is_not_a_zone_name(write_spec, zone):
         14,  # the capacity line
         f"{zone!r} is not valid here (pattern ^[a-z]{{2}}(-[a-z]+)+-\\d([a-z]|(-[a-z0-9]+)+)$)",
     )
+
+
+def test_the_management_account_may_pay_once_declared_under_accounts(write_spec):
+    """EC2 user guide, request-billing-transfer: billing goes to an account the reservation is
+    shared with, under the owner's payer. The management account is that payer, so it may pay;
+    named by its ID without an `accounts` entry it is not refused as outside the payer."""
+    body = BILLED.replace("principals: [ml/training]", "principals: [root]")
+    code, line, message, fix = only_error(write_spec, body.replace("{who}", '"111111111111"'))
+    assert (code, line) == ("BILLING_OWNER_NOT_DECLARED", 17)
+    assert message == (
+        "billing owner '111111111111' is the management account: it may pay for the unused "
+        "part (it is the organization's payer), but it is not declared under `accounts`"
+    )
+    assert fix == (
+        'declare it under `accounts` with its ID (for example management: {id: "111111111111"}) '
+        "and name that key here"
+    )
+    # Given the management account declared under `accounts`, when it is named, then it pays,
+    head = HEAD.replace("accounts:\n", 'accounts:\n  management: {id: "111111111111"}\n')
+    spec = load_spec(write_spec(head + body.replace("{who}", "management")))
+    assert spec.shares["gpu"].billing_owner == "management"
+    # and accepts in its own account, with no role to assume (the deployment's own credentials).
+    accept = build_plan(spec)[f"share/gpu/billing/{CR.rsplit('/', 1)[1]}/accept"]
+    assert accept.account_id == "111111111111"
+    # while a share that does not reach it is still refused as not reaching it.
+    missed = body.replace("principals: [root]", "principals: [ml]").replace("{who}", "management")
+    with pytest.raises(SpecError) as info:
+        load_spec(write_spec(head + missed))
+    assert [i.code for i in info.value.issues if i.severity is Severity.ERROR] == [
+        "BILLING_OWNER_NOT_REACHED"
+    ]

@@ -7,9 +7,10 @@
   UltraServer block (never), a block's end when stated (only scheduled or active blocks can be
   shared; `trainshare capacity` checks the live state either way);
 - a share holding a Capacity Block reaches no principal outside the organization;
-- `billing_owner:` is an account of the spec (so, under the organization's payer), not the
-  owner, reached by the share, on a share holding Capacity Reservations. It applies to the kinds
-  whose unused part can be billed (catalog `billing_assignable`): a Capacity Block is paid up
+- `billing_owner:` is an account of the spec (so, under the organization's payer; the
+  management account, the payer itself, once declared under `accounts`), not the owner,
+  reached by the share, on a share holding Capacity Reservations. It applies to the kinds whose
+  unused part can be billed (catalog `billing_assignable`): a Capacity Block is paid up
   front at purchase, so the plan leaves it out (a warning when the share holds nothing else).
 
 An `open` reservation shared is a warning: every matching instance of the accounts it reaches
@@ -180,6 +181,7 @@ def check_capacity_share(
     resources: Sequence[SharedResource],
     principals: Sequence[Principal],
     accounts: Mapping[str, Account],
+    management_account: str,
 ) -> tuple[bool, str | None]:
     """The share-wide rules: a Capacity Block reaches nobody outside the organization; the
     billing owner. Returns (ok, the billing owner's key)."""
@@ -206,6 +208,7 @@ def check_capacity_share(
     payer = _billing_owner(
         out, spec.billing_owner, path=(*path, "billing_owner"), owner=owner,
         resources=resources, principals=principals, accounts=accounts,
+        management_account=management_account,
     )  # fmt: skip
     return ok and payer is not None, payer
 
@@ -219,11 +222,15 @@ def _billing_owner(
     resources: Sequence[SharedResource],
     principals: Sequence[Principal],
     accounts: Mapping[str, Account],
+    management_account: str,
 ) -> str | None:
-    """EC2 user guide, assign-billing: billing of unused capacity goes only to an account the
-    reservation is shared with, consolidated under the same payer (an account of the
-    organization: the spec's), once it accepts. The billing owner's key (`key` may be its
-    account ID), or None when it cannot be one."""
+    """EC2 user guide, request-billing-transfer: billing of unused capacity goes only to an
+    account the reservation is shared with, consolidated under the same AWS Organizations payer
+    as the owner (an account of the organization: the spec's), once it accepts. The management
+    account is that payer and the guide excludes no account, so it may pay (Assumption: the
+    payer counts as consolidated under itself); the plan runs its acceptance with the
+    deployment's own credentials (plan/build_shares.py `_payer_where`). The billing owner's key
+    (`key` may be its account ID), or None when it cannot be one."""
     capacity = [r for r in resources if r.resource_type == CAPACITY_TYPE]
     if not capacity:
         out.add(
@@ -246,6 +253,16 @@ def _billing_owner(
             "remove `billing_owner`",
         )
     account = accounts.get(key) or next((a for a in accounts.values() if a.id == key), None)
+    if account is None and key == management_account:
+        out.add(
+            "BILLING_OWNER_NOT_DECLARED",
+            path,
+            f"billing owner {key!r} is the management account: it may pay for the unused part "
+            "(it is the organization's payer), but it is not declared under `accounts`",
+            f'declare it under `accounts` with its ID (for example management: {{id: "{key}"}}) '
+            "and name that key here",
+        )
+        return None
     if account is None:
         out.add(
             "UNKNOWN_ACCOUNT",

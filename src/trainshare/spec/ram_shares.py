@@ -52,6 +52,7 @@ def ram_share(
         resources=resources,
         principals=found,
         accounts=refs.accounts,
+        management_account=org.management_account,
     )
     if not capacity_ok:
         return None
