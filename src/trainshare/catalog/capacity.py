@@ -29,12 +29,23 @@ class CapacityKind:
     verified: str
 
 
+@dataclass(frozen=True, slots=True)
+class BillingRequestExpiry:
+    """How long a billing assignment request waits for its answer before it expires."""
+
+    hours: int
+    source: str
+    checked: str
+    verified: str
+
+
 @dataclass(frozen=True)
 class CapacityCatalog:
     checked: str
     kinds: Mapping[str, CapacityKind]
     dedicated_shareable: bool
     dedicated_source: str
+    billing_request_expiry: BillingRequestExpiry
 
 
 def _text(value: Any) -> str:
@@ -69,9 +80,16 @@ def load_capacity_kinds() -> CapacityCatalog:
         )
         for name, entry in raw["kinds"].items()
     }
+    expiry = raw["billing_request_expiry"]
     return CapacityCatalog(
         checked=str(raw["checked"]),
         kinds=kinds,
         dedicated_shareable=bool(raw["dedicated_shareable"]),
         dedicated_source=_text(raw["dedicated_source"]),
+        billing_request_expiry=BillingRequestExpiry(
+            hours=int(expiry["hours"]),
+            source=_text(expiry["source"]),
+            checked=str(expiry["checked"]),
+            verified=str(expiry["verified"]),
+        ),
     )

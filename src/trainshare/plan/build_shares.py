@@ -18,6 +18,7 @@ from trainshare.catalog import (
     role_arn,
     role_arn_around_account,
 )
+from trainshare.catalog.capacity import load_capacity_kinds
 from trainshare.errors import PlanError
 from trainshare.plan import kinds
 from trainshare.plan.build_base import (
@@ -144,6 +145,7 @@ class ShareNodes(BuilderBase):
         if share.billing_owner is None:
             return
         payer = self.spec.accounts[share.billing_owner]
+        expiry_hours = load_capacity_kinds().billing_request_expiry.hours
         payer_id: Value = payer.id or Ref(account_node(payer.key), "id")
         prefix = share_node(share.key) + "/"
         shared = tuple(
@@ -167,7 +169,7 @@ class ShareNodes(BuilderBase):
                     inputs=assign_billing_inputs(reservation, payer_id, self._command_where(where)),
                     depends_on=shared,
                     note=f"{payer.key} pays for the unused part of {reservation} once it accepts "
-                    "(a request expires after 12 hours)",
+                    f"(a request expires after {expiry_hours} hours)",
                     aliases=self._was.aliases(
                         billing_node, self._was.share(share.key), (reservation,), ("assign",)
                     ),

@@ -10,8 +10,9 @@ idempotent, played by the emulator from `TRAINSHARE_ACTION`.
   cancelled or revoked first (billing goes to one account at a time), then the request to the
   billing owner is made unless it is pending or accepted already. Its delete revokes it.
 - `accept-billing`, in the billing owner's account, after the request: accepts it when pending.
-  The request expires after 12 hours (EC2 user guide, assign-billing), so the plan makes and
-  accepts it in one deployment; `trainshare capacity` reports a request left pending, rejected
+  The request expires after 12 hours (catalog capacity_kinds.yaml `billing_request_expiry`:
+  EC2 user guide, accept-decline-billing-transfer), so the plan makes and accepts it in one
+  deployment; `trainshare capacity` reports a request left pending, rejected
   or expired (BILLING_OWNER_NOT_ASSIGNED).
 """
 

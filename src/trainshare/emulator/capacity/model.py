@@ -12,12 +12,14 @@ from datetime import datetime, timedelta
 
 from moto.ec2.exceptions import EC2ClientError
 
+from trainshare.catalog.capacity import load_capacity_kinds
 from trainshare.emulator.capacity.instances import RUNNING, InstanceAttributes, instance_state
 
 ON_DEMAND = "on-demand"
 CAPACITY_BLOCK = "capacity-block"
 INTERRUPTIBLE = "interruptible"
-BILLING_REQUEST_TTL = timedelta(hours=12)  # assign-billing: accept or reject within 12 hours
+# accept-decline-billing-transfer: a request unanswered this long expires (catalog data)
+BILLING_REQUEST_TTL = timedelta(hours=load_capacity_kinds().billing_request_expiry.hours)
 MAX_INTERRUPTIBLE = 1000  # capacity-owner-procedures: at most 1000 instances at once
 
 

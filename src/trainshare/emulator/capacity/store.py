@@ -241,7 +241,8 @@ class CapacityWorld:
     # -- billing assignment (assign-billing) -------------------------------------------------
 
     def billing_requests(self) -> list[BillingRequest]:
-        """Every request, with those left unanswered for 12 hours expired, and accepted ones
+        """Every request, with those left unanswered for BILLING_REQUEST_TTL (12 hours, catalog
+        data) expired, and accepted ones
         revoked once the reservation is no longer shared with their account (assign-billing,
         considerations)."""
         now = self.now()
