@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from trainshare.errors import TrainshareError
 
 FAKE_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 ROLE_NAME = "OrganizationAccountAccessRole"
+_CONFIG = Config(retries={"max_attempts": 2, "mode": "standard"})
 
 
 class EmulatorError(TrainshareError):
@@ -41,38 +43,77 @@ class EmulatorError(TrainshareError):
 
 @dataclass
 class Emulator:
+    """The running emulator's address, and the clients that act in its accounts.
+
+    Clients are made once per (service, account, Region) and kept: making one costs more than
+    most calls made with it (a Pulumi-bridge deploy spent 40% of its time making clients). All
+    of them come from one botocore session, each with its account's credentials: a session per
+    account loads every service model again (about 20 MB per account). boto3 clients are
+    thread-safe, sessions are not, so clients are made under a lock (the bridge runs under
+    Pulumi's mock runtime, from several threads).
+    """
+
     endpoint: str
     management_account: str
     # the request rate it admits: `throttle.set_rate(100)` answers beyond 100 a second as AWS
     # throttles (off until set)
     throttle: RateLimit | None = field(default=None, repr=False)
+    _shared: boto3.Session = field(
+        default_factory=lambda: boto3.Session(**FAKE_CREDENTIALS), repr=False
+    )
+    _sts: Any = field(default=None, repr=False)
+    _credentials: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
     _sessions: dict[str, boto3.Session] = field(default_factory=dict, repr=False)
+    _clients: dict[tuple[str, str, str], Any] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def session(self, account_id: str | None = None) -> boto3.Session:
-        """A session acting as `account_id` (default: the management account)."""
+        """A session acting as `account_id` (default: the management account), for code that
+        takes a session (the audit's `ClientFactory`). Prefer `client`: a session loads its
+        service models anew."""
         account_id = account_id or self.management_account
-        if account_id not in self._sessions:
-            sts = boto3.client(
-                "sts", endpoint_url=self.endpoint, region_name="us-east-1", **FAKE_CREDENTIALS
-            )
-            creds = sts.assume_role(
+        with self._lock:
+            if account_id not in self._sessions:
+                self._sessions[account_id] = boto3.Session(**self._credentials_of(account_id))
+            return self._sessions[account_id]
+
+    def client(self, service: str, account_id: str | None = None, region: str = "us-east-1") -> Any:
+        """A boto3 client acting as `account_id` (default: the management account) in
+        `region`; the same object for the same arguments."""
+        key = (service, account_id or self.management_account, region)
+        found = self._clients.get(key)
+        if found is not None:
+            return found
+        with self._lock:
+            if key not in self._clients:
+                self._clients[key] = self._shared.client(
+                    service,
+                    endpoint_url=self.endpoint,
+                    region_name=region,
+                    config=_CONFIG,
+                    **self._credentials_of(key[1]),
+                )
+            return self._clients[key]
+
+    def _credentials_of(self, account_id: str) -> dict[str, str]:
+        """Credentials of `account_id`'s role, from sts:AssumeRole: moto answers with an access
+        key of the role's account, and tells a request's account by that key
+        (moto/iam/models.py, `get_account_id_from`). Call under the lock."""
+        if account_id not in self._credentials:
+            if self._sts is None:
+                self._sts = self._shared.client(
+                    "sts", endpoint_url=self.endpoint, region_name="us-east-1", config=_CONFIG
+                )
+            creds = self._sts.assume_role(
                 RoleArn=f"arn:aws:iam::{account_id}:role/{ROLE_NAME}",
                 RoleSessionName="trainshare-emulator",
             )["Credentials"]
-            self._sessions[account_id] = boto3.Session(
-                aws_access_key_id=creds["AccessKeyId"],
-                aws_secret_access_key=creds["SecretAccessKey"],
-                aws_session_token=creds["SessionToken"],
-            )
-        return self._sessions[account_id]
-
-    def client(self, service: str, account_id: str | None = None, region: str = "us-east-1") -> Any:
-        return self.session(account_id).client(
-            service,
-            endpoint_url=self.endpoint,
-            region_name=region,
-            config=Config(retries={"max_attempts": 2, "mode": "standard"}),
-        )
+            self._credentials[account_id] = {
+                "aws_access_key_id": creds["AccessKeyId"],
+                "aws_secret_access_key": creds["SecretAccessKey"],
+                "aws_session_token": creds["SessionToken"],
+            }
+        return self._credentials[account_id]
 
 
 def _check_port_free(port: int) -> None:
