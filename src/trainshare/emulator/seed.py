@@ -94,28 +94,26 @@ def _pascal(operation: str) -> str:
 
 
 class SeedMocks(EmulatorMocks):
-    """The bridge, with Organizations in process and one client per service, account and Region
-    (the bridge makes a client per call)."""
+    """The bridge, with Organizations in process (every other service through the emulator's
+    clients, one per service, account and Region)."""
 
     def __init__(self, emulator: Emulator, progress: Callable[[str], None]) -> None:
         super().__init__(emulator, progress=progress)
-        self._clients: dict[tuple[str, str, str], Any] = {}
+        self._organizations: dict[tuple[str, str], _Organizations] = {}
         self._lock = threading.Lock()
 
     def client(self, service: str, target: Target) -> Any:
-        key = (service, target.account, target.region)
+        if service != "organizations":
+            return super().client(service, target)
+        key = (target.account, target.region)
         with self._lock:
-            found = self._clients.get(key)
+            found = self._organizations.get(key)
             if found is None:
 
-                def remote(t: Target = target, s: str = service) -> Any:
-                    return self.emulator.client(s, t.account, t.region)
+                def remote(t: Target = target) -> Any:
+                    return self.emulator.client("organizations", t.account, t.region)
 
-                if service == "organizations":
-                    found = _Organizations(target.account, target.region, remote)
-                else:
-                    found = remote()
-                self._clients[key] = found
+                found = self._organizations[key] = _Organizations(*key, remote)
         return found
 
 
