@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 
 from trainshare.audit import ClientFactory
 from trainshare.audit.capacity import read_capacity
@@ -21,7 +20,7 @@ from trainshare.capacity.model import CapacitySnapshot
 from trainshare.capacity.view import shared_capacity
 from trainshare.emulator import running_emulator
 from trainshare.emulator.extensions import organizations_adopts_existing_account
-from trainshare.emulator.server import ROLE_NAME, Emulator
+from trainshare.emulator.server import Emulator
 from trainshare.emulator.world import seed_world
 from trainshare.spec import PrincipalKind, Share, Spec
 
@@ -70,26 +69,6 @@ def consumer_of(spec: Spec, share: Share) -> str | None:
     return None
 
 
-def _ec2_as(emulator: Emulator, account_id: str, region: str) -> Any:
-    """An EC2 client acting as `account_id`, made from the management account's session:
-    `Emulator.client` makes a boto3 Session per account, each loading EC2's service model
-    again (about 20 MB apiece; at L, 387 consumer accounts took the run past 11 GB)."""
-    shared = emulator.session()
-    sts = shared.client("sts", endpoint_url=emulator.endpoint, region_name="us-east-1")
-    credentials = sts.assume_role(
-        RoleArn=f"arn:aws:iam::{account_id}:role/{ROLE_NAME}",
-        RoleSessionName="trainshare-bench",
-    )["Credentials"]
-    return shared.client(
-        "ec2",
-        endpoint_url=emulator.endpoint,
-        region_name=region,
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-    )
-
-
 @contextmanager
 def capacity_world(spec: Spec) -> Iterator[CapacityWorld]:
     """The emulator holding `spec`'s shared capacity, one consumer per share running in it."""
@@ -101,7 +80,6 @@ def capacity_world(spec: Spec) -> Iterator[CapacityWorld]:
             by_share.setdefault(share.key, []).append(resource.arn)
         consumers: dict[str, str] = {}
         ids: dict[str, str] = {}  # consumer key → its ID (one account per key)
-        clients: dict[tuple[str, str], Any] = {}
         for key, arns in sorted(by_share.items()):
             share = spec.shares[key]
             consumer = consumer_of(spec, share)
@@ -114,13 +92,9 @@ def capacity_world(spec: Spec) -> Iterator[CapacityWorld]:
             organizations_adopts_existing_account(
                 management, account_id, consumer, f"{consumer}@example.com"
             )
-            ram = clients.get((share.owner_id, share.region))
-            if ram is None:  # a client per owner and Region: at L, hundreds of shares each
-                ram = clients[share.owner_id, share.region] = emulator.client(
-                    "ram", share.owner_id, share.region
-                )
+            ram = emulator.client("ram", share.owner_id, share.region)
             ram.create_resource_share(name=share.name, resourceArns=arns, principals=[account_id])
-            _ec2_as(emulator, account_id, share.region).run_instances(
+            emulator.client("ec2", account_id, share.region).run_instances(
                 ImageId=LINUX_AMI,
                 MinCount=1,
                 MaxCount=1,
