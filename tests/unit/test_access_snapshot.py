@@ -234,3 +234,31 @@ shares:
         SharePrincipal(PrincipalKind.UNIT, slash),  # by its id
         SharePrincipal(PrincipalKind.UNIT, f"{slash}/{team}"),  # by its path of AWS names
     )
+
+
+def test_a_policy_shares_account_is_the_live_account_of_its_aws_name(write_spec):
+    """An account trainshare created, its key renamed with `name: <old key>`: the live account
+    of that AWS name (it was looked up by the new key, and stayed a name no account has)."""
+    spec = load_spec(
+        write_spec(
+            f"""\
+version: 1
+organization: {{management_account: "111111111111"}}
+accounts:
+  owner: {{id: "{OWNER}"}}
+  vision: {{email: v@example.com, name: team-vision, renamed_from: team-vision}}
+shares:
+  images:
+    owner: owner
+    access: pull
+    resources:
+      - {{arn: "arn:aws:ecr:us-east-1:{OWNER}:repository/base", policy: managed}}
+    principals: [vision]
+"""
+        )
+    )
+    vision = Account("444444444444", "team-vision", "v@example.com", "ACTIVE", ROOT)
+    model = model_from_snapshot(snapshot([], [vision], [], []), spec=spec)
+    assert model.shares["images"].principals == (
+        SharePrincipal(PrincipalKind.ACCOUNT, "444444444444"),
+    )

@@ -107,3 +107,25 @@ def test_every_stated_reservation_gone_is_reported_missing(write_spec):
     # near miss: not read at all
     assert live().capacity is None
     assert found(diff(spec, live()), "CAPACITY_RESERVATION_MISSING") == []
+
+
+def test_a_created_account_is_found_by_its_aws_name_not_its_key(write_spec):
+    """A key renamed with `name: <old key>` (README, "What each kind of edit does") keeps the
+    live account: the audit looked it up by its new key, reported it missing and the live one
+    outside the spec."""
+    text = textwrap.dedent(SPEC).replace(
+        "accounts:\n",
+        "accounts:\n  vision: {email: v@example.com, name: team-vision, renamed_from: team-vision}\n",
+    )
+    assert "name: team-vision" in text
+    spec = load_spec(write_spec(text))
+    vision = Account("444444444444", "team-vision", "v@example.com", "ACTIVE", ROOT)
+    report = diff(spec, live(accounts=(vision,)))
+    assert [d.render() for d in report.drift if d.name == "vision"] == []
+    assert found(report, "ACCOUNT_OUTSIDE_SPEC") == []
+    # near miss: a live account of the key's name is not it
+    other = Account("444444444444", "vision", "v@example.com", "ACTIVE", ROOT)
+    missing = diff(spec, live(accounts=(other,)))
+    assert [d.render() for d in missing.drift if d.name == "vision"] == [
+        "missing    account           vision: a new account is not in the organization"
+    ]

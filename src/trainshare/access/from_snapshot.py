@@ -149,7 +149,7 @@ class _LiveKeys:
     """The spec's names of OUs and accounts as the snapshot's model keys them: an OU by the key
     of the live OU with its `id` (given in the spec, as `import` writes it), else at its path of
     AWS names (`name:`, default the key: an imported `x-y` is the live `x/y`); an account by its
-    ID (given in the spec, or the one live account of that name)."""
+    ID (given in the spec, or the one live account of its AWS name)."""
 
     def __init__(
         self,
@@ -171,9 +171,9 @@ class _LiveKeys:
             self.accounts.setdefault(account.name, []).append(account.key)
 
     def account_id(self, key: str) -> str:
-        given = self.spec.accounts[key].id if key in self.spec.accounts else None
-        named = self.accounts.get(key, [])
-        return given or (named[0] if len(named) == 1 else key)
+        account = self.spec.accounts.get(key)
+        named = self.accounts.get(account.aws_name if account else key, [])
+        return (account.id if account else None) or (named[0] if len(named) == 1 else key)
 
     def share(self, model: ShareModel, share: Share) -> ShareModel:
         """A spec's policy share with its principals and owner named as the snapshot's model

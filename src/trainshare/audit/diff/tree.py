@@ -1,6 +1,7 @@
 """The organization and its tree against the spec: the feature set, the OUs (matched by path of
-AWS names, or by the ID the spec gives) and the accounts (by key as name, or by ID). They fill the
-comparison's `unit_ids` and `account_ids`, which every later section reads."""
+AWS names, or by the ID the spec gives) and the accounts (by their AWS name, `name:` or else the
+key, or by ID). They fill the comparison's `unit_ids` and `account_ids`, which every later
+section reads."""
 
 from __future__ import annotations
 
@@ -64,13 +65,14 @@ def check_units(audit: Comparison) -> None:
 
 
 def check_accounts(audit: Comparison) -> None:
-    """Each of the spec's accounts, by ID or by its key as name, and where it is placed; a live
+    """Each of the spec's accounts, by ID or by its AWS name (`name:`, default the key: a key
+    renamed with `name: <old key>` keeps the live account), and where it is placed; a live
     account the spec does not name is ACCOUNT_OUTSIDE_SPEC."""
     live_accounts = audit.live.accounts
     by_id = {a.id: a for a in live_accounts}
     by_name = {a.name: a for a in live_accounts}
     for key, account in audit.spec.accounts.items():
-        live = by_id.get(account.id) if account.id else by_name.get(key)
+        live = by_id.get(account.id) if account.id else by_name.get(account.aws_name)
         if live is None and account.id == audit.live.management_account:
             audit.account_ids[key] = account.id  # in its organization by definition
             continue
