@@ -46,10 +46,11 @@ unit: $(VENV)/.installed-dev chromium
 test: lint typecheck unit
 
 # Benchmarks: each run adds its figures to BENCHMARKS.json (keeping the stages it did not run,
-# each figure naming its run) and rewrites BENCHMARKS.md from it. `bench`: sizes S and M;
-# `bench-full` adds L and L-rcp (about 30 minutes).
+# each figure naming its run) and rewrites BENCHMARKS.md from it. `bench`: sizes S and M (and
+# `capacity` at M; at L it comes from `bench-emulator-l`'s kept run);
+# `bench-full` adds L and L-rcp (about 25 minutes).
 bench: $(VENV)/.installed-dev
-	$(BIN)/python -m bench.run --sizes S,M --repeat 5 --audit M --throttled-audit M --out BENCHMARKS.md
+	$(BIN)/python -m bench.run --sizes S,M --repeat 5 --audit M --throttled-audit M --capacity M --out BENCHMARKS.md
 
 bench-full: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.run --sizes S,M,L,L-rcp --repeat 3 --audit M --throttled-audit M --capacity M --out BENCHMARKS.md
