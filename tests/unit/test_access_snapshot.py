@@ -201,33 +201,34 @@ def test_an_ou_whose_parent_is_missing_is_an_error_not_a_guess():
         model_from_snapshot(snap)
 
 
-def test_a_policy_shares_ou_is_the_live_ou_whose_aws_name_its_key_cannot_be(write_spec):
-    """`import` keys a live OU named `x/y` as `x-y` (with `id:` and `name:`): a policy share's
-    principal `x-y/team` is that live OU's child, found by ID or by its path of AWS names — it
-    was looked up by the spec path and stayed an OU the snapshot does not have."""
-    slash, team = "ou-ab12-33333333", "ou-ab12-44444444"
-    spec = load_spec(
+def _image_share(write_spec, units: str, accounts: str, principals: str):
+    """A spec whose policy share `images` (an ECR repository of OWNER) reaches `principals`."""
+    return load_spec(
         write_spec(
             f"""\
 version: 1
 organization: {{management_account: "111111111111"}}
-units:
-  x-y:
-    id: {slash}
-    name: x/y
-    team: {{}}
-accounts:
+{units}accounts:
   owner: {{id: "{OWNER}"}}
-shares:
+{accounts}shares:
   images:
     owner: owner
     access: pull
     resources:
       - {{arn: "arn:aws:ecr:us-east-1:{OWNER}:repository/base", policy: managed}}
-    principals: [x-y, x-y/team]
+    principals: {principals}
 """
         )
     )
+
+
+def test_a_policy_shares_ou_is_the_live_ou_whose_aws_name_its_key_cannot_be(write_spec):
+    """`import` keys a live OU named `x/y` as `x-y` (with `id:` and `name:`): a policy share's
+    principal `x-y/team` is that live OU's child, found by ID or by its path of AWS names — it
+    was looked up by the spec path and stayed an OU the snapshot does not have."""
+    slash, team = "ou-ab12-33333333", "ou-ab12-44444444"
+    units = f"units:\n  x-y:\n    id: {slash}\n    name: x/y\n    team: {{}}\n"
+    spec = _image_share(write_spec, units, "", "[x-y, x-y/team]")
     snap = snapshot([Unit(slash, "x/y", ROOT), Unit(team, "team", slash)], [], [], [])
     model = model_from_snapshot(snap, spec=spec)
     assert model.shares["images"].principals == (
@@ -239,24 +240,8 @@ shares:
 def test_a_policy_shares_account_is_the_live_account_of_its_aws_name(write_spec):
     """An account trainshare created, its key renamed with `name: <old key>`: the live account
     of that AWS name (it was looked up by the new key, and stayed a name no account has)."""
-    spec = load_spec(
-        write_spec(
-            f"""\
-version: 1
-organization: {{management_account: "111111111111"}}
-accounts:
-  owner: {{id: "{OWNER}"}}
-  vision: {{email: v@example.com, name: team-vision, renamed_from: team-vision}}
-shares:
-  images:
-    owner: owner
-    access: pull
-    resources:
-      - {{arn: "arn:aws:ecr:us-east-1:{OWNER}:repository/base", policy: managed}}
-    principals: [vision]
-"""
-        )
-    )
+    vision_spec = "  vision: {email: v@example.com, name: team-vision, renamed_from: team-vision}\n"
+    spec = _image_share(write_spec, "", vision_spec, "[vision]")
     vision = Account("444444444444", "team-vision", "v@example.com", "ACTIVE", ROOT)
     model = model_from_snapshot(snapshot([], [vision], [], []), spec=spec)
     assert model.shares["images"].principals == (
